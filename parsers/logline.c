@@ -1,0 +1,239 @@
+/* Recognition of the XCP Router component messages with PCRE2.
+ *
+ * Matching is in byte mode (no PCRE2_UTF): router logs carry stanzas in any
+ * encoding and the occasional binary garbage, and a UTF check would reject
+ * the whole line.  Every pattern is anchored on a literal that the prefilter
+ * also looks for, so the regular expressions only ever see candidate lines. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parsers/logline.h"
+
+/* Lines are bounded (1 MiB by default) and the patterns are linear, so these
+ * limits are never reached by real input; they cap the cost of a hostile
+ * line instead of trusting the pattern analysis alone. */
+#define MATCH_LIMIT 100000
+#define DEPTH_LIMIT 1000
+
+/* One alternation so that one pass over a candidate line decides; named
+ * groups keep the extraction independent of group numbering. */
+static const char PATTERN[] =
+	"Component (?<comp>[^\\s\"']+) is (?<state>CONNECTED|ACTIVE|GONE)\\b"
+	"|Connecting on fd (?<fd>\\d{1,9}) to host '(?<chost>[^']*)', "
+	"port (?<cport>\\d{1,5})\\b"
+	"|Unable to connect to host '(?<uhost>[^']*)', port (?<uport>\\d{1,5}) ?"
+	":\\((?<errno>\\d{1,9})\\) ?(?<reason>[^\"\\r\\n]*)"
+	"|Failed to connect to component (?<fcomp>[^\\s\"']+)";
+
+/* The literals of the prefilter: "omponent " is in both component messages
+ * (capital C and small c), " to host '" in both connect messages. */
+static const char LIT_COMPONENT[] = "omponent ";
+static const char LIT_HOST[] = " to host '";
+
+struct ccm_recognizer {
+	pcre2_code *code;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	bool jit;
+	uint32_t g_comp, g_state, g_fd, g_chost, g_cport, g_uhost, g_uport,
+		g_errno, g_reason, g_fcomp;
+};
+
+const char *ccm_state_name(enum ccm_state state)
+{
+	static const char *const names[CCM_STATE_COUNT] = {
+		[CCM_STATE_UNKNOWN] = "unknown",
+		[CCM_STATE_CONNECTED] = "connected",
+		[CCM_STATE_ACTIVE] = "active",
+		[CCM_STATE_GONE] = "gone",
+	};
+	return (unsigned)state < CCM_STATE_COUNT ? names[state] : "invalid";
+}
+
+static int group(struct ccm_recognizer *rec, const char *name, uint32_t *out,
+		 char *err, size_t errlen)
+{
+	int n = pcre2_substring_number_from_name(rec->code,
+						 (PCRE2_SPTR)name);
+	if (n < 0) {
+		snprintf(err, errlen, "logline.c: pattern lacks group %s", name);
+		return -1;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+struct ccm_recognizer *ccm_recognizer_new(char *err, size_t errlen)
+{
+	struct ccm_recognizer *rec = calloc(1, sizeof(*rec));
+	int code;
+	PCRE2_SIZE off;
+
+	if (!rec) {
+		snprintf(err, errlen, "logline.c: out of memory");
+		return NULL;
+	}
+	rec->code = pcre2_compile((PCRE2_SPTR)PATTERN, PCRE2_ZERO_TERMINATED,
+				  0, &code, &off, NULL);
+	if (!rec->code) {
+		char msg[160];
+		pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof(msg));
+		snprintf(err, errlen, "logline.c: pattern offset %zu: %s",
+			 (size_t)off, msg);
+		goto fail;
+	}
+	/* JIT fails where W^X is enforced (MemoryDenyWriteExecute=yes);
+	 * the interpreter then gives the same answers, only slower. */
+	rec->jit = pcre2_jit_compile(rec->code, PCRE2_JIT_COMPLETE) == 0;
+	rec->md = pcre2_match_data_create_from_pattern(rec->code, NULL);
+	rec->mctx = pcre2_match_context_create(NULL);
+	if (!rec->md || !rec->mctx) {
+		snprintf(err, errlen, "logline.c: out of memory");
+		goto fail;
+	}
+	pcre2_set_match_limit(rec->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(rec->mctx, DEPTH_LIMIT);
+	if (group(rec, "comp", &rec->g_comp, err, errlen) ||
+	    group(rec, "state", &rec->g_state, err, errlen) ||
+	    group(rec, "fd", &rec->g_fd, err, errlen) ||
+	    group(rec, "chost", &rec->g_chost, err, errlen) ||
+	    group(rec, "cport", &rec->g_cport, err, errlen) ||
+	    group(rec, "uhost", &rec->g_uhost, err, errlen) ||
+	    group(rec, "uport", &rec->g_uport, err, errlen) ||
+	    group(rec, "errno", &rec->g_errno, err, errlen) ||
+	    group(rec, "reason", &rec->g_reason, err, errlen) ||
+	    group(rec, "fcomp", &rec->g_fcomp, err, errlen))
+		goto fail;
+	return rec;
+fail:
+	ccm_recognizer_free(rec);
+	return NULL;
+}
+
+void ccm_recognizer_free(struct ccm_recognizer *rec)
+{
+	if (!rec)
+		return;
+	pcre2_match_context_free(rec->mctx);
+	pcre2_match_data_free(rec->md);
+	pcre2_code_free(rec->code);
+	free(rec);
+}
+
+bool ccm_recognizer_jit(const struct ccm_recognizer *rec)
+{
+	return rec->jit;
+}
+
+static const char *const LITERALS[CCM_PREFILTER_LITERALS] = {
+	LIT_COMPONENT, LIT_HOST,
+};
+
+void ccm_prefilter_start(struct ccm_prefilter *pf, const char *buf,
+			 size_t len)
+{
+	pf->end = buf + len;
+	for (int i = 0; i < CCM_PREFILTER_LITERALS; i++)
+		pf->known[i] = false;
+}
+
+const char *ccm_prefilter_from(struct ccm_prefilter *pf, const char *from)
+{
+	const char *best = NULL;
+
+	for (int i = 0; i < CCM_PREFILTER_LITERALS; i++) {
+		if (!pf->known[i] || (pf->next[i] && pf->next[i] < from)) {
+			pf->next[i] = memmem(from, (size_t)(pf->end - from),
+					     LITERALS[i], strlen(LITERALS[i]));
+			pf->known[i] = true;
+		}
+		if (pf->next[i] && (!best || pf->next[i] < best))
+			best = pf->next[i];
+	}
+	return best;
+}
+
+static bool span(const struct ccm_recognizer *rec, const char *line,
+		 uint32_t g, struct ccm_span *out)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rec->md);
+
+	if (ov[2 * g] == PCRE2_UNSET)
+		return false;
+	out->p = line + ov[2 * g];
+	out->n = ov[2 * g + 1] - ov[2 * g];
+	return true;
+}
+
+/* Digits were matched with a bounded \d{1,9}: no overflow possible. */
+static unsigned number(struct ccm_span s)
+{
+	unsigned v = 0;
+	for (size_t i = 0; i < s.n; i++)
+		v = v * 10 + (unsigned)(s.p[i] - '0');
+	return v;
+}
+
+static struct ccm_span trim_right(struct ccm_span s)
+{
+	while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
+		s.n--;
+	return s;
+}
+
+enum ccm_msg_kind ccm_recognize(struct ccm_recognizer *rec, const char *line,
+				size_t len, struct ccm_logmsg *msg)
+{
+	struct ccm_prefilter pf;
+	struct ccm_span s;
+	int rc;
+
+
+	memset(msg, 0, sizeof(*msg));
+	ccm_prefilter_start(&pf, line, len);
+	if (!ccm_prefilter_from(&pf, line))
+		return CCM_MSG_NONE;
+	rc = pcre2_match(rec->code, (PCRE2_SPTR)line, len, 0, 0, rec->md,
+			 rec->mctx);
+	if (rc < 0)
+		return CCM_MSG_NONE; /* no match, or a limit hit: not ours */
+
+	if (span(rec, line, rec->g_state, &s)) {
+		msg->kind = CCM_MSG_COMPONENT_STATE;
+		span(rec, line, rec->g_comp, &msg->component);
+		msg->state = s.p[0] == 'C' ? CCM_STATE_CONNECTED :
+			     s.p[0] == 'A' ? CCM_STATE_ACTIVE : CCM_STATE_GONE;
+	} else if (span(rec, line, rec->g_cport, &s)) {
+		msg->kind = CCM_MSG_CONNECTING;
+		msg->port = number(s);
+		span(rec, line, rec->g_chost, &msg->host);
+		span(rec, line, rec->g_fd, &s);
+		msg->fd = (int)number(s);
+	} else if (span(rec, line, rec->g_uport, &s)) {
+		msg->kind = CCM_MSG_CONNECT_FAILED;
+		msg->port = number(s);
+		span(rec, line, rec->g_uhost, &msg->host);
+		span(rec, line, rec->g_errno, &s);
+		msg->err = (int)number(s);
+		span(rec, line, rec->g_reason, &msg->reason);
+		msg->reason = trim_right(msg->reason);
+	} else if (span(rec, line, rec->g_fcomp, &msg->component)) {
+		msg->kind = CCM_MSG_COMPONENT_FAILED;
+	}
+	if (msg->port > 65535) {
+		msg->kind = CCM_MSG_NONE;
+		return CCM_MSG_NONE;
+	}
+	if (msg->kind != CCM_MSG_COMPONENT_STATE &&
+	    msg->kind != CCM_MSG_COMPONENT_FAILED)
+		return msg->kind;
+	/* Trailing punctuation is the sentence's, not the name's. */
+	while (msg->component.n > 1 &&
+	       strchr(".,;:", msg->component.p[msg->component.n - 1]))
+		msg->component.n--;
+	return msg->kind;
+}

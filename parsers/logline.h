@@ -1,0 +1,74 @@
+/* Recognition of the XCP Router messages about open-port components
+ * (SPEC §5), found anywhere in a line whatever its prefix. */
+#ifndef CCM_LOGLINE_H
+#define CCM_LOGLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum ccm_state {
+	CCM_STATE_UNKNOWN = 0,
+	CCM_STATE_CONNECTED,
+	CCM_STATE_ACTIVE,
+	CCM_STATE_GONE,
+};
+#define CCM_STATE_COUNT 4
+
+/* "unknown", "connected", "active", "gone" */
+const char *ccm_state_name(enum ccm_state state);
+
+enum ccm_msg_kind {
+	CCM_MSG_NONE = 0,
+	CCM_MSG_COMPONENT_STATE,  /* Component <name> is CONNECTED|ACTIVE|GONE */
+	CCM_MSG_CONNECTING,       /* Connecting on fd <n> to host '<h>', port <p> */
+	CCM_MSG_CONNECT_FAILED,   /* Unable to connect to host '<h>', port <p>:(<errno>) <reason> */
+	CCM_MSG_COMPONENT_FAILED, /* Failed to connect to component <name> */
+};
+
+/* A view into the line: not NUL-terminated, valid while the line is. */
+struct ccm_span {
+	const char *p;
+	size_t n;
+};
+
+struct ccm_logmsg {
+	enum ccm_msg_kind kind;
+	struct ccm_span component; /* COMPONENT_STATE, COMPONENT_FAILED */
+	enum ccm_state state;      /* COMPONENT_STATE */
+	struct ccm_span host;      /* CONNECTING, CONNECT_FAILED */
+	unsigned port;             /* CONNECTING, CONNECT_FAILED */
+	int fd;                    /* CONNECTING */
+	int err;                   /* CONNECT_FAILED: the errno in parentheses */
+	struct ccm_span reason;    /* CONNECT_FAILED */
+};
+
+struct ccm_recognizer;
+
+/* Compiles the patterns (JIT where the platform allows it, the interpreter
+ * otherwise).  On failure returns NULL with the reason in err. */
+struct ccm_recognizer *ccm_recognizer_new(char *err, size_t errlen);
+void ccm_recognizer_free(struct ccm_recognizer *rec);
+bool ccm_recognizer_jit(const struct ccm_recognizer *rec);
+
+/* The literal prefilter.  Every recognised message contains one of a few
+ * literals, so a line without one needs no regular expression.  A cursor
+ * over a region remembers where each literal occurs next, so that scanning
+ * a region costs one memmem pass per literal, however many hits it has. */
+#define CCM_PREFILTER_LITERALS 2
+struct ccm_prefilter {
+	const char *end;
+	const char *next[CCM_PREFILTER_LITERALS]; /* NULL: none before end */
+	bool known[CCM_PREFILTER_LITERALS];
+};
+
+void ccm_prefilter_start(struct ccm_prefilter *pf, const char *buf,
+			 size_t len);
+/* The earliest literal occurrence at or after from, or NULL. */
+const char *ccm_prefilter_from(struct ccm_prefilter *pf, const char *from);
+
+/* Recognises one line (without its newline).  Returns the kind found
+ * (CCM_MSG_NONE for an ordinary line) and fills *msg. */
+enum ccm_msg_kind ccm_recognize(struct ccm_recognizer *rec, const char *line,
+				size_t len, struct ccm_logmsg *msg);
+
+#endif

@@ -1,0 +1,154 @@
+/* Line splitting, dating and recognition over a byte stream.
+ *
+ * The hot path is the ordinary line: one memchr for its end and one
+ * timestamp read.  The literal prefilter runs over whole regions, not
+ * line by line, so the regular expression sees only candidate lines. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parsers/scanner.h"
+
+void ccm_scanner_init(struct ccm_scanner *sc, struct ccm_recognizer *rec,
+		      const struct ccm_clock *clock, size_t max_line,
+		      ccm_scan_fn *fn, void *ctx)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->rec = rec;
+	sc->clock = *clock;
+	sc->max_line = max_line ? max_line : CCM_DEFAULT_MAX_LINE;
+	sc->fn = fn;
+	sc->ctx = ctx;
+}
+
+void ccm_scanner_release(struct ccm_scanner *sc)
+{
+	free(sc->partial);
+	sc->partial = NULL;
+	sc->partial_len = sc->partial_cap = 0;
+}
+
+/* One complete line, newline excluded.  candidate: the prefilter found a
+ * literal inside it. */
+static void line(struct ccm_scanner *sc, const char *p, size_t n,
+		 bool candidate)
+{
+	struct ccm_logmsg msg;
+	ccm_ms t = sc->untimed;
+
+	sc->stats.lines++;
+	if (n > sc->max_line) {
+		sc->stats.overlong++;
+		return;
+	}
+	if (n && p[n - 1] == '\r')
+		n--;
+	switch (ccm_clock_read(&sc->clock, p, n, &t)) {
+	case CCM_TS_INVALID:
+		sc->stats.bad_time++;
+		break;
+	case CCM_TS_ABSENT:
+	case CCM_TS_OK:
+		break;
+	}
+	if (!sc->clock.have_last)
+		t = sc->untimed;
+	if (sc->have_until && t > sc->until) {
+		sc->stopped = true;
+		sc->stats.lines--; /* not part of the window */
+		return;
+	}
+	if (!candidate || ccm_recognize(sc->rec, p, n, &msg) == CCM_MSG_NONE)
+		return;
+	sc->stats.recognized++;
+	sc->fn(sc->ctx, &msg, t, sc->stats.lines);
+}
+
+static int keep_partial(struct ccm_scanner *sc, const char *p, size_t n)
+{
+	size_t need = sc->partial_len + n;
+
+	if (need > sc->max_line) {
+		/* Counted now, once; the rest is discarded up to its newline. */
+		sc->stats.lines++;
+		sc->stats.overlong++;
+		sc->partial_len = 0;
+		sc->skipping = 1;
+		return 0;
+	}
+	if (need > sc->partial_cap) {
+		size_t cap = sc->partial_cap ? sc->partial_cap : 4096;
+		char *np;
+		while (cap < need)
+			cap *= 2;
+		np = realloc(sc->partial, cap);
+		if (!np)
+			return -1;
+		sc->partial = np;
+		sc->partial_cap = cap;
+	}
+	memcpy(sc->partial + sc->partial_len, p, n);
+	sc->partial_len = need;
+	return 0;
+}
+
+static void partial_line(struct ccm_scanner *sc)
+{
+	struct ccm_prefilter pf;
+
+	ccm_prefilter_start(&pf, sc->partial, sc->partial_len);
+	line(sc, sc->partial, sc->partial_len,
+	     ccm_prefilter_from(&pf, sc->partial) != NULL);
+	sc->partial_len = 0;
+}
+
+int ccm_scanner_feed(struct ccm_scanner *sc, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *last_nl, *hit;
+	struct ccm_prefilter pf;
+
+	if (sc->stopped)
+		return 0;
+	/* Finish what the previous call left: an overlong line being skipped
+	 * or a partial line waiting for its newline. */
+	if (sc->skipping || sc->partial_len) {
+		const char *nl = memchr(p, '\n', len);
+		if (!nl)
+			return sc->skipping ? 0 : keep_partial(sc, p, len);
+		if (sc->skipping) {
+			sc->skipping = 0;
+		} else {
+			if (keep_partial(sc, p, (size_t)(nl - p)))
+				return -1;
+			if (!sc->skipping)
+				partial_line(sc);
+			sc->skipping = 0;
+		}
+		p = nl + 1;
+	}
+	last_nl = p < end ? memrchr(p, '\n', (size_t)(end - p)) : NULL;
+	if (last_nl) {
+		ccm_prefilter_start(&pf, p, (size_t)(last_nl - p));
+		hit = ccm_prefilter_from(&pf, p);
+		while (p <= last_nl) {
+			const char *nl = memchr(p, '\n',
+						(size_t)(last_nl + 1 - p));
+			bool cand = hit && hit < nl;
+
+			line(sc, p, (size_t)(nl - p), cand);
+			if (sc->stopped)
+				return 0;
+			p = nl + 1;
+			if (cand)
+				hit = p < last_nl ? ccm_prefilter_from(&pf, p) :
+						    NULL;
+		}
+	}
+	return p < end ? keep_partial(sc, p, (size_t)(end - p)) : 0;
+}
+
+void ccm_scanner_finish(struct ccm_scanner *sc)
+{
+	if (sc->partial_len)
+		partial_line(sc);
+	sc->skipping = 0;
+}

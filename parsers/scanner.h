@@ -1,0 +1,56 @@
+/* Splits a byte stream into lines, dates them and recognises component
+ * messages.  I/O-free: the caller hands it bytes as they arrive (a whole
+ * file in chunks, or a tailed file as it grows). */
+#ifndef CCM_SCANNER_H
+#define CCM_SCANNER_H
+
+#include <stdint.h>
+
+#include "logline.h"
+#include "timestamp.h"
+
+struct ccm_scan_stats {
+	uint64_t lines;      /* lines read, overlong ones included       */
+	uint64_t recognized; /* lines holding a component message        */
+	uint64_t bad_time;   /* lines whose timestamp is malformed        */
+	uint64_t overlong;   /* lines longer than the limit, skipped whole */
+};
+
+/* One recognised message with its time and place.  line_no counts from 1. */
+typedef void ccm_scan_fn(void *ctx, const struct ccm_logmsg *msg, ccm_ms time,
+			 uint64_t line_no);
+
+struct ccm_scanner {
+	struct ccm_recognizer *rec;
+	struct ccm_clock clock;
+	ccm_ms untimed; /* the time of lines before the first dated one: the
+			 * input's first timestamp, found ahead of the scan */
+	size_t max_line;
+	bool have_until;
+	ccm_ms until;   /* with have_until: stop at the first line after it */
+	bool stopped;   /* a line past until was read; feed ignores the rest */
+	ccm_scan_fn *fn;
+	void *ctx;
+	struct ccm_scan_stats stats;
+	/* bytes of a line still waiting for its newline */
+	char *partial;
+	size_t partial_len, partial_cap;
+	int skipping; /* inside an overlong line, discarding up to its newline */
+};
+
+#define CCM_DEFAULT_MAX_LINE ((size_t)1 << 20)
+
+void ccm_scanner_init(struct ccm_scanner *sc, struct ccm_recognizer *rec,
+		      const struct ccm_clock *clock, size_t max_line,
+		      ccm_scan_fn *fn, void *ctx);
+void ccm_scanner_release(struct ccm_scanner *sc);
+
+/* Scans len more bytes of the stream.  Complete lines are handled at once;
+ * a trailing partial line waits for the next call or for finish.
+ * Returns 0, or -1 when out of memory. */
+int ccm_scanner_feed(struct ccm_scanner *sc, const char *buf, size_t len);
+
+/* End of the stream: a last line without newline is handled as a line. */
+void ccm_scanner_finish(struct ccm_scanner *sc);
+
+#endif

@@ -1,0 +1,257 @@
+/* The scanner: lines split right however the bytes arrive, dated, counted,
+ * and overlong lines skipped whole. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "parsers/scanner.h"
+
+#define MAX_SEEN 64
+
+struct seen {
+	size_t n;
+	struct {
+		enum ccm_msg_kind kind;
+		char component[64];
+		enum ccm_state state;
+		ccm_ms time;
+		uint64_t line;
+	} m[MAX_SEEN];
+};
+
+static void collect(void *ctx, const struct ccm_logmsg *msg, ccm_ms t,
+		    uint64_t line_no)
+{
+	struct seen *s = ctx;
+
+	assert_true(s->n < MAX_SEEN);
+	s->m[s->n].kind = msg->kind;
+	snprintf(s->m[s->n].component, sizeof(s->m[s->n].component), "%.*s",
+		 (int)msg->component.n, msg->component.p);
+	s->m[s->n].state = msg->state;
+	s->m[s->n].time = t;
+	s->m[s->n].line = line_no;
+	s->n++;
+}
+
+static int setup(void **state)
+{
+	char err[256];
+
+	*state = ccm_recognizer_new(err, sizeof(err));
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	ccm_recognizer_free(*state);
+	return 0;
+}
+
+static ccm_ms day(void)
+{
+	return ccm_days_from_civil(2026, 11, 3) * CCM_MS_PER_DAY;
+}
+
+static ccm_ms at(int h, int m, int s, int ms)
+{
+	return day() + ((h * 60 + m) * 60 + s) * INT64_C(1000) + ms;
+}
+
+/* Feeds text in pieces of step bytes (0: all at once). */
+static void scan(void **state, const char *text, size_t len, size_t step,
+		 size_t max_line, struct seen *seen,
+		 struct ccm_scan_stats *stats)
+{
+	struct ccm_scanner sc;
+	struct ccm_clock clock;
+
+	memset(seen, 0, sizeof(*seen));
+	ccm_clock_init(&clock, CCM_BASIS_DATE, day());
+	ccm_scanner_init(&sc, *state, &clock, max_line, collect, seen);
+	sc.untimed = at(7, 0, 0, 0);
+	if (!step)
+		step = len ? len : 1;
+	for (size_t off = 0; off < len; off += step)
+		assert_int_equal(ccm_scanner_feed(&sc, text + off,
+						  len - off < step ? len - off :
+								     step),
+				 0);
+	ccm_scanner_finish(&sc);
+	*stats = sc.stats;
+	ccm_scanner_release(&sc);
+}
+
+static const char LOG[] =
+	"Component op-early is GONE\n"                                /* 1 */
+	"08:00:00.000 |info router started\n"                         /* 2 */
+	"08:00:01.100 |debug Connecting on fd 22 to host 'h', port 1\n" /* 3 */
+	"08:00:01.120 |info Component op-a is CONNECTED\r\n"          /* 4 */
+	"  continuation of a stanza, Component op-a is ACTIVE\n"      /* 5 */
+	"25:00:00.000 |info Component op-a is GONE\n"                 /* 6 */
+	"08:00:03.000 |info Component manager ready\n"                /* 7 */
+	"08:00:04.000 |info last line without newline Component op-b is GONE";
+
+static void check_log(const struct seen *s, const struct ccm_scan_stats *st)
+{
+	assert_int_equal(st->lines, 8);
+	assert_int_equal(st->recognized, 6);
+	assert_int_equal(st->bad_time, 1);
+	assert_int_equal(st->overlong, 0);
+	assert_int_equal(s->n, 6);
+	/* before the first dated line: the input's first time */
+	assert_string_equal(s->m[0].component, "op-early");
+	assert_int_equal(s->m[0].time, at(7, 0, 0, 0));
+	assert_int_equal(s->m[0].line, 1);
+	assert_int_equal(s->m[1].kind, CCM_MSG_CONNECTING);
+	assert_int_equal(s->m[1].time, at(8, 0, 1, 100));
+	assert_int_equal(s->m[1].line, 3);
+	/* CRLF: the \r is not part of anything */
+	assert_int_equal(s->m[2].state, CCM_STATE_CONNECTED);
+	assert_int_equal(s->m[2].time, at(8, 0, 1, 120));
+	/* an undated line inherits */
+	assert_int_equal(s->m[3].state, CCM_STATE_ACTIVE);
+	assert_int_equal(s->m[3].time, at(8, 0, 1, 120));
+	assert_int_equal(s->m[3].line, 5);
+	/* a malformed timestamp: counted, time inherited, message kept */
+	assert_int_equal(s->m[4].state, CCM_STATE_GONE);
+	assert_int_equal(s->m[4].time, at(8, 0, 1, 120));
+	assert_int_equal(s->m[4].line, 6);
+	/* the unterminated last line is scanned at finish */
+	assert_string_equal(s->m[5].component, "op-b");
+	assert_int_equal(s->m[5].time, at(8, 0, 4, 0));
+	assert_int_equal(s->m[5].line, 8);
+}
+
+static void whole_buffer(void **state)
+{
+	struct seen s;
+	struct ccm_scan_stats st;
+
+	scan(state, LOG, sizeof(LOG) - 1, 0, 0, &s, &st);
+	check_log(&s, &st);
+}
+
+static void every_chunking_gives_the_same_answer(void **state)
+{
+	struct seen s;
+	struct ccm_scan_stats st;
+
+	for (size_t step = 1; step < sizeof(LOG); step++) {
+		scan(state, LOG, sizeof(LOG) - 1, step, 0, &s, &st);
+		check_log(&s, &st);
+	}
+}
+
+/* A message inside an overlong line is not recognised, however the line
+ * arrives, and the lines around it are. */
+static void overlong_line_skipped_whole(void **state)
+{
+	const size_t max = 100;
+	char text[1024];
+	size_t len = 0;
+	struct seen s;
+	struct ccm_scan_stats st;
+
+	len += (size_t)sprintf(text + len, "08:00:00.000 Component op-a is GONE\n");
+	len += (size_t)sprintf(text + len, "08:00:01.000 ");
+	memset(text + len, 'x', 150);
+	len += 150;
+	len += (size_t)sprintf(text + len, " Component op-bad is GONE\n");
+	len += (size_t)sprintf(text + len, "08:00:02.000 Component op-c is GONE\n");
+
+	for (size_t step = 0; step < len; step += step < 20 ? 1 : 37) {
+		scan(state, text, len, step, max, &s, &st);
+		assert_int_equal(st.lines, 3);
+		assert_int_equal(st.overlong, 1);
+		assert_int_equal(st.recognized, 2);
+		assert_int_equal(s.n, 2);
+		assert_string_equal(s.m[0].component, "op-a");
+		assert_string_equal(s.m[1].component, "op-c");
+		assert_int_equal(s.m[1].line, 3);
+		assert_int_equal(s.m[1].time, at(8, 0, 2, 0));
+	}
+}
+
+static void line_exactly_at_limit_is_kept(void **state)
+{
+	static const char text[] = "Component op-a is GONE\n";
+	struct seen s;
+	struct ccm_scan_stats st;
+
+	scan(state, text, sizeof(text) - 1, 5, sizeof(text) - 2, &s, &st);
+	assert_int_equal(st.overlong, 0);
+	assert_int_equal(s.n, 1);
+	scan(state, text, sizeof(text) - 1, 5, sizeof(text) - 3, &s, &st);
+	assert_int_equal(st.overlong, 1);
+	assert_int_equal(s.n, 0);
+}
+
+static void nul_bytes_do_not_stop_the_scan(void **state)
+{
+	static const char text[] = "08:00:00.000 \0\0\xff junk\n"
+				   "08:00:01.000 x\0 Component op-z is ACTIVE\n";
+	struct seen s;
+	struct ccm_scan_stats st;
+
+	scan(state, text, sizeof(text) - 1, 0, 0, &s, &st);
+	assert_int_equal(st.lines, 2);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.m[0].component, "op-z");
+	assert_int_equal(s.m[0].time, at(8, 0, 1, 0));
+}
+
+static void until_stops_the_scan(void **state)
+{
+	static const char text[] = "08:00:00.000 Component op-a is GONE\n"
+				   "08:00:10.000 Component op-a is ACTIVE\n"
+				   "08:00:20.000 Component op-a is GONE\n";
+	struct ccm_scanner sc;
+	struct ccm_clock clock;
+	struct seen s = { 0 };
+
+	ccm_clock_init(&clock, CCM_BASIS_DATE, day());
+	ccm_scanner_init(&sc, *state, &clock, 0, collect, &s);
+	sc.have_until = true;
+	sc.until = at(8, 0, 10, 0);
+	assert_int_equal(ccm_scanner_feed(&sc, text, sizeof(text) - 1), 0);
+	assert_true(sc.stopped);
+	/* later data is ignored */
+	assert_int_equal(ccm_scanner_feed(&sc, text, sizeof(text) - 1), 0);
+	ccm_scanner_finish(&sc);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(sc.stats.lines, 2);
+	ccm_scanner_release(&sc);
+}
+
+static void empty_input(void **state)
+{
+	struct seen s;
+	struct ccm_scan_stats st;
+
+	scan(state, "", 0, 0, 0, &s, &st);
+	assert_int_equal(st.lines, 0);
+	scan(state, "\n\n\r\n", 4, 1, 0, &s, &st);
+	assert_int_equal(st.lines, 3);
+	assert_int_equal(s.n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(whole_buffer),
+		cmocka_unit_test(every_chunking_gives_the_same_answer),
+		cmocka_unit_test(overlong_line_skipped_whole),
+		cmocka_unit_test(line_exactly_at_limit_is_kept),
+		cmocka_unit_test(nul_bytes_do_not_stop_the_scan),
+		cmocka_unit_test(until_stops_the_scan),
+		cmocka_unit_test(empty_input),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
