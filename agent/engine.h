@@ -1,0 +1,119 @@
+/* The I/O-free core: component states, endpoints and incidents.
+ *
+ * The caller supplies every time: log time when replaying old files, the
+ * wall clock in the live agent.  Each call reports what changed through the
+ * sink given at creation, in order, before it returns. */
+#ifndef CCM_ENGINE_H
+#define CCM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "parsers/logline.h"
+#include "parsers/timestamp.h"
+
+enum ccm_cause {
+	CCM_CAUSE_LOST = 0, /* left ACTIVE, no better explanation             */
+	CCM_CAUSE_AUTH,     /* CONNECTED but not ACTIVE within auth_timeout   */
+	CCM_CAUSE_REFUSED,  /* connect attempts to its endpoint failed        */
+};
+const char *ccm_cause_name(enum ccm_cause cause); /* "lost" "auth" "refused" */
+
+/* Where a line came from; file is owned by the caller and must outlive the
+ * engine (the analyzer interns its input paths). */
+struct ccm_srcpos {
+	const char *file;
+	uint64_t line;
+};
+
+struct ccm_endpoint {
+	char *host;
+	unsigned port;
+	uint64_t attempts;        /* "Connecting on fd ..." lines             */
+	uint64_t failures;        /* "Unable to connect ..." lines            */
+	uint64_t refused;         /* of those, errno 111 (connection refused) */
+	char *last_error;         /* "(111) Connection refused", or NULL      */
+	bool have_failure;
+	ccm_ms last_failure;
+};
+
+struct ccm_incident {
+	uint64_t id; /* 1, 2, ... in order of opening, engine-wide */
+	ccm_ms start;
+	ccm_ms end;  /* valid once closed */
+	bool open;
+	enum ccm_cause cause;
+	struct ccm_srcpos start_pos, end_pos;
+};
+
+struct ccm_component {
+	char *name;
+	enum ccm_state state;
+	ccm_ms last_change;
+	bool have_change;
+	uint64_t transitions;
+	uint64_t incidents;
+	uint64_t connect_failures; /* failures seen on its endpoint or by name */
+	ccm_ms downtime;           /* closed incidents, summed               */
+	struct ccm_endpoint *endpoint; /* NULL until known                  */
+	bool endpoint_configured;      /* from config: inference leaves it  */
+	bool auth_pending;             /* CONNECTED, waiting for ACTIVE     */
+	ccm_ms auth_deadline;
+	struct ccm_incident incident;  /* the current or last incident      */
+	bool have_incident;
+};
+
+enum ccm_change_kind {
+	CCM_CHANGE_TRANSITION,    /* state from -> to                        */
+	CCM_CHANGE_INCIDENT_OPEN,
+	CCM_CHANGE_INCIDENT_CAUSE, /* the open incident's cause changed      */
+	CCM_CHANGE_INCIDENT_CLOSE,
+	CCM_CHANGE_AUTH_TIMEOUT,  /* CONNECTED for auth_timeout, not ACTIVE  */
+	CCM_CHANGE_ENDPOINT_BOUND, /* component now known to use endpoint    */
+};
+
+struct ccm_change {
+	enum ccm_change_kind kind;
+	ccm_ms time;
+	struct ccm_srcpos pos; /* line that caused it; file NULL for timers */
+	const struct ccm_component *component;
+	enum ccm_state from, to;                 /* TRANSITION */
+	const struct ccm_incident *incident;     /* INCIDENT_*  */
+	const struct ccm_endpoint *endpoint;     /* ENDPOINT_BOUND */
+};
+
+typedef void ccm_change_fn(void *ctx, const struct ccm_change *change);
+
+struct ccm_engine_config {
+	ccm_ms auth_timeout; /* default CCM_DEFAULT_AUTH_TIMEOUT */
+};
+#define CCM_DEFAULT_AUTH_TIMEOUT INT64_C(10000)
+
+struct ccm_engine;
+
+struct ccm_engine *ccm_engine_new(const struct ccm_engine_config *config,
+				  ccm_change_fn *fn, void *ctx);
+void ccm_engine_free(struct ccm_engine *engine);
+
+/* Declares that component uses host:port (from configuration). */
+int ccm_engine_bind(struct ccm_engine *engine, const char *component,
+		    const char *host, unsigned port);
+
+/* Moves the clock to now, firing what falls due (auth timeouts) first.
+ * Times earlier than the engine's clock are treated as equal to it. */
+void ccm_engine_advance(struct ccm_engine *engine, ccm_ms now);
+
+/* Applies one recognised message at time t (advancing the clock first).
+ * Returns 0, or -1 when out of memory. */
+int ccm_engine_feed(struct ccm_engine *engine, ccm_ms t,
+		    const struct ccm_logmsg *msg, const struct ccm_srcpos *pos);
+
+ccm_ms ccm_engine_now(const struct ccm_engine *engine);
+
+/* Components and endpoints, sorted by name / host:port. */
+size_t ccm_engine_components(const struct ccm_engine *engine,
+			     const struct ccm_component *const **out);
+size_t ccm_engine_endpoints(const struct ccm_engine *engine,
+			    const struct ccm_endpoint *const **out);
+
+#endif

@@ -1,0 +1,207 @@
+/* The ccmon.analysis/1 JSON document (doc/analysis-json.md). */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/report.h"
+
+double ccm_seconds(ccm_ms d)
+{
+	return (double)d / 1000.0;
+}
+
+/* A time as a JSON string, or null. */
+static struct json_object *jtime(bool have, ccm_ms t)
+{
+	char buf[CCM_TIME_STRLEN];
+
+	return have ? json_object_new_string(ccm_time_format(t, buf)) : NULL;
+}
+
+/* Written with exactly three decimals, not %.17g's 4.2000000000000002. */
+static struct json_object *jseconds(ccm_ms d)
+{
+	char buf[40];
+
+	snprintf(buf, sizeof(buf), "%s%lld.%03lld", d < 0 ? "-" : "",
+		 (long long)(d < 0 ? -d : d) / 1000,
+		 (long long)(d < 0 ? -d : d) % 1000);
+	return json_object_new_double_s(ccm_seconds(d), buf);
+}
+
+static struct json_object *jstr_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static void add(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static struct json_object *inputs(const struct ccm_analysis *a)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < a->ninputs; i++) {
+		const struct ccm_input *in = &a->inputs[i];
+		struct json_object *o = json_object_new_object();
+
+		add(o, "path", json_object_new_string(in->path));
+		add(o, "lines", json_object_new_uint64(in->stats.lines));
+		add(o, "recognized",
+		    json_object_new_uint64(in->stats.recognized));
+		add(o, "bad_time", json_object_new_uint64(in->stats.bad_time));
+		add(o, "overlong", json_object_new_uint64(in->stats.overlong));
+		add(o, "shape",
+		    json_object_new_string(ccm_ts_shape_name(in->shape)));
+		add(o, "first", jtime(in->have_first, in->first));
+		add(o, "last", jtime(in->have_last, in->last));
+		add(o, "complete", json_object_new_boolean(!in->failed));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *endpoint_name(const struct ccm_endpoint *ep)
+{
+	char buf[512];
+
+	if (!ep)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s:%u", ep->host, ep->port);
+	return json_object_new_string(buf);
+}
+
+static struct json_object *components(const struct ccm_analysis *a)
+{
+	const struct ccm_component *const *comps;
+	size_t n = ccm_engine_components(a->engine, &comps);
+	struct json_object *arr = json_object_new_array();
+	/* name -> transitions array, filled in one pass over the timeline */
+	struct json_object *by_name = json_object_new_object();
+	const struct ccm_timeline *tl = a->timeline;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ccm_component *c = comps[i];
+		struct json_object *o = json_object_new_object();
+		struct json_object *tr = json_object_new_array();
+
+		add(o, "name", json_object_new_string(c->name));
+		add(o, "state",
+		    json_object_new_string(ccm_state_name(c->state)));
+		add(o, "transitions", tr);
+		add(o, "incidents", json_object_new_uint64(c->incidents));
+		add(o, "downtime_s", jseconds(c->downtime));
+		add(o, "endpoint", endpoint_name(c->endpoint));
+		add(o, "connect_failures",
+		    json_object_new_uint64(c->connect_failures));
+		json_object_object_add(by_name, c->name, json_object_get(tr));
+		json_object_array_add(arr, o);
+	}
+	for (size_t i = 0; i < tl->nentries; i++) {
+		const struct ccm_tl_entry *e = &tl->entries[i];
+		struct json_object *tr, *t;
+
+		if (e->kind != CCM_CHANGE_TRANSITION ||
+		    !json_object_object_get_ex(by_name, e->component, &tr))
+			continue;
+		t = json_object_new_object();
+		add(t, "time", jtime(true, e->time));
+		add(t, "state", json_object_new_string(ccm_state_name(e->to)));
+		add(t, "from", json_object_new_string(ccm_state_name(e->from)));
+		add(t, "file", jstr_or_null(e->pos.file));
+		add(t, "line", json_object_new_uint64(e->pos.line));
+		json_object_array_add(tr, t);
+	}
+	json_object_put(by_name);
+	return arr;
+}
+
+static struct json_object *endpoints(const struct ccm_analysis *a)
+{
+	const struct ccm_endpoint *const *eps;
+	size_t n = ccm_engine_endpoints(a->engine, &eps);
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		add(o, "host", json_object_new_string(eps[i]->host));
+		add(o, "port", json_object_new_int((int)eps[i]->port));
+		add(o, "attempts", json_object_new_uint64(eps[i]->attempts));
+		add(o, "failures", json_object_new_uint64(eps[i]->failures));
+		add(o, "refused", json_object_new_uint64(eps[i]->refused));
+		add(o, "last_error", jstr_or_null(eps[i]->last_error));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *incidents(const struct ccm_analysis *a)
+{
+	const struct ccm_timeline *tl = a->timeline;
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < tl->nincidents; i++) {
+		const struct ccm_tl_incident *t = &tl->incidents[i];
+		const struct ccm_incident *inc = &t->inc;
+		struct json_object *o;
+		ccm_ms end = inc->open ? (a->have_end ? a->end : inc->start) :
+					 inc->end;
+
+		if (!ccm_timeline_listed(tl, t))
+			continue;
+		o = json_object_new_object();
+		add(o, "id", json_object_new_uint64(inc->id));
+		add(o, "component", json_object_new_string(t->component));
+		add(o, "start", jtime(true, inc->start));
+		add(o, "end", jtime(!inc->open, inc->end));
+		add(o, "duration_s", jseconds(end - inc->start));
+		add(o, "cause", json_object_new_string(ccm_cause_name(inc->cause)));
+		add(o, "open", json_object_new_boolean(inc->open));
+		add(o, "file", jstr_or_null(inc->start_pos.file));
+		add(o, "line", json_object_new_uint64(inc->start_pos.line));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+struct json_object *ccm_report_json_object(const struct ccm_analysis *a)
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *win = json_object_new_object();
+
+	if (!doc || !win) {
+		json_object_put(doc);
+		json_object_put(win);
+		return NULL;
+	}
+	add(doc, "schema", json_object_new_string(CCM_ANALYSIS_SCHEMA));
+	add(doc, "generator", json_object_new_string(PACKAGE_STRING));
+	add(win, "since", jtime(a->have_since, a->since));
+	add(win, "until", jtime(a->have_until, a->until));
+	add(win, "end", jtime(a->have_end, a->end));
+	add(doc, "window", win);
+	add(doc, "inputs", inputs(a));
+	add(doc, "components", components(a));
+	add(doc, "endpoints", endpoints(a));
+	add(doc, "incidents", incidents(a));
+	return doc;
+}
+
+int ccm_report_json(const struct ccm_analysis *a, FILE *out)
+{
+	struct json_object *doc = ccm_report_json_object(a);
+	const char *s;
+	int rc;
+
+	if (!doc)
+		return -1;
+	s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+						JSON_C_TO_STRING_SPACED |
+						JSON_C_TO_STRING_NOSLASHESCAPE);
+	rc = s && fputs(s, out) >= 0 && fputc('\n', out) != EOF ? 0 : -1;
+	json_object_put(doc);
+	return rc;
+}

@@ -1,0 +1,147 @@
+/* The human timeline: one line per change, then summaries.  Columns are
+ * padded for a terminal; every line still reads alone when grepped. */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/report.h"
+#include "parsers/duration.h"
+
+static int name_width(const struct ccm_engine *engine)
+{
+	const struct ccm_component *const *comps;
+	size_t n = ccm_engine_components(engine, &comps);
+	int w = 9;
+
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(comps[i]->name) > w)
+			w = (int)strlen(comps[i]->name);
+	return w;
+}
+
+static void entry(FILE *out, int w, const struct ccm_tl_entry *e)
+{
+	char t[CCM_TIME_STRLEN];
+	const struct ccm_endpoint *ep = e->endpoint;
+
+	fprintf(out, "%s  %-*s  ", ccm_time_format(e->time, t), w, e->component);
+	switch (e->kind) {
+	case CCM_CHANGE_TRANSITION:
+		fprintf(out, "%s -> %s", ccm_state_name(e->from),
+			ccm_state_name(e->to));
+		break;
+	case CCM_CHANGE_INCIDENT_OPEN:
+		fprintf(out, "incident #%llu opened",
+			(unsigned long long)e->incident);
+		break;
+	case CCM_CHANGE_INCIDENT_CAUSE:
+		fprintf(out, "incident #%llu cause: %s",
+			(unsigned long long)e->incident, ccm_cause_name(e->cause));
+		break;
+	case CCM_CHANGE_INCIDENT_CLOSE:
+		fprintf(out, "incident #%llu closed, cause %s",
+			(unsigned long long)e->incident, ccm_cause_name(e->cause));
+		break;
+	case CCM_CHANGE_AUTH_TIMEOUT:
+		fputs("connected but not active: authentication not completed",
+		      out);
+		break;
+	case CCM_CHANGE_ENDPOINT_BOUND:
+		fprintf(out, "connects to %s:%u", ep ? ep->host : "?",
+			ep ? ep->port : 0);
+		break;
+	}
+	if (e->pos.file)
+		fprintf(out, "  [%s:%llu]", e->pos.file,
+			(unsigned long long)e->pos.line);
+	fputc('\n', out);
+}
+
+static void incident_table(FILE *out, const struct ccm_analysis *a, int w)
+{
+	const struct ccm_timeline *tl = a->timeline;
+	char s[CCM_TIME_STRLEN], e[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
+
+	fprintf(out, "\nIncidents\n%4s  %-*s  %-23s  %-23s  %12s  %s\n", "#", w,
+		"COMPONENT", "START", "END", "DURATION", "CAUSE");
+	for (size_t i = 0; i < tl->nincidents; i++) {
+		const struct ccm_tl_incident *t = &tl->incidents[i];
+		const struct ccm_incident *inc = &t->inc;
+		ccm_ms end = inc->open ? (a->have_end ? a->end : inc->start) :
+					 inc->end;
+
+		if (!ccm_timeline_listed(tl, t))
+			continue;
+		fprintf(out, "%4llu  %-*s  %-23s  %-23s  %s%11s  %s\n",
+			(unsigned long long)inc->id, w, t->component,
+			ccm_time_format(inc->start, s),
+			inc->open ? "(open)" : ccm_time_format(inc->end, e),
+			inc->open ? ">" : " ",
+			ccm_duration_format(end - inc->start, d),
+			ccm_cause_name(inc->cause));
+	}
+}
+
+int ccm_report_text(const struct ccm_analysis *a, FILE *out)
+{
+	const struct ccm_component *const *comps;
+	const struct ccm_endpoint *const *eps;
+	size_t ncomps = ccm_engine_components(a->engine, &comps);
+	size_t neps = ccm_engine_endpoints(a->engine, &eps);
+	int w = name_width(a->engine);
+	char t1[CCM_TIME_STRLEN], t2[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
+
+	fputs("Inputs\n", out);
+	for (size_t i = 0; i < a->ninputs; i++) {
+		const struct ccm_input *in = &a->inputs[i];
+		fprintf(out, "  %s  %s  %s .. %s  %llu lines, %llu recognized, "
+			"%llu bad timestamps, %llu overlong%s\n", in->path,
+			ccm_ts_shape_name(in->shape),
+			in->have_first ? ccm_time_format(in->first, t1) : "-",
+			in->have_last ? ccm_time_format(in->last, t2) : "-",
+			(unsigned long long)in->stats.lines,
+			(unsigned long long)in->stats.recognized,
+			(unsigned long long)in->stats.bad_time,
+			(unsigned long long)in->stats.overlong,
+			in->failed ? "  (read error: incomplete)" : "");
+	}
+
+	fputs("\nTimeline\n", out);
+	for (size_t i = 0; i < a->timeline->nentries; i++)
+		entry(out, w, &a->timeline->entries[i]);
+	if (!a->timeline->nentries)
+		fputs("  (no component changes)\n", out);
+
+	fprintf(out, "\nComponents\n%-*s  %-9s  %11s  %9s  %12s  %s\n", w,
+		"NAME", "STATE", "TRANSITIONS", "INCIDENTS", "DOWNTIME",
+		"ENDPOINT");
+	for (size_t i = 0; i < ncomps; i++) {
+		const struct ccm_component *c = comps[i];
+		char ep[300] = "-";
+		if (c->endpoint)
+			snprintf(ep, sizeof(ep), "%s:%u", c->endpoint->host,
+				 c->endpoint->port);
+		fprintf(out, "%-*s  %-9s  %11llu  %9llu  %12s  %s\n", w, c->name,
+			ccm_state_name(c->state),
+			(unsigned long long)c->transitions,
+			(unsigned long long)c->incidents,
+			ccm_duration_format(c->downtime, d), ep);
+	}
+
+	if (neps) {
+		fprintf(out, "\nEndpoints\n%-30s  %8s  %8s  %8s  %s\n",
+			"HOST:PORT", "ATTEMPTS", "FAILURES", "REFUSED",
+			"LAST ERROR");
+		for (size_t i = 0; i < neps; i++) {
+			char hp[300];
+			snprintf(hp, sizeof(hp), "%s:%u", eps[i]->host,
+				 eps[i]->port);
+			fprintf(out, "%-30s  %8llu  %8llu  %8llu  %s\n", hp,
+				(unsigned long long)eps[i]->attempts,
+				(unsigned long long)eps[i]->failures,
+				(unsigned long long)eps[i]->refused,
+				eps[i]->last_error ? eps[i]->last_error : "-");
+		}
+	}
+	incident_table(out, a, w);
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,93 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/timeline.h"
+
+void ccm_timeline_init(struct ccm_timeline *tl, bool have_since, ccm_ms since)
+{
+	memset(tl, 0, sizeof(*tl));
+	tl->have_since = have_since;
+	tl->since = since;
+}
+
+void ccm_timeline_release(struct ccm_timeline *tl)
+{
+	free(tl->entries);
+	free(tl->incidents);
+	memset(tl, 0, sizeof(*tl));
+}
+
+static void *push(void *arrp, size_t *n, size_t *cap, size_t size)
+{
+	char **arr = arrp;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		char *na = realloc(*arr, ncap * size);
+		if (!na)
+			return NULL;
+		*arr = na;
+		*cap = ncap;
+	}
+	return *arr + (*n)++ * size;
+}
+
+static void track_incident(struct ccm_timeline *tl, const struct ccm_change *ch)
+{
+	const struct ccm_incident *inc = ch->incident;
+	struct ccm_tl_incident *t;
+
+	if (ch->kind == CCM_CHANGE_INCIDENT_OPEN) {
+		t = push(&tl->incidents, &tl->nincidents, &tl->capincidents,
+			 sizeof(*t));
+		if (!t) {
+			tl->oom = true;
+			return;
+		}
+		t->component = ch->component->name;
+	} else {
+		/* Later changes concern an incident already recorded: ids are
+		 * handed out in order, so the newest with that id is it. */
+		size_t i = tl->nincidents;
+		while (i > 0 && tl->incidents[i - 1].inc.id != inc->id)
+			i--;
+		if (i == 0)
+			return;
+		t = &tl->incidents[i - 1];
+	}
+	t->inc = *inc;
+}
+
+void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
+{
+	struct ccm_timeline *tl = ctx;
+	struct ccm_tl_entry *e;
+
+	if (ch->incident && ch->kind != CCM_CHANGE_TRANSITION &&
+	    ch->kind != CCM_CHANGE_ENDPOINT_BOUND)
+		track_incident(tl, ch);
+	if (tl->have_since && ch->time < tl->since)
+		return;
+	e = push(&tl->entries, &tl->nentries, &tl->capentries, sizeof(*e));
+	if (!e) {
+		tl->oom = true;
+		return;
+	}
+	*e = (struct ccm_tl_entry){
+		.kind = ch->kind,
+		.time = ch->time,
+		.component = ch->component->name,
+		.from = ch->from,
+		.to = ch->to,
+		.pos = ch->pos,
+		.incident = ch->incident ? ch->incident->id : 0,
+		.cause = ch->incident ? ch->incident->cause : CCM_CAUSE_LOST,
+		.endpoint = ch->endpoint,
+	};
+}
+
+bool ccm_timeline_listed(const struct ccm_timeline *tl,
+			 const struct ccm_tl_incident *t)
+{
+	return !tl->have_since || t->inc.open || t->inc.end >= tl->since;
+}

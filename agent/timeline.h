@@ -1,0 +1,42 @@
+/* What an analysis reports: the engine's changes, recorded in order.
+ * Used as the engine's sink by `ccmon analyze`. */
+#ifndef CCM_TIMELINE_H
+#define CCM_TIMELINE_H
+
+#include "agent/engine.h"
+
+struct ccm_tl_entry {
+	enum ccm_change_kind kind;
+	ccm_ms time;
+	const char *component; /* the engine's copy of the name */
+	enum ccm_state from, to;
+	struct ccm_srcpos pos;
+	uint64_t incident;     /* incident id, 0 if none */
+	enum ccm_cause cause;
+	const struct ccm_endpoint *endpoint;
+};
+
+struct ccm_tl_incident {
+	const char *component;
+	struct ccm_incident inc; /* as last reported by the engine */
+};
+
+struct ccm_timeline {
+	bool have_since;
+	ccm_ms since;          /* changes before it are applied, not listed */
+	struct ccm_tl_entry *entries;
+	size_t nentries, capentries;
+	struct ccm_tl_incident *incidents; /* all, in order of id */
+	size_t nincidents, capincidents;
+	bool oom;              /* a change could not be recorded */
+};
+
+void ccm_timeline_init(struct ccm_timeline *tl, bool have_since, ccm_ms since);
+void ccm_timeline_release(struct ccm_timeline *tl);
+ccm_change_fn ccm_timeline_record;
+
+/* Whether an incident overlaps the listed window. */
+bool ccm_timeline_listed(const struct ccm_timeline *tl,
+			 const struct ccm_tl_incident *inc);
+
+#endif
