@@ -342,12 +342,13 @@ static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 	ch = (struct ccm_change){
 		.kind = CCM_CHANGE_TRANSITION,
 		.time = e->now,
-		.pos = *pos,
 		.component = c,
 		.from = c->state,
 		.to = to,
 		.endpoint = c->endpoint,
 	};
+	if (pos)
+		ch.pos = *pos;
 	c->state = to;
 	c->transitions++;
 	c->last_change = e->now;

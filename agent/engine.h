@@ -104,6 +104,7 @@ int ccm_engine_bind(struct ccm_engine *engine, const char *component,
 void ccm_engine_advance(struct ccm_engine *engine, ccm_ms now);
 
 /* Applies one recognised message at time t (advancing the clock first).
+ * pos may be NULL (a message that came from no log line).
  * Returns 0, or -1 when out of memory. */
 int ccm_engine_feed(struct ccm_engine *engine, ccm_ms t,
 		    const struct ccm_logmsg *msg, const struct ccm_srcpos *pos);

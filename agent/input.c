@@ -53,6 +53,8 @@ static int gz_error(gzFile gz, const char *path, char *err, size_t errlen)
 
 	if (code == Z_ERRNO)
 		msg = strerror(errno);
+	else if (strncmp(msg, "<fd:", 4) == 0 && strstr(msg, ": "))
+		msg = strstr(msg, ": ") + 2; /* zlib names the fd, we the path */
 	snprintf(err, errlen, "%s: read error: %s", path, msg);
 	return -1;
 }
