@@ -1,0 +1,122 @@
+#!/bin/sh
+# Benchmark of `ccmon analyze` against grep, pcre2grep and wc on one big
+# trace-shape router log (tests/genlog.py --bench).  Run by `make bench`
+# with CCMON and BENCH_SIZE_MB (default 300) in the environment.
+#
+# Every tool runs once, after a warm-up read of the file, under
+# /usr/bin/time -f '%e %M' (wall seconds, peak RSS in KiB).  The exit status
+# is non-zero if any tool fails or ccmon and grep disagree.
+
+set -u
+
+: "${CCMON:?CCMON must name the ccmon binary}"
+BENCH_SIZE_MB=${BENCH_SIZE_MB:-300}
+PYTHON3=${PYTHON3:-python3}
+here=$(cd "$(dirname "$0")" && pwd)
+TIME=/usr/bin/time
+
+if [ ! -x "$TIME" ]; then
+	echo "bench.sh: $TIME is missing (Debian package 'time')" >&2
+	exit 1
+fi
+for tool in grep pcre2grep wc; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "bench.sh: $tool is missing (pcre2grep: Debian pcre2-utils)" >&2
+		exit 1
+	fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ccmon-bench.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
+
+# The four recognised messages (agent's parsers/logline.c), as ERE and PCRE.
+ERE="Component [^[:space:]\"']+ is (CONNECTED|ACTIVE|GONE)\\b\
+|Connecting on fd [0-9]{1,9} to host '[^']*', port [0-9]{1,5}\\b\
+|Unable to connect to host '[^']*', port [0-9]{1,5} ?:\\([0-9]{1,9}\\)\
+|Failed to connect to component [^[:space:]\"']+"
+PCRE="Component [^\\s\"']+ is (?:CONNECTED|ACTIVE|GONE)\\b\
+|Connecting on fd \\d{1,9} to host '[^']*', port \\d{1,5}\\b\
+|Unable to connect to host '[^']*', port \\d{1,5} ?:\\(\\d{1,9}\\)\
+|Failed to connect to component [^\\s\"']+"
+
+big=$tmp/rtr-jsm-1_000001.log
+small=$tmp/rtr-jsm-1_000002.log
+echo "generating a ${BENCH_SIZE_MB} MB trace log ..."
+expected=$("$PYTHON3" "$here/genlog.py" --bench "$BENCH_SIZE_MB" --out "$big") ||
+	{ echo "bench.sh: genlog.py --bench failed" >&2; exit 1; }
+small_mb=$(awk -v s="$BENCH_SIZE_MB" 'BEGIN { printf "%g", s / 10 }')
+"$PYTHON3" "$here/genlog.py" --bench "$small_mb" --out "$small" >/dev/null ||
+	{ echo "bench.sh: genlog.py --bench failed" >&2; exit 1; }
+
+bytes=$(wc -c <"$big")
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+
+failed=0
+# measure NAME OUTFILE CMD...: runs CMD once, stdout to OUTFILE; sets
+# wall/rss; counts a failure.  grep's exit 1 means "no match", not failure.
+measure() {
+	name=$1 out=$2
+	shift 2
+	cat "$big" >/dev/null
+	LC_ALL=C $TIME -f '%e %M' -o "$tmp/time" "$@" >"$out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -ne 0 ] && ! { [ "$rc" -eq 1 ] && [ "$name" != ccmon ] &&
+	                          [ "$name" != wc ]; }; then
+		echo "bench.sh: $name failed with exit status $rc:" >&2
+		cat "$tmp/err" >&2
+		failed=1
+	fi
+	set -- $(tail -n 1 "$tmp/time")
+	wall=${1:-0} rss=${2:-0}
+	rate=$(awk -v b="$bytes" -v w="$wall" \
+		'BEGIN { if (w > 0) printf "%.0f", b / 1e6 / w; else print "n/a" }')
+	printf '%-10s %10s %14s %10s\n' "$name" "$wall" "$rss" "$rate"
+}
+
+printf '\nfile: %s bytes (%s MB)\n' "$bytes" "$mb"
+printf '%-10s %10s %14s %10s\n' tool wall_s peak_rss_KiB MB/s
+measure ccmon "$tmp/ccmon.json" "$CCMON" analyze --json "$big"
+ccmon_rss=$rss
+measure grep "$tmp/grep.out" grep -cE "$ERE" "$big"
+measure pcre2grep "$tmp/pcre2grep.out" pcre2grep -c "$PCRE" "$big"
+measure wc "$tmp/wc.out" wc -l "$big"
+
+lines=$(awk '{ print $1 }' "$tmp/wc.out")
+grep_n=$(cat "$tmp/grep.out")
+pcre_n=$(cat "$tmp/pcre2grep.out")
+ccmon_n=$("$PYTHON3" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(i["recognized"] for i in d["inputs"]))' "$tmp/ccmon.json" 2>/dev/null)
+ccmon_lines=$("$PYTHON3" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(i["lines"] for i in d["inputs"]))' "$tmp/ccmon.json" 2>/dev/null)
+
+printf '\nlines: %s (wc -l), %s (ccmon)\n' "$lines" "${ccmon_lines:-?}"
+printf 'component lines: ccmon %s, grep %s, pcre2grep %s, generator %s\n' \
+	"${ccmon_n:-?}" "$grep_n" "$pcre_n" "$expected"
+if [ "${ccmon_n:-x}" != "$grep_n" ] || [ "$grep_n" != "$pcre_n" ] ||
+   [ "$grep_n" != "$expected" ] || [ "${ccmon_lines:-x}" != "$lines" ]; then
+	echo "WARNING: the counts disagree"
+	failed=1
+fi
+
+# Peak RSS must not grow with the file: the same run on a file 10x smaller.
+printf '\nccmon peak RSS: %s KiB on %s MB, ' "$ccmon_rss" "$mb"
+cat "$small" >/dev/null
+if LC_ALL=C $TIME -f '%e %M' -o "$tmp/time" "$CCMON" analyze --json "$small" \
+	>/dev/null 2>"$tmp/err"; then
+	set -- $(tail -n 1 "$tmp/time")
+	small_bytes=$(wc -c <"$small")
+	printf '%s KiB on %s MB\n' "$2" \
+		"$(awk -v b="$small_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')"
+else
+	echo
+	echo "bench.sh: ccmon failed on the small file:" >&2
+	cat "$tmp/err" >&2
+	failed=1
+fi
+
+exit $failed

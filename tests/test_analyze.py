@@ -1,0 +1,624 @@
+"""End-to-end tests of `ccmon analyze`.
+
+The logs come from genlog.py, whose expected results are derived from the
+analysis rules by a reference evaluator (not from ccmon's output), and from
+hand-written samples in tests/fixtures/ whose expected JSON was worked out
+by hand.  Every ccmon run has a timeout.
+"""
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import genlog
+
+TIMEOUT = 120  # seconds, per ccmon run
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def run(ccmon, args, cwd=None, timeout=TIMEOUT):
+    return subprocess.run([ccmon, "analyze"] + list(args), cwd=cwd,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout)
+
+
+def analyze(ccmon, res, extra=(), files=None, options=None):
+    args = ["--json"] + list(res.options if options is None else options) + \
+        list(extra) + \
+        list(files if files is not None else res.argv)
+    p = run(ccmon, args, cwd=res.out_dir)
+    assert p.returncode == 0, "ccmon %s -> exit %d\nstderr: %s" % (
+        " ".join(args), p.returncode, p.stderr.decode(errors="replace"))
+    try:
+        return json.loads(p.stdout)
+    except ValueError as e:
+        pytest.fail("ccmon --json printed invalid JSON (%s): %r" %
+                    (e, p.stdout[:400]))
+
+
+def diff(exp, act, path="$", out=None):
+    """Differences between the expected and actual documents.  Keys the
+    expectation lacks are allowed in the actual document; numbers ending
+    in _s are compared to the millisecond."""
+    if out is None:
+        out = []
+    if isinstance(exp, dict):
+        if not isinstance(act, dict):
+            out.append("%s: expected an object, got %r" % (path, act))
+            return out
+        for k, v in exp.items():
+            if k not in act:
+                out.append("%s.%s: missing (expected %r)" % (path, k, v))
+            else:
+                diff(v, act[k], "%s.%s" % (path, k), out)
+    elif isinstance(exp, list):
+        if not isinstance(act, list):
+            out.append("%s: expected a list, got %r" % (path, act))
+            return out
+        if len(exp) != len(act):
+            out.append("%s: %d entries expected, got %d" %
+                       (path, len(exp), len(act)))
+        for i, (e, a) in enumerate(zip(exp, act)):
+            diff(e, a, "%s[%d]" % (path, i), out)
+    elif isinstance(exp, bool) or exp is None or isinstance(exp, str):
+        if exp != act or type(exp) is not type(act):
+            out.append("%s: expected %r, got %r" % (path, exp, act))
+    elif isinstance(exp, (int, float)):
+        if isinstance(act, bool) or not isinstance(act, (int, float)):
+            out.append("%s: expected %r, got %r" % (path, exp, act))
+        elif path.endswith("_s"):
+            if abs(exp - act) > 0.0005:
+                out.append("%s: expected %r, got %r" % (path, exp, act))
+        elif exp != act:
+            out.append("%s: expected %r, got %r" % (path, exp, act))
+    else:
+        raise TypeError(type(exp))
+    return out
+
+
+def brief(doc):
+    """A compact view of a document's incidents, for failure messages."""
+    return "\n".join("  #%s %s %s..%s %s%s %s:%s" % (
+        i.get("id"), i.get("component"), i.get("start"), i.get("end"),
+        i.get("cause"), " OPEN" if i.get("open") else "", i.get("file"),
+        i.get("line")) for i in doc.get("incidents", []))
+
+
+def assert_same(expected, actual, what=""):
+    d = diff(expected, actual)
+    if d:
+        msg = "%s: %d difference(s)\n%s" % (what, len(d), "\n".join(d[:40]))
+        msg += "\nexpected incidents:\n%s\nactual incidents:\n%s" % (
+            brief(expected), brief(actual))
+        pytest.fail(msg)
+
+
+def gen(tmp_path_factory, **kw):
+    d = tmp_path_factory.mktemp("log")
+    return genlog.generate(str(d), **kw)
+
+
+def check(ccmon, res, what):
+    assert_same(res.expected, analyze(ccmon, res), what)
+
+
+# --------------------------------------------------------------------------
+# generated logs, compared with the reference expectation in full
+
+SHAPES = list(genlog.SHAPES)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_single_file(ccmon, tmp_path_factory, shape):
+    res = gen(tmp_path_factory, seed=11, shape=shape)
+    check(ccmon, res, "single %s file" % shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rotated_set_with_gz(ccmon, tmp_path_factory, shape):
+    """Four files, some gzipped, named out of time order and passed in
+    name order: ccmon must order them by their first timestamp."""
+    res = gen(tmp_path_factory, seed=12, shape=shape, files=4, gz=True)
+    assert res.argv != [p for p, _ in res.files]
+    assert any(p.endswith(".gz") for p in res.argv)
+    check(ccmon, res, "rotated %s set" % shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_single_gz_file(ccmon, tmp_path_factory, shape):
+    res = gen(tmp_path_factory, seed=13, shape=shape, gz=True)
+    check(ccmon, res, "single gzipped %s file" % shape)
+
+
+@pytest.mark.parametrize("shape,files", [
+    ("trace", 1), ("trace", 3), ("trace", 5), ("syslog", 1), ("syslog", 3),
+    ("log4j", 2), ("iso8601", 3), ("expressway", 2)])
+def test_midnight(ccmon, tmp_path_factory, shape, files):
+    """The log crosses midnight (syslog: New Year's Eve).  Time-only and
+    yearless shapes take the date/year from each file's mtime."""
+    res = gen(tmp_path_factory, seed=14 + files, shape=shape, files=files,
+              gz=files > 2, midnight=True)
+    days = {it.t // 86400000 for _, _, it in res.all_items()}
+    assert len(days) == 2, "scenario does not cross midnight"
+    check(ccmon, res, "%s crossing midnight, %d file(s)" % (shape, files))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_crlf(ccmon, tmp_path_factory, shape):
+    res = gen(tmp_path_factory, seed=15, shape=shape, files=2, gz=True,
+              crlf=True)
+    check(ccmon, res, "%s with CRLF endings" % shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_nasty_lines(ccmon, tmp_path_factory, shape):
+    """NUL bytes, invalid UTF-8, a 2 MiB line holding component messages
+    (skipped whole: counted overlong, nothing recognised), a 600 KB line
+    that is a real component message, a last line without newline."""
+    res = gen(tmp_path_factory, seed=16, shape=shape, files=2, nasty=True)
+    assert sum(i["overlong"] for i in res.expected["inputs"]) == 1
+    check(ccmon, res, "%s with nasty lines" % shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_nasty_crlf_gz(ccmon, tmp_path_factory, shape):
+    res = gen(tmp_path_factory, seed=17, shape=shape, files=3, gz=True,
+              crlf=True, nasty=True)
+    check(ccmon, res, "%s nasty+CRLF+gz" % shape)
+
+
+def test_date_option(ccmon, tmp_path_factory):
+    """--date dates time-only files; the mtimes are deliberately wrong
+    (2030) and must not matter."""
+    res = gen(tmp_path_factory, seed=18, shape="trace", files=3, gz=True,
+              date=True)
+    assert res.options[0] == "--date"
+    check(ccmon, res, "trace with --date")
+    # Without --date the (wrong) mtimes date the files: proves that the
+    # option is what made the dates right.
+    plain = analyze(ccmon, res, options=[])
+    assert [i["first"][:10] for i in plain["inputs"]] == \
+        ["2030-06-15"] * 3, plain["inputs"]
+
+
+def test_date_option_crossing_midnight(ccmon, tmp_path_factory):
+    """--date names the first line's day; the clock then runs on across the
+    files (given in time order), rolling over at midnight between files or
+    inside one."""
+    res = gen(tmp_path_factory, seed=19, shape="trace", files=4, gz=True,
+              date=True, midnight=True)
+    check(ccmon, res, "trace with --date across midnight")
+
+
+def test_date_single_file_midnight(ccmon, tmp_path_factory):
+    res = gen(tmp_path_factory, seed=20, shape="trace", date=True,
+              midnight=True)
+    check(ccmon, res, "single trace file with --date across midnight")
+
+
+def test_paths_as_given(ccmon, tmp_path_factory):
+    """file/path fields are the paths exactly as given: absolute here."""
+    res = gen(tmp_path_factory, seed=21, shape="log4j", files=3, gz=True)
+    absolute = {p: os.path.join(res.out_dir, p) for p in res.argv}
+    text = json.dumps(res.expected)
+    for rel, ab in absolute.items():
+        text = text.replace('"%s"' % rel, json.dumps(ab))
+    expected = json.loads(text)
+    actual = analyze(ccmon, res, files=[absolute[p] for p in res.argv])
+    assert_same(expected, actual, "absolute paths")
+
+
+@pytest.mark.parametrize("seed", range(100, 116))
+def test_random_variants(ccmon, tmp_path_factory, seed):
+    """A spread of random shapes and options, one scenario per seed."""
+    r = random.Random(seed)
+    kw = dict(shape=r.choice(SHAPES), files=r.choice([1, 1, 2, 3, 5]),
+              crlf=r.random() < 0.3, midnight=r.random() < 0.3,
+              ncomp=r.randint(2, 8))
+    kw["gz"] = r.random() < 0.5
+    if kw["shape"] == "trace" and r.random() < 0.4:
+        kw["date"] = True
+    res = gen(tmp_path_factory, seed=seed, **kw)
+    check(ccmon, res, "variant %r" % kw)
+
+
+# --------------------------------------------------------------------------
+# --since / --until
+
+
+def pick_window(res):
+    """since/until between lines (1 ms after one, with no line at that ms).
+    The cut must not fall just before an auth deadline: ccmon's clock may end
+    at the last line read or at --until, so no CONNECTED may have its
+    deadline between the two."""
+    items = [it for _, _, it in res.all_items() if not it.overlong]
+    times = sorted({it.t for it in items})
+    tset = set(times)
+    deadlines = {it.t + genlog.AUTH_TIMEOUT_MS for it in items
+                 if it.ev is not None and it.ev.kind == "state" and
+                 it.ev.state == "connected"}
+
+    def free(t):
+        return t + 1 not in tset
+
+    n = len(times)
+    since = None
+    for i in range(n * 25 // 100, n * 45 // 100):
+        if free(times[i]):
+            since = times[i] + 1
+            break
+    if since is None:
+        pytest.skip("no clean --since in this scenario")
+    for i in range(n * 90 // 100, n * 50 // 100, -1):
+        last, until = times[i], times[i] + 1
+        if not free(last) or until <= since:
+            continue
+        if any(last < d <= until + 1000 for d in deadlines):
+            continue
+        return since, until
+    pytest.skip("no clean window in this scenario")
+
+
+@pytest.mark.parametrize("shape,files,date", [
+    ("log4j", 1, False), ("iso8601", 3, False), ("trace", 3, True),
+    ("expressway", 2, False)])
+def test_since_until(ccmon, tmp_path_factory, shape, files, date):
+    res = gen(tmp_path_factory, seed=22, shape=shape, files=files, gz=True,
+              date=date)
+    since, until = pick_window(res)
+    exp = res.evaluate(since=since, until=until)
+    act = analyze(ccmon, res, extra=["--since", genlog.iso_time(since),
+                                     "--until", genlog.iso_time(until)])
+    what = "window %s..%s" % (genlog.iso_time(since), genlog.iso_time(until))
+    # Components (state at the cut, listed transitions only from --since),
+    # endpoints (everything read up to --until) compare in full.
+    assert_same({"components": exp["components"],
+                 "endpoints": exp["endpoints"]}, act, what)
+    for tr in (t for c in act["components"] for t in c["transitions"]):
+        assert genlog.iso_time(since) <= tr["time"] <= \
+            genlog.iso_time(until), tr
+    # Incidents overlapping the window.  Ids are engine-wide, so only their
+    # order is checked; an incident still open at the cut is open, and its
+    # duration runs to the last line read or to --until.
+    ids = [i.get("id") for i in act["incidents"]]
+    assert ids == sorted(ids), ids
+    strip = [{k: v for k, v in i.items() if k not in ("id", "duration_s")}
+             for i in exp["incidents"]]
+    assert_same({"incidents": strip}, act, what + " incidents")
+    last = max(it.t for _, _, it in res.all_items()
+               if it.t <= until and not it.overlong)
+    for e, a in zip(exp["incidents"], act["incidents"]):
+        if not e["open"]:
+            assert abs(a["duration_s"] - e["duration_s"]) < 0.0005, (e, a)
+        else:
+            lo = e["duration_s"] - 0.0005
+            hi = e["duration_s"] + (until - last) / 1000.0 + 0.0005
+            assert lo <= a["duration_s"] <= hi, (e, a)
+
+
+def test_since_only_lists_later_transitions(ccmon, tmp_path_factory):
+    res = gen(tmp_path_factory, seed=23, shape="log4j", files=2)
+    items = sorted({it.t for _, _, it in res.all_items()})
+    since = items[len(items) // 2] + 1
+    while since in items:
+        since += 1
+    exp = res.evaluate(since=since)
+    act = analyze(ccmon, res, extra=["--since", genlog.iso_time(since)])
+    assert_same({"components": exp["components"],
+                 "endpoints": exp["endpoints"]}, act, "--since")
+    strip = [{k: v for k, v in i.items() if k != "id"}
+             for i in exp["incidents"]]
+    assert_same({"incidents": strip}, act, "--since incidents")
+
+
+# --------------------------------------------------------------------------
+# hand-written inline logs: auth timeout rules
+
+
+AUTH_LOG = """\
+2026-11-03 08:00:00,000 INFO  [router] mio - Connecting on fd 22 to host '10.0.0.1', port 7999
+2026-11-03 08:00:00,010 INFO  [router] router - Component op-a.example-com is CONNECTED
+2026-11-03 08:00:10,009 INFO  [router] router - Component op-a.example-com is ACTIVE
+2026-11-03 08:01:00,000 INFO  [router] mio - Connecting on fd 23 to host '10.0.0.2', port 7999
+2026-11-03 08:01:00,000 INFO  [router] router - Component op-b.example-com is CONNECTED
+2026-11-03 08:01:10,000 INFO  [router] router - Component op-b.example-com is ACTIVE
+2026-11-03 08:02:00,000 INFO  [router] mio - Connecting on fd 24 to host '10.0.0.3', port 7999
+2026-11-03 08:02:00,500 INFO  [router] router - Component op-c.example-com is CONNECTED
+2026-11-03 08:02:20,500 INFO  [router] router - Component op-c.example-com is ACTIVE
+2026-11-03 08:03:00,000 INFO  [router] router - statistics
+"""
+
+
+def causes(doc):
+    return {i["component"]: (i["cause"], i["duration_s"])
+            for i in doc["incidents"]}
+
+
+@pytest.mark.parametrize("opt,c_cause", [
+    ([], "auth"), (["--auth-timeout", "30s"], "lost"),
+    (["--auth-timeout", "19s"], "auth"), (["--auth-timeout", "1m"], "lost"),
+    (["--auth-timeout", "20500ms"], "lost")],
+    ids=lambda v: (" ".join(v) or "default") if isinstance(v, list) else v)
+def test_auth_timeout(ccmon, tmp_path, opt, c_cause):
+    """op-a: ACTIVE 9.999 s after CONNECTED (in time), op-b: exactly 10.000 s
+    (the timeout fires first: too late), op-c: 20 s."""
+    (tmp_path / "auth.log").write_text(AUTH_LOG)
+    p = run(ccmon, ["--json"] + opt + ["auth.log"], cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    got = causes(json.loads(p.stdout))
+    assert got["op-c.example-com"] == (c_cause, 20.0)
+    if not opt:
+        assert got["op-a.example-com"] == ("lost", 9.999)
+        assert got["op-b.example-com"] == ("auth", 10.0)
+
+
+# --------------------------------------------------------------------------
+# exit status
+
+
+def test_missing_file(ccmon, tmp_path):
+    p = run(ccmon, ["--json", "no-such-rtr-jsm-1.log"], cwd=str(tmp_path))
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert b"no-such-rtr-jsm-1.log" in p.stderr
+
+
+def test_missing_among_good_files(ccmon, tmp_path_factory):
+    res = gen(tmp_path_factory, seed=24, shape="log4j", files=2)
+    p = run(ccmon, ["--json"] + res.argv + ["gone-away.log.gz"],
+            cwd=res.out_dir)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert b"gone-away.log.gz" in p.stderr
+
+
+def test_directory_is_unreadable(ccmon, tmp_path):
+    (tmp_path / "logdir").mkdir()
+    p = run(ccmon, ["--json", "logdir"], cwd=str(tmp_path))
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert b"logdir" in p.stderr
+
+
+def test_corrupt_gzip(ccmon, tmp_path):
+    good = gzip.compress(b"2026-11-03 08:00:00,000 INFO  [r] r - hello\n" *
+                         2000)
+    (tmp_path / "rtr-jsm-1_000007.log.gz").write_bytes(good[:len(good) // 2])
+    p = run(ccmon, ["--json", "rtr-jsm-1_000007.log.gz"], cwd=str(tmp_path))
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert b"rtr-jsm-1_000007.log.gz" in p.stderr
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--json"], ["--bogus-option", "x.log"], ["--date", "2026-13-01",
+                                                   "x.log"],
+    ["--date", "03/11/2026", "x.log"], ["--date", "2026-02-30", "x.log"],
+    ["--date", "", "x.log"], ["--since", "yesterday", "x.log"],
+    ["--until", "2026-11-03T25:00", "x.log"], ["--auth-timeout", "soon",
+                                               "x.log"]],
+    ids=lambda a: " ".join(a) or "no-args")
+def test_usage_errors(ccmon, tmp_path, args):
+    (tmp_path / "x.log").write_text(
+        "2026-11-03 08:00:00,000 INFO  [r] r - hello\n")
+    p = run(ccmon, args, cwd=str(tmp_path))
+    assert p.returncode == 2, (p.returncode, p.stdout[:200], p.stderr)
+    assert p.stderr, "a usage error should say something on stderr"
+
+
+# --------------------------------------------------------------------------
+# text output
+
+
+@pytest.mark.parametrize("shape", ["trace", "expressway"])
+def test_text_output(ccmon, tmp_path_factory, shape):
+    res = gen(tmp_path_factory, seed=26, shape=shape, files=3, gz=True)
+    p = run(ccmon, res.options + res.argv, cwd=res.out_dir)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode("utf-8", errors="replace")
+    for c in res.expected["components"]:
+        assert c["name"] in out, c["name"]
+    for cause in {i["cause"] for i in res.expected["incidents"]}:
+        assert re.search(r"\b%s\b" % cause, out), cause
+    assert not out.lstrip().startswith("{"), "text mode printed JSON"
+
+
+# --------------------------------------------------------------------------
+# hand-written samples ("logs it has never seen")
+
+FIXTURES = [
+    # (log file, options, mtime to set or None)
+    ("imp-rtr-jsm-1_000431.log", ["--date", "2026-03-14"], None),
+    ("imp-rtr-jsm-1_000431.log", [], (2026, 3, 15, 0, 3, 5)),
+    ("expressway-xcp-router.log", [], None),
+    ("imp-log4j-ethwall.log", [], None),
+]
+
+
+@pytest.mark.parametrize("name,opts,mtime", FIXTURES,
+                         ids=lambda v: v if isinstance(v, str) else
+                         ("mtime" if isinstance(v, tuple) else
+                          (" ".join(v) if v else "-")))
+def test_fixture(ccmon, fixtures_dir, tmp_path, name, opts, mtime):
+    src = os.path.join(fixtures_dir, name)
+    shutil.copyfile(src, str(tmp_path / name))
+    if mtime:
+        secs = time.mktime(tuple(mtime) + (0, 0, -1))
+        os.utime(str(tmp_path / name), (secs, secs))
+    base = name.rsplit(".", 1)[0]
+    with open(os.path.join(fixtures_dir, base + ".expected.json")) as f:
+        expected = json.load(f)
+    p = run(ccmon, ["--json"] + opts + [name], cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert_same(expected, json.loads(p.stdout), name)
+
+
+# --------------------------------------------------------------------------
+# The generator checked on its own (no ccmon needed): its files must say
+# what its expectation claims, read back by an independent parser.
+
+RECOGNIZE = re.compile(
+    rb"Component [^\s\"']+ is (?:CONNECTED|ACTIVE|GONE)\b"
+    rb"|Connecting on fd \d{1,9} to host '[^']*', port \d{1,5}\b"
+    rb"|Unable to connect to host '[^']*', port \d{1,5} ?:\(\d{1,9}\)"
+    rb"|Failed to connect to component [^\s\"']+")
+
+TS = {
+    "trace": re.compile(rb"^(\d\d):(\d\d):(\d\d)\.(\d\d\d) \|"),
+    "log4j": re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3}) "),
+    "expressway": re.compile(
+        rb'UTCTime="(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3})"'),
+    "iso8601": re.compile(rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})"),
+    "syslog": re.compile(rb"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) "),
+}
+
+
+def read_back(path, shape, date=None, prev_last=None):
+    """Lines, recognised count, overlong count, first and last time (ms) of
+    one file, dated by the rules (mtime, or --date / the previous file)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if path.endswith(".gz"):
+        data = gzip.decompress(data)
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    mt = time.localtime(os.stat(path).st_mtime)
+    mt_ms = genlog.civil_ms(mt.tm_year, mt.tm_mon, mt.tm_mday, mt.tm_hour,
+                            mt.tm_min, mt.tm_sec)
+    rec = over = 0
+    first = last = None
+    day = year = None
+    for ln in lines:
+        if len(ln) > genlog.MAX_LINE:
+            over += 1
+            continue
+        if ln.endswith(b"\r"):
+            ln = ln[:-1]
+        if RECOGNIZE.search(ln):
+            rec += 1
+        m = TS[shape].search(ln)
+        if not m:
+            continue
+        g = m.groups()
+        if shape == "trace":
+            tod = ((int(g[0]) * 60 + int(g[1])) * 60 + int(g[2])) * 1000 + \
+                int(g[3])
+            if day is None:
+                if prev_last is not None:
+                    day = prev_last // 86400000
+                    if tod < prev_last % 86400000 - 12 * 3600000:
+                        day += 1
+                elif date is not None:
+                    day = date // 86400000
+                else:
+                    day = mt_ms // 86400000
+                    if tod > mt_ms % 86400000 + 999:
+                        day -= 1
+            elif tod < last % 86400000 - 12 * 3600000:
+                day += 1
+            t = day * 86400000 + tod
+        elif shape == "syslog":
+            mon = genlog.MONTHS.index(g[0].decode()) + 1
+            dd = int(g[1])
+            if year is None:
+                year = mt.tm_year
+                if (mon, dd) > (mt.tm_mon, mt.tm_mday):
+                    year -= 1
+            t = genlog.civil_ms(year, mon, dd, int(g[2]), int(g[3]),
+                                int(g[4]))
+            if last is not None and t < last - 180 * 86400000:
+                year += 1
+                t = genlog.civil_ms(year, mon, dd, int(g[2]), int(g[3]),
+                                    int(g[4]))
+        else:
+            t = genlog.civil_ms(*[int(x) for x in g])
+        if first is None:
+            first = t
+        last = t
+    return len(lines), rec, over, first, last
+
+
+@pytest.mark.parametrize("kw", [
+    dict(shape=s, files=f, gz=g, midnight=m, crlf=c, nasty=n, date=d)
+    for s in SHAPES
+    for (f, g, m, c, n, d) in [(1, False, False, False, False, False),
+                               (3, True, True, False, False, False),
+                               (2, True, False, True, True, False)] +
+    ([(3, True, False, False, False, True), (4, True, True, False, False,
+                                             True)] if s == "trace" else [])],
+    ids=lambda kw: "-".join(k if v is True else str(v) for k, v in kw.items()
+                            if v))
+def test_generator_reads_back(tmp_path_factory, kw):
+    res = gen(tmp_path_factory, seed=31, **kw)
+    date = None
+    if res.options:
+        y, mo, d = (int(x) for x in res.options[1].split("-"))
+        date = genlog.civil_ms(y, mo, d)
+    prev_last = None
+    firsts = []
+    for inp in res.expected["inputs"]:
+        path = os.path.join(res.out_dir, inp["path"])
+        n, rec, over, first, last = read_back(
+            path, kw["shape"], date=date,
+            prev_last=prev_last if date is not None else None)
+        prev_last = last
+        assert (n, rec, over) == (inp["lines"], inp["recognized"],
+                                  inp["overlong"]), inp["path"]
+        assert genlog.iso_time(first) == inp["first"], inp["path"]
+        assert genlog.iso_time(last) == inp["last"], inp["path"]
+        firsts.append(first)
+    assert firsts == sorted(firsts)
+    # The expectation's own invariants.
+    exp = res.expected
+    names = [c["name"] for c in exp["components"]]
+    assert names == sorted(names)
+    assert [i["id"] for i in exp["incidents"]] == \
+        list(range(1, len(exp["incidents"]) + 1))
+    starts = [i["start"] for i in exp["incidents"]]
+    assert starts == sorted(starts)
+    for c in exp["components"]:
+        n_inc = sum(1 for i in exp["incidents"] if i["component"] == c["name"])
+        assert c["incidents"] == n_inc
+        down = sum(i["duration_s"] for i in exp["incidents"]
+                   if i["component"] == c["name"] and not i["open"])
+        assert abs(down - c["downtime_s"]) < 0.0005
+        prev = "unknown"
+        for tr in c["transitions"]:
+            assert tr["from"] == prev and tr["state"] != prev
+            prev = tr["state"]
+        assert prev == c["state"]
+    for i in exp["incidents"]:
+        assert (i["end"] is None) == i["open"]
+    eps = [(e["host"], e["port"]) for e in exp["endpoints"]]
+    assert eps == sorted(eps)
+    # Every cause and an open incident occur across the parametrisation;
+    # here at least one incident each.
+    assert exp["incidents"]
+
+
+def test_generator_covers_all_causes(tmp_path_factory):
+    seen = set()
+    for seed in range(1, 15):
+        res = gen(tmp_path_factory, seed=seed, shape="log4j")
+        seen |= {(i["cause"], i["open"]) for i in res.expected["incidents"]}
+    assert seen == {(c, o) for c in ("refused", "auth", "lost")
+                    for o in (False, True)}, seen
+
+
+def test_generator_is_deterministic(tmp_path_factory):
+    a = gen(tmp_path_factory, seed=5, shape="syslog", files=3, gz=True)
+    b = gen(tmp_path_factory, seed=5, shape="syslog", files=3, gz=True)
+    assert a.expected == b.expected and a.argv == b.argv
+    for (pa, _), (pb, _) in zip(a.files, b.files):
+        with open(os.path.join(a.out_dir, pa), "rb") as fa, \
+                open(os.path.join(b.out_dir, pb), "rb") as fb:
+            da, db = fa.read(), fb.read()
+        if pa.endswith(".gz"):
+            da, db = gzip.decompress(da), gzip.decompress(db)
+        assert da == db
