@@ -1,0 +1,189 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/state.h"
+
+#define STATE_VERSION 1
+
+void ccm_state_release(struct ccm_saved *st)
+{
+	for (size_t i = 0; i < st->nfiles; i++)
+		ccm_tail_pos_release(&st->files[i]);
+	free(st->files);
+	json_object_put(st->alarms);
+	memset(st, 0, sizeof(*st));
+}
+
+static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return false;
+	*out = json_object_get_uint64(v);
+	return true;
+}
+
+int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
+		   size_t errlen)
+{
+	struct json_object *doc, *files, *v;
+	uint64_t version;
+
+	memset(st, 0, sizeof(*st));
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	doc = json_object_from_file(path);
+	if (!doc) {
+		snprintf(err, errlen, "%s: unreadable or not JSON: %s", path,
+			 json_util_get_last_err());
+		return -1;
+	}
+	if (!get_u64(doc, "version", &version) || version != STATE_VERSION ||
+	    !json_object_object_get_ex(doc, "files", &files) ||
+	    !json_object_is_type(files, json_type_array)) {
+		snprintf(err, errlen, "%s: not a ccmon state file (version %d)",
+			 path, STATE_VERSION);
+		json_object_put(doc);
+		return -1;
+	}
+	st->files = calloc(json_object_array_length(files) + 1,
+			   sizeof(*st->files));
+	if (!st->files) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		json_object_put(doc);
+		return -1;
+	}
+	for (size_t i = 0; i < json_object_array_length(files); i++) {
+		struct json_object *f = json_object_array_get_idx(files, i);
+		struct ccm_tail_pos *p = &st->files[st->nfiles];
+		uint64_t dev, ino, fp_len, fp_crc;
+
+		if (!json_object_object_get_ex(f, "path", &v) ||
+		    !get_u64(f, "dev", &dev) || !get_u64(f, "ino", &ino) ||
+		    !get_u64(f, "fp_len", &fp_len) ||
+		    !get_u64(f, "fp_crc", &fp_crc) ||
+		    !get_u64(f, "offset", &p->offset) ||
+		    !get_u64(f, "line", &p->line) || fp_len > CCM_FP_MAX) {
+			snprintf(err, errlen, "%s: files[%zu] is incomplete",
+				 path, i);
+			json_object_put(doc);
+			ccm_state_release(st);
+			return -1;
+		}
+		p->path = strdup(json_object_get_string(v));
+		p->dev = (dev_t)dev;
+		p->ino = (ino_t)ino;
+		p->fp_len = (uint32_t)fp_len;
+		p->fp_crc = (uint32_t)fp_crc;
+		if (p->path)
+			st->nfiles++;
+	}
+	if (json_object_object_get_ex(doc, "alarms", &v))
+		st->alarms = json_object_get(v);
+	json_object_put(doc);
+	return 1;
+}
+
+static int fsync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, rc;
+
+	if (!copy)
+		return -1;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(copy);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
+		   size_t nfiles, struct json_object *alarms, char *err,
+		   size_t errlen)
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	char *tmp = NULL;
+	const char *text;
+	size_t len;
+	int fd = -1, rc = -1;
+
+	json_object_object_add(doc, "version", json_object_new_int(STATE_VERSION));
+	for (size_t i = 0; i < nfiles; i++) {
+		struct json_object *f = json_object_new_object();
+		json_object_object_add(f, "path",
+				       json_object_new_string(files[i].path));
+		json_object_object_add(f, "dev",
+				       json_object_new_uint64(files[i].dev));
+		json_object_object_add(f, "ino",
+				       json_object_new_uint64(files[i].ino));
+		json_object_object_add(f, "fp_len",
+				       json_object_new_uint64(files[i].fp_len));
+		json_object_object_add(f, "fp_crc",
+				       json_object_new_uint64(files[i].fp_crc));
+		json_object_object_add(f, "offset",
+				       json_object_new_uint64(files[i].offset));
+		json_object_object_add(f, "line",
+				       json_object_new_uint64(files[i].line));
+		json_object_array_add(arr, f);
+	}
+	json_object_object_add(doc, "files", arr);
+	if (alarms)
+		json_object_object_add(doc, "alarms", json_object_get(alarms));
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	len = strlen(text);
+
+	if (asprintf(&tmp, "%s.tmp", path) < 0) {
+		tmp = NULL;
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "%s: %s", tmp,
+				 n < 0 ? strerror(errno) : "short write");
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* the rename itself must survive a power cut */
+	fsync_dir(path);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc && tmp)
+		unlink(tmp);
+	free(tmp);
+	json_object_put(doc);
+	return rc;
+}

@@ -1,0 +1,716 @@
+/* Following log files live.
+ *
+ * Every inotify event, and the poll timer that covers file systems without
+ * inotify, leads to the same pass: find what the patterns name now, notice
+ * what moved away or shrank, read what is new.  One code path for all the
+ * ways a file can rotate is easier to get right than one per event.
+ *
+ * Files that left the patterns' names (renamed, deleted, symlink swapped)
+ * are read first in a pass and kept open until they have been idle at
+ * their end for drain_usec: a writer that has not yet reopened its log
+ * still writes to the old file, and those lines come before the new file's
+ * first ones. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "agent/tail.h"
+
+#define READ_CHUNK ((size_t)1 << 20)
+/* Identities of content that was truncated away, kept to recognise a
+ * copytruncate copy appearing under a followed name. */
+#define RECENT_MAX 16
+
+struct tfile {
+	struct ccm_tail_pos pos; /* path, identity, done offset, lines */
+	int fd;
+	int wd;                  /* inotify watch on the inode, or -1 */
+	unsigned char fp[CCM_FP_MAX];
+	uint64_t read_off;       /* bytes handed to the scanner */
+	uint64_t replay_until;   /* lines ending before this are replay */
+	struct ccm_scanner sc;
+	bool rotated;            /* no pattern names it any more */
+	bool copy;               /* a copy of a followed file (copytruncate):
+				  * starts where that one stood, read first */
+	uint64_t idle_since;     /* rotated: monotonic usec first seen idle */
+	unsigned seen;           /* generation of the last pass naming it */
+};
+
+struct recent {
+	uint32_t fp_len, fp_crc;
+	uint64_t offset, line;
+};
+
+struct ccm_tail {
+	sd_event *loop;
+	struct ccm_tail_config cfg;
+	struct ccm_recognizer *rec;
+	const struct ccm_tail_ops *ops;
+	void *ctx;
+	struct tfile **files;
+	size_t nfiles, capfiles;
+	struct ccm_tail_pos *posv; /* what ccm_tail_positions hands out */
+	struct recent recent[RECENT_MAX];
+	size_t nrecent;
+	bool *unreadable;          /* per pattern: reported unreadable */
+	char *buf;
+	int ifd;                   /* inotify */
+	sd_event_source *io, *timer;
+	unsigned gen;
+	/* the file being scanned, for the scanner's callback */
+	struct tfile *cur;
+	bool cur_replay;
+	struct ccm_tail_stats closed; /* counters of files already closed */
+	struct ccm_tail_stats totals;
+};
+
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void ccm_tail_pos_release(struct ccm_tail_pos *pos)
+{
+	free(pos->path);
+	pos->path = NULL;
+}
+
+static void event(struct ccm_tail *t, enum ccm_tail_event ev, const char *path,
+		  int err)
+{
+	if (t->ops->event)
+		t->ops->event(t->ctx, ev, path, err);
+}
+
+static void on_message(void *ctx, const struct ccm_logmsg *msg, ccm_ms time,
+		       uint64_t line_no)
+{
+	struct ccm_tail *t = ctx;
+
+	t->ops->message(t->ctx, t->cur->pos.path, line_no, msg, time,
+			t->cur_replay);
+}
+
+/* ---- identity ------------------------------------------------------------ */
+
+static uint32_t crc(const unsigned char *p, uint32_t n)
+{
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, n);
+}
+
+/* Whether fd's first len bytes still checksum to want. */
+static bool fp_matches(int fd, uint32_t len, uint32_t want)
+{
+	unsigned char b[CCM_FP_MAX];
+
+	if (len > CCM_FP_MAX)
+		return false;
+	return pread(fd, b, len, 0) == (ssize_t)len && crc(b, len) == want;
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+static void watch_file(struct ccm_tail *t, struct tfile *f)
+{
+	char proc[64];
+
+	if (t->ifd < 0)
+		return;
+	/* The inode itself, reached through the fd: a symlink's target may
+	 * live in a directory nobody watches. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	f->wd = inotify_add_watch(t->ifd, proc, IN_MODIFY | IN_ATTRIB |
+				  IN_DELETE_SELF | IN_MOVE_SELF);
+}
+
+static void add_stats(struct ccm_tail_stats *s, const struct ccm_scan_stats *sc)
+{
+	s->lines += sc->lines;
+	s->recognized += sc->recognized;
+	s->bad_time += sc->bad_time;
+	s->overlong += sc->overlong;
+}
+
+static void close_file(struct ccm_tail *t, size_t i)
+{
+	struct tfile *f = t->files[i];
+
+	ccm_scanner_finish(&f->sc);
+	add_stats(&t->closed, &f->sc.stats);
+	if (f->wd >= 0 && t->ifd >= 0)
+		inotify_rm_watch(t->ifd, f->wd); /* EINVAL if gone: fine */
+	close(f->fd);
+	ccm_scanner_release(&f->sc);
+	ccm_tail_pos_release(&f->pos);
+	free(f);
+	memmove(t->files + i, t->files + i + 1,
+		(t->nfiles - i - 1) * sizeof(*t->files));
+	t->nfiles--;
+}
+
+/* Starts following an open fd.  Lines before replay_until are replay; the
+ * file is read from offset on (line lines before it), which is 0 unless the
+ * bytes before offset are known to have been read already (a copy). */
+static struct tfile *follow(struct ccm_tail *t, int fd, const char *path,
+			    const struct stat *st, uint64_t replay_until,
+			    uint64_t offset, uint64_t line)
+{
+	struct tfile *f = calloc(1, sizeof(*f));
+	struct ccm_clock clock;
+	struct stat mst = *st;
+	struct tm tm;
+
+	if (!f || !(f->pos.path = strdup(path)))
+		goto fail;
+	if (t->nfiles == t->capfiles) {
+		size_t ncap = t->capfiles ? t->capfiles * 2 : 8;
+		struct tfile **nf = realloc(t->files, ncap * sizeof(*nf));
+		if (!nf)
+			goto fail;
+		t->files = nf;
+		t->capfiles = ncap;
+	}
+	f->fd = fd;
+	f->wd = -1;
+	f->pos.dev = st->st_dev;
+	f->pos.ino = st->st_ino;
+	f->pos.offset = offset;
+	f->pos.line = line;
+	f->read_off = offset;
+	f->replay_until = replay_until;
+	/* Time-only logs are dated by the file's mtime, as in analysis. */
+	localtime_r(&mst.st_mtim.tv_sec, &tm);
+	ccm_clock_init(&clock, CCM_BASIS_MTIME,
+		       ccm_days_from_civil(tm.tm_year + 1900,
+					   (unsigned)tm.tm_mon + 1,
+					   (unsigned)tm.tm_mday) * CCM_MS_PER_DAY +
+		       ((tm.tm_hour * 60 + tm.tm_min) * 60 + tm.tm_sec) *
+		       INT64_C(1000));
+	ccm_scanner_init(&f->sc, t->rec, &clock, t->cfg.max_line, on_message, t);
+	f->sc.stats.lines = line;
+	f->sc.untimed = clock.basis_time;
+	if (offset > 0) {
+		/* the fingerprint of what is not read again */
+		uint32_t n = offset < CCM_FP_MAX ? (uint32_t)offset : CCM_FP_MAX;
+		if (pread(fd, f->fp, n, 0) == (ssize_t)n) {
+			f->pos.fp_len = n;
+			f->pos.fp_crc = crc(f->fp, n);
+		}
+	}
+	t->files[t->nfiles++] = f;
+	watch_file(t, f);
+	f->seen = t->gen;
+	event(t, CCM_TAIL_OPENED, path, 0);
+	return f;
+fail:
+	if (f)
+		free(f->pos.path);
+	free(f);
+	close(fd);
+	return NULL;
+}
+
+static struct tfile *find(struct ccm_tail *t, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i]->pos.dev == dev && t->files[i]->pos.ino == ino)
+			return t->files[i];
+	return NULL;
+}
+
+static int open_regular(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+static void remember_truncated(struct ccm_tail *t, const struct tfile *f)
+{
+	if (!f->pos.fp_len)
+		return;
+	if (t->nrecent == RECENT_MAX) {
+		memmove(t->recent, t->recent + 1,
+			(RECENT_MAX - 1) * sizeof(*t->recent));
+		t->nrecent--;
+	}
+	t->recent[t->nrecent++] = (struct recent){
+		.fp_len = f->pos.fp_len, .fp_crc = f->pos.fp_crc,
+		.offset = f->pos.offset, .line = f->pos.line,
+	};
+}
+
+/* The file shrank, or its first bytes changed under the same inode: it was
+ * truncated (and maybe written again).  Start over from its beginning. */
+static void restart_file(struct ccm_tail *t, struct tfile *f)
+{
+	struct ccm_clock clock = f->sc.clock;
+
+	remember_truncated(t, f);
+	event(t, CCM_TAIL_TRUNCATED, f->pos.path, 0);
+	t->totals.truncations++;
+	add_stats(&t->closed, &f->sc.stats);
+	ccm_scanner_release(&f->sc);
+	/* The clock keeps its date: the same log goes on. */
+	ccm_scanner_init(&f->sc, t->rec, &clock, t->cfg.max_line, on_message, t);
+	f->sc.untimed = clock.have_last ? clock.last : clock.basis_time;
+	f->read_off = f->pos.offset = f->pos.line = 0;
+	f->pos.fp_len = f->pos.fp_crc = 0;
+	f->replay_until = 0;
+}
+
+/* Whether fd's first bytes are those of content already read: of a file
+ * followed now, or of one truncated lately.  If so, where its unread part
+ * begins. */
+static bool copy_of_read(const struct ccm_tail *t, const struct tfile *self,
+			 int fd, uint64_t *offset, uint64_t *line)
+{
+	for (size_t i = 0; i < t->nfiles; i++) {
+		const struct tfile *g = t->files[i];
+		if (g != self && !g->copy && g->pos.fp_len && g->pos.offset &&
+		    fp_matches(fd, g->pos.fp_len, g->pos.fp_crc)) {
+			*offset = g->pos.offset;
+			*line = g->pos.line;
+			return true;
+		}
+	}
+	for (size_t i = t->nrecent; i-- > 0;) {
+		const struct recent *r = &t->recent[i];
+		if (fp_matches(fd, r->fp_len, r->fp_crc)) {
+			*offset = r->offset;
+			*line = r->line;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Reads everything new in f; true if bytes were read. */
+static bool read_file(struct ccm_tail *t, struct tfile *f)
+{
+	struct stat st;
+	bool grew = false;
+
+	/* A copy shows up before the truncation of its original does, and
+	 * empty at first: it is recognised when its first bytes arrive. */
+	if (!f->copy && f->read_off == 0 && f->replay_until == 0 &&
+	    copy_of_read(t, f, f->fd, &f->pos.offset, &f->pos.line)) {
+		f->copy = true;
+		f->read_off = f->pos.offset;
+		f->sc.stats.lines = f->pos.line;
+	}
+	if (f->copy && fstat(f->fd, &st) == 0 &&
+	    (uint64_t)st.st_size < f->read_off)
+		return false; /* still being copied */
+	if (fstat(f->fd, &st) == 0 &&
+	    ((uint64_t)st.st_size < f->read_off ||
+	     (f->pos.fp_len && !fp_matches(f->fd, f->pos.fp_len, f->pos.fp_crc))))
+		restart_file(t, f);
+	for (;;) {
+		size_t want = READ_CHUNK;
+		ssize_t n;
+		const char *nl;
+
+		if (f->read_off < f->replay_until &&
+		    f->replay_until - f->read_off < want)
+			want = (size_t)(f->replay_until - f->read_off);
+		n = pread(f->fd, t->buf, want, (off_t)f->read_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (f->read_off < CCM_FP_MAX) {
+			size_t k = CCM_FP_MAX - (size_t)f->read_off;
+			if (k > (size_t)n)
+				k = (size_t)n;
+			memcpy(f->fp + f->read_off, t->buf, k);
+			f->pos.fp_len = (uint32_t)(f->read_off + k);
+			f->pos.fp_crc = crc(f->fp, f->pos.fp_len);
+		}
+		t->cur = f;
+		t->cur_replay = f->read_off < f->replay_until;
+		if (ccm_scanner_feed(&f->sc, t->buf, (size_t)n))
+			break; /* out of memory: the bytes are read again later */
+		nl = memrchr(t->buf, '\n', (size_t)n);
+		if (nl) {
+			f->pos.offset = f->read_off + (uint64_t)(nl - t->buf) + 1;
+			/* an overlong line is counted when it starts */
+			f->pos.line = f->sc.stats.lines - (f->sc.skipping ? 1 : 0);
+		}
+		f->read_off += (uint64_t)n;
+		t->totals.bytes += (uint64_t)n;
+		grew = true;
+	}
+	t->cur = NULL;
+	return grew;
+}
+
+/* ---- finding files --------------------------------------------------------- */
+
+/* A new file under a followed name is read from its start, unless it
+ * turns out to be a copy (see read_file). */
+static void adopt(struct ccm_tail *t, int fd, const char *path,
+		  const struct stat *st, bool replay_all)
+{
+	follow(t, fd, path, st, replay_all ? (uint64_t)st->st_size : 0, 0, 0);
+}
+
+static void scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
+{
+	glob_t g;
+	int rc = glob(t->cfg.patterns[i], GLOB_NOSORT, NULL, &g);
+	int bad = 0;
+
+	if (rc == GLOB_ABORTED)
+		bad = EACCES;
+	for (size_t k = 0; rc == 0 && k < g.gl_pathc; k++) {
+		struct stat st;
+		struct tfile *f;
+		int fd;
+
+		if (stat(g.gl_pathv[k], &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		f = find(t, st.st_dev, st.st_ino);
+		if (f) {
+			f->seen = t->gen;
+			f->rotated = false;
+			continue;
+		}
+		fd = open_regular(g.gl_pathv[k], &st);
+		if (fd < 0) {
+			bad = errno;
+			continue;
+		}
+		adopt(t, fd, g.gl_pathv[k], &st, replay_all);
+	}
+	if (rc == 0 || rc == GLOB_NOMATCH)
+		globfree(&g);
+	if (bad && !t->unreadable[i]) {
+		t->unreadable[i] = true;
+		event(t, CCM_TAIL_UNREADABLE, t->cfg.patterns[i], bad);
+	} else if (!bad && t->unreadable[i]) {
+		t->unreadable[i] = false;
+		event(t, CCM_TAIL_READABLE, t->cfg.patterns[i], 0);
+	}
+}
+
+/* Rotated files first (their lines are older), in the order found. */
+static void read_all(struct ccm_tail *t, bool *grew)
+{
+	uint64_t now = mono_usec();
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < t->nfiles;) {
+			struct tfile *f = t->files[i];
+			bool g;
+
+			if ((f->rotated || f->copy) != (pass == 0)) {
+				i++;
+				continue;
+			}
+			g = read_file(t, f);
+			*grew |= g;
+			if (!f->rotated || g) {
+				f->idle_since = 0;
+				i++;
+				continue;
+			}
+			if (!f->idle_since)
+				f->idle_since = now;
+			if (now - f->idle_since < t->cfg.drain_usec) {
+				i++;
+				continue;
+			}
+			event(t, CCM_TAIL_CLOSED, f->pos.path, 0);
+			close_file(t, i);
+		}
+	}
+}
+
+/* names: look for new, renamed and deleted files too, not only for
+ * growth (inotify says when that is needed; the poll always does). */
+static void pass(struct ccm_tail *t, bool names, bool replay_all)
+{
+	bool grew = false;
+
+	if (!names)
+		goto read;
+	t->gen++;
+	for (size_t i = 0; i < t->cfg.npatterns; i++)
+		scan_pattern(t, i, replay_all);
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tfile *f = t->files[i];
+		if (f->seen != t->gen && !f->rotated) {
+			f->rotated = true;
+			t->totals.rotations++;
+			event(t, CCM_TAIL_ROTATED, f->pos.path, 0);
+		}
+	}
+read:
+	read_all(t, &grew);
+	if (t->ops->pass_done)
+		t->ops->pass_done(t->ctx, grew);
+}
+
+void ccm_tail_rescan(struct ccm_tail *t)
+{
+	pass(t, true, false);
+}
+
+/* ---- event sources --------------------------------------------------------- */
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *ud)
+{
+	struct ccm_tail *t = ud;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const uint32_t renames = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
+				 IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF |
+				 IN_Q_OVERFLOW | IN_IGNORED;
+	bool overflow = false, names = false;
+	ssize_t n;
+
+	(void)s;
+	(void)revents;
+	/* Drain everything queued: one pass answers all of it. */
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+			overflow |= (ev->mask & IN_Q_OVERFLOW) != 0;
+			names |= (ev->mask & renames) != 0;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (overflow) {
+		t->totals.overflows++;
+		event(t, CCM_TAIL_OVERFLOW, NULL, 0);
+	}
+	pass(t, names, false);
+	return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct ccm_tail *t = ud;
+
+	(void)usec;
+	ccm_tail_rescan(t);
+	sd_event_source_set_time_relative(s, t->cfg.poll_usec);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+/* Directories of the patterns: creations, renames and deletions there are
+ * rotations.  A directory that is itself a glob is left to the poll. */
+static void watch_dirs(struct ccm_tail *t)
+{
+	for (size_t i = 0; i < t->cfg.npatterns; i++) {
+		char *copy = strdup(t->cfg.patterns[i]);
+		const char *dir;
+
+		if (!copy)
+			continue;
+		dir = dirname(copy);
+		if (!strpbrk(dir, "*?["))
+			/* Not IN_MODIFY: the files' own watches say
+			 * when they grow, and the other logs of a busy
+			 * directory must not wake us. */
+			inotify_add_watch(t->ifd, dir, IN_CREATE | IN_MOVED_TO |
+					  IN_MOVED_FROM | IN_DELETE |
+					  IN_DELETE_SELF | IN_MOVE_SELF |
+					  IN_ONLYDIR);
+		free(copy);
+	}
+}
+
+/* ---- start ------------------------------------------------------------------ */
+
+/* A saved file that no pattern names any more: rotated while we were
+ * stopped.  Look for its inode beside its old name. */
+static int open_sibling(const struct ccm_tail_pos *p, struct stat *st,
+			char **found)
+{
+	char *copy = strdup(p->path);
+	const char *dir;
+	DIR *d;
+	struct dirent *de;
+	int fd = -1;
+
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	d = opendir(dir);
+	while (d && fd < 0 && (de = readdir(d))) {
+		char *path;
+		if (de->d_ino != p->ino ||
+		    asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+			continue;
+		fd = open_regular(path, st);
+		if (fd >= 0 && st->st_dev == p->dev && st->st_ino == p->ino &&
+		    fp_matches(fd, p->fp_len, p->fp_crc)) {
+			*found = path;
+		} else {
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(copy);
+	return fd;
+}
+
+static void resume(struct ccm_tail *t, const struct ccm_tail_pos *p)
+{
+	struct stat st;
+	int fd = open_regular(p->path, &st);
+	char *found = NULL;
+
+	if (fd >= 0 && st.st_dev == p->dev && st.st_ino == p->ino &&
+	    ((uint64_t)st.st_size < p->offset ||
+	     !fp_matches(fd, p->fp_len, p->fp_crc))) {
+		/* truncated while we were stopped: the pass reads it anew */
+		close(fd);
+		event(t, CCM_TAIL_TRUNCATED, p->path, 0);
+		return;
+	}
+	if (fd >= 0 && (st.st_dev != p->dev || st.st_ino != p->ino)) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0) {
+		follow(t, fd, p->path, &st, p->offset, 0, 0);
+		return;
+	}
+	fd = open_sibling(p, &st, &found);
+	if (fd < 0) {
+		event(t, CCM_TAIL_LOST, p->path, 0);
+		return;
+	}
+	/* Its rest is read first: the rotated file's lines are the older. */
+	if (follow(t, fd, found, &st, p->offset, 0, 0))
+		t->files[t->nfiles - 1]->rotated = true;
+	free(found);
+}
+
+struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
+			      struct ccm_recognizer *rec,
+			      const struct ccm_tail_pos *saved, size_t nsaved,
+			      const struct ccm_tail_ops *ops, void *ctx,
+			      char *err, size_t errlen)
+{
+	struct ccm_tail *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->buf = malloc(READ_CHUNK)) ||
+	    !(t->unreadable = calloc(cfg->npatterns + 1, sizeof(bool)))) {
+		snprintf(err, errlen, "tail.c: out of memory");
+		ccm_tail_free(t);
+		return NULL;
+	}
+	t->loop = sd_event_ref(loop);
+	t->cfg = *cfg;
+	if (!t->cfg.max_line)
+		t->cfg.max_line = CCM_DEFAULT_MAX_LINE;
+	if (!t->cfg.poll_usec)
+		t->cfg.poll_usec = 1000000;
+	if (!t->cfg.drain_usec)
+		t->cfg.drain_usec = 5000000;
+	t->rec = rec;
+	t->ops = ops;
+	t->ctx = ctx;
+	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (t->ifd >= 0) {
+		watch_dirs(t);
+		if (sd_event_add_io(loop, &t->io, t->ifd, EPOLLIN, on_inotify,
+				    t) < 0) {
+			close(t->ifd);
+			t->ifd = -1;
+		}
+	}
+	/* Without inotify (or on file systems where it says nothing, such as
+	 * NFS) the poll alone finds every change, only later. */
+	if (sd_event_add_time_relative(loop, &t->timer, CLOCK_MONOTONIC,
+				       t->cfg.poll_usec, 0, on_timer, t) < 0) {
+		snprintf(err, errlen, "tail.c: cannot arm the poll timer");
+		ccm_tail_free(t);
+		return NULL;
+	}
+	sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
+
+	t->gen++;
+	for (size_t i = 0; i < nsaved; i++)
+		resume(t, &saved[i]);
+	/* First start ever: what is there is history, replayed to learn the
+	 * current state, not news. */
+	pass(t, true, saved == NULL);
+	return t;
+}
+
+void ccm_tail_free(struct ccm_tail *t)
+{
+	if (!t)
+		return;
+	while (t->nfiles)
+		close_file(t, t->nfiles - 1);
+	free(t->files);
+	free(t->posv); /* its paths are the files' */
+	sd_event_source_unref(t->io);
+	sd_event_source_unref(t->timer);
+	if (t->ifd >= 0)
+		close(t->ifd);
+	sd_event_unref(t->loop);
+	free(t->unreadable);
+	free(t->buf);
+	free(t);
+}
+
+size_t ccm_tail_positions(struct ccm_tail *t, const struct ccm_tail_pos **out)
+{
+	struct ccm_tail_pos *v = realloc(t->posv,
+					 (t->nfiles + 1) * sizeof(*v));
+
+	if (!v) {
+		*out = NULL;
+		return 0;
+	}
+	t->posv = v;
+	for (size_t i = 0; i < t->nfiles; i++)
+		v[i] = t->files[i]->pos; /* shares the path: read-only view */
+	*out = v;
+	return t->nfiles;
+}
+
+void ccm_tail_stats(const struct ccm_tail *t, struct ccm_tail_stats *out)
+{
+	*out = t->totals;
+	out->lines = t->closed.lines;
+	out->recognized = t->closed.recognized;
+	out->bad_time = t->closed.bad_time;
+	out->overlong = t->closed.overlong;
+	for (size_t i = 0; i < t->nfiles; i++)
+		add_stats(out, &t->files[i]->sc.stats);
+	out->files_open = t->nfiles;
+}

@@ -1,0 +1,98 @@
+/* Following log files live: globs, rotation in every common form, and
+ * resumption at the last complete line after a restart.
+ *
+ * A followed file is known by device + inode + a checksum of its first
+ * bytes (the fingerprint), never by its name: names move under rotation,
+ * inodes get reused after deletion, and a copytruncate copy has a new
+ * inode but the old first bytes. */
+#ifndef CCM_TAIL_H
+#define CCM_TAIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "parsers/scanner.h"
+
+#define CCM_FP_MAX 256 /* bytes the fingerprint covers, at most */
+
+/* Where reading of one file stands; what the state file keeps. */
+struct ccm_tail_pos {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	uint32_t fp_len;   /* first bytes covered by the fingerprint */
+	uint32_t fp_crc;   /* their CRC-32 */
+	uint64_t offset;   /* just after the last complete line read */
+	uint64_t line;     /* complete lines before offset */
+};
+
+enum ccm_tail_event {
+	CCM_TAIL_OPENED,     /* a file is followed from the given offset */
+	CCM_TAIL_ROTATED,    /* its name now leads elsewhere: drained, closed */
+	CCM_TAIL_TRUNCATED,  /* shrank in place: read again from the start */
+	CCM_TAIL_CLOSED,     /* rotated or deleted, and drained */
+	CCM_TAIL_UNREADABLE, /* a pattern's file or directory cannot be read */
+	CCM_TAIL_READABLE,   /* ... and can again */
+	CCM_TAIL_LOST,       /* a saved file is nowhere to be found: what was
+			      * written to it after the saved offset is lost */
+	CCM_TAIL_OVERFLOW,   /* the inotify queue overflowed: rescanned */
+};
+
+struct ccm_tail_ops {
+	/* A recognised message.  replay: the line was read before, when the
+	 * agent last ran (or before its first start): it rebuilds state and
+	 * must not count as news. */
+	void (*message)(void *ctx, const char *path, uint64_t line,
+			const struct ccm_logmsg *msg, ccm_ms log_time,
+			bool replay);
+	/* Something happened to a file (err: an errno for UNREADABLE). */
+	void (*event)(void *ctx, enum ccm_tail_event ev, const char *path,
+		      int err);
+	/* A pass over the files ended; grew: bytes were read.  The moment to
+	 * persist positions before acting on what was read. */
+	void (*pass_done)(void *ctx, bool grew);
+};
+
+struct ccm_tail_config {
+	char *const *patterns; /* glob(7) patterns */
+	size_t npatterns;
+	size_t max_line;
+	uint64_t poll_usec;    /* the stat fallback's period */
+	uint64_t drain_usec;   /* how long a rotated file may stay idle at
+				* its end before it is closed */
+};
+
+struct ccm_tail;
+
+/* Follows the files; saved (may be NULL: the first start ever) holds the
+ * positions of the last run.  With saved positions, files that appeared
+ * since are read from their start as news; without, everything there is
+ * replayed.  The initial pass runs before this returns.  NULL on failure
+ * with the reason in err. */
+struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
+			      struct ccm_recognizer *rec,
+			      const struct ccm_tail_pos *saved, size_t nsaved,
+			      const struct ccm_tail_ops *ops, void *ctx,
+			      char *err, size_t errlen);
+void ccm_tail_free(struct ccm_tail *tail);
+
+/* Reads what is new now (also run by inotify and the poll timer). */
+void ccm_tail_rescan(struct ccm_tail *tail);
+
+/* The positions to persist: one per open file.  The array and its strings
+ * belong to the tail until the next call. */
+size_t ccm_tail_positions(struct ccm_tail *tail,
+			  const struct ccm_tail_pos **out);
+
+/* Lines and bytes read, over all files, since start. */
+struct ccm_tail_stats {
+	uint64_t lines, recognized, bad_time, overlong, bytes, files_open;
+	uint64_t rotations, truncations, overflows;
+};
+void ccm_tail_stats(const struct ccm_tail *tail, struct ccm_tail_stats *out);
+
+void ccm_tail_pos_release(struct ccm_tail_pos *pos);
+
+#endif

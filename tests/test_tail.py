@@ -1,0 +1,408 @@
+"""The tailer under every rotation mode: each line written is reported
+exactly once, also across a restart, a kill -9, and a rotation that
+happens while it is stopped.
+
+Drives tests/tail_follow (env TAIL_FOLLOW), which prints one line per
+recognised message after persisting its positions.  Writers write at a
+steady rate from a thread, as the router does, while the test rotates.
+"""
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+TAIL_FOLLOW = os.environ.get("TAIL_FOLLOW")
+pytestmark = pytest.mark.skipif(
+    not TAIL_FOLLOW or not os.access(TAIL_FOLLOW or "", os.X_OK),
+    reason="TAIL_FOLLOW is not set to the tail_follow driver: run through 'make check'")
+
+WAIT = 15.0  # seconds any single wait may take, at most
+
+
+class Follower:
+    """tail_follow as a child process; its report lines collected."""
+
+    def __init__(self, state, patterns):
+        self.proc = subprocess.Popen(
+            [TAIL_FOLLOW, str(state)] + [str(p) for p in patterns],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.events = []
+        self._ready = threading.Event()
+        self._out = threading.Thread(target=self._read_out, daemon=True)
+        self._err = threading.Thread(target=self._read_err, daemon=True)
+        self._out.start()
+        self._err.start()
+        assert self._ready.wait(WAIT), "tail_follow did not start: %s" % self.events
+
+    def _read_out(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.split())
+
+    def _read_err(self):
+        for line in self.proc.stderr:
+            if line.strip() == "ready":
+                self._ready.set()
+            self.events.append(line.strip())
+
+    def live(self):
+        return [l[2] for l in list(self.lines) if l[0] == "live"]
+
+    def replayed(self):
+        return [l[2] for l in list(self.lines) if l[0] == "replay"]
+
+    def wait_live(self, n):
+        deadline = time.monotonic() + WAIT
+        while len(self.live()) < n and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.live()
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=WAIT)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(timeout=WAIT)
+        self._out.join(WAIT)
+        self._err.join(WAIT)
+        return rc
+
+
+class Writer:
+    """Appends numbered component lines to a file at a steady rate, holding
+    its descriptor as a logger does; reopen() makes it follow a rename."""
+
+    def __init__(self, path, rate=400):
+        self.path = str(path)
+        self.seq = 0
+        self.names = []
+        self.lock = threading.Lock()
+        self.running = threading.Event()
+        self.running.set()
+        self.stopping = False
+        self.period = 1.0 / rate
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def write_one(self):
+        with self.lock:
+            self.seq += 1
+            name = "op-%06d.imp1" % self.seq
+            t = time.time()
+            stamp = time.strftime("%H:%M:%S", time.localtime(t)) + ".%03d" % (int(t * 1000) % 1000)
+            os.write(self.fd, ("%s |info jsm Component %s is GONE\n" % (stamp, name)).encode())
+            os.write(self.fd, ("%s |debug router ordinary line %d\n" % (stamp, self.seq)).encode())
+            self.names.append(name)
+
+    def _run(self):
+        deadline = time.monotonic() + 120
+        while not self.stopping and time.monotonic() < deadline:
+            if self.running.wait(0.05):
+                self.write_one()
+                time.sleep(self.period)
+
+    def pause(self):
+        self.running.clear()
+        with self.lock:  # a write under way is finished
+            pass
+
+    def resume(self):
+        self.running.set()
+
+    def reopen(self, path=None):
+        with self.lock:
+            os.close(self.fd)
+            if path:
+                self.path = str(path)
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def close(self):
+        self.stopping = True
+        self.running.set()
+        self.thread.join(WAIT)
+        os.close(self.fd)
+
+
+def run_for(seconds):
+    time.sleep(seconds)
+
+
+def check_exactly_once(follower, writer):
+    got = follower.wait_live(len(writer.names))
+    assert len(got) == len(set(got)), "a line was reported twice"
+    missing = set(writer.names) - set(got)
+    assert not missing, "%d lines lost, e.g. %s" % (len(missing), sorted(missing)[:3])
+    assert got == writer.names, "lines reported out of order"
+
+
+@pytest.fixture
+def logdir(tmp_path):
+    d = tmp_path / "log"
+    d.mkdir()
+    return d
+
+
+def start(tmp_path, logdir, pattern="app.log"):
+    return Follower(tmp_path / "state.json", [logdir / pattern])
+
+
+def test_rename_and_create(tmp_path, logdir):
+    f = start(tmp_path, logdir)
+    w = Writer(logdir / "app.log")
+    try:
+        for i in range(3):
+            run_for(0.3)
+            os.rename(logdir / "app.log", logdir / ("app.log.%d" % i))
+            run_for(0.05)  # still writing to the renamed file
+            w.reopen()
+        run_for(0.3)
+        w.close()
+        check_exactly_once(f, w)
+    finally:
+        f.stop()
+    assert any(e.startswith("event rotated") for e in f.events)
+
+
+def test_copytruncate(tmp_path, logdir):
+    f = start(tmp_path, logdir)
+    w = Writer(logdir / "app.log")
+    try:
+        for i in range(3):
+            run_for(0.3)
+            # copytruncate loses what is written between copy and
+            # truncate by its nature: logrotate's window, not ours
+            w.pause()
+            f.wait_live(len(w.names))
+            with open(logdir / "app.log", "rb") as src, \
+                    open(logdir / ("app.log.%d" % i), "wb") as dst:
+                dst.write(src.read())
+            os.truncate(logdir / "app.log", 0)
+            w.resume()
+        run_for(0.3)
+        w.close()
+        check_exactly_once(f, w)
+    finally:
+        f.stop()
+    assert any(e.startswith("event truncated") for e in f.events)
+
+
+def test_copytruncate_copy_matching_the_pattern(tmp_path, logdir):
+    """The copy carries lines already read: they are not read again."""
+    f = start(tmp_path, logdir, "app.log*")
+    w = Writer(logdir / "app.log")
+    try:
+        run_for(0.3)
+        w.pause()
+        f.wait_live(len(w.names))
+        with open(logdir / "app.log", "rb") as src, \
+                open(logdir / "app.log.1", "wb") as dst:
+            dst.write(src.read())
+        os.truncate(logdir / "app.log", 0)
+        w.resume()
+        run_for(0.3)
+        w.close()
+        check_exactly_once(f, w)
+    finally:
+        f.stop()
+
+
+def test_truncate_in_place(tmp_path, logdir):
+    f = start(tmp_path, logdir)
+    w = Writer(logdir / "app.log")
+    try:
+        for _ in range(3):
+            run_for(0.3)
+            w.pause()
+            f.wait_live(len(w.names))
+            os.truncate(logdir / "app.log", 0)
+            w.resume()
+        run_for(0.3)
+        w.close()
+        check_exactly_once(f, w)
+    finally:
+        f.stop()
+
+
+def test_truncated_and_regrown_past_old_size(tmp_path, logdir):
+    """Truncated and written again beyond the old size between two looks:
+    the changed first bytes tell, not the size."""
+    f = start(tmp_path, logdir)
+    w = Writer(logdir / "app.log")
+    try:
+        run_for(0.2)
+        w.pause()
+        f.wait_live(len(w.names))
+        f.stop()
+        size = os.path.getsize(logdir / "app.log")
+        os.truncate(logdir / "app.log", 0)
+        while os.path.getsize(logdir / "app.log") <= size:
+            w.write_one()
+        f2 = Follower(tmp_path / "state.json", [logdir / "app.log"])
+        w.close()
+        got = f2.wait_live(len(w.names) - len(f.live()))
+        assert got == w.names[len(f.live()):]
+        f2.stop()
+    finally:
+        if f.proc.poll() is None:
+            f.stop()
+
+
+def test_delete_and_recreate(tmp_path, logdir):
+    f = start(tmp_path, logdir)
+    w = Writer(logdir / "app.log")
+    try:
+        for _ in range(3):
+            run_for(0.3)
+            os.unlink(logdir / "app.log")
+            run_for(0.05)  # the logger still writes to the deleted file
+            w.reopen()
+        run_for(0.3)
+        w.close()
+        check_exactly_once(f, w)
+    finally:
+        f.stop()
+
+
+def test_symlink_swap(tmp_path, logdir):
+    (logdir / "t0.log").touch()
+    os.symlink("t0.log", logdir / "current.log")
+    f = start(tmp_path, logdir, "current.log")
+    w = Writer(logdir / "t0.log")
+    try:
+        for i in range(1, 4):
+            run_for(0.3)
+            target = logdir / ("t%d.log" % i)
+            target.touch()
+            os.symlink(target.name, logdir / "next.lnk")
+            os.rename(logdir / "next.lnk", logdir / "current.log")
+            run_for(0.05)
+            w.reopen(target)
+        run_for(0.3)
+        w.close()
+        check_exactly_once(f, w)
+    finally:
+        f.stop()
+
+
+def test_new_files_matching_the_glob(tmp_path, logdir):
+    f = start(tmp_path, logdir, "rtr-jsm-1_*.log")
+    w = Writer(logdir / "rtr-jsm-1_000001.log")
+    try:
+        for i in range(2, 5):
+            run_for(0.3)
+            w.reopen(logdir / ("rtr-jsm-1_%06d.log" % i))
+        run_for(0.3)
+        w.close()
+        check_exactly_once(f, w)
+    finally:
+        f.stop()
+
+
+def test_first_start_replays_history(tmp_path, logdir):
+    w = Writer(logdir / "app.log")
+    run_for(0.2)
+    w.pause()
+    history = list(w.names)
+    f = start(tmp_path, logdir)
+    try:
+        deadline = time.monotonic() + WAIT
+        while len(f.replayed()) < len(history) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert f.replayed() == history
+        w.resume()
+        run_for(0.2)
+        w.close()
+        got = f.wait_live(len(w.names) - len(history))
+        assert got == w.names[len(history):]
+    finally:
+        f.stop()
+
+
+def restart_case(tmp_path, logdir, sig):
+    f = start(tmp_path, logdir)
+    w = Writer(logdir / "app.log")
+    run_for(0.3)
+    w.pause()
+    f.wait_live(len(w.names))
+    seen = f.live()
+    assert f.stop(sig) is not None
+    w.resume()
+    run_for(0.3)  # written while it is down
+    f2 = start(tmp_path, logdir)
+    try:
+        run_for(0.3)
+        w.close()
+        got = f2.wait_live(len(w.names) - len(seen))
+        assert got == w.names[len(seen):], "lines lost or repeated across the restart"
+        # what was read before is replayed, never reported as news
+        assert f2.replayed() == seen
+    finally:
+        f2.stop()
+
+
+def test_restart(tmp_path, logdir):
+    restart_case(tmp_path, logdir, signal.SIGTERM)
+
+
+def test_kill_9_and_restart(tmp_path, logdir):
+    restart_case(tmp_path, logdir, signal.SIGKILL)
+
+
+def test_rotated_while_stopped(tmp_path, logdir):
+    """Rotated while stopped: the rotated sibling carrying the saved inode
+    is drained from the saved offset first, then the new file is read."""
+    f = start(tmp_path, logdir)
+    w = Writer(logdir / "app.log")
+    run_for(0.3)
+    w.pause()
+    f.wait_live(len(w.names))
+    seen = f.live()
+    f.stop()
+    w.resume()
+    run_for(0.2)  # more lines into the file before it is rotated
+    os.rename(logdir / "app.log", logdir / "app.log.1")
+    run_for(0.1)  # and after, into the rotated file
+    w.reopen()
+    run_for(0.2)
+    w.pause()
+    f2 = start(tmp_path, logdir)
+    try:
+        w.close()
+        got = f2.wait_live(len(w.names) - len(seen))
+        assert got == w.names[len(seen):]
+    finally:
+        f2.stop()
+
+
+def test_partial_line_waits_for_its_newline(tmp_path, logdir):
+    path = logdir / "app.log"
+    path.write_text("")
+    f = start(tmp_path, logdir)
+    try:
+        with open(path, "a") as out:
+            out.write("08:00:00.000 Component op-partial.x is GO")
+            out.flush()
+            time.sleep(0.5)
+            assert f.live() == []
+            out.write("NE\n")
+        assert f.wait_live(1) == ["op-partial.x"]
+    finally:
+        f.stop()
+
+
+def test_unreadable_directory_is_reported(tmp_path, logdir):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every directory: cannot make one unreadable")
+    os.chmod(logdir, 0)
+    try:
+        f = start(tmp_path, logdir)
+        f.stop()
+        assert any(e.startswith("event unreadable") for e in f.events)
+    finally:
+        os.chmod(logdir, 0o755)
