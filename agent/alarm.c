@@ -1,0 +1,1073 @@
+/* Alarms: holds, flap damping, rate limit, persistence.
+ *
+ * Each alarm keeps two states apart: whether it *should* be raised (the
+ * conditions and holds decide) and whether it *is* raised as far as the
+ * world knows (the messages sent).  A message goes out whenever the two
+ * differ and the rate limit allows it; when the first catches up with the
+ * second before that, nothing is sent.  That one rule gives the deferral,
+ * the coalescing, and the raise/clear pairing.
+ *
+ * Alarms live in a pointer array sorted by (type, resource): there are tens
+ * of them, and every scan (due times, GETNEXT) is linear anyway. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "agent/alarm.h"
+#include "parsers/duration.h"
+
+#define SNAPSHOT_VERSION 1
+
+/* Bounds that keep sums of times and spans far from overflow: a year for
+ * a hold or period, some 285,000 years either side of 1970 for a time. */
+#define MAX_SPAN (INT64_C(366) * CCM_MS_PER_DAY)
+#define MAX_TIME (INT64_C(1) << 53)
+
+static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
+	[CCM_ALARM_COMPONENT_DOWN] = {
+		.id = "component-down",
+		.message_id = "18ec6a4e7fd04345ac710617df3ff348",
+		.severity = CCM_SEV_CRITICAL,
+		.resource = CCM_RES_COMPONENT,
+		.raised = "Component is not ACTIVE",
+		.cleared = "Component is ACTIVE again",
+		.remedy = "Check that the compliance server is running and "
+			  "listening on the host and port configured on IM and "
+			  "Presence; until the component is ACTIVE this node "
+			  "delivers no IM.",
+	},
+	[CCM_ALARM_AUTH_FAILURE] = {
+		.id = "auth-failure",
+		.message_id = "3ac6e9cf955d4fe19b0eb2e05ee86e40",
+		.severity = CCM_SEV_CRITICAL,
+		.resource = CCM_RES_COMPONENT,
+		.raised = "Component is CONNECTED but not ACTIVE: "
+			  "authentication fails",
+		.cleared = "Component authenticated (ACTIVE)",
+		.remedy = "Check that the password is the same on IM and "
+			  "Presence and on the compliance server, and that the "
+			  "compliance server is configured with this exact "
+			  "component name.",
+	},
+	[CCM_ALARM_ENDPOINT_REFUSED] = {
+		.id = "endpoint-refused",
+		.message_id = "4d05f9fce76f45c7b9e3a114b32aab5c",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_SERVER,
+		.raised = "The router's connections to the compliance server "
+			  "fail",
+		.cleared = "The router connects to the compliance server again",
+		.remedy = "Check the IP address or FQDN and the port on both "
+			  "sides, and that the compliance server is running "
+			  "and listening on that port.",
+	},
+	[CCM_ALARM_PROBE_FAILING] = {
+		.id = "probe-failing",
+		.message_id = "f38bc653bf1c4b81a068e4ffc34fa31e",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_SERVER,
+		.raised = "The compliance server does not answer ccmon's probe",
+		.cleared = "The compliance server answers ccmon's probe again",
+		.remedy = "Check that the compliance server is running and "
+			  "listening on that port, and that the network from "
+			  "this node to it lets the connection through.",
+	},
+	[CCM_ALARM_LOG_SILENT] = {
+		.id = "log-silent",
+		.message_id = "c5ed562f23d346eaae5cbe27d94c6ef8",
+		.severity = CCM_SEV_MINOR,
+		.resource = CCM_RES_LOG,
+		.raised = "The router log has stopped growing",
+		.cleared = "The router log grows again",
+		.remedy = "Check that the Cisco XCP Router service is running, "
+			  "that its trace is enabled, and that ccmond follows "
+			  "the file the router writes now.",
+	},
+	[CCM_ALARM_LOG_UNREADABLE] = {
+		.id = "log-unreadable",
+		.message_id = "b587adf2043b48eba10b7b0f3cef619e",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_LOG,
+		.raised = "The router log cannot be read",
+		.cleared = "The router log can be read again",
+		.remedy = "Check that the file exists where ccmond looks for "
+			  "it and that ccmond may read it (permissions, "
+			  "mounts).",
+	},
+};
+
+const struct ccm_alarm_type_info *ccm_alarm_type_info(enum ccm_alarm_type t)
+{
+	return (unsigned)t < CCM_ALARM_NTYPES ? &types[t] : NULL;
+}
+
+int ccm_alarm_type_from_id(const char *id, enum ccm_alarm_type *out)
+{
+	for (unsigned i = 0; i < CCM_ALARM_NTYPES; i++) {
+		if (strcmp(types[i].id, id) == 0) {
+			*out = (enum ccm_alarm_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *const sev_names[] = {
+	[CCM_SEV_CRITICAL] = "critical",
+	[CCM_SEV_MAJOR] = "major",
+	[CCM_SEV_MINOR] = "minor",
+	[CCM_SEV_WARNING] = "warning",
+};
+
+static const char *const sev_labels[] = {
+	[CCM_SEV_CRITICAL] = "CRITICAL",
+	[CCM_SEV_MAJOR] = "MAJOR",
+	[CCM_SEV_MINOR] = "MINOR",
+	[CCM_SEV_WARNING] = "WARNING",
+};
+
+#define NSEV (sizeof(sev_names) / sizeof(sev_names[0]))
+
+const char *ccm_alarm_severity_name(enum ccm_alarm_severity sev)
+{
+	return (unsigned)sev < NSEV ? sev_names[sev] : "invalid";
+}
+
+const char *ccm_alarm_severity_label(enum ccm_alarm_severity sev)
+{
+	return (unsigned)sev < NSEV ? sev_labels[sev] : "INVALID";
+}
+
+int ccm_alarm_severity_from_name(const char *name,
+				 enum ccm_alarm_severity *out)
+{
+	for (unsigned i = 0; i < NSEV; i++) {
+		if (strcmp(sev_names[i], name) == 0) {
+			*out = (enum ccm_alarm_severity)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *ccm_alarm_resource_name(enum ccm_alarm_resource res)
+{
+	switch (res) {
+	case CCM_RES_COMPONENT:
+		return "component";
+	case CCM_RES_SERVER:
+		return "server";
+	case CCM_RES_LOG:
+		return "log";
+	}
+	return "invalid";
+}
+
+const char *ccm_alarm_state_name(enum ccm_alarm_state state)
+{
+	switch (state) {
+	case CCM_ALARM_RAISED:
+		return "raised";
+	case CCM_ALARM_CLEARED:
+		return "cleared";
+	}
+	return "invalid";
+}
+
+void ccm_alarm_policy_default(struct ccm_alarm_policy *p)
+{
+	*p = (struct ccm_alarm_policy){
+		.raise_hold = CCM_ALARM_DEFAULT_RAISE_HOLD,
+		.clear_hold = CCM_ALARM_DEFAULT_CLEAR_HOLD,
+		.flap_window = CCM_ALARM_DEFAULT_FLAP_WINDOW,
+		.flap_threshold = CCM_ALARM_DEFAULT_FLAP_THRESHOLD,
+		.rate_count = CCM_ALARM_DEFAULT_RATE_COUNT,
+		.rate_period = CCM_ALARM_DEFAULT_RATE_PERIOD,
+	};
+}
+
+/* ---- the object -------------------------------------------------------- */
+
+struct alarm {
+	enum ccm_alarm_type type;
+	char *resource;
+	char *text;       /* latest text given with the condition present */
+	char *clear_text; /* latest text given with it absent             */
+	enum ccm_alarm_severity severity;
+
+	/* The condition as last reported. */
+	bool cond;
+	bool restored;       /* from a snapshot, not reported since */
+	ccm_ms cond_since;   /* start of the current presence */
+	ccm_ms absent_since; /* start of the current absence  */
+
+	/* An episode runs from a first presence to the clear (or, unraised,
+	 * to an absence long enough to clear); flapping is judged in it. */
+	bool in_episode;
+	bool flapping;
+	ccm_ms episode_start;
+	uint64_t changes;
+	ccm_ms changed[CCM_ALARM_FLAP_MAX]; /* ring of the last changes */
+	unsigned changed_head, nchanged;
+
+	/* What the conditions and holds decide. */
+	bool want;
+	ccm_ms want_since;
+	/* The last episode that ended, for the CLEARED that reports it. */
+	bool end_flapping;
+	uint64_t end_changes;
+
+	/* What the world was told. */
+	bool pub;
+	uint64_t id;
+	ccm_ms pub_since, raised_at;
+	uint64_t withheld;
+	ccm_ms sent[CCM_ALARM_RATE_MAX]; /* ring of the last messages */
+	unsigned sent_head, nsent;
+};
+
+struct ccm_alarms {
+	struct ccm_alarm_policy policy[CCM_ALARM_NTYPES];
+	ccm_alarm_fn *fn;
+	void *ctx;
+	bool started;
+	ccm_ms now;
+	uint64_t last_id;
+	struct alarm **alarms;
+	size_t n, cap;
+};
+
+static ccm_ms span(ccm_ms d)
+{
+	return d < 0 ? 0 : d > MAX_SPAN ? MAX_SPAN : d;
+}
+
+static void sanitize_policy(struct ccm_alarm_policy *p)
+{
+	p->raise_hold = span(p->raise_hold);
+	p->clear_hold = span(p->clear_hold);
+	p->flap_window = span(p->flap_window);
+	p->rate_period = span(p->rate_period);
+	if (p->flap_threshold > CCM_ALARM_FLAP_MAX)
+		p->flap_threshold = CCM_ALARM_FLAP_MAX;
+	if (p->flap_threshold < 2 || p->flap_window == 0)
+		p->flap_threshold = 0;
+	if (p->rate_count > CCM_ALARM_RATE_MAX)
+		p->rate_count = CCM_ALARM_RATE_MAX;
+	if (p->rate_count == 0 || p->rate_period == 0) {
+		p->rate_count = 0;
+		p->rate_period = 0;
+	}
+}
+
+void ccm_alarms_set_policy(struct ccm_alarms *as, enum ccm_alarm_type type,
+			   const struct ccm_alarm_policy *policy)
+{
+	if ((unsigned)type >= CCM_ALARM_NTYPES)
+		return;
+	if (policy)
+		as->policy[type] = *policy;
+	else
+		ccm_alarm_policy_default(&as->policy[type]);
+	sanitize_policy(&as->policy[type]);
+}
+
+struct ccm_alarms *ccm_alarms_new(const struct ccm_alarm_policy *policy,
+				  ccm_alarm_fn *fn, void *ctx)
+{
+	struct ccm_alarms *as = calloc(1, sizeof(*as));
+
+	if (!as)
+		return NULL;
+	for (unsigned t = 0; t < CCM_ALARM_NTYPES; t++)
+		ccm_alarms_set_policy(as, (enum ccm_alarm_type)t, policy);
+	as->fn = fn;
+	as->ctx = ctx;
+	return as;
+}
+
+static void alarm_free(struct alarm *a)
+{
+	if (!a)
+		return;
+	free(a->resource);
+	free(a->text);
+	free(a->clear_text);
+	free(a);
+}
+
+void ccm_alarms_free(struct ccm_alarms *as)
+{
+	if (!as)
+		return;
+	for (size_t i = 0; i < as->n; i++)
+		alarm_free(as->alarms[i]);
+	free(as->alarms);
+	free(as);
+}
+
+ccm_ms ccm_alarms_now(const struct ccm_alarms *as)
+{
+	return as->now;
+}
+
+/* ---- lookup ------------------------------------------------------------ */
+
+static int cmp_key(const struct alarm *a, enum ccm_alarm_type type,
+		   const char *resource)
+{
+	if (a->type != type)
+		return a->type < type ? -1 : 1;
+	return strcmp(a->resource, resource);
+}
+
+/* The index of (type, resource), or where it would go; *found says which. */
+static size_t search(const struct ccm_alarms *as, enum ccm_alarm_type type,
+		     const char *resource, bool *found)
+{
+	size_t lo = 0, hi = as->n;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = cmp_key(as->alarms[mid], type, resource);
+
+		if (r == 0) {
+			*found = true;
+			return mid;
+		}
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int insert_at(struct ccm_alarms *as, size_t at, struct alarm *a)
+{
+	if (as->n == as->cap) {
+		size_t ncap = as->cap ? as->cap * 2 : 16;
+		struct alarm **na = realloc(as->alarms, ncap * sizeof(*na));
+
+		if (!na)
+			return -1;
+		as->alarms = na;
+		as->cap = ncap;
+	}
+	memmove(as->alarms + at + 1, as->alarms + at,
+		(as->n - at) * sizeof(*as->alarms));
+	as->alarms[at] = a;
+	as->n++;
+	return 0;
+}
+
+/* Texts end up in journal fields and syslog lines: one line, bounded. */
+static char *clean_text(const char *s)
+{
+	size_t n = strnlen(s, CCM_ALARM_TEXT_MAX + 1);
+	char *t;
+
+	if (n > CCM_ALARM_TEXT_MAX) {
+		n = CCM_ALARM_TEXT_MAX;
+		/* Do not leave half a UTF-8 sequence behind. */
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	t = malloc(n + 1);
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		t[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	t[n] = '\0';
+	return t;
+}
+
+static int store_text(char **slot, const char *s)
+{
+	char *t;
+
+	if (!s || (*slot && strcmp(*slot, s) == 0))
+		return 0;
+	t = clean_text(s);
+	if (!t)
+		return -1;
+	free(*slot);
+	*slot = t;
+	return 0;
+}
+
+/* ---- rings ------------------------------------------------------------- */
+
+static void ring_push(ccm_ms *ring, unsigned size, unsigned *head,
+		      unsigned *n, ccm_ms t)
+{
+	ring[*head] = t;
+	*head = (*head + 1) % size;
+	if (*n < size)
+		(*n)++;
+}
+
+/* The k-th most recent entry, k >= 1 and k <= n. */
+static ccm_ms ring_back(const ccm_ms *ring, unsigned size, unsigned head,
+			unsigned k)
+{
+	return ring[(head + size - k) % size];
+}
+
+/* ---- decisions --------------------------------------------------------- */
+
+static const struct ccm_alarm_policy *policy_of(const struct ccm_alarms *as,
+						const struct alarm *a)
+{
+	return &as->policy[a->type];
+}
+
+/* How long an absence must last to clear: a flapping condition must also
+ * have stopped flapping, or the clear would be followed by a new raise. */
+static ccm_ms clear_hold(const struct ccm_alarm_policy *p,
+			 const struct alarm *a)
+{
+	if (a->flapping && p->flap_window > p->clear_hold)
+		return p->flap_window;
+	return p->clear_hold;
+}
+
+/* An absence this long ends an episode even when nothing was raised. */
+static ccm_ms quiet_time(const struct ccm_alarm_policy *p)
+{
+	if (p->flap_threshold && p->flap_window > p->clear_hold)
+		return p->flap_window;
+	return p->clear_hold;
+}
+
+/* When the rate limit lets the next message out (INT64_MIN: it does). */
+static ccm_ms rate_free(const struct ccm_alarm_policy *p,
+			const struct alarm *a)
+{
+	if (!p->rate_count || a->nsent < p->rate_count)
+		return INT64_MIN;
+	return ring_back(a->sent, CCM_ALARM_RATE_MAX, a->sent_head,
+			 p->rate_count) + p->rate_period;
+}
+
+/* The earliest time something is due for a; false when nothing is. */
+static bool alarm_due(const struct ccm_alarms *as, const struct alarm *a,
+		      ccm_ms *due)
+{
+	const struct ccm_alarm_policy *p = policy_of(as, a);
+	bool have = false;
+	ccm_ms d = 0;
+
+	if (!a->want && a->cond) {
+		d = a->cond_since + p->raise_hold;
+		have = true;
+	} else if (a->want && !a->cond) {
+		d = a->absent_since + clear_hold(p, a);
+		have = true;
+	}
+	if (a->pub != a->want) {
+		ccm_ms r = rate_free(p, a);
+
+		if (!have || r < d)
+			d = r;
+		have = true;
+	}
+	if (have)
+		*due = d < as->now ? as->now : d;
+	return have;
+}
+
+static void set_want(struct alarm *a, bool want, ccm_ms since)
+{
+	if (a->want == want)
+		return;
+	/* A message still waiting for the rate limit meets its opposite:
+	 * neither goes out. */
+	if (a->pub != a->want)
+		a->withheld++;
+	a->want = want;
+	if (want) {
+		a->want_since = since;
+	} else {
+		a->end_flapping = a->flapping;
+		a->end_changes = a->changes;
+		a->in_episode = false;
+		a->flapping = false;
+	}
+}
+
+static char *raise_text(const struct alarm *a, ccm_ms t)
+{
+	const char *base = a->text ? a->text : types[a->type].raised;
+	char flap[96] = "", held[96] = "";
+	char dur[CCM_DURATION_STRLEN];
+	char *s;
+
+	if (a->flapping)
+		snprintf(flap, sizeof(flap), "; flapping: %" PRIu64
+			 " changes in %s", a->changes,
+			 ccm_duration_format(t - a->episode_start, dur));
+	if (a->withheld)
+		snprintf(held, sizeof(held), "; %" PRIu64 " raise/clear %s "
+			 "withheld by the rate limit", a->withheld,
+			 a->withheld == 1 ? "pair" : "pairs");
+	if (asprintf(&s, "%s%s%s", base, flap, held) < 0)
+		return NULL;
+	return s;
+}
+
+static char *clear_text(const struct alarm *a)
+{
+	const char *base = a->clear_text ? a->clear_text :
+					   types[a->type].cleared;
+	char flap[96] = "", held[96] = "";
+	char dur[CCM_DURATION_STRLEN];
+	char *s;
+
+	if (a->end_flapping)
+		snprintf(flap, sizeof(flap), ", flapping (%" PRIu64
+			 " changes)", a->end_changes);
+	if (a->withheld)
+		snprintf(held, sizeof(held), "; %" PRIu64 " clear/raise %s "
+			 "withheld by the rate limit", a->withheld,
+			 a->withheld == 1 ? "pair" : "pairs");
+	if (asprintf(&s, "%s; the condition lasted %s%s%s", base,
+		     ccm_duration_format(a->absent_since - a->pub_since, dur),
+		     flap, held) < 0)
+		return NULL;
+	return s;
+}
+
+static void publish(struct ccm_alarms *as, struct alarm *a, ccm_ms t)
+{
+	struct ccm_alarm_decision d;
+	char *text;
+
+	if (a->want) {
+		a->id = ++as->last_id;
+		a->pub_since = a->want_since;
+		a->raised_at = t;
+		a->severity = types[a->type].severity;
+		text = raise_text(a, t);
+	} else {
+		text = clear_text(a);
+	}
+	a->pub = a->want;
+	ring_push(a->sent, CCM_ALARM_RATE_MAX, &a->sent_head, &a->nsent, t);
+	d = (struct ccm_alarm_decision){
+		.state = a->pub ? CCM_ALARM_RAISED : CCM_ALARM_CLEARED,
+		.id = a->id,
+		.type = a->type,
+		.info = &types[a->type],
+		.resource = a->resource,
+		.severity = a->severity,
+		.time = t,
+		.since = a->pub_since,
+		.raised_at = a->raised_at,
+		.ended = a->pub ? 0 : a->absent_since,
+		.flapping = a->pub ? a->flapping : a->end_flapping,
+		.changes = a->pub ? a->changes : a->end_changes,
+		.withheld = a->withheld,
+		/* Out of memory: the message still goes, plainer. */
+		.text = text ? text : a->pub ? (a->text ? a->text :
+			types[a->type].raised) : types[a->type].cleared,
+	};
+	a->withheld = 0;
+	if (as->fn)
+		as->fn(as->ctx, &d);
+	free(text);
+}
+
+/* Does what is due for a at t (alarm_due() said something is). */
+static void fire(struct ccm_alarms *as, struct alarm *a, ccm_ms t)
+{
+	const struct ccm_alarm_policy *p = policy_of(as, a);
+
+	if (!a->want && a->cond && a->cond_since + p->raise_hold <= t)
+		set_want(a, true, a->cond_since);
+	else if (a->want && !a->cond &&
+		 a->absent_since + clear_hold(p, a) <= t)
+		set_want(a, false, 0);
+	if (a->pub != a->want && rate_free(p, a) <= t)
+		publish(as, a, t);
+}
+
+/* Nothing pending, nothing raised, nothing remembered that matters: the
+ * next presence starts from scratch anyway. */
+static bool idle(const struct ccm_alarms *as, const struct alarm *a)
+{
+	const struct ccm_alarm_policy *p = policy_of(as, a);
+
+	if (a->cond || a->want || a->pub || a->restored || a->withheld)
+		return false;
+	if (as->now - a->absent_since < quiet_time(p))
+		return false;
+	return a->nsent == 0 ||
+	       ring_back(a->sent, CCM_ALARM_RATE_MAX, a->sent_head, 1) +
+			       p->rate_period <= as->now;
+}
+
+static void prune(struct ccm_alarms *as)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < as->n; i++) {
+		if (idle(as, as->alarms[i]))
+			alarm_free(as->alarms[i]);
+		else
+			as->alarms[k++] = as->alarms[i];
+	}
+	as->n = k;
+}
+
+void ccm_alarms_advance(struct ccm_alarms *as, ccm_ms now)
+{
+	if (now > MAX_TIME)
+		now = MAX_TIME;
+	else if (now < -MAX_TIME)
+		now = -MAX_TIME;
+	if (!as->started) {
+		as->started = true;
+		as->now = now;
+	}
+	for (;;) {
+		struct alarm *a = NULL;
+		ccm_ms t = 0, d;
+
+		/* Across alarms in time order, so that the callback sees one
+		 * timeline however late the caller is. */
+		for (size_t i = 0; i < as->n; i++) {
+			if (alarm_due(as, as->alarms[i], &d) && d <= now &&
+			    (!a || d < t)) {
+				a = as->alarms[i];
+				t = d;
+			}
+		}
+		if (!a)
+			break;
+		as->now = t;
+		fire(as, a, t);
+	}
+	if (now > as->now)
+		as->now = now;
+	prune(as);
+}
+
+bool ccm_alarms_next_due(const struct ccm_alarms *as, ccm_ms *due)
+{
+	bool have = false;
+	ccm_ms d;
+
+	for (size_t i = 0; i < as->n; i++) {
+		if (alarm_due(as, as->alarms[i], &d) && (!have || d < *due)) {
+			*due = d;
+			have = true;
+		}
+	}
+	return have;
+}
+
+/* The condition changes at t. */
+static void change(struct ccm_alarms *as, struct alarm *a, bool cond,
+		   ccm_ms t)
+{
+	const struct ccm_alarm_policy *p = policy_of(as, a);
+
+	if (cond && (!a->in_episode ||
+		     (!a->want && t - a->absent_since >= quiet_time(p)))) {
+		a->in_episode = true;
+		a->flapping = false;
+		a->episode_start = t;
+		a->changes = 0;
+	}
+	a->cond = cond;
+	if (cond)
+		a->cond_since = t;
+	else
+		a->absent_since = t;
+	a->changes++;
+	ring_push(a->changed, CCM_ALARM_FLAP_MAX, &a->changed_head,
+		  &a->nchanged, t);
+	if (a->flapping || !p->flap_threshold ||
+	    a->nchanged < p->flap_threshold ||
+	    t - ring_back(a->changed, CCM_ALARM_FLAP_MAX, a->changed_head,
+			  p->flap_threshold) >= p->flap_window)
+		return;
+	/* Flapping: raise now, whatever the hold, since the episode began;
+	 * from here only a long enough quiet clears it. */
+	a->flapping = true;
+	set_want(a, true, a->episode_start);
+}
+
+/* A resource is a key: cleaning it like a text would make two keys one. */
+static bool valid_resource(const char *s)
+{
+	size_t n;
+
+	if (!s || !*s)
+		return false;
+	n = strnlen(s, CCM_ALARM_TEXT_MAX + 1);
+	if (n > CCM_ALARM_TEXT_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
+		   const char *resource, bool cond, ccm_ms now,
+		   const char *text)
+{
+	struct alarm *a;
+	bool found;
+	size_t at;
+	int rc = 0;
+
+	if ((unsigned)type >= CCM_ALARM_NTYPES || !valid_resource(resource)) {
+		errno = EINVAL;
+		return -1;
+	}
+	ccm_alarms_advance(as, now);
+	at = search(as, type, resource, &found);
+	if (found) {
+		a = as->alarms[at];
+	} else {
+		if (!cond)
+			return 0;
+		a = calloc(1, sizeof(*a));
+		if (!a || !(a->resource = strdup(resource)) ||
+		    insert_at(as, at, a)) {
+			alarm_free(a);
+			errno = ENOMEM;
+			return -1;
+		}
+		a->type = type;
+		a->severity = types[type].severity;
+	}
+	if (store_text(cond ? &a->text : &a->clear_text, text)) {
+		errno = ENOMEM;
+		rc = -1;
+	}
+	a->restored = false;
+	if (cond != a->cond)
+		change(as, a, cond, as->now);
+	ccm_alarms_advance(as, as->now);
+	return rc;
+}
+
+void ccm_alarms_expire_restored(struct ccm_alarms *as, ccm_ms now)
+{
+	ccm_alarms_advance(as, now);
+	for (size_t i = 0; i < as->n; i++) {
+		struct alarm *a = as->alarms[i];
+
+		if (!a->restored)
+			continue;
+		a->restored = false;
+		if (a->cond)
+			change(as, a, false, as->now);
+	}
+	ccm_alarms_advance(as, as->now);
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+static void view(const struct alarm *a, struct ccm_alarm_view *out)
+{
+	*out = (struct ccm_alarm_view){
+		.id = a->id,
+		.type = a->type,
+		.resource = a->resource,
+		.severity = a->severity,
+		.since = a->pub_since,
+		.raised_at = a->raised_at,
+		.flapping = a->flapping,
+		.changes = a->changes,
+		.condition = a->cond,
+		.text = a->text ? a->text : types[a->type].raised,
+	};
+}
+
+bool ccm_alarms_next_active(const struct ccm_alarms *as, uint64_t after,
+			    struct ccm_alarm_view *out)
+{
+	const struct alarm *best = NULL;
+
+	for (size_t i = 0; i < as->n; i++) {
+		const struct alarm *a = as->alarms[i];
+
+		if (a->pub && a->id > after && (!best || a->id < best->id))
+			best = a;
+	}
+	if (best)
+		view(best, out);
+	return best != NULL;
+}
+
+size_t ccm_alarms_count_active(const struct ccm_alarms *as)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < as->n; i++)
+		n += as->alarms[i]->pub;
+	return n;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+const char *ccm_alarm_time(ccm_ms t, bool utc,
+			   char buf[static CCM_TIME_STRLEN])
+{
+	ccm_time_format(t, buf);
+	if (utc)
+		strcat(buf, "Z");
+	return buf;
+}
+
+char *ccm_alarm_message(const struct ccm_alarm_decision *d, bool utc)
+{
+	const struct ccm_alarm_type_info *ti = ccm_alarm_type_info(d->type);
+	char since[CCM_TIME_STRLEN];
+	int n;
+	char *s;
+
+	if (!ti)
+		return NULL;
+	if (d->state == CCM_ALARM_RAISED)
+		n = asprintf(&s, "ccmon: %s raised %s %s: %s, since %s. %s",
+			     ccm_alarm_severity_label(d->severity), ti->id,
+			     d->resource, d->text,
+			     ccm_alarm_time(d->since, utc, since), ti->remedy);
+	else
+		n = asprintf(&s, "ccmon: cleared %s %s (was %s): %s.", ti->id,
+			     d->resource,
+			     ccm_alarm_severity_label(d->severity), d->text);
+	return n < 0 ? NULL : s;
+}
+
+/* ---- persistence ------------------------------------------------------- */
+
+static int add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return -1;
+	if (json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+static struct json_object *snap_alarm(const struct alarm *a)
+{
+	struct json_object *o = json_object_new_object();
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= add(o, "type", json_object_new_string(types[a->type].id));
+	err |= add(o, "resource", json_object_new_string(a->resource));
+	err |= add(o, "id", json_object_new_int64((int64_t)a->id));
+	err |= add(o, "severity",
+		   json_object_new_string(sev_names[a->severity]));
+	err |= add(o, "since", json_object_new_int64(a->pub_since));
+	err |= add(o, "raised_at", json_object_new_int64(a->raised_at));
+	if (a->text)
+		err |= add(o, "text", json_object_new_string(a->text));
+	err |= add(o, "flapping", json_object_new_boolean(a->flapping));
+	err |= add(o, "changes", json_object_new_int64((int64_t)a->changes));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *ccm_alarms_snapshot(const struct ccm_alarms *as)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	int err = 0;
+
+	if (!o || !arr)
+		goto fail;
+	for (size_t i = 0; i < as->n; i++) {
+		struct json_object *ao;
+
+		if (!as->alarms[i]->pub)
+			continue;
+		ao = snap_alarm(as->alarms[i]);
+		if (!ao || json_object_array_add(arr, ao)) {
+			json_object_put(ao);
+			goto fail;
+		}
+	}
+	err |= add(o, "version", json_object_new_int(SNAPSHOT_VERSION));
+	err |= add(o, "last_id", json_object_new_int64((int64_t)as->last_id));
+	err |= add(o, "alarms", arr);
+	arr = NULL;
+	if (err)
+		goto fail;
+	return o;
+fail:
+	json_object_put(arr);
+	json_object_put(o);
+	return NULL;
+}
+
+/* json-c hands out members as non-const even from a const object. */
+static struct json_object *member(const struct json_object *o, const char *key,
+				  enum json_type type)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+static int get_int(const struct json_object *o, const char *key, int64_t min,
+		   int64_t max, int64_t *out)
+{
+	const struct json_object *v = member(o, key, json_type_int);
+
+	if (!v)
+		return -1;
+	*out = json_object_get_int64(v);
+	return *out < min || *out > max ? -1 : 0;
+}
+
+/* One entry into a new alarm; *skip for entries to pass over. */
+static struct alarm *load_alarm(const struct json_object *o, bool *skip)
+{
+	struct json_object *v;
+	enum ccm_alarm_type type;
+	struct alarm *a;
+	int64_t id, since, raised_at, changes = 0;
+
+	*skip = false;
+	if (!json_object_is_type(o, json_type_object))
+		return NULL;
+	v = member(o, "type", json_type_string);
+	if (!v)
+		return NULL;
+	if (ccm_alarm_type_from_id(json_object_get_string(v), &type)) {
+		/* A type this version does not know: not ours to judge. */
+		*skip = true;
+		return NULL;
+	}
+	if (get_int(o, "id", 1, INT64_MAX, &id) ||
+	    get_int(o, "since", -MAX_TIME, MAX_TIME, &since) ||
+	    get_int(o, "raised_at", -MAX_TIME, MAX_TIME, &raised_at) ||
+	    (member(o, "changes", json_type_int) &&
+	     get_int(o, "changes", 0, INT64_MAX, &changes)))
+		return NULL;
+	v = member(o, "resource", json_type_string);
+	if (!v || !valid_resource(json_object_get_string(v)))
+		return NULL;
+
+	a = calloc(1, sizeof(*a));
+	if (!a || !(a->resource = strdup(json_object_get_string(v))))
+		goto oom;
+	a->type = type;
+	a->severity = types[type].severity;
+	v = member(o, "severity", json_type_string);
+	if (v)
+		ccm_alarm_severity_from_name(json_object_get_string(v),
+					     &a->severity);
+	v = member(o, "text", json_type_string);
+	if (v && !(a->text = clean_text(json_object_get_string(v))))
+		goto oom;
+	v = member(o, "flapping", json_type_boolean);
+	a->flapping = v && json_object_get_boolean(v);
+	a->changes = (uint64_t)changes;
+
+	/* Raised as far as the world knows, and presumed still true. */
+	a->restored = true;
+	a->cond = true;
+	a->cond_since = since;
+	a->in_episode = true;
+	a->episode_start = since;
+	a->want = true;
+	a->want_since = since;
+	a->pub = true;
+	a->id = (uint64_t)id;
+	a->pub_since = since;
+	a->raised_at = raised_at;
+	return a;
+oom:
+	alarm_free(a);
+	errno = ENOMEM;
+	return NULL;
+}
+
+int ccm_alarms_restore(struct ccm_alarms *as,
+		       const struct json_object *snap)
+{
+	const struct json_object *arr;
+	int64_t version, last_id;
+	size_t len;
+	uint64_t max_id;
+	int restored = 0;
+
+	if (as->n) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (!snap || !json_object_is_type(snap, json_type_object) ||
+	    get_int(snap, "version", 0, INT64_MAX, &version) ||
+	    version != SNAPSHOT_VERSION ||
+	    get_int(snap, "last_id", 0, INT64_MAX, &last_id) ||
+	    !(arr = member(snap, "alarms", json_type_array))) {
+		errno = EINVAL;
+		return -1;
+	}
+	max_id = (uint64_t)last_id;
+	len = json_object_array_length(arr);
+	for (size_t i = 0; i < len; i++) {
+		const struct json_object *o = json_object_array_get_idx(arr, i);
+		struct alarm *a;
+		bool skip, found;
+		size_t at;
+
+		errno = EINVAL;
+		a = load_alarm(o, &skip);
+		if (skip)
+			continue;
+		if (!a)
+			goto fail;
+		at = search(as, a->type, a->resource, &found);
+		if (found) {
+			/* The same alarm twice: the first one stands. */
+			alarm_free(a);
+			continue;
+		}
+		if (insert_at(as, at, a)) {
+			alarm_free(a);
+			errno = ENOMEM;
+			goto fail;
+		}
+		if (a->id > max_id)
+			max_id = a->id;
+		restored++;
+	}
+	if (max_id > as->last_id)
+		as->last_id = max_id;
+	return restored;
+fail:
+	for (size_t i = 0; i < as->n; i++)
+		alarm_free(as->alarms[i]);
+	as->n = 0;
+	return -1;
+}
