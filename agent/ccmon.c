@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "agent/analyze.h"
+#include "agent/check_config.h"
+#include "agent/probe.h"
 
 static const struct command {
 	const char *name;
@@ -12,6 +14,10 @@ static const struct command {
 } commands[] = {
 	{ "analyze", ccm_analyze_main,
 	  "replay old XCP Router logs into a timeline of incidents" },
+	{ "check-config", ccm_check_config_main,
+	  "validate a configuration file and print it with its defaults" },
+	{ "probe", ccm_probe_main,
+	  "check a compliance server: port, component stream, handshake" },
 };
 
 static void usage(FILE *out)
