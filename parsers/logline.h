@@ -52,13 +52,13 @@ bool ccm_recognizer_jit(const struct ccm_recognizer *rec);
 
 /* The literal prefilter.  Every recognised message contains one of a few
  * literals, so a line without one needs no regular expression.  A cursor
- * over a region remembers where each literal occurs next, so that scanning
- * a region costs one memmem pass per literal, however many hits it has. */
+ * over a region remembers the next occurrence, so that a region is scanned
+ * once however many lines a caller asks about. */
 #define CCM_PREFILTER_LITERALS 2
 struct ccm_prefilter {
 	const char *end;
-	const char *next[CCM_PREFILTER_LITERALS]; /* NULL: none before end */
-	bool known[CCM_PREFILTER_LITERALS];
+	const char *next; /* NULL: none before end */
+	bool known;
 };
 
 void ccm_prefilter_start(struct ccm_prefilter *pf, const char *buf,

@@ -246,6 +246,57 @@ static void prefilter_cursor(void **state)
 	assert_null(ccm_prefilter_from(&pf, h + 1));
 }
 
+static const char *naive_next(const char *p, const char *end)
+{
+	static const char *const lits[] = { "omponent ", " to host '" };
+
+	for (; p < end; p++)
+		for (size_t i = 0; i < 2; i++)
+			if ((size_t)(end - p) >= strlen(lits[i]) &&
+			    !memcmp(p, lits[i], strlen(lits[i])))
+				return p;
+	return NULL;
+}
+
+/* The vector filter against a plain search: literals at every alignment,
+ * near-misses sharing the filter's byte pairs, and the buffer's tail. */
+static void prefilter_matches_naive_search(void **state)
+{
+	static const char *const pieces[] = {
+		"omponent ", " to host '", "mp", " '", "omponent", " to host",
+		"x", "Component op-a is GONE\n", "comp", "ompo", "e", " ",
+	};
+	uint32_t seed = 7;
+	char buf[300];
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 0, target;
+		struct ccm_prefilter pf;
+		const char *got, *want, *from;
+
+		seed = seed * 1103515245u + 12345u;
+		target = (seed >> 8) % (sizeof(buf) - 20);
+		while (len < target) {
+			const char *s;
+			seed = seed * 1103515245u + 12345u;
+			s = pieces[(seed >> 8) % (sizeof(pieces) / sizeof(*pieces))];
+			if (len + strlen(s) > target)
+				break;
+			memcpy(buf + len, s, strlen(s));
+			len += strlen(s);
+		}
+		ccm_prefilter_start(&pf, buf, len);
+		from = buf;
+		do {
+			want = naive_next(from, buf + len);
+			got = ccm_prefilter_from(&pf, from);
+			assert_ptr_equal(got, want);
+			from = got ? got + 1 : NULL;
+		} while (from);
+	}
+}
+
 static void state_names(void **state)
 {
 	(void)state;
@@ -271,6 +322,7 @@ int main(void)
 		cmocka_unit_test(length_is_respected),
 		cmocka_unit_test(hostile_long_line_is_bounded),
 		cmocka_unit_test(prefilter_cursor),
+		cmocka_unit_test(prefilter_matches_naive_search),
 		cmocka_unit_test(state_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
