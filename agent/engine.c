@@ -83,6 +83,20 @@ ccm_ms ccm_engine_now(const struct ccm_engine *e)
 	return e->now;
 }
 
+bool ccm_engine_next_due(const struct ccm_engine *e, ccm_ms *due)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < e->ncomps; i++) {
+		const struct ccm_component *c = e->comps[i];
+		if (c->auth_pending && (!any || c->auth_deadline < *due)) {
+			*due = c->auth_deadline;
+			any = true;
+		}
+	}
+	return any;
+}
+
 size_t ccm_engine_components(const struct ccm_engine *e,
 			     const struct ccm_component *const **out)
 {

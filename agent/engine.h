@@ -111,6 +111,10 @@ int ccm_engine_feed(struct ccm_engine *engine, ccm_ms t,
 
 ccm_ms ccm_engine_now(const struct ccm_engine *engine);
 
+/* When ccm_engine_advance() next has something to fire (an auth timeout),
+ * for the caller's timer.  Returns false when nothing is pending. */
+bool ccm_engine_next_due(const struct ccm_engine *engine, ccm_ms *due);
+
 /* Components and endpoints, sorted by name / host:port. */
 size_t ccm_engine_components(const struct ccm_engine *engine,
 			     const struct ccm_component *const **out);

@@ -59,17 +59,6 @@ static int gz_error(gzFile gz, const char *path, char *err, size_t errlen)
 	return -1;
 }
 
-static ccm_ms local_civil_ms(const struct timespec *ts)
-{
-	struct tm tm;
-
-	localtime_r(&ts->tv_sec, &tm);
-	return ccm_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-				   (unsigned)tm.tm_mday) * CCM_MS_PER_DAY +
-	       ((tm.tm_hour * 60 + tm.tm_min) * 60 + tm.tm_sec) * INT64_C(1000) +
-	       ts->tv_nsec / 1000000;
-}
-
 /* Finds the first dated line of buf[0..len) with clock and keeps a copy of
  * it in in; 1 if found. */
 static int first_dated(struct ccm_input *in, struct ccm_clock *clock,
@@ -116,7 +105,7 @@ int ccm_input_probe(struct ccm_input *in, const char *path, char *err,
 	gz = open_gz(path, &st, err, errlen);
 	if (!gz)
 		return -1;
-	in->mtime = local_civil_ms(&st.st_mtim);
+	in->mtime = ccm_time_local(&st.st_mtim);
 	buf = malloc(PROBE_BYTES);
 	if (!buf) {
 		gzclose(gz);

@@ -170,8 +170,6 @@ static struct tfile *follow(struct ccm_tail *t, int fd, const char *path,
 {
 	struct tfile *f = calloc(1, sizeof(*f));
 	struct ccm_clock clock;
-	struct stat mst = *st;
-	struct tm tm;
 
 	if (!f || !(f->pos.path = strdup(path)))
 		goto fail;
@@ -192,13 +190,7 @@ static struct tfile *follow(struct ccm_tail *t, int fd, const char *path,
 	f->read_off = offset;
 	f->replay_until = replay_until;
 	/* Time-only logs are dated by the file's mtime, as in analysis. */
-	localtime_r(&mst.st_mtim.tv_sec, &tm);
-	ccm_clock_init(&clock, CCM_BASIS_MTIME,
-		       ccm_days_from_civil(tm.tm_year + 1900,
-					   (unsigned)tm.tm_mon + 1,
-					   (unsigned)tm.tm_mday) * CCM_MS_PER_DAY +
-		       ((tm.tm_hour * 60 + tm.tm_min) * 60 + tm.tm_sec) *
-		       INT64_C(1000));
+	ccm_clock_init(&clock, CCM_BASIS_MTIME, ccm_time_local(&st->st_mtim));
 	ccm_scanner_init(&f->sc, t->rec, &clock, t->cfg.max_line, on_message, t);
 	f->sc.stats.lines = line;
 	f->sc.untimed = clock.basis_time;
@@ -364,6 +356,8 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 		grew = true;
 	}
 	t->cur = NULL;
+	if (grew && t->ops->grew)
+		t->ops->grew(t->ctx, f->pos.path);
 	return grew;
 }
 

@@ -50,6 +50,8 @@ struct ccm_tail_ops {
 	/* Something happened to a file (err: an errno for UNREADABLE). */
 	void (*event)(void *ctx, enum ccm_tail_event ev, const char *path,
 		      int err);
+	/* Bytes were read from path in this pass (NULL: not wanted). */
+	void (*grew)(void *ctx, const char *path);
 	/* A pass over the files ended; grew: bytes were read.  The moment to
 	 * persist positions before acting on what was read. */
 	void (*pass_done)(void *ctx, bool grew);

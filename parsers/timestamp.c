@@ -7,12 +7,17 @@
  * matches are the field values range-checked, so that ordinary text is
  * ABSENT and only a damaged timestamp is INVALID. */
 #include <string.h>
+#include <time.h>
 
 #include "parsers/timestamp.h"
 
 #define MS_PER_HOUR INT64_C(3600000)
 /* A time of day running backwards by more than this is the next day. */
 #define TRACE_ROLLOVER (12 * MS_PER_HOUR)
+/* File times come from a coarser clock than the one a logger stamps its
+ * lines with, and copies may carry a skewed one: a first line up to this
+ * much later than the mtime is still the mtime's day. */
+#define MTIME_SLACK (10 * INT64_C(60000))
 /* A yearless date running backwards by more than this is the next year. */
 #define SYSLOG_ROLLOVER (180 * CCM_MS_PER_DAY)
 
@@ -429,7 +434,7 @@ static int64_t trace_first_day(const struct ccm_clock *clock, ccm_ms tod)
 	case CCM_BASIS_MTIME:
 		/* The file was last written at the mtime, so a first line
 		 * later in the day than that was written the day before. */
-		return bday - (tod > btod);
+		return bday - (tod > btod + MTIME_SLACK);
 	case CCM_BASIS_CONTINUE:
 		return bday + (btod - tod > TRACE_ROLLOVER);
 	case CCM_BASIS_DATE:
@@ -667,4 +672,15 @@ int ccm_time_parse(const char *s, ccm_ms *out)
 	*out = ccm_days_from_civil(st.year, st.mon, st.mday) * CCM_MS_PER_DAY +
 	       tod_ms(&st);
 	return 0;
+}
+
+ccm_ms ccm_time_local(const struct timespec *ts)
+{
+	struct tm tm;
+
+	localtime_r(&ts->tv_sec, &tm);
+	return ccm_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+				   (unsigned)tm.tm_mday) * CCM_MS_PER_DAY +
+	       ((tm.tm_hour * 60 + tm.tm_min) * 60 + tm.tm_sec) * INT64_C(1000) +
+	       ts->tv_nsec / 1000000;
 }

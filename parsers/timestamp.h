@@ -75,6 +75,11 @@ int64_t ccm_days_from_civil(int year, unsigned month, unsigned day);
 void ccm_civil_from_days(int64_t days, int *year, unsigned *month,
 			 unsigned *day);
 
+/* A system time (CLOCK_REALTIME, a file's mtime) as local civil time: the
+ * convention of the router's logs, so that log and wall time compare. */
+struct timespec;
+ccm_ms ccm_time_local(const struct timespec *ts);
+
 /* "YYYY-MM-DDTHH:MM:SS.mmm" (23 characters); buf needs CCM_TIME_STRLEN. */
 #define CCM_TIME_STRLEN 32
 const char *ccm_time_format(ccm_ms t, char buf[static CCM_TIME_STRLEN]);

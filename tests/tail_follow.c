@@ -81,7 +81,9 @@ int main(int argc, char **argv)
 	struct driver d = { 0 };
 	struct ccm_saved saved;
 	struct ccm_tail_config cfg = { 0 };
-	struct ccm_tail_ops ops = { message, tail_event, pass_done };
+	struct ccm_tail_ops ops = {
+		.message = message, .event = tail_event, .pass_done = pass_done,
+	};
 	struct ccm_recognizer *rec;
 	sd_event *loop;
 	sigset_t mask;

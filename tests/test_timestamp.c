@@ -397,6 +397,16 @@ static void test_trace_mtime_basis(void **state)
 	ccm_clock_init(&c, CCM_BASIS_MTIME, at(2026, 3, 10, 9, 0, 0, 0));
 	read_ok(&c, "09:00:00.000 |x", at(2026, 3, 10, 9, 0, 0, 0));
 
+	/* File times are coarser than a logger's clock: a line stamped a
+	 * few ms after the mtime it caused is still that day, and so is
+	 * one up to 10 minutes later (skewed copies); beyond, yesterday. */
+	ccm_clock_init(&c, CCM_BASIS_MTIME, at(2026, 3, 10, 9, 0, 0, 0));
+	read_ok(&c, "09:00:00.004 |x", at(2026, 3, 10, 9, 0, 0, 4));
+	ccm_clock_init(&c, CCM_BASIS_MTIME, at(2026, 3, 10, 9, 0, 0, 0));
+	read_ok(&c, "09:10:00.000 |x", at(2026, 3, 10, 9, 10, 0, 0));
+	ccm_clock_init(&c, CCM_BASIS_MTIME, at(2026, 3, 10, 9, 0, 0, 0));
+	read_ok(&c, "09:10:00.001 |x", at(2026, 3, 9, 9, 10, 0, 1));
+
 	/* A year boundary, and an mtime before 1970. */
 	ccm_clock_init(&c, CCM_BASIS_MTIME, at(2026, 1, 1, 0, 5, 0, 0));
 	read_ok(&c, "23:55:00.000 |x", at(2025, 12, 31, 23, 55, 0, 0));

@@ -1,0 +1,734 @@
+/* The live agent's core: from engine changes, probe reports and tail
+ * events to alarm conditions.
+ *
+ * Conditions are evaluated after each input, from the engine's state, not
+ * from the individual changes: an input can emit several changes (a
+ * transition, then the incident it opens), and the state between them is
+ * not one an alarm should see. */
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "agent/monitor.h"
+
+/* Log time this far from the wall clock means a clock or time-zone problem
+ * (or a stale file): say so once. */
+#define DRIFT_WARN INT64_C(60000)
+
+struct server_state {
+	const struct ccm_server *srv;
+	struct ccm_probe_stats stats;
+};
+
+struct endpoint_state {
+	const struct ccm_endpoint *ep;
+	bool have_ok;
+	ccm_ms last_ok; /* a connection to it last succeeded */
+};
+
+struct pattern_state {
+	const char *pattern;
+	ccm_ms last_growth;
+};
+
+struct ccm_monitor {
+	const struct ccm_config *cfg;
+	struct ccm_engine *engine;
+	struct ccm_alarms *alarms;
+	bool synced;
+	bool live_input;   /* the input being applied is news, not replay */
+	bool drift_warned;
+	ccm_ms now;
+	struct server_state *servers;
+	size_t nservers;
+	struct endpoint_state *eps;
+	size_t neps, capeps;
+	struct pattern_state *patterns;
+	size_t npatterns;
+	const struct ccm_component **dirty; /* changed by the current input */
+	size_t ndirty, capdirty;
+	struct ccm_out *outs;
+	size_t nouts, capouts;
+	bool outs_taken;   /* outs were handed out: free them on next use */
+};
+
+/* ---- outputs --------------------------------------------------------- */
+
+static void free_outs(struct ccm_monitor *m)
+{
+	for (size_t i = 0; i < m->nouts; i++) {
+		struct ccm_out *o = &m->outs[i];
+		free(o->text);
+		free(o->component);
+		free(o->server);
+		free((char *)o->decision.resource);
+		free((char *)o->decision.text);
+	}
+	m->nouts = 0;
+	m->outs_taken = false;
+}
+
+static struct ccm_out *new_out(struct ccm_monitor *m, enum ccm_out_kind kind)
+{
+	struct ccm_out *o;
+
+	if (m->outs_taken)
+		free_outs(m);
+	if (m->nouts == m->capouts) {
+		size_t ncap = m->capouts ? m->capouts * 2 : 16;
+		struct ccm_out *n = realloc(m->outs, ncap * sizeof(*n));
+		if (!n)
+			return NULL;
+		m->outs = n;
+		m->capouts = ncap;
+	}
+	o = &m->outs[m->nouts++];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	return o;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void note(struct ccm_monitor *m, int priority, const char *fmt, ...)
+{
+	struct ccm_out *o = new_out(m, CCM_OUT_NOTE);
+	va_list ap;
+
+	if (!o)
+		return;
+	o->priority = priority;
+	va_start(ap, fmt);
+	if (vasprintf(&o->text, fmt, ap) < 0)
+		o->text = NULL;
+	va_end(ap);
+}
+
+static const struct ccm_server *server_of_component(const struct ccm_monitor *m,
+						    const char *component)
+{
+	return ccm_config_server_by_component(m->cfg, component);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void on_alarm(void *ctx, const struct ccm_alarm_decision *d)
+{
+	struct ccm_monitor *m = ctx;
+	struct ccm_out *o = new_out(m, CCM_OUT_ALARM);
+	const struct ccm_server *srv = NULL;
+
+	if (!o)
+		return;
+	o->decision = *d;
+	o->decision.resource = dup_or_null(d->resource);
+	o->decision.text = dup_or_null(d->text);
+	switch (d->info->resource) {
+	case CCM_RES_COMPONENT:
+		o->component = dup_or_null(d->resource);
+		srv = server_of_component(m, d->resource);
+		o->server = srv ? strdup(srv->name) : NULL;
+		break;
+	case CCM_RES_SERVER:
+		srv = ccm_config_server(m->cfg, d->resource);
+		o->server = dup_or_null(d->resource);
+		o->component = srv ? strdup(srv->component) : NULL;
+		break;
+	case CCM_RES_LOG:
+		break;
+	}
+}
+
+size_t ccm_monitor_take(struct ccm_monitor *m, const struct ccm_out **out)
+{
+	if (m->outs_taken)
+		free_outs(m);
+	*out = m->outs;
+	m->outs_taken = true;
+	return m->nouts;
+}
+
+/* ---- conditions ------------------------------------------------------ */
+
+static struct endpoint_state *endpoint_state(struct ccm_monitor *m,
+					     const struct ccm_endpoint *ep)
+{
+	for (size_t i = 0; i < m->neps; i++)
+		if (m->eps[i].ep == ep)
+			return &m->eps[i];
+	if (m->neps == m->capeps) {
+		size_t ncap = m->capeps ? m->capeps * 2 : 8;
+		struct endpoint_state *n = realloc(m->eps, ncap * sizeof(*n));
+		if (!n)
+			return NULL;
+		m->eps = n;
+		m->capeps = ncap;
+	}
+	m->eps[m->neps] = (struct endpoint_state){ .ep = ep };
+	return &m->eps[m->neps++];
+}
+
+/* The alarm resource of an endpoint: the configured server that uses it,
+ * else host:port. */
+static void endpoint_resource(const struct ccm_monitor *m,
+			      const struct ccm_endpoint *ep, char *buf,
+			      size_t len)
+{
+	for (size_t i = 0; i < m->cfg->nservers; i++) {
+		const struct ccm_server *s = &m->cfg->servers[i];
+		if (s->port == ep->port && !strcasecmp(s->host, ep->host)) {
+			snprintf(buf, len, "%s", s->name);
+			return;
+		}
+	}
+	snprintf(buf, len, "%s:%u", ep->host, ep->port);
+}
+
+static void eval_endpoint(struct ccm_monitor *m, const struct ccm_endpoint *ep,
+			  ccm_ms t)
+{
+	struct endpoint_state *es = endpoint_state(m, ep);
+	char res[300], text[600];
+	bool failing;
+
+	if (!es)
+		return;
+	failing = ep->have_failure && (!es->have_ok ||
+				       ep->last_failure > es->last_ok);
+	endpoint_resource(m, ep, res, sizeof(res));
+	if (failing)
+		snprintf(text, sizeof(text),
+			 "connections to %s:%u fail: %s (%llu failed, %llu "
+			 "refused so far)", ep->host, ep->port,
+			 ep->last_error ? ep->last_error : "?",
+			 (unsigned long long)ep->failures,
+			 (unsigned long long)ep->refused);
+	else
+		snprintf(text, sizeof(text), "%s:%u accepts connections again",
+			 ep->host, ep->port);
+	ccm_alarms_set(m->alarms, CCM_ALARM_ENDPOINT_REFUSED, res, failing, t,
+		       text);
+}
+
+static const char *state_word(enum ccm_state s)
+{
+	switch (s) {
+	case CCM_STATE_CONNECTED:
+		return "CONNECTED (not ACTIVE)";
+	case CCM_STATE_ACTIVE:
+		return "ACTIVE";
+	case CCM_STATE_GONE:
+		return "GONE";
+	case CCM_STATE_UNKNOWN:
+		break;
+	}
+	return "not connected";
+}
+
+static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
+			   ccm_ms t)
+{
+	bool down = c->have_incident && c->incident.open;
+	bool auth = down && c->incident.cause == CCM_CAUSE_AUTH;
+	char text[700], ep[300] = "";
+
+	if (c->endpoint)
+		snprintf(ep, sizeof(ep), " (%s:%u%s%s)", c->endpoint->host,
+			 c->endpoint->port,
+			 c->endpoint->last_error ? ": " : "",
+			 c->endpoint->last_error ? c->endpoint->last_error : "");
+	if (down)
+		snprintf(text, sizeof(text), "%s is %s, cause %s%s",
+			 c->name, state_word(c->state),
+			 ccm_cause_name(c->incident.cause), ep);
+	else
+		snprintf(text, sizeof(text), "%s is ACTIVE again", c->name);
+	ccm_alarms_set(m->alarms, CCM_ALARM_COMPONENT_DOWN, c->name, down, t,
+		       text);
+	if (auth)
+		snprintf(text, sizeof(text), "%s reached CONNECTED but not "
+			 "ACTIVE within %llds%s", c->name,
+			 (long long)m->cfg->agent.auth_timeout / 1000, ep);
+	ccm_alarms_set(m->alarms, CCM_ALARM_AUTH_FAILURE, c->name, auth, t,
+		       auth ? text : "authentication completed");
+
+	/* A component that connects proves its endpoint reachable. */
+	if (c->endpoint && (c->state == CCM_STATE_CONNECTED ||
+			    c->state == CCM_STATE_ACTIVE)) {
+		struct endpoint_state *es = endpoint_state(m, c->endpoint);
+		if (es && (!es->have_ok || es->last_ok < c->last_change)) {
+			es->have_ok = true;
+			es->last_ok = c->last_change;
+		}
+		eval_endpoint(m, c->endpoint, t);
+	}
+}
+
+static void mark_dirty(struct ccm_monitor *m, const struct ccm_component *c)
+{
+	for (size_t i = 0; i < m->ndirty; i++)
+		if (m->dirty[i] == c)
+			return;
+	if (m->ndirty == m->capdirty) {
+		size_t ncap = m->capdirty ? m->capdirty * 2 : 8;
+		const struct ccm_component **n = realloc(m->dirty,
+							 ncap * sizeof(*n));
+		if (!n)
+			return;
+		m->dirty = n;
+		m->capdirty = ncap;
+	}
+	m->dirty[m->ndirty++] = c;
+}
+
+static void eval_dirty(struct ccm_monitor *m, ccm_ms t)
+{
+	if (m->synced)
+		for (size_t i = 0; i < m->ndirty; i++)
+			eval_component(m, m->dirty[i], t);
+	m->ndirty = 0;
+}
+
+static void on_change(void *ctx, const struct ccm_change *ch)
+{
+	struct ccm_monitor *m = ctx;
+	const struct ccm_component *c = ch->component;
+
+	mark_dirty(m, c);
+	if (!m->live_input && ch->kind != CCM_CHANGE_AUTH_TIMEOUT)
+		return;
+	switch (ch->kind) {
+	case CCM_CHANGE_TRANSITION:
+		note(m, LOG_INFO, "%s: %s -> %s [%s:%llu]", c->name,
+		     ccm_state_name(ch->from), ccm_state_name(ch->to),
+		     ch->pos.file ? ch->pos.file : "-",
+		     (unsigned long long)ch->pos.line);
+		break;
+	case CCM_CHANGE_AUTH_TIMEOUT:
+		if (m->synced)
+			note(m, LOG_WARNING, "%s: CONNECTED but not ACTIVE "
+			     "after %llds: authentication not completed",
+			     c->name,
+			     (long long)m->cfg->agent.auth_timeout / 1000);
+		break;
+	case CCM_CHANGE_ENDPOINT_BOUND:
+		if (ch->endpoint)
+			note(m, LOG_INFO, "%s: connects to %s:%u", c->name,
+			     ch->endpoint->host, ch->endpoint->port);
+		break;
+	case CCM_CHANGE_INCIDENT_OPEN:
+	case CCM_CHANGE_INCIDENT_CAUSE:
+	case CCM_CHANGE_INCIDENT_CLOSE:
+		break;
+	}
+}
+
+/* ---- inputs ------------------------------------------------------------- */
+
+static const struct ccm_endpoint *find_endpoint(const struct ccm_monitor *m,
+						const struct ccm_span *host,
+						unsigned port)
+{
+	const struct ccm_endpoint *const *eps;
+	size_t n = ccm_engine_endpoints(m->engine, &eps);
+
+	for (size_t i = 0; i < n; i++)
+		if (eps[i]->port == port && strlen(eps[i]->host) == host->n &&
+		    !memcmp(eps[i]->host, host->p, host->n))
+			return eps[i];
+	return NULL;
+}
+
+void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
+			 const char *path, uint64_t line,
+			 const struct ccm_logmsg *msg, bool replay)
+{
+	struct ccm_srcpos pos = { .file = path, .line = line };
+	/* Until the first look is complete, even news is applied at the
+	 * time it was logged: lines written while the agent was stopped
+	 * keep their real order and durations. */
+	ccm_ms t = m->synced ? now : log_time;
+
+	m->now = t;
+	if (m->synced && !replay && !m->drift_warned &&
+	    (now - log_time > DRIFT_WARN || log_time - now > DRIFT_WARN)) {
+		char a[CCM_TIME_STRLEN], b[CCM_TIME_STRLEN];
+		m->drift_warned = true;
+		note(m, LOG_WARNING, "%s:%llu is stamped %s but read at %s: "
+		     "check the clocks and time zones of the router and of "
+		     "this host (said once)", path, (unsigned long long)line,
+		     ccm_time_format(log_time, a), ccm_time_format(now, b));
+	}
+	m->live_input = !replay;
+	if (ccm_engine_feed(m->engine, t, msg, &pos))
+		note(m, LOG_ERR, "out of memory: %s:%llu not applied", path,
+		     (unsigned long long)line);
+	m->live_input = false;
+	if (m->synced && msg->kind == CCM_MSG_CONNECT_FAILED) {
+		const struct ccm_endpoint *ep = find_endpoint(m, &msg->host,
+							      msg->port);
+		if (ep)
+			eval_endpoint(m, ep, t);
+	}
+	eval_dirty(m, t);
+	if (m->synced)
+		ccm_alarms_advance(m->alarms, t);
+}
+
+void ccm_monitor_log_grew(struct ccm_monitor *m, ccm_ms now, const char *path)
+{
+	for (size_t i = 0; i < m->npatterns; i++) {
+		struct pattern_state *p = &m->patterns[i];
+		if (fnmatch(p->pattern, path, FNM_PATHNAME) != 0)
+			continue;
+		p->last_growth = now;
+		if (m->synced)
+			ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT,
+				       p->pattern, false, now,
+				       "the log is written again");
+	}
+}
+
+void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
+			   enum ccm_tail_event ev, const char *path, int err)
+{
+	char text[600];
+
+	switch (ev) {
+	case CCM_TAIL_UNREADABLE:
+		snprintf(text, sizeof(text), "%s cannot be read: %s", path,
+			 strerror(err));
+		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_UNREADABLE, path, true,
+			       now, text);
+		break;
+	case CCM_TAIL_READABLE:
+		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_UNREADABLE, path, false,
+			       now, "readable again");
+		break;
+	case CCM_TAIL_LOST:
+		note(m, LOG_WARNING, "%s: the file read last time is gone; "
+		     "lines written to it after the saved position are lost",
+		     path);
+		break;
+	case CCM_TAIL_OVERFLOW:
+		note(m, LOG_WARNING, "inotify queue overflow: rescanned");
+		break;
+	case CCM_TAIL_ROTATED:
+	case CCM_TAIL_TRUNCATED:
+		note(m, LOG_INFO, "%s %s", path,
+		     ev == CCM_TAIL_ROTATED ? "rotated" : "truncated");
+		break;
+	case CCM_TAIL_OPENED:
+	case CCM_TAIL_CLOSED:
+		break;
+	}
+}
+
+void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
+		       const struct ccm_probe_report *r)
+{
+	char text[700];
+	bool failing = r->result != CCM_PROBE_OK;
+
+	m->now = now;
+	for (size_t i = 0; i < m->nservers; i++) {
+		struct server_state *s = &m->servers[i];
+		if (strcmp(s->srv->name, server) != 0)
+			continue;
+		ccm_probe_stats_add(&s->stats, r);
+		snprintf(text, sizeof(text), "%s probe of %s:%u: %s%s%s",
+			 ccm_probe_depth_name(r->depth), s->srv->host,
+			 s->srv->port, ccm_probe_result_name(r->result),
+			 r->detail[0] ? ": " : "", r->detail);
+		ccm_alarms_set(m->alarms, CCM_ALARM_PROBE_FAILING, server,
+			       failing, now, text);
+		break;
+	}
+	/* A probe that connects proves the endpoint reachable. */
+	if (r->connected) {
+		const struct ccm_endpoint *const *eps;
+		size_t n = ccm_engine_endpoints(m->engine, &eps);
+		const struct ccm_server *srv = ccm_config_server(m->cfg, server);
+		for (size_t i = 0; srv && i < n; i++) {
+			struct endpoint_state *es;
+			if (eps[i]->port != srv->port ||
+			    strcasecmp(eps[i]->host, srv->host))
+				continue;
+			es = endpoint_state(m, eps[i]);
+			if (es) {
+				es->have_ok = true;
+				es->last_ok = now;
+			}
+			eval_endpoint(m, eps[i], now);
+		}
+	}
+	ccm_alarms_advance(m->alarms, now);
+}
+
+/* ---- clock ------------------------------------------------------------- */
+
+static void check_silence(struct ccm_monitor *m, ccm_ms now)
+{
+	ccm_ms after = m->cfg->agent.log_silent_after;
+	char text[600], when[CCM_TIME_STRLEN];
+
+	if (!m->synced || after <= 0)
+		return;
+	for (size_t i = 0; i < m->npatterns; i++) {
+		struct pattern_state *p = &m->patterns[i];
+		if (now - p->last_growth < after)
+			continue;
+		snprintf(text, sizeof(text), "nothing written to %s since %s "
+			 "(log_silent_after %llds): is the XCP Router running "
+			 "and tracing?", p->pattern,
+			 ccm_time_format(p->last_growth, when),
+			 (long long)after / 1000);
+		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT, p->pattern,
+			       true, now, text);
+	}
+}
+
+void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now)
+{
+	m->now = now;
+	ccm_engine_advance(m->engine, now);
+	eval_dirty(m, now);
+	check_silence(m, now);
+	if (m->synced)
+		ccm_alarms_advance(m->alarms, now);
+}
+
+bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due)
+{
+	bool any = false;
+	ccm_ms t;
+
+	if (ccm_engine_next_due(m->engine, &t)) {
+		*due = t;
+		any = true;
+	}
+	if (m->synced && ccm_alarms_next_due(m->alarms, &t) &&
+	    (!any || t < *due)) {
+		*due = t;
+		any = true;
+	}
+	if (m->synced && m->cfg->agent.log_silent_after > 0) {
+		for (size_t i = 0; i < m->npatterns; i++) {
+			t = m->patterns[i].last_growth +
+			    m->cfg->agent.log_silent_after;
+			/* already silent: nothing more to decide */
+			if (t <= m->now)
+				continue;
+			if (!any || t < *due) {
+				*due = t;
+				any = true;
+			}
+		}
+	}
+	return any;
+}
+
+/* ---- start ------------------------------------------------------------- */
+
+struct pending {
+	ccm_ms since;
+	const struct ccm_component *c;
+	const struct ccm_endpoint *ep;
+};
+
+static int by_since(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	return (x->since > y->since) - (x->since < y->since);
+}
+
+void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now)
+{
+	const struct ccm_component *const *comps;
+	const struct ccm_endpoint *const *eps;
+	size_t nc = ccm_engine_components(m->engine, &comps);
+	size_t ne = ccm_engine_endpoints(m->engine, &eps);
+	struct pending *v = calloc(nc + ne + 1, sizeof(*v));
+	size_t n = 0;
+
+	m->synced = true;
+	m->ndirty = 0;
+	for (size_t i = 0; i < m->npatterns; i++)
+		m->patterns[i].last_growth = now;
+	/* What the history proves reachable first: a failure followed by a
+	 * successful connect is over, whatever the order evaluated below. */
+	for (size_t i = 0; i < nc; i++) {
+		const struct ccm_component *c = comps[i];
+		struct endpoint_state *es;
+		if (!c->endpoint || (c->state != CCM_STATE_CONNECTED &&
+				     c->state != CCM_STATE_ACTIVE))
+			continue;
+		es = endpoint_state(m, c->endpoint);
+		if (es && (!es->have_ok || es->last_ok < c->last_change)) {
+			es->have_ok = true;
+			es->last_ok = c->last_change;
+		}
+	}
+	/* Conditions found in the history are reported as of when they
+	 * began, oldest first, so that each alarm says since when. */
+	for (size_t i = 0; v && i < nc; i++) {
+		const struct ccm_component *c = comps[i];
+		v[n++] = (struct pending){
+			.since = c->have_incident && c->incident.open ?
+				 c->incident.start : now,
+			.c = c,
+		};
+	}
+	for (size_t i = 0; v && i < ne; i++)
+		if (eps[i]->have_failure)
+			v[n++] = (struct pending){ .since = eps[i]->last_failure,
+						   .ep = eps[i] };
+	if (v)
+		qsort(v, n, sizeof(*v), by_since);
+	for (size_t i = 0; i < n; i++) {
+		ccm_ms t = v[i].since < now ? v[i].since : now;
+		if (v[i].c)
+			eval_component(m, v[i].c, t);
+		else
+			eval_endpoint(m, v[i].ep, t);
+	}
+	free(v);
+	ccm_alarms_expire_restored(m->alarms, now);
+	ccm_engine_advance(m->engine, now);
+	eval_dirty(m, now);
+	ccm_alarms_advance(m->alarms, now);
+	m->now = now;
+}
+
+static void policy_from(const struct ccm_agent_config *a,
+			struct ccm_alarm_policy *p)
+{
+	ccm_alarm_policy_default(p);
+	p->raise_hold = a->alarm_raise_hold;
+	p->clear_hold = a->alarm_clear_hold;
+	p->flap_window = a->flap_window;
+	p->flap_threshold = a->flap_threshold;
+	p->rate_count = a->alarm_rate_limit.count;
+	p->rate_period = a->alarm_rate_limit.period;
+}
+
+int ccm_monitor_reconfigure(struct ccm_monitor *m,
+			    const struct ccm_config *cfg)
+{
+	struct ccm_alarm_policy p;
+	struct server_state *servers = calloc(cfg->nservers + 1,
+					      sizeof(*servers));
+	struct pattern_state *patterns = calloc(cfg->agent.nlogs + 1,
+						sizeof(*patterns));
+
+	if (!servers || !patterns) {
+		free(servers);
+		free(patterns);
+		return -1;
+	}
+	/* Probe figures survive a reload for servers that stay. */
+	for (size_t i = 0; i < cfg->nservers; i++) {
+		servers[i].srv = &cfg->servers[i];
+		ccm_probe_stats_init(&servers[i].stats);
+		for (size_t k = 0; k < m->nservers; k++)
+			if (!strcmp(m->servers[k].srv->name, cfg->servers[i].name))
+				servers[i].stats = m->servers[k].stats;
+	}
+	for (size_t i = 0; i < cfg->agent.nlogs; i++) {
+		patterns[i].pattern = cfg->agent.logs[i];
+		patterns[i].last_growth = m->now;
+		for (size_t k = 0; k < m->npatterns; k++)
+			if (!strcmp(m->patterns[k].pattern, cfg->agent.logs[i]))
+				patterns[i].last_growth =
+					m->patterns[k].last_growth;
+	}
+	free(m->servers);
+	free(m->patterns);
+	m->servers = servers;
+	m->nservers = cfg->nservers;
+	m->patterns = patterns;
+	m->npatterns = cfg->agent.nlogs;
+	m->cfg = cfg;
+	policy_from(&cfg->agent, &p);
+	for (int t = 0; t < CCM_ALARM_NTYPES; t++)
+		ccm_alarms_set_policy(m->alarms, (enum ccm_alarm_type)t, &p);
+	for (size_t i = 0; i < cfg->nservers; i++)
+		if (ccm_engine_bind(m->engine, cfg->servers[i].component,
+				    cfg->servers[i].host, cfg->servers[i].port))
+			return -1;
+	return 0;
+}
+
+struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
+				    const struct json_object *snapshot,
+				    char *err, size_t errlen)
+{
+	struct ccm_monitor *m = calloc(1, sizeof(*m));
+	struct ccm_engine_config ec = { .auth_timeout = cfg->agent.auth_timeout };
+
+	if (!m)
+		goto oom;
+	m->cfg = cfg;
+	m->engine = ccm_engine_new(&ec, on_change, m);
+	m->alarms = ccm_alarms_new(NULL, on_alarm, m);
+	if (!m->engine || !m->alarms)
+		goto oom;
+	if (snapshot && ccm_alarms_restore(m->alarms, snapshot) < 0) {
+		/* a damaged snapshot costs the pairing of old alarms, not
+		 * the start: their clears will not come */
+		note(m, LOG_WARNING, "the saved alarms could not be restored; "
+		     "alarms raised before the restart will not be cleared");
+	}
+	if (ccm_monitor_reconfigure(m, cfg))
+		goto oom;
+	return m;
+oom:
+	snprintf(err, errlen, "monitor.c: out of memory");
+	ccm_monitor_free(m);
+	return NULL;
+}
+
+void ccm_monitor_free(struct ccm_monitor *m)
+{
+	if (!m)
+		return;
+	free_outs(m);
+	free(m->outs);
+	free(m->dirty);
+	free(m->eps);
+	free(m->servers);
+	free(m->patterns);
+	ccm_alarms_free(m->alarms);
+	ccm_engine_free(m->engine);
+	free(m);
+}
+
+const struct ccm_engine *ccm_monitor_engine(const struct ccm_monitor *m)
+{
+	return m->engine;
+}
+
+const struct ccm_alarms *ccm_monitor_alarms(const struct ccm_monitor *m)
+{
+	return m->alarms;
+}
+
+const struct ccm_probe_stats *ccm_monitor_probe_stats(
+	const struct ccm_monitor *m, const char *server)
+{
+	for (size_t i = 0; i < m->nservers; i++)
+		if (!strcmp(m->servers[i].srv->name, server))
+			return &m->servers[i].stats;
+	return NULL;
+}
+
+struct json_object *ccm_monitor_snapshot(const struct ccm_monitor *m)
+{
+	return ccm_alarms_snapshot(m->alarms);
+}

@@ -1,0 +1,87 @@
+/* The live agent's core: the engine, the alarms and what feeds them,
+ * without I/O.  ccmond calls it with the wall clock (as local civil time,
+ * the convention of the router's own logs) and takes out what it decided:
+ * alarm decisions to send and notes to log, after persisting its state.
+ *
+ * Conditions watched (alarm type: resource):
+ *   component-down: component   an incident is open (left ACTIVE, or first
+ *                               seen otherwise); the text names the cause
+ *   auth-failure: component     CONNECTED not ACTIVE within auth_timeout
+ *   endpoint-refused: server    connects to its host:port fail, and none
+ *                               succeeded since (server name if configured,
+ *                               else host:port)
+ *   probe-failing: server       the last probe of the server failed
+ *   log-silent: pattern         nothing read for log_silent_after
+ *   log-unreadable: pattern     a file or directory cannot be read */
+#ifndef CCM_MONITOR_H
+#define CCM_MONITOR_H
+
+#include "agent/alarm.h"
+#include "agent/engine.h"
+#include "agent/probe.h"
+#include "agent/probe_stats.h"
+#include "agent/tail.h"
+#include "parsers/config.h"
+
+enum ccm_out_kind {
+	CCM_OUT_ALARM, /* an alarm decision, for the sink */
+	CCM_OUT_NOTE,  /* something to log: a transition, a warning */
+};
+
+struct ccm_out {
+	enum ccm_out_kind kind;
+	int priority;        /* NOTE: LOG_INFO, LOG_WARNING ... */
+	char *text;          /* NOTE: the message */
+	char *component;     /* the component concerned, or NULL */
+	char *server;        /* the server concerned, or NULL */
+	/* ALARM: the decision, its strings owned by this entry */
+	struct ccm_alarm_decision decision;
+};
+
+struct ccm_monitor;
+
+/* snapshot: the alarms of the last run (NULL if none).  NULL on failure
+ * with the reason in err. */
+struct ccm_monitor *ccm_monitor_new(const struct ccm_config *config,
+				    const struct json_object *snapshot,
+				    char *err, size_t errlen);
+void ccm_monitor_free(struct ccm_monitor *m);
+
+/* A new configuration (after a reload): alarm policies, endpoints of the
+ * configured components, servers.  config must outlive the monitor or
+ * the next call. */
+int ccm_monitor_reconfigure(struct ccm_monitor *m,
+			    const struct ccm_config *config);
+
+/* A recognised log line.  replay: read in an earlier run or before the
+ * first start; it rebuilds state at log time and raises nothing. */
+void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
+			 const char *path, uint64_t line,
+			 const struct ccm_logmsg *msg, bool replay);
+/* Bytes were read from path (the log is alive). */
+void ccm_monitor_log_grew(struct ccm_monitor *m, ccm_ms now, const char *path);
+void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
+			   enum ccm_tail_event ev, const char *path, int err);
+void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
+		       const struct ccm_probe_report *report);
+
+/* The first look at the world is complete (history replayed, files
+ * opened): conditions found are reported as of their start, alarms restored
+ * from the last run and no longer present start to clear. */
+void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now);
+
+void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now);
+bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due);
+
+/* The outputs decided since the last call, in order; they belong to the
+ * monitor until the next call. */
+size_t ccm_monitor_take(struct ccm_monitor *m, const struct ccm_out **out);
+
+/* For status output and persistence. */
+const struct ccm_engine *ccm_monitor_engine(const struct ccm_monitor *m);
+const struct ccm_alarms *ccm_monitor_alarms(const struct ccm_monitor *m);
+const struct ccm_probe_stats *ccm_monitor_probe_stats(
+	const struct ccm_monitor *m, const char *server);
+struct json_object *ccm_monitor_snapshot(const struct ccm_monitor *m);
+
+#endif

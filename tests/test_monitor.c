@@ -1,0 +1,367 @@
+/* The live core: which inputs raise and clear which alarm, when, and what
+ * is said about it.  A fake clock, a real configuration file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "agent/monitor.h"
+
+#define T0 (ccm_days_from_civil(2026, 11, 3) * CCM_MS_PER_DAY + 8 * 3600000)
+#define COMP "op-cs1.imp1-example-com"
+#define HOST "10.53.52.205"
+
+static const char CONFIG[] =
+	"[agent]\n"
+	"log = /var/log/xcp/rtr-jsm-1_*.log\n"
+	"node = imp1.example.com\n"
+	"state_dir = /var/lib/ccmon\n"
+	"auth_timeout = 10s\n"
+	"log_silent_after = 5m\n"
+	"alarm_raise_hold = 0s\n"
+	"alarm_clear_hold = 0s\n"
+	"flap_window = 0s\n"
+	"alarm_rate_limit = 1000/s\n"
+	"[server cs1]\n"
+	"host = " HOST "\n"
+	"port = 7999\n"
+	"probe = tcp\n";
+
+struct env {
+	struct ccm_config *cfg;
+	struct ccm_monitor *m;
+	char path[64];
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct ccm_findings f;
+	char err[256];
+	int fd;
+
+	strcpy(e->path, "/tmp/test_monitor_XXXXXX");
+	fd = mkstemp(e->path);
+	if (fd < 0 || write(fd, CONFIG, sizeof(CONFIG) - 1) < 0)
+		return -1;
+	close(fd);
+	ccm_findings_init(&f);
+	if (ccm_config_load(e->path, &e->cfg, &f)) {
+		ccm_findings_print(&f, stderr);
+		return -1;
+	}
+	ccm_findings_release(&f);
+	e->m = ccm_monitor_new(e->cfg, NULL, err, sizeof(err));
+	*state = e;
+	return e->m ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	ccm_monitor_free(e->m);
+	ccm_config_free(e->cfg);
+	unlink(e->path);
+	free(e);
+	return 0;
+}
+
+static struct ccm_span span(const char *s)
+{
+	return (struct ccm_span){ s, strlen(s) };
+}
+
+static void comp(struct env *e, ccm_ms t, enum ccm_state st, bool replay)
+{
+	struct ccm_logmsg msg = {
+		.kind = CCM_MSG_COMPONENT_STATE,
+		.component = span(COMP),
+		.state = st,
+	};
+
+	ccm_monitor_message(e->m, t, t, "rtr.log", 1, &msg, replay);
+}
+
+static void refused(struct env *e, ccm_ms t)
+{
+	struct ccm_logmsg msg = {
+		.kind = CCM_MSG_CONNECT_FAILED,
+		.host = span(HOST),
+		.port = 7999,
+		.err = 111,
+		.reason = span("Connection refused"),
+	};
+
+	ccm_monitor_message(e->m, t, t, "rtr.log", 2, &msg, false);
+}
+
+/* The alarm decisions taken out now, as "raised|cleared TYPE RESOURCE". */
+static void expect_alarms(struct env *e, const char *want)
+{
+	const struct ccm_out *o;
+	size_t n = ccm_monitor_take(e->m, &o);
+	char got[2048] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		if (o[i].kind != CCM_OUT_ALARM)
+			continue;
+		snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			 "%s %s %s\n", ccm_alarm_state_name(o[i].decision.state),
+			 o[i].decision.info->id, o[i].decision.resource);
+	}
+	if (strcmp(got, want))
+		print_error("want:\n%sgot:\n%s", want, got);
+	assert_string_equal(got, want);
+}
+
+static void live_component_down_and_back(void **state)
+{
+	struct env *e = *state;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	expect_alarms(e, "");
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	expect_alarms(e, "raised component-down " COMP "\n");
+	comp(e, T0 + 3000, CCM_STATE_CONNECTED, false);
+	comp(e, T0 + 3500, CCM_STATE_ACTIVE, false);
+	expect_alarms(e, "cleared component-down " COMP "\n");
+}
+
+static void transitions_are_noted_for_news_only(void **state)
+{
+	struct env *e = *state;
+	const struct ccm_out *o;
+	size_t n, notes = 0;
+
+	comp(e, T0, CCM_STATE_ACTIVE, true);
+	comp(e, T0 + 1, CCM_STATE_GONE, true);
+	n = ccm_monitor_take(e->m, &o);
+	for (size_t i = 0; i < n; i++)
+		notes += o[i].kind == CCM_OUT_NOTE;
+	assert_int_equal(notes, 0);
+	ccm_monitor_synced(e->m, T0 + 10);
+	comp(e, T0 + 20, CCM_STATE_ACTIVE, false);
+	n = ccm_monitor_take(e->m, &o);
+	notes = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (o[i].kind != CCM_OUT_NOTE)
+			continue;
+		notes++;
+		assert_int_equal(o[i].priority, LOG_INFO);
+		assert_non_null(strstr(o[i].text, "gone -> active"));
+		assert_non_null(strstr(o[i].text, "rtr.log:1"));
+	}
+	assert_int_equal(notes, 1);
+}
+
+/* History says the component went down and stayed down: one alarm, as of
+ * the incident's start; the incidents that ended in the past raise
+ * nothing. */
+static void replayed_history_alarms_only_what_holds_now(void **state)
+{
+	struct env *e = *state;
+	const struct ccm_out *o;
+	size_t n;
+
+	comp(e, T0, CCM_STATE_ACTIVE, true);
+	comp(e, T0 + 1000, CCM_STATE_GONE, true);
+	comp(e, T0 + 2000, CCM_STATE_ACTIVE, true);
+	comp(e, T0 + 5000, CCM_STATE_GONE, true);
+	expect_alarms(e, "");
+	ccm_monitor_synced(e->m, T0 + 60000);
+	n = ccm_monitor_take(e->m, &o);
+	assert_int_equal(n, 1);
+	assert_int_equal(o[0].decision.state, CCM_ALARM_RAISED);
+	assert_int_equal(o[0].decision.since, T0 + 5000);
+	assert_string_equal(o[0].component, COMP);
+	assert_string_equal(o[0].server, "cs1");
+}
+
+/* A refusal in the history, then a reconnect: nothing to alarm, whatever
+ * order the conditions are looked at. */
+static void replayed_refusal_then_reconnect_is_over(void **state)
+{
+	struct env *e = *state;
+	struct ccm_logmsg fail = {
+		.kind = CCM_MSG_CONNECT_FAILED,
+		.host = span(HOST),
+		.port = 7999,
+		.err = 111,
+		.reason = span("Connection refused"),
+	};
+
+	comp(e, T0, CCM_STATE_GONE, true);
+	ccm_monitor_message(e->m, T0 + 1000, T0 + 1000, "rtr.log", 2, &fail,
+			    true);
+	comp(e, T0 + 2000, CCM_STATE_CONNECTED, true);
+	comp(e, T0 + 2100, CCM_STATE_ACTIVE, true);
+	ccm_monitor_synced(e->m, T0 + 60000);
+	expect_alarms(e, "");
+}
+
+static void auth_failure(void **state)
+{
+	struct env *e = *state;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	expect_alarms(e, "raised component-down " COMP "\n");
+	comp(e, T0 + 3000, CCM_STATE_CONNECTED, false);
+	expect_alarms(e, "");
+	ccm_ms due;
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_int_equal(due, T0 + 13000);
+	ccm_monitor_advance(e->m, T0 + 13000);
+	expect_alarms(e, "raised auth-failure " COMP "\n");
+	comp(e, T0 + 20000, CCM_STATE_ACTIVE, false);
+	expect_alarms(e, "cleared component-down " COMP "\n"
+			 "cleared auth-failure " COMP "\n");
+}
+
+static void endpoint_refused_names_the_server(void **state)
+{
+	struct env *e = *state;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	refused(e, T0 + 3000);
+	expect_alarms(e, "raised component-down " COMP "\n"
+			 "raised endpoint-refused cs1\n");
+	refused(e, T0 + 4000);
+	expect_alarms(e, "");
+	comp(e, T0 + 5000, CCM_STATE_CONNECTED, false);
+	expect_alarms(e, "cleared endpoint-refused cs1\n");
+	comp(e, T0 + 5100, CCM_STATE_ACTIVE, false);
+	expect_alarms(e, "cleared component-down " COMP "\n");
+}
+
+static void probe_failing_and_recovered(void **state)
+{
+	struct env *e = *state;
+	struct ccm_probe_report r = { .result = CCM_PROBE_REFUSED };
+
+	ccm_monitor_synced(e->m, T0);
+	snprintf(r.detail, sizeof(r.detail), "connection refused");
+	ccm_monitor_probe(e->m, T0 + 1000, "cs1", &r);
+	expect_alarms(e, "raised probe-failing cs1\n");
+	assert_int_equal(ccm_monitor_probe_stats(e->m, "cs1")->probes, 1);
+	r.result = CCM_PROBE_OK;
+	r.connected = true;
+	r.connect_us = 300;
+	ccm_monitor_probe(e->m, T0 + 11000, "cs1", &r);
+	expect_alarms(e, "cleared probe-failing cs1\n");
+	assert_int_equal(ccm_monitor_probe_stats(e->m, "cs1")->probes, 2);
+}
+
+static void log_silent_and_unreadable(void **state)
+{
+	struct env *e = *state;
+	const char *pat = "/var/log/xcp/rtr-jsm-1_*.log";
+	ccm_ms due;
+
+	ccm_monitor_synced(e->m, T0);
+	ccm_monitor_log_grew(e->m, T0 + 1000, "/var/log/xcp/rtr-jsm-1_0001.log");
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_int_equal(due, T0 + 1000 + 300000);
+	ccm_monitor_advance(e->m, T0 + 1000 + 299999);
+	expect_alarms(e, "");
+	ccm_monitor_advance(e->m, T0 + 1000 + 300000);
+	expect_alarms(e, "raised log-silent /var/log/xcp/rtr-jsm-1_*.log\n");
+	/* another file's growth is not this pattern's */
+	ccm_monitor_log_grew(e->m, T0 + 400000, "/var/log/xcp/other.log");
+	expect_alarms(e, "");
+	ccm_monitor_log_grew(e->m, T0 + 400000, "/var/log/xcp/rtr-jsm-1_0002.log");
+	expect_alarms(e, "cleared log-silent /var/log/xcp/rtr-jsm-1_*.log\n");
+
+	ccm_monitor_log_event(e->m, T0 + 500000, CCM_TAIL_UNREADABLE, pat, 13);
+	expect_alarms(e, "raised log-unreadable /var/log/xcp/rtr-jsm-1_*.log\n");
+	ccm_monitor_log_event(e->m, T0 + 600000, CCM_TAIL_READABLE, pat, 0);
+	expect_alarms(e, "cleared log-unreadable /var/log/xcp/rtr-jsm-1_*.log\n");
+}
+
+/* A restart: the alarm raised before is restored, not raised again; when
+ * the condition is found gone, it clears once, with the same id. */
+static void restart_keeps_pairing(void **state)
+{
+	struct env *e = *state;
+	struct json_object *snap;
+	const struct ccm_out *o;
+	struct ccm_monitor *m2;
+	uint64_t id;
+	char err[256];
+	size_t n;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_GONE, false);
+	n = ccm_monitor_take(e->m, &o);
+	assert_int_equal(n >= 1, 1);
+	id = o[n - 1].decision.id;
+	snap = ccm_monitor_snapshot(e->m);
+
+	/* still down after the restart: nothing new */
+	m2 = ccm_monitor_new(e->cfg, snap, err, sizeof(err));
+	assert_non_null(m2);
+	ccm_monitor_message(m2, T0 + 1000, T0 + 1000, "rtr.log", 1,
+			    &(struct ccm_logmsg){
+				    .kind = CCM_MSG_COMPONENT_STATE,
+				    .component = span(COMP),
+				    .state = CCM_STATE_GONE }, true);
+	ccm_monitor_synced(m2, T0 + 5000);
+	n = ccm_monitor_take(m2, &o);
+	for (size_t i = 0; i < n; i++)
+		assert_int_not_equal(o[i].kind, CCM_OUT_ALARM);
+	ccm_monitor_free(m2);
+
+	/* back up while we were stopped: one clear, the same id */
+	m2 = ccm_monitor_new(e->cfg, snap, err, sizeof(err));
+	ccm_monitor_message(m2, T0 + 2000, T0 + 2000, "rtr.log", 2,
+			    &(struct ccm_logmsg){
+				    .kind = CCM_MSG_COMPONENT_STATE,
+				    .component = span(COMP),
+				    .state = CCM_STATE_ACTIVE }, false);
+	ccm_monitor_synced(m2, T0 + 5000);
+	n = ccm_monitor_take(m2, &o);
+	{
+		size_t alarms = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (o[i].kind != CCM_OUT_ALARM)
+				continue;
+			alarms++;
+			assert_int_equal(o[i].decision.state, CCM_ALARM_CLEARED);
+			assert_int_equal(o[i].decision.id, id);
+		}
+		assert_int_equal(alarms, 1);
+	}
+	ccm_monitor_free(m2);
+	json_object_put(snap);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(live_component_down_and_back),
+		T(transitions_are_noted_for_news_only),
+		T(replayed_history_alarms_only_what_holds_now),
+		T(replayed_refusal_then_reconnect_is_over),
+		T(auth_failure),
+		T(endpoint_refused_names_the_server),
+		T(probe_failing_and_recovered),
+		T(log_silent_and_unreadable),
+		T(restart_keeps_pairing),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
