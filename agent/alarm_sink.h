@@ -14,9 +14,10 @@
  * KEY=value (values with spaces or quotes in double quotes, backslash
  * escaped), with openlog("ccmond", LOG_PID, facility).
  *
- * Times: ccm_alarm_time(), "Z" appended when the config says utc.  The live
- * agent's clock is the wall clock in UTC (utc = true); replays of old logs
- * run on log time, whose zone is unknown (utc = false).
+ * Times: ccm_alarm_time(), "Z" appended when the config says utc.  ccmond
+ * runs on the wall clock as local civil time, the convention of the
+ * router's own logs, so that log and wall time compare (utc = false);
+ * utc = true is for a caller whose times are UTC.
  *
  * Writing never aborts nor retries: failures are counted, and a journal
  * entry that cannot be sent goes to syslog instead.  journald counts as

@@ -149,7 +149,9 @@ int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* group-readable: operators in the agent's group may read the
+	 * saved alarms with 'ccmon status' while the agent is down */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;

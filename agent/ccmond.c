@@ -1,0 +1,606 @@
+/* ccmond: the live agent.  Everything here is wiring: the event loop, its
+ * sources (tailer, probes, timers, signals, status socket), the state file
+ * and the outputs.  What to conclude from the inputs is the monitor's.
+ *
+ * Order of effects: after every batch of input the state file is written
+ * (positions with the alarms they led to), then the alarms are sent.  A
+ * crash before the write re-reads the batch and decides again; a crash
+ * after it has already recorded the outcome, so nothing is sent twice. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#include <json-c/json.h>
+
+#include "agent/alarm_sink.h"
+#include "agent/monitor.h"
+#include "agent/state.h"
+#include "agent/status.h"
+#include "agent/tail.h"
+#include "parsers/config.h"
+
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define STATE_FILE "state.json"
+#define STATUS_SOCKET "ccmond.sock"
+
+struct prober {
+	struct daemon *d;
+	const struct ccm_server *srv;
+	sd_event_source *timer;
+	struct ccm_probe_job *job;
+};
+
+struct daemon {
+	sd_event *loop;
+	const char *config_path;
+	bool foreground;
+	bool to_journal;
+	struct ccm_config *cfg;
+	struct ccm_recognizer *rec;
+	struct ccm_monitor *mon;
+	struct ccm_alarm_sink *sink;
+	struct ccm_tail *tail;
+	char *state_path;
+	bool state_failing;  /* the last save failed: said once */
+	bool positions_moved;
+	struct prober *probers;
+	size_t nprobers;
+	sd_event_source *due;
+	struct ccm_status_server *status;
+	char *status_path;
+	size_t last_alarms;
+};
+
+/* ---- logging ----------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static void say(struct daemon *d, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (d->foreground) {
+		fputs("ccmond: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else if (d->to_journal) {
+		sd_journal_printv(prio, fmt, ap);
+	} else {
+		vsyslog(prio, fmt, ap);
+	}
+	va_end(ap);
+}
+
+static ccm_ms now_local(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ccm_time_local(&ts);
+}
+
+/* ---- state and outputs ------------------------------------------------- */
+
+static void save_state(struct daemon *d)
+{
+	const struct ccm_tail_pos *pos = NULL;
+	size_t n = d->tail ? ccm_tail_positions(d->tail, &pos) : 0;
+	struct json_object *alarms = ccm_monitor_snapshot(d->mon);
+	char err[512];
+
+	if (ccm_state_save(d->state_path, pos, n, alarms, err, sizeof(err))) {
+		if (!d->state_failing)
+			say(d, LOG_ERR, "cannot save the state: %s; going on "
+			    "(a restart would re-read lines and may repeat "
+			    "alarms)", err);
+		d->state_failing = true;
+	} else if (d->state_failing) {
+		say(d, LOG_NOTICE, "state saved again in %s", d->state_path);
+		d->state_failing = false;
+	}
+	json_object_put(alarms);
+}
+
+static void arm_due(struct daemon *d);
+
+/* In the foreground the operator watches the terminal: alarms show there
+ * too, besides going to journald or syslog. */
+static void echo_alarm(const struct ccm_alarm_decision *dec)
+{
+	char *text = ccm_alarm_message(dec, false);
+	const char *shown = text;
+
+	if (shown && !strncmp(shown, "ccmon: ", 7))
+		shown += 7;
+	if (shown)
+		fprintf(stderr, "ccmond: %s\n", shown);
+	free(text);
+}
+
+/* Persists, then acts: see the comment at the top. */
+static void flush(struct daemon *d)
+{
+	const struct ccm_out *outs;
+	size_t n = ccm_monitor_take(d->mon, &outs);
+	size_t alarms = ccm_alarms_count_active(ccm_monitor_alarms(d->mon));
+	bool decided = false;
+
+	for (size_t i = 0; i < n; i++)
+		decided |= outs[i].kind == CCM_OUT_ALARM;
+	if (decided || d->positions_moved) {
+		save_state(d);
+		d->positions_moved = false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ccm_out *o = &outs[i];
+		if (o->kind == CCM_OUT_ALARM) {
+			ccm_alarm_sink_write(d->sink, &o->decision,
+					     o->component, o->server);
+			if (d->foreground)
+				echo_alarm(&o->decision);
+		} else if (o->text)
+			say(d, o->priority, "%s", o->text);
+	}
+	if (alarms != d->last_alarms) {
+		const struct ccm_component *const *c;
+		sd_notifyf(0, "STATUS=%zu components, %zu alarms raised",
+			   ccm_engine_components(ccm_monitor_engine(d->mon), &c),
+			   alarms);
+		d->last_alarms = alarms;
+	}
+	arm_due(d);
+}
+
+/* ---- timers ---------------------------------------------------------------- */
+
+static int on_due(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+
+	(void)s;
+	(void)usec;
+	ccm_monitor_advance(d->mon, now_local());
+	flush(d);
+	return 0;
+}
+
+/* One timer for everything the monitor waits for, re-armed after every
+ * change: holds, auth timeouts, log silence. */
+static void arm_due(struct daemon *d)
+{
+	ccm_ms due, now = now_local();
+	uint64_t mono;
+
+	if (!ccm_monitor_next_due(d->mon, &due)) {
+		sd_event_source_set_enabled(d->due, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_now(d->loop, CLOCK_MONOTONIC, &mono);
+	mono += due > now ? (uint64_t)(due - now) * 1000u : 0;
+	sd_event_source_set_time(d->due, mono);
+	sd_event_source_set_enabled(d->due, SD_EVENT_ONESHOT);
+}
+
+/* ---- tailer ------------------------------------------------------------------ */
+
+static void on_message(void *ctx, const char *path, uint64_t line,
+		       const struct ccm_logmsg *msg, ccm_ms log_time,
+		       bool replay)
+{
+	struct daemon *d = ctx;
+
+	ccm_monitor_message(d->mon, now_local(), log_time, path, line, msg,
+			    replay);
+}
+
+static void on_tail_event(void *ctx, enum ccm_tail_event ev, const char *path,
+			  int err)
+{
+	struct daemon *d = ctx;
+
+	ccm_monitor_log_event(d->mon, now_local(), ev, path, err);
+}
+
+static void on_pass_done(void *ctx, bool grew)
+{
+	struct daemon *d = ctx;
+
+	if (grew)
+		d->positions_moved = true;
+	if (d->tail) /* not during the first pass: main flushes after it */
+		flush(d);
+}
+
+static void on_grew(void *ctx, const char *path)
+{
+	struct daemon *d = ctx;
+
+	ccm_monitor_log_grew(d->mon, now_local(), path);
+}
+
+static const struct ccm_tail_ops tail_ops = {
+	.message = on_message,
+	.event = on_tail_event,
+	.grew = on_grew,
+	.pass_done = on_pass_done,
+};
+
+/* ---- probes -------------------------------------------------------------------- */
+
+static void probe_done(void *ctx, const struct ccm_probe_report *r)
+{
+	struct prober *p = ctx;
+
+	ccm_monitor_probe(p->d->mon, now_local(), p->srv->name, r);
+	ccm_probe_free(p->job);
+	p->job = NULL;
+	flush(p->d);
+}
+
+static int probe_tick(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct prober *p = ud;
+	struct ccm_probe_request req = {
+		.host = p->srv->host,
+		.port = p->srv->port,
+		.depth = p->srv->probe == CCM_PROBE_STREAM ?
+			 CCM_PROBE_DEPTH_STREAM : CCM_PROBE_DEPTH_TCP,
+		.timeout = p->srv->probe_timeout,
+		.component = p->srv->component,
+	};
+
+	sd_event_source_set_time(s, usec + (uint64_t)p->srv->probe_interval *
+				 1000u);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	if (p->job)
+		return 0; /* the last one is still running: timeout < interval */
+	if (ccm_probe_start(p->d->loop, &req, probe_done, p, &p->job) < 0)
+		say(p->d, LOG_ERR, "cannot start a probe of %s", p->srv->name);
+	return 0;
+}
+
+static void stop_probers(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nprobers; i++) {
+		ccm_probe_free(d->probers[i].job);
+		sd_event_source_unref(d->probers[i].timer);
+	}
+	free(d->probers);
+	d->probers = NULL;
+	d->nprobers = 0;
+}
+
+static int start_probers(struct daemon *d)
+{
+	uint64_t now;
+
+	d->probers = calloc(d->cfg->nservers + 1, sizeof(*d->probers));
+	if (!d->probers)
+		return -1;
+	sd_event_now(d->loop, CLOCK_MONOTONIC, &now);
+	for (size_t i = 0; i < d->cfg->nservers; i++) {
+		const struct ccm_server *srv = &d->cfg->servers[i];
+		struct prober *p = &d->probers[d->nprobers];
+		if (srv->probe == CCM_PROBE_NONE)
+			continue;
+		p->d = d;
+		p->srv = srv;
+		if (sd_event_add_time(d->loop, &p->timer, CLOCK_MONOTONIC, now,
+				      0, probe_tick, p) < 0)
+			return -1;
+		d->nprobers++;
+	}
+	return 0;
+}
+
+/* ---- status ---------------------------------------------------------------------- */
+
+static const struct ccm_probe_stats *probe_stats(void *ctx, const char *server)
+{
+	struct daemon *d = ctx;
+
+	return ccm_monitor_probe_stats(d->mon, server);
+}
+
+static char *build_status(void *ctx)
+{
+	struct daemon *d = ctx;
+	struct ccm_tail_stats ts = { 0 };
+
+	if (d->tail)
+		ccm_tail_stats(d->tail, &ts);
+	return ccm_status_json_build(ccm_monitor_engine(d->mon),
+				     ccm_monitor_alarms(d->mon), probe_stats, d,
+				     d->cfg, &ts, now_local());
+}
+
+/* ---- configuration ---------------------------------------------------------------- */
+
+static struct ccm_config *load_config(struct daemon *d, const char *why)
+{
+	struct ccm_findings f;
+	struct ccm_config *cfg = NULL;
+	int errors;
+
+	ccm_findings_init(&f);
+	errors = ccm_config_load(d->config_path, &cfg, &f);
+	for (size_t i = 0; i < f.n; i++) {
+		char *line = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&line, &len);
+		if (!m)
+			break;
+		ccm_finding_print(&f.v[i], m);
+		fclose(m);
+		if (len && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		say(d, f.v[i].level == CCM_LEVEL_ERROR ? LOG_ERR : LOG_WARNING,
+		    "%s", line);
+		free(line);
+	}
+	if (errors)
+		say(d, LOG_ERR, "%s: %d error%s in %s", why, errors,
+		    errors == 1 ? "" : "s", d->config_path);
+	ccm_findings_release(&f);
+	return errors ? NULL : cfg;
+}
+
+static bool same_logs(const struct ccm_config *a, const struct ccm_config *b)
+{
+	if (a->agent.nlogs != b->agent.nlogs ||
+	    a->agent.max_line != b->agent.max_line)
+		return false;
+	for (size_t i = 0; i < a->agent.nlogs; i++)
+		if (strcmp(a->agent.logs[i], b->agent.logs[i]))
+			return false;
+	return true;
+}
+
+static struct ccm_tail *start_tail(struct daemon *d,
+				   const struct ccm_tail_pos *saved,
+				   size_t nsaved, bool have_saved)
+{
+	struct ccm_tail_config tc = {
+		.patterns = d->cfg->agent.logs,
+		.npatterns = d->cfg->agent.nlogs,
+		.max_line = d->cfg->agent.max_line,
+	};
+	char err[512];
+	struct ccm_tail *t = ccm_tail_new(d->loop, &tc, d->rec,
+					  have_saved ? saved : NULL, nsaved,
+					  &tail_ops, d, err, sizeof(err));
+
+	if (!t)
+		say(d, LOG_ERR, "%s", err);
+	return t;
+}
+
+/* The positions of a tail about to be freed, as a saved list. */
+static struct ccm_tail_pos *copy_positions(struct ccm_tail *t, size_t *n)
+{
+	const struct ccm_tail_pos *pos;
+	struct ccm_tail_pos *v;
+
+	*n = ccm_tail_positions(t, &pos);
+	v = calloc(*n + 1, sizeof(*v));
+	for (size_t i = 0; v && i < *n; i++) {
+		v[i] = pos[i];
+		v[i].path = strdup(pos[i].path);
+	}
+	return v;
+}
+
+static void reload(struct daemon *d)
+{
+	struct ccm_config *cfg = load_config(d, "reload refused, the running "
+					     "configuration stays");
+	struct ccm_config *old = d->cfg;
+
+	if (!cfg)
+		return;
+	stop_probers(d);
+	if (ccm_monitor_reconfigure(d->mon, cfg)) {
+		say(d, LOG_ERR, "reload failed: out of memory");
+		ccm_config_free(cfg);
+		start_probers(d);
+		return;
+	}
+	d->cfg = cfg;
+	if (!same_logs(old, cfg)) {
+		size_t n;
+		struct ccm_tail_pos *pos = copy_positions(d->tail, &n);
+		ccm_tail_free(d->tail);
+		d->tail = NULL;
+		d->tail = start_tail(d, pos, n, true);
+		for (size_t i = 0; pos && i < n; i++)
+			ccm_tail_pos_release(&pos[i]);
+		free(pos);
+	}
+	ccm_config_free(old);
+	if (start_probers(d))
+		say(d, LOG_ERR, "cannot schedule the probes");
+	say(d, LOG_NOTICE, "configuration reloaded from %s", d->config_path);
+	flush(d);
+}
+
+/* ---- signals -------------------------------------------------------------------- */
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
+		     void *ud)
+{
+	struct daemon *d = ud;
+
+	if (si->ssi_signo == SIGHUP) {
+		sd_notify(0, "RELOADING=1");
+		reload(d);
+		sd_notify(0, "READY=1");
+		return 0;
+	}
+	sd_notify(0, "STOPPING=1");
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+/* ---- main ------------------------------------------------------------------------ */
+
+static void usage(FILE *out)
+{
+	fputs("usage: ccmond [-c FILE] [-f]\n"
+	      "Watches the XCP Router logs and the compliance servers, and"
+	      " raises alarms.\n"
+	      "  -c, --config FILE  configuration (default "
+	      CCM_CONFIG_DEFAULT_PATH ")\n"
+	      "  -f, --foreground   log to stderr (when not under systemd)\n"
+	      "See ccmond(8) and ccmon.conf(5).\n", out);
+}
+
+static int setup(struct daemon *d)
+{
+	struct ccm_saved saved;
+	struct ccm_alarm_sink_config sc = {
+		.facility = d->cfg->agent.syslog_facility,
+	};
+	char err[512];
+	int have;
+	sigset_t mask;
+
+	if (asprintf(&d->state_path, "%s/%s", d->cfg->agent.state_dir,
+		     STATE_FILE) < 0 ||
+	    asprintf(&d->status_path, "%s/%s", d->cfg->agent.runtime_dir,
+		     STATUS_SOCKET) < 0)
+		return -1;
+	have = ccm_state_load(d->state_path, &saved, err, sizeof(err));
+	if (have < 0) {
+		/* Refusing to start would leave the link unwatched. */
+		say(d, LOG_WARNING, "%s; starting as if for the first time",
+		    err);
+		have = 0;
+	}
+	d->rec = ccm_recognizer_new(err, sizeof(err));
+	if (!d->rec) {
+		say(d, LOG_ERR, "%s", err);
+		ccm_state_release(&saved);
+		return -1;
+	}
+	if (!ccm_recognizer_jit(d->rec))
+		say(d, LOG_NOTICE, "PCRE2 JIT unavailable (W^X memory?): using "
+		    "the interpreter");
+	d->mon = ccm_monitor_new(d->cfg, have ? saved.alarms : NULL, err,
+				 sizeof(err));
+	d->sink = ccm_alarm_sink_new(&sc);
+	if (!d->mon || !d->sink) {
+		say(d, LOG_ERR, "%s", d->mon ? "out of memory" : err);
+		ccm_state_release(&saved);
+		return -1;
+	}
+	if (sd_event_default(&d->loop) < 0) {
+		ccm_state_release(&saved);
+		return -1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sd_event_add_signal(d->loop, NULL, SIGTERM, on_signal, d);
+	sd_event_add_signal(d->loop, NULL, SIGINT, on_signal, d);
+	sd_event_add_signal(d->loop, NULL, SIGHUP, on_signal, d);
+	sd_event_set_watchdog(d->loop, true);
+	sd_event_add_time(d->loop, &d->due, CLOCK_MONOTONIC, 0, 0, on_due, d);
+	sd_event_source_set_enabled(d->due, SD_EVENT_OFF);
+
+	d->tail = start_tail(d, saved.files, saved.nfiles, have > 0);
+	ccm_state_release(&saved);
+	if (!d->tail)
+		return -1;
+	ccm_monitor_synced(d->mon, now_local());
+	d->positions_moved = true;
+	flush(d);
+	if (start_probers(d))
+		say(d, LOG_ERR, "cannot schedule the probes");
+	d->status = ccm_status_server_new(d->loop, d->status_path,
+					  build_status, d, err, sizeof(err));
+	if (!d->status)
+		say(d, LOG_WARNING, "no status socket: %s", err);
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	if (d->tail && d->mon)
+		save_state(d);
+	ccm_status_server_free(d->status);
+	stop_probers(d);
+	ccm_tail_free(d->tail);
+	sd_event_source_unref(d->due);
+	ccm_monitor_free(d->mon);
+	ccm_alarm_sink_free(d->sink);
+	ccm_recognizer_free(d->rec);
+	ccm_config_free(d->cfg);
+	sd_event_unref(d->loop);
+	free(d->state_path);
+	free(d->status_path);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d = { .config_path = CCM_CONFIG_DEFAULT_PATH };
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:fhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 'f':
+			d.foreground = true;
+			break;
+		case 'V':
+			puts(PACKAGE_STRING);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	d.to_journal = access(JOURNAL_SOCKET, W_OK) == 0;
+	if (!d.foreground && !d.to_journal)
+		openlog("ccmond", LOG_PID, LOG_DAEMON);
+	d.cfg = load_config(&d, "not starting");
+	if (!d.cfg)
+		return 1;
+	if (setup(&d) < 0) {
+		say(&d, LOG_ERR, "start failed");
+		teardown(&d);
+		return 1;
+	}
+	say(&d, LOG_NOTICE, "watching %zu log pattern%s and %zu server%s",
+	    d.cfg->agent.nlogs, d.cfg->agent.nlogs == 1 ? "" : "s",
+	    d.cfg->nservers, d.cfg->nservers == 1 ? "" : "s");
+	sd_notify(0, "READY=1");
+	rc = sd_event_loop(d.loop);
+	teardown(&d);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,271 @@
+/* The ccmon.status/1 document (agent/status.h).
+ *
+ * Built from the engine, the alarms and the probe figures rather than from
+ * the monitor that holds them, so that it can be tested, and can serve,
+ * whatever owns those parts. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent/status.h"
+
+static void add(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static struct json_object *jtime(bool have, ccm_ms t)
+{
+	char buf[CCM_TIME_STRLEN];
+
+	return have ? json_object_new_string(ccm_time_format(t, buf)) : NULL;
+}
+
+/* Microseconds as milliseconds written with exactly three decimals, not
+ * %.17g's 0.41199999999999998. */
+static struct json_object *jms(int64_t us)
+{
+	char buf[40];
+	long long a = us < 0 ? -(long long)us : (long long)us;
+
+	snprintf(buf, sizeof(buf), "%s%lld.%03lld", us < 0 ? "-" : "",
+		 a / 1000, a % 1000);
+	return json_object_new_double_s((double)us / 1000.0, buf);
+}
+
+static struct json_object *jstr_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* "host:port", "[v6]:port" */
+static struct json_object *jendpoint(const char *host, unsigned port)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), strchr(host, ':') ? "[%s]:%u" : "%s:%u",
+		 host, port);
+	return json_object_new_string(buf);
+}
+
+static struct json_object *latency_hist(const struct ccm_latency *l)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (unsigned b = 0; b < CCM_LATENCY_BUCKETS; b++) {
+		struct json_object *o = json_object_new_object();
+		int64_t bound = ccm_latency_bucket_bound_ms(b);
+
+		add(o, "le_ms",
+		    bound < 0 ? NULL : json_object_new_int64(bound));
+		add(o, "count", json_object_new_uint64(l->hist[b]));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *probe_figures(const struct ccm_probe_stats *st)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *res = json_object_new_object();
+	const struct ccm_latency *c = &st->connect;
+	bool lat = c->count > 0;
+
+	add(o, "result", st->have_last ?
+	    json_object_new_string(ccm_probe_result_name(st->last_result)) :
+	    NULL);
+	add(o, "probes", json_object_new_uint64(st->probes));
+	for (unsigned r = 0; r < CCM_PROBE_NRESULTS; r++)
+		add(res, ccm_probe_result_name((enum ccm_probe_result)r),
+		    json_object_new_uint64(st->results[r]));
+	add(o, "results", res);
+	add(o, "last_ms", lat ? jms(c->last_us) : NULL);
+	add(o, "min_ms", lat ? jms(c->min_us) : NULL);
+	add(o, "mean_ms", lat ? jms(ccm_latency_mean_us(c)) : NULL);
+	add(o, "max_ms", lat ? jms(c->max_us) : NULL);
+	add(o, "first_byte_ms", st->first_byte.count ?
+	    jms(st->first_byte.last_us) : NULL);
+	add(o, "histogram", latency_hist(c));
+	return o;
+}
+
+/* One line of the component table: seen by the engine, configured, or
+ * both. */
+struct row {
+	const char *name;
+	const struct ccm_component *comp;
+	const struct ccm_server *server;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static bool seen(const struct ccm_component *const *comps, size_t n,
+		 const char *name)
+{
+	/* as ccm_config_server_by_component() matches: the router's domain
+	 * names ignore case */
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(comps[i]->name, name))
+			return true;
+	return false;
+}
+
+static struct json_object *component(const struct row *r,
+				     ccm_status_probe_fn *probe, void *ctx)
+{
+	const struct ccm_component *c = r->comp;
+	const struct ccm_probe_stats *st = NULL;
+	struct json_object *o = json_object_new_object();
+	struct json_object *inc = NULL;
+
+	add(o, "name", json_object_new_string(r->name));
+	add(o, "server", r->server ? json_object_new_string(r->server->name) :
+				     NULL);
+	add(o, "state", json_object_new_string(
+		ccm_state_name(c ? c->state : CCM_STATE_UNKNOWN)));
+	add(o, "transitions", json_object_new_uint64(c ? c->transitions : 0));
+	add(o, "last_change", jtime(c && c->have_change,
+				    c ? c->last_change : 0));
+	if (c && c->have_incident && c->incident.open) {
+		inc = json_object_new_object();
+		add(inc, "id", json_object_new_uint64(c->incident.id));
+		add(inc, "start", jtime(true, c->incident.start));
+		add(inc, "cause", json_object_new_string(
+			ccm_cause_name(c->incident.cause)));
+	}
+	add(o, "incident", inc);
+	if (c && c->endpoint)
+		add(o, "endpoint", jendpoint(c->endpoint->host,
+					     c->endpoint->port));
+	else if (r->server)
+		add(o, "endpoint", jendpoint(r->server->host,
+					     r->server->port));
+	else
+		add(o, "endpoint", NULL);
+	if (r->server && probe)
+		st = probe(ctx, r->server->name);
+	add(o, "probe", st ? probe_figures(st) : NULL);
+	return o;
+}
+
+static struct json_object *components(const struct ccm_engine *engine,
+				      ccm_status_probe_fn *probe, void *ctx,
+				      const struct ccm_config *config)
+{
+	const struct ccm_component *const *comps = NULL;
+	size_t ncomps = engine ? ccm_engine_components(engine, &comps) : 0;
+	size_t nservers = config ? config->nservers : 0;
+	struct json_object *arr = json_object_new_array();
+	struct row *rows;
+	size_t n = 0;
+
+	rows = calloc(ncomps + nservers + 1, sizeof(*rows));
+	if (!rows || !arr) {
+		free(rows);
+		json_object_put(arr);
+		return NULL;
+	}
+	for (size_t i = 0; i < ncomps; i++)
+		rows[n++] = (struct row){
+			.name = comps[i]->name,
+			.comp = comps[i],
+			.server = config ? ccm_config_server_by_component(
+						   config, comps[i]->name) :
+					   NULL,
+		};
+	for (size_t i = 0; i < nservers; i++) {
+		const struct ccm_server *s = &config->servers[i];
+
+		if (s->component && !seen(comps, ncomps, s->component))
+			rows[n++] = (struct row){ .name = s->component,
+						  .server = s };
+	}
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, component(&rows[i], probe, ctx));
+	free(rows);
+	return arr;
+}
+
+static struct json_object *alarm_list(const struct ccm_alarms *alarms)
+{
+	struct json_object *arr = json_object_new_array();
+	struct ccm_alarm_view v;
+	uint64_t after = 0;
+
+	while (alarms && ccm_alarms_next_active(alarms, after, &v)) {
+		const struct ccm_alarm_type_info *info =
+			ccm_alarm_type_info(v.type);
+		struct json_object *o = json_object_new_object();
+
+		after = v.id;
+		add(o, "id", json_object_new_uint64(v.id));
+		add(o, "type", jstr_or_null(info ? info->id : NULL));
+		add(o, "resource", json_object_new_string(v.resource));
+		add(o, "severity", json_object_new_string(
+			ccm_alarm_severity_name(v.severity)));
+		add(o, "since", jtime(true, v.since));
+		add(o, "raised_at", jtime(true, v.raised_at));
+		add(o, "flapping", json_object_new_boolean(v.flapping));
+		add(o, "changes", json_object_new_uint64(v.changes));
+		add(o, "condition", json_object_new_boolean(v.condition));
+		add(o, "text", jstr_or_null(v.text));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *agent(const struct ccm_config *config,
+				 const struct ccm_tail_stats *t, ccm_ms now)
+{
+	struct json_object *o = json_object_new_object();
+
+	add(o, "version", json_object_new_string(PACKAGE_STRING));
+	add(o, "now", jtime(true, now));
+	add(o, "config", jstr_or_null(config ? config->path : NULL));
+	add(o, "lines", t ? json_object_new_uint64(t->lines) : NULL);
+	add(o, "recognized", t ? json_object_new_uint64(t->recognized) : NULL);
+	add(o, "bad_time", t ? json_object_new_uint64(t->bad_time) : NULL);
+	add(o, "overlong", t ? json_object_new_uint64(t->overlong) : NULL);
+	add(o, "files_open", t ? json_object_new_uint64(t->files_open) : NULL);
+	add(o, "rotations", t ? json_object_new_uint64(t->rotations) : NULL);
+	return o;
+}
+
+char *ccm_status_json_build(const struct ccm_engine *engine,
+			    const struct ccm_alarms *alarms,
+			    ccm_status_probe_fn *probe, void *probe_ctx,
+			    const struct ccm_config *config,
+			    const struct ccm_tail_stats *tail, ccm_ms now)
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *comps, *alist;
+	const char *s;
+	char *text = NULL;
+
+	if (!doc)
+		return NULL;
+	add(doc, "schema", json_object_new_string(CCM_STATUS_SCHEMA));
+	add(doc, "agent", agent(config, tail, now));
+	comps = components(engine, probe, probe_ctx, config);
+	alist = alarm_list(alarms);
+	add(doc, "components", comps);
+	add(doc, "alarms", alist);
+	/* A null list would read as "no components": fail instead, the
+	 * client then says it got no answer. */
+	s = comps && alist ? json_object_to_json_string_ext(
+				     doc, JSON_C_TO_STRING_PLAIN |
+					  JSON_C_TO_STRING_NOSLASHESCAPE) :
+			     NULL;
+	if (s && asprintf(&text, "%s\n", s) < 0)
+		text = NULL;
+	json_object_put(doc);
+	return text;
+}
