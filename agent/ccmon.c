@@ -6,6 +6,7 @@
 #include "agent/analyze.h"
 #include "agent/check_config.h"
 #include "agent/probe.h"
+#include "agent/status.h"
 
 static const struct command {
 	const char *name;
@@ -18,6 +19,8 @@ static const struct command {
 	  "validate a configuration file and print it with its defaults" },
 	{ "probe", ccm_probe_main,
 	  "check a compliance server: port, component stream, handshake" },
+	{ "status", ccm_status_main,
+	  "show the running agent's components, probes and alarms" },
 };
 
 static void usage(FILE *out)
