@@ -535,6 +535,41 @@ bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due)
 
 /* ---- start ------------------------------------------------------------- */
 
+/* A probe-failing alarm restored from the last run stays until the next
+ * probe of its server says otherwise: expiring it now would clear it, and
+ * the first probe a second later raise it again. */
+static void keep_probe_alarms(struct ccm_monitor *m, ccm_ms now)
+{
+	struct ccm_alarm_view v;
+	uint64_t after = 0;
+	char **keep = NULL;
+	size_t n = 0;
+
+	/* collected first: setting an alarm may change what is iterated */
+	while (ccm_alarms_next_active(m->alarms, after, &v)) {
+		const struct ccm_server *s;
+		char **k;
+		after = v.id;
+		if (v.type != CCM_ALARM_PROBE_FAILING)
+			continue;
+		s = ccm_config_server(m->cfg, v.resource);
+		if (!s || s->probe == CCM_PROBE_NONE)
+			continue;
+		k = realloc(keep, (n + 1) * sizeof(*keep));
+		if (!k)
+			break;
+		keep = k;
+		if ((keep[n] = strdup(v.resource)))
+			n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ccm_alarms_set(m->alarms, CCM_ALARM_PROBE_FAILING, keep[i],
+			       true, now, NULL);
+		free(keep[i]);
+	}
+	free(keep);
+}
+
 struct pending {
 	ccm_ms since;
 	const struct ccm_component *c;
@@ -599,6 +634,7 @@ void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now)
 			eval_endpoint(m, v[i].ep, t);
 	}
 	free(v);
+	keep_probe_alarms(m, now);
 	ccm_alarms_expire_restored(m->alarms, now);
 	ccm_engine_advance(m->engine, now);
 	eval_dirty(m, now);

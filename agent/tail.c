@@ -62,6 +62,7 @@ struct ccm_tail {
 	struct ccm_tail_pos *posv; /* what ccm_tail_positions hands out */
 	struct recent recent[RECENT_MAX];
 	size_t nrecent;
+	char **patterns;           /* our copies: cfg.patterns points here */
 	bool *unreadable;          /* per pattern: reported unreadable */
 	char *buf;
 	int ifd;                   /* inotify */
@@ -618,6 +619,8 @@ struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
 {
 	struct ccm_tail *t = calloc(1, sizeof(*t));
 
+	if (t)
+		t->ifd = -1;
 	if (!t || !(t->buf = malloc(READ_CHUNK)) ||
 	    !(t->unreadable = calloc(cfg->npatterns + 1, sizeof(bool)))) {
 		snprintf(err, errlen, "tail.c: out of memory");
@@ -626,6 +629,21 @@ struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
 	}
 	t->loop = sd_event_ref(loop);
 	t->cfg = *cfg;
+	/* The caller's configuration may be replaced (a reload) while this
+	 * tail lives on. */
+	t->patterns = calloc(cfg->npatterns + 1, sizeof(char *));
+	for (size_t i = 0; t->patterns && i < cfg->npatterns; i++)
+		if (!(t->patterns[i] = strdup(cfg->patterns[i]))) {
+			snprintf(err, errlen, "tail.c: out of memory");
+			ccm_tail_free(t);
+			return NULL;
+		}
+	if (!t->patterns) {
+		snprintf(err, errlen, "tail.c: out of memory");
+		ccm_tail_free(t);
+		return NULL;
+	}
+	t->cfg.patterns = t->patterns;
 	if (!t->cfg.max_line)
 		t->cfg.max_line = CCM_DEFAULT_MAX_LINE;
 	if (!t->cfg.poll_usec)
@@ -635,7 +653,7 @@ struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
 	t->rec = rec;
 	t->ops = ops;
 	t->ctx = ctx;
-	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	t->ifd = cfg->poll_only ? -1 : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (t->ifd >= 0) {
 		watch_dirs(t);
 		if (sd_event_add_io(loop, &t->io, t->ifd, EPOLLIN, on_inotify,
@@ -675,7 +693,11 @@ void ccm_tail_free(struct ccm_tail *t)
 	sd_event_source_unref(t->timer);
 	if (t->ifd >= 0)
 		close(t->ifd);
-	sd_event_unref(t->loop);
+	if (t->loop)
+		sd_event_unref(t->loop);
+	for (size_t i = 0; t->patterns && i < t->cfg.npatterns; i++)
+		free(t->patterns[i]);
+	free(t->patterns);
 	free(t->unreadable);
 	free(t->buf);
 	free(t);

@@ -64,6 +64,8 @@ struct ccm_tail_config {
 	uint64_t poll_usec;    /* the stat fallback's period */
 	uint64_t drain_usec;   /* how long a rotated file may stay idle at
 				* its end before it is closed */
+	bool poll_only;        /* no inotify: the poll alone (file systems
+				* where inotify says nothing, e.g. NFS) */
 };
 
 struct ccm_tail;

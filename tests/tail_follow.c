@@ -1,4 +1,5 @@
-/* Test driver for the tailer: follows the patterns given, persists its
+/* Test driver for the tailer: follows the patterns given (only by polling
+ * with --poll-only), persists its
  * positions in STATE after every pass, and prints each recognised message
  * once that is done: "live|replay PATH:LINE COMPONENT STATE".  SIGTERM
  * ends it cleanly. */
@@ -90,8 +91,14 @@ int main(int argc, char **argv)
 	char err[512];
 	int have;
 
+	if (argc > 1 && !strcmp(argv[1], "--poll-only")) {
+		cfg.poll_only = true;
+		argv++;
+		argc--;
+	}
 	if (argc < 3) {
-		fputs("usage: tail_follow STATE PATTERN...\n", stderr);
+		fputs("usage: tail_follow [--poll-only] STATE PATTERN...\n",
+		      stderr);
 		return 2;
 	}
 	d.state_path = argv[1];

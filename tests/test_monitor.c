@@ -348,6 +348,66 @@ static void restart_keeps_pairing(void **state)
 	json_object_put(snap);
 }
 
+/* A probe alarm of the last run is neither cleared at start nor raised
+ * again: the next probe decides. */
+static void restored_probe_alarm_waits_for_the_next_probe(void **state)
+{
+	struct env *e = *state;
+	struct ccm_probe_report r = { .result = CCM_PROBE_REFUSED };
+	struct json_object *snap;
+	struct ccm_monitor *m2;
+	const struct ccm_out *o;
+	char err[256];
+	size_t n;
+
+	ccm_monitor_synced(e->m, T0);
+	ccm_monitor_probe(e->m, T0 + 1000, "cs1", &r);
+	expect_alarms(e, "raised probe-failing cs1\n");
+	snap = ccm_monitor_snapshot(e->m);
+	m2 = ccm_monitor_new(e->cfg, snap, err, sizeof(err));
+	ccm_monitor_synced(m2, T0 + 60000);
+	ccm_monitor_advance(m2, T0 + 70000);
+	n = ccm_monitor_take(m2, &o);
+	for (size_t i = 0; i < n; i++)
+		assert_int_not_equal(o[i].kind, CCM_OUT_ALARM);
+	r.result = CCM_PROBE_OK;
+	ccm_monitor_probe(m2, T0 + 71000, "cs1", &r);
+	n = ccm_monitor_take(m2, &o);
+	assert_int_equal(n, 1);
+	assert_int_equal(o[0].decision.state, CCM_ALARM_CLEARED);
+	ccm_monitor_free(m2);
+	json_object_put(snap);
+}
+
+/* Log time far from the wall clock: said once. */
+static void drift_is_warned_once(void **state)
+{
+	struct env *e = *state;
+	struct ccm_logmsg msg = {
+		.kind = CCM_MSG_COMPONENT_STATE,
+		.component = span(COMP),
+		.state = CCM_STATE_ACTIVE,
+	};
+	const struct ccm_out *o;
+	size_t n, warnings = 0;
+
+	ccm_monitor_synced(e->m, T0);
+	/* 30 s apart: fine */
+	ccm_monitor_message(e->m, T0 + 30000, T0, "rtr.log", 1, &msg, false);
+	msg.state = CCM_STATE_GONE;
+	/* an hour apart, twice */
+	ccm_monitor_message(e->m, T0 + 3600000, T0, "rtr.log", 2, &msg, false);
+	msg.state = CCM_STATE_ACTIVE;
+	ccm_monitor_message(e->m, T0 + 3700000, T0, "rtr.log", 3, &msg, false);
+	n = ccm_monitor_take(e->m, &o);
+	for (size_t i = 0; i < n; i++)
+		if (o[i].kind == CCM_OUT_NOTE && o[i].priority == LOG_WARNING) {
+			warnings++;
+			assert_non_null(strstr(o[i].text, "rtr.log:2"));
+		}
+	assert_int_equal(warnings, 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -361,6 +421,8 @@ int main(void)
 		T(probe_failing_and_recovered),
 		T(log_silent_and_unreadable),
 		T(restart_keeps_pairing),
+		T(restored_probe_alarm_waits_for_the_next_probe),
+		T(drift_is_warned_once),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,9 +25,10 @@ WAIT = 15.0  # seconds any single wait may take, at most
 class Follower:
     """tail_follow as a child process; its report lines collected."""
 
-    def __init__(self, state, patterns):
+    def __init__(self, state, patterns, poll_only=False):
         self.proc = subprocess.Popen(
-            [TAIL_FOLLOW, str(state)] + [str(p) for p in patterns],
+            [TAIL_FOLLOW] + (["--poll-only"] if poll_only else []) +
+            [str(state)] + [str(p) for p in patterns],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.events = []
@@ -148,8 +149,8 @@ def logdir(tmp_path):
     return d
 
 
-def start(tmp_path, logdir, pattern="app.log"):
-    return Follower(tmp_path / "state.json", [logdir / pattern])
+def start(tmp_path, logdir, pattern="app.log", poll_only=False):
+    return Follower(tmp_path / "state.json", [logdir / pattern], poll_only)
 
 
 def test_rename_and_create(tmp_path, logdir):
@@ -406,3 +407,72 @@ def test_unreadable_directory_is_reported(tmp_path, logdir):
         assert any(e.startswith("event unreadable") for e in f.events)
     finally:
         os.chmod(logdir, 0o755)
+
+
+@pytest.mark.parametrize("mode", ["rename", "delete", "truncate"])
+def test_poll_only_without_inotify(tmp_path, logdir, mode):
+    """Where inotify says nothing (NFS), the periodic stat finds it all."""
+    f = start(tmp_path, logdir, poll_only=True)
+    w = Writer(logdir / "app.log", rate=200)
+    try:
+        for i in range(2):
+            run_for(0.5)
+            if mode == "rename":
+                os.rename(logdir / "app.log", logdir / ("app.log.%d" % i))
+                run_for(0.05)
+                w.reopen()
+            elif mode == "delete":
+                os.unlink(logdir / "app.log")
+                run_for(0.05)
+                w.reopen()
+            else:
+                w.pause()
+                f.wait_live(len(w.names))
+                os.truncate(logdir / "app.log", 0)
+                w.resume()
+        run_for(0.5)
+        w.close()
+        check_exactly_once(f, w)
+    finally:
+        f.stop()
+
+
+def test_inotify_queue_overflow_rescans(tmp_path, logdir):
+    """More directory events than the inotify queue holds (16384 by
+    default) while the follower is stopped: it sees the overflow, rescans,
+    and loses nothing."""
+    try:
+        with open("/proc/sys/fs/inotify/max_queued_events") as q:
+            limit = int(q.read())
+    except OSError:
+        pytest.skip("cannot read fs.inotify.max_queued_events")
+    if limit > 65536:
+        pytest.skip("inotify queue too large to overflow quickly (%d)" % limit)
+    f = start(tmp_path, logdir)
+    w = Writer(logdir / "app.log")
+    try:
+        run_for(0.2)
+        w.pause()
+        f.wait_live(len(w.names))
+        f.proc.send_signal(signal.SIGSTOP)
+        try:
+            noise = logdir / "noise"
+            for i in range(limit // 2 + 100):  # a create and a delete each
+                fd = os.open(noise, os.O_CREAT | os.O_WRONLY, 0o644)
+                os.close(fd)
+                os.unlink(noise)
+            os.rename(logdir / "app.log", logdir / "app.log.1")
+            w.reopen()
+            for _ in range(20):
+                w.write_one()
+        finally:
+            f.proc.send_signal(signal.SIGCONT)
+        w.close()
+        check_exactly_once(f, w)
+        deadline = time.monotonic() + WAIT
+        while not any(e.startswith("event overflow") for e in f.events) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(e.startswith("event overflow") for e in f.events)
+    finally:
+        f.stop()

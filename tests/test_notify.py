@@ -1,0 +1,95 @@
+"""ccmond speaks systemd's notify protocol: READY=1 only after its first
+scan (the history is read and what holds is alarmed), STATUS= lines,
+watchdog pings at half WatchdogSec, RELOADING=1/READY=1 around a SIGHUP,
+STOPPING=1 at the end.  The test plays systemd: it owns NOTIFY_SOCKET.
+"""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+CCMOND = os.environ.get("CCMOND")
+pytestmark = pytest.mark.skipif(
+    not CCMOND or not os.access(CCMOND or "", os.X_OK),
+    reason="CCMOND is not set to the ccmond binary: run through 'make check'")
+
+WAIT = 10.0
+COMP = "op-cs1.imp1-example-com"
+
+
+def stamp():
+    t = time.time()
+    return time.strftime("%H:%M:%S", time.localtime(t)) + ".%03d" % (int(t * 1000) % 1000)
+
+
+@pytest.fixture
+def agent(tmp_path):
+    for d in ("log", "state", "run"):
+        (tmp_path / d).mkdir()
+    log = tmp_path / "log" / "rtr-jsm-1_000001.log"
+    with open(log, "w") as f:
+        f.write("%s |info router Component %s is ACTIVE\n" % (stamp(), COMP))
+        f.write("%s |info router Component %s is GONE\n" % (stamp(), COMP))
+    conf = tmp_path / "ccmon.conf"
+    conf.write_text(
+        "[agent]\nlog = %s/log/rtr-jsm-1_*.log\nnode = imp1.example.com\n"
+        "state_dir = %s/state\nruntime_dir = %s/run\n"
+        "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\n"
+        "[server cs1]\nhost = 127.0.0.1\nport = 7999\nprobe = none\n"
+        % (tmp_path, tmp_path, tmp_path))
+    sock_path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(0.2)
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="400000")
+    env.pop("WATCHDOG_PID", None)
+    proc = subprocess.Popen([CCMOND, "-c", str(conf), "-f"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    messages = []
+
+    def collect(until, timeout=WAIT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                data = sock.recv(4096).decode()
+            except socket.timeout:
+                data = None
+            if data:
+                messages.extend(data.split("\n"))
+            if until(messages):
+                return True
+        return False
+
+    yield proc, collect, messages, conf
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=WAIT)
+    proc.stderr.close()
+    sock.close()
+
+
+def test_ready_after_first_scan_then_watchdog_reload_stop(agent):
+    proc, collect, messages, conf = agent
+    assert collect(lambda m: "READY=1" in m), messages
+    ready = messages.index("READY=1")
+    # the component found GONE in the history is alarmed before READY
+    status = [m for m in messages[:ready] if m.startswith("STATUS=")]
+    assert status and "1 alarms raised" in status[-1], messages
+
+    # pings at half of WATCHDOG_USEC: about 5 in the next second
+    n = len(messages)
+    collect(lambda m: False, timeout=1.0)
+    pings = messages[n:].count("WATCHDOG=1")
+    assert 2 <= pings <= 8, messages[n:]
+
+    proc.send_signal(signal.SIGHUP)
+    assert collect(lambda m: "RELOADING=1" in m and
+                   m.index("RELOADING=1") < len(m) - 1 and
+                   "READY=1" in m[m.index("RELOADING=1"):]), messages
+
+    proc.send_signal(signal.SIGTERM)
+    assert collect(lambda m: "STOPPING=1" in m), messages
+    assert proc.wait(timeout=WAIT) == 0
