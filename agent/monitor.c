@@ -40,6 +40,7 @@ struct ccm_monitor {
 	struct ccm_alarms *alarms;
 	bool synced;
 	bool live_input;   /* the input being applied is news, not replay */
+	ccm_ms log_time;   /* ... and the time its line carries */
 	bool drift_warned;
 	ccm_ms now;
 	struct server_state *servers;
@@ -303,12 +304,15 @@ static void on_change(void *ctx, const struct ccm_change *ch)
 	if (!m->live_input && ch->kind != CCM_CHANGE_AUTH_TIMEOUT)
 		return;
 	switch (ch->kind) {
-	case CCM_CHANGE_TRANSITION:
-		note(m, LOG_INFO, "%s: %s -> %s [%s:%llu]", c->name,
+	case CCM_CHANGE_TRANSITION: {
+		char logged[CCM_TIME_STRLEN];
+		note(m, LOG_INFO, "%s: %s -> %s [%s:%llu, logged %s]", c->name,
 		     ccm_state_name(ch->from), ccm_state_name(ch->to),
 		     ch->pos.file ? ch->pos.file : "-",
-		     (unsigned long long)ch->pos.line);
+		     (unsigned long long)ch->pos.line,
+		     ccm_time_format(m->log_time, logged));
 		break;
+	}
 	case CCM_CHANGE_AUTH_TIMEOUT:
 		if (m->synced)
 			note(m, LOG_WARNING, "%s: CONNECTED but not ACTIVE "
@@ -365,6 +369,7 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 		     ccm_time_format(log_time, a), ccm_time_format(now, b));
 	}
 	m->live_input = !replay;
+	m->log_time = log_time;
 	if (ccm_engine_feed(m->engine, t, msg, &pos))
 		note(m, LOG_ERR, "out of memory: %s:%llu not applied", path,
 		     (unsigned long long)line);

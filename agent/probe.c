@@ -26,6 +26,7 @@
 #include <nettle/sha1.h>
 
 #include "agent/probe.h"
+#include "parsers/duration.h"
 
 #define OUT_MAX 2048      /* our header with a 255-byte component, escaped */
 #define PREVIEW_MAX 16    /* first bytes of an answer that is no stream   */
@@ -149,16 +150,6 @@ static int64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* "3s", "1500ms": how operators wrote it, not "3.000s". */
-static const char *fmt_timeout(ccm_ms ms, char *buf, size_t size)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, size, "%llds", (long long)(ms / 1000));
-	else
-		snprintf(buf, size, "%lldms", (long long)ms);
-	return buf;
 }
 
 /* strerror() in lower case, as the rest of a detail line. */
@@ -881,11 +872,11 @@ static int start_lookup(struct ccm_probe_job *p)
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct ccm_probe_job *p = userdata;
-	char t[32];
+	char t[CCM_DURATION_STRLEN];
 
 	(void)s;
 	(void)usec;
-	fmt_timeout(p->timeout, t, sizeof(t));
+	ccm_duration_format_short(p->timeout, t);
 	switch (p->phase) {
 	case PH_LOOKUP:
 		verdict(p, CCM_PROBE_TIMEOUT, ETIMEDOUT,

@@ -369,15 +369,6 @@ static void print_us(int64_t us)
 	       (long long)(us % 1000));
 }
 
-static const char *fmt_timeout(ccm_ms ms, char *buf, size_t size)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, size, "%llds", (long long)(ms / 1000));
-	else
-		snprintf(buf, size, "%lldms", (long long)ms);
-	return buf;
-}
-
 #define OK "[ok]   "
 #define FAIL "[FAIL] "
 #define SKIP "[skip] "
@@ -444,9 +435,9 @@ static void print_steps(const struct ccm_probe_request *req,
 static void print_verdict(const struct ccm_probe_request *req,
 			  const struct ccm_probe_report *r)
 {
-	char t[32];
+	char t[CCM_DURATION_STRLEN];
 
-	fmt_timeout(req->timeout, t, sizeof(t));
+	ccm_duration_format_short(req->timeout, t);
 	fputs("verdict: ", stdout);
 	switch (r->stage) {
 	case CCM_PROBE_STAGE_RESOLVE:
@@ -540,7 +531,7 @@ static int probe(const struct options *o, const struct target *t)
 	char secret[CCM_PROBE_SECRET_MAX + 3]; /* and "\r\n" */
 	const char *secret_file = o->secret_file ? o->secret_file :
 				  t->secret_file[0] ? t->secret_file : NULL;
-	char tb[32];
+	char tb[CCM_DURATION_STRLEN];
 	size_t secret_len = 0;
 	int r;
 
@@ -561,7 +552,7 @@ static int probe(const struct options *o, const struct target *t)
 	if (t->server[0])
 		printf(" ([server %s] of %s)", t->server, o->config);
 	printf(": %s, timeout %s", ccm_probe_depth_name(req.depth),
-	       fmt_timeout(req.timeout, tb, sizeof(tb)));
+	       ccm_duration_format_short(req.timeout, tb));
 	if (req.component)
 		printf(", component %s", req.component);
 	putchar('\n');

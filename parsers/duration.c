@@ -74,3 +74,21 @@ const char *ccm_duration_format(ccm_ms d, char buf[static CCM_DURATION_STRLEN])
 		snprintf(buf, CCM_DURATION_STRLEN, "%s%lld.%03llds", sign, s, ms);
 	return buf;
 }
+
+const char *ccm_duration_format_short(ccm_ms d,
+				      char buf[static CCM_DURATION_STRLEN])
+{
+	static const struct {
+		ccm_ms ms;
+		const char *unit;
+	} units[] = { { 3600000, "h" }, { 60000, "m" }, { 1000, "s" } };
+
+	for (size_t i = 0; d && i < sizeof(units) / sizeof(units[0]); i++)
+		if (d % units[i].ms == 0) {
+			snprintf(buf, CCM_DURATION_STRLEN, "%lld%s",
+				 (long long)(d / units[i].ms), units[i].unit);
+			return buf;
+		}
+	snprintf(buf, CCM_DURATION_STRLEN, "%lldms", (long long)d);
+	return buf;
+}

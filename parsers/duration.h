@@ -12,4 +12,9 @@ int ccm_duration_parse(const char *s, ccm_ms *out);
 #define CCM_DURATION_STRLEN 40
 const char *ccm_duration_format(ccm_ms d, char buf[static CCM_DURATION_STRLEN]);
 
+/* As an operator writes it in the configuration: "3s", "1500ms", "5m",
+ * "2h" (the largest unit that divides it).  buf needs CCM_DURATION_STRLEN. */
+const char *ccm_duration_format_short(ccm_ms d,
+				      char buf[static CCM_DURATION_STRLEN]);
+
 #endif

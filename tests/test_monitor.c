@@ -159,7 +159,8 @@ static void transitions_are_noted_for_news_only(void **state)
 		notes++;
 		assert_int_equal(o[i].priority, LOG_INFO);
 		assert_non_null(strstr(o[i].text, "gone -> active"));
-		assert_non_null(strstr(o[i].text, "rtr.log:1"));
+		assert_non_null(strstr(o[i].text, "rtr.log:1, logged "
+					       "2026-11-03T08:00:00.020"));
 	}
 	assert_int_equal(notes, 1);
 }
