@@ -7,6 +7,8 @@
  * crash before the write re-reads the batch and decides again; a crash
  * after it has already recorded the outcome, so nothing is sent twice. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,6 +33,8 @@
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define STATE_FILE "state.json"
 #define STATUS_SOCKET "ccmond.sock"
+#define LAZY_SAVE_USEC UINT64_C(1000000)
+#define LOCK_FILE "ccmond.lock"
 
 struct prober {
 	struct daemon *d;
@@ -50,8 +54,11 @@ struct daemon {
 	struct ccm_alarm_sink *sink;
 	struct ccm_tail *tail;
 	char *state_path;
+	int lock_fd;         /* held for life: one agent per state_dir */
 	bool state_failing;  /* the last save failed: said once */
-	bool positions_moved;
+	bool positions_moved; /* to be saved before anything is acted on */
+	bool pass_had_messages;
+	sd_event_source *lazy_save; /* positions moved over ordinary lines */
 	struct prober *probers;
 	size_t nprobers;
 	sd_event_source *due;
@@ -139,6 +146,9 @@ static void flush(struct daemon *d)
 	if (decided || d->positions_moved) {
 		save_state(d);
 		d->positions_moved = false;
+		if (d->lazy_save)
+			sd_event_source_set_enabled(d->lazy_save,
+						    SD_EVENT_OFF);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ccm_out *o = &outs[i];
@@ -198,6 +208,7 @@ static void on_message(void *ctx, const char *path, uint64_t line,
 {
 	struct daemon *d = ctx;
 
+	d->pass_had_messages = true;
 	ccm_monitor_message(d->mon, now_local(), log_time, path, line, msg,
 			    replay);
 }
@@ -210,12 +221,35 @@ static void on_tail_event(void *ctx, enum ccm_tail_event ev, const char *path,
 	ccm_monitor_log_event(d->mon, now_local(), ev, path, err);
 }
 
+static int on_lazy_save(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+
+	(void)s;
+	(void)usec;
+	save_state(d);
+	return 0;
+}
+
+/* Lines that carried component messages are saved past before anything
+ * they caused is acted on (exactly once across a crash).  Ordinary lines
+ * cause nothing: re-reading them after a crash changes nothing, so their
+ * positions are saved at most once a second rather than after every
+ * write of a busy trace. */
 static void on_pass_done(void *ctx, bool grew)
 {
 	struct daemon *d = ctx;
+	int enabled = SD_EVENT_OFF;
 
-	if (grew)
+	if (grew && d->pass_had_messages) {
 		d->positions_moved = true;
+	} else if (grew && d->lazy_save &&
+		   sd_event_source_get_enabled(d->lazy_save, &enabled) >= 0 &&
+		   enabled == SD_EVENT_OFF) {
+		sd_event_source_set_time_relative(d->lazy_save, LAZY_SAVE_USEC);
+		sd_event_source_set_enabled(d->lazy_save, SD_EVENT_ONESHOT);
+	}
+	d->pass_had_messages = false;
 	if (d->tail) /* not during the first pass: main flushes after it */
 		flush(d);
 }
@@ -462,6 +496,36 @@ static void usage(FILE *out)
 	      "See ccmond(8) and ccmon.conf(5).\n", out);
 }
 
+/* Two agents on one state directory would each resume from the same
+ * positions and send every alarm twice. */
+static int lock_state_dir(struct daemon *d)
+{
+	char *path;
+
+	if (mkdir(d->cfg->agent.state_dir, 0750) < 0 && errno != EEXIST) {
+		say(d, LOG_ERR, "%s: %s", d->cfg->agent.state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (asprintf(&path, "%s/%s", d->cfg->agent.state_dir, LOCK_FILE) < 0)
+		return -1;
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (d->lock_fd < 0) {
+		say(d, LOG_ERR, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		say(d, LOG_ERR, "%s: %s", path, errno == EWOULDBLOCK ?
+		    "another ccmond runs with this state_dir" :
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
 static int setup(struct daemon *d)
 {
 	struct ccm_saved saved;
@@ -472,6 +536,8 @@ static int setup(struct daemon *d)
 	int have;
 	sigset_t mask;
 
+	if (lock_state_dir(d) < 0)
+		return -1;
 	if (asprintf(&d->state_path, "%s/%s", d->cfg->agent.state_dir,
 		     STATE_FILE) < 0 ||
 	    asprintf(&d->status_path, "%s/%s", d->cfg->agent.runtime_dir,
@@ -516,6 +582,9 @@ static int setup(struct daemon *d)
 	sd_event_set_watchdog(d->loop, true);
 	sd_event_add_time(d->loop, &d->due, CLOCK_MONOTONIC, 0, 0, on_due, d);
 	sd_event_source_set_enabled(d->due, SD_EVENT_OFF);
+	sd_event_add_time(d->loop, &d->lazy_save, CLOCK_MONOTONIC, 0, 0,
+			  on_lazy_save, d);
+	sd_event_source_set_enabled(d->lazy_save, SD_EVENT_OFF);
 
 	d->tail = start_tail(d, saved.files, saved.nfiles, have > 0);
 	ccm_state_release(&saved);
@@ -537,10 +606,13 @@ static void teardown(struct daemon *d)
 {
 	if (d->tail && d->mon)
 		save_state(d);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	ccm_status_server_free(d->status);
 	stop_probers(d);
 	ccm_tail_free(d->tail);
 	sd_event_source_unref(d->due);
+	sd_event_source_unref(d->lazy_save);
 	ccm_monitor_free(d->mon);
 	ccm_alarm_sink_free(d->sink);
 	ccm_recognizer_free(d->rec);
@@ -559,7 +631,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .config_path = CCM_CONFIG_DEFAULT_PATH };
+	struct daemon d = { .config_path = CCM_CONFIG_DEFAULT_PATH,
+			    .lock_fd = -1 };
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "c:fhV", longopts, NULL)) != -1) {

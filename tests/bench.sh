@@ -119,4 +119,11 @@ else
 	failed=1
 fi
 
+# The live agent: append -> journald latency, idle CPU and RSS of ccmond
+# beside tail -F | grep | systemd-cat (tests/bench_agent.py; it says
+# "agent bench skipped: ..." and succeeds where it cannot run).  CCMOND
+# defaults to the ccmond next to CCMON; BENCH_IDLE_S (default 60),
+# BENCH_ALARMS (1000) and BENCH_PACE_MS (3) pass through.
+"$PYTHON3" "$here/bench_agent.py" || failed=1
+
 exit $failed
