@@ -7,6 +7,7 @@
  * crash before the write re-reads the batch and decides again; a crash
  * after it has already recorded the outcome, so nothing is sent twice. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <getopt.h>
@@ -418,17 +419,33 @@ static struct ccm_tail *start_tail(struct daemon *d,
 	return t;
 }
 
-/* The positions of a tail about to be freed, as a saved list. */
-static struct ccm_tail_pos *copy_positions(struct ccm_tail *t, size_t *n)
+static bool named_by(const struct ccm_config *cfg, const char *path)
+{
+	for (size_t i = 0; i < cfg->agent.nlogs; i++)
+		if (fnmatch(cfg->agent.logs[i], path, FNM_PATHNAME) == 0)
+			return true;
+	return false;
+}
+
+/* The positions of a tail about to be replaced, as a saved list: without
+ * the files the old patterns named and the new ones do not (no longer
+ * wanted), with those being drained after a rotation (still owed). */
+static struct ccm_tail_pos *carry_positions(struct ccm_tail *t,
+					    const struct ccm_config *old,
+					    const struct ccm_config *cfg,
+					    size_t *n)
 {
 	const struct ccm_tail_pos *pos;
-	struct ccm_tail_pos *v;
+	size_t all = ccm_tail_positions(t, &pos);
+	struct ccm_tail_pos *v = calloc(all + 1, sizeof(*v));
 
-	*n = ccm_tail_positions(t, &pos);
-	v = calloc(*n + 1, sizeof(*v));
-	for (size_t i = 0; v && i < *n; i++) {
-		v[i] = pos[i];
-		v[i].path = strdup(pos[i].path);
+	*n = 0;
+	for (size_t i = 0; v && i < all; i++) {
+		if (named_by(old, pos[i].path) && !named_by(cfg, pos[i].path))
+			continue;
+		v[*n] = pos[i];
+		if ((v[*n].path = strdup(pos[i].path)))
+			(*n)++;
 	}
 	return v;
 }
@@ -450,11 +467,24 @@ static void reload(struct daemon *d)
 	}
 	d->cfg = cfg;
 	if (!same_logs(old, cfg)) {
+		/* The new tail takes over from the old one's positions; if it
+		 * cannot start, the old one goes on rather than nothing. */
 		size_t n;
-		struct ccm_tail_pos *pos = copy_positions(d->tail, &n);
-		ccm_tail_free(d->tail);
-		d->tail = NULL;
-		d->tail = start_tail(d, pos, n, true);
+		struct ccm_tail_pos *pos = carry_positions(d->tail, old, cfg,
+							   &n);
+		struct ccm_tail *old_tail = d->tail;
+		struct ccm_tail *t;
+
+		d->tail = NULL; /* no flush during the new one's first pass */
+		t = pos ? start_tail(d, pos, n, true) : NULL;
+		if (t) {
+			ccm_tail_free(old_tail);
+			d->tail = t;
+		} else {
+			say(d, LOG_ERR, "the new log patterns cannot be "
+			    "followed: still following the old ones");
+			d->tail = old_tail;
+		}
 		for (size_t i = 0; pos && i < n; i++)
 			ccm_tail_pos_release(&pos[i]);
 		free(pos);

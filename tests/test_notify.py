@@ -93,3 +93,57 @@ def test_ready_after_first_scan_then_watchdog_reload_stop(agent):
     proc.send_signal(signal.SIGTERM)
     assert collect(lambda m: "STOPPING=1" in m), messages
     assert proc.wait(timeout=WAIT) == 0
+
+
+def test_reload_switches_log_patterns(tmp_path):
+    """SIGHUP with another log pattern: the new file is followed, the old
+    one no more, and the agent does not stop watching in between."""
+    for d in ("log", "state", "run"):
+        (tmp_path / d).mkdir()
+    old, new = tmp_path / "log" / "old.log", tmp_path / "log" / "new.log"
+    old.write_text("")
+    new.write_text("")
+
+    def conf(pattern):
+        (tmp_path / "ccmon.conf").write_text(
+            "[agent]\nlog = %s\nnode = imp1.example.com\n"
+            "state_dir = %s/state\nruntime_dir = %s/run\n"
+            "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\n"
+            "[server cs1]\nhost = 127.0.0.1\nport = 7999\nprobe = none\n"
+            % (pattern, tmp_path, tmp_path))
+
+    def append(path, name):
+        with open(path, "a") as f:
+            f.write("%s |info router Component %s is GONE\n" % (stamp(), name))
+
+    conf(old)
+    errfile = open(tmp_path / "stderr.txt", "w+")
+    proc = subprocess.Popen([CCMOND, "-c", str(tmp_path / "ccmon.conf"), "-f"],
+                            stdout=subprocess.DEVNULL, stderr=errfile)
+
+    def wait_text(text):
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            errfile.seek(0)
+            if text in errfile.read():
+                return True
+            time.sleep(0.05)
+        return False
+
+    try:
+        assert wait_text("watching 1 log pattern")
+        append(old, "op-before.x")
+        assert wait_text("op-before.x: unknown -> gone")
+        conf(new)
+        proc.send_signal(signal.SIGHUP)
+        assert wait_text("configuration reloaded")
+        append(new, "op-after.x")
+        append(old, "op-ignored.x")
+        assert wait_text("op-after.x: unknown -> gone")
+        time.sleep(1.5)  # past the poll: the old file is not read
+        errfile.seek(0)
+        assert "op-ignored.x" not in errfile.read()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=WAIT) == 0
+        errfile.close()
