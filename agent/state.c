@@ -167,7 +167,11 @@ int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if (fsync(fd) < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out; /* closed there */
+	}
+	if (close(fd) < 0) {
 		fd = -1;
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;

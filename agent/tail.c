@@ -12,6 +12,7 @@
  * first ones. */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <libgen.h>
 #include <dirent.h>
@@ -372,14 +373,34 @@ static void adopt(struct ccm_tail *t, int fd, const char *path,
 	follow(t, fd, path, st, replay_all ? (uint64_t)st->st_size : 0, 0, 0);
 }
 
-static void scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
+/* Why the directory of a pattern cannot be read, or 0.  glob() says "no
+ * match" for a name in a directory it may not enter, and an unreadable
+ * directory is no rotation: its files stay followed, their positions
+ * kept, until it can be read again. */
+static int dir_error(const char *pattern)
+{
+	char *copy = strdup(pattern);
+	const char *dir;
+	int err = 0;
+
+	if (!copy)
+		return 0;
+	dir = dirname(copy);
+	if (!strpbrk(dir, "*?[") && access(dir, R_OK | X_OK) < 0)
+		err = errno;
+	free(copy);
+	return err;
+}
+
+/* Returns the errno that keeps pattern i from being read, or 0. */
+static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 {
 	glob_t g;
-	int rc = glob(t->cfg.patterns[i], GLOB_NOSORT, NULL, &g);
-	int bad = 0;
+	int rc = glob(t->cfg.patterns[i], GLOB_NOSORT | GLOB_ERR, NULL, &g);
+	int bad = 0, dir_bad;
 
 	if (rc == GLOB_ABORTED)
-		bad = EACCES;
+		bad = errno ? errno : EACCES;
 	for (size_t k = 0; rc == 0 && k < g.gl_pathc; k++) {
 		struct stat st;
 		struct tfile *f;
@@ -402,6 +423,9 @@ static void scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 	}
 	if (rc == 0 || rc == GLOB_NOMATCH)
 		globfree(&g);
+	dir_bad = rc == 0 ? 0 : dir_error(t->cfg.patterns[i]);
+	if (dir_bad)
+		bad = dir_bad;
 	if (bad && !t->unreadable[i]) {
 		t->unreadable[i] = true;
 		event(t, CCM_TAIL_UNREADABLE, t->cfg.patterns[i], bad);
@@ -409,6 +433,7 @@ static void scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 		t->unreadable[i] = false;
 		event(t, CCM_TAIL_READABLE, t->cfg.patterns[i], 0);
 	}
+	return rc == GLOB_ABORTED || dir_bad ? bad : 0;
 }
 
 /* Rotated files first (their lines are older), in the order found. */
@@ -416,12 +441,12 @@ static void read_all(struct ccm_tail *t, bool *grew)
 {
 	uint64_t now = mono_usec();
 
-	for (int pass = 0; pass < 2; pass++) {
+	for (int stage = 0; stage < 2; stage++) {
 		for (size_t i = 0; i < t->nfiles;) {
 			struct tfile *f = t->files[i];
 			bool g;
 
-			if ((f->rotated || f->copy) != (pass == 0)) {
+			if ((f->rotated || f->copy) != (stage == 0)) {
 				i++;
 				continue;
 			}
@@ -453,8 +478,15 @@ static void pass(struct ccm_tail *t, bool names, bool replay_all)
 	if (!names)
 		goto read;
 	t->gen++;
-	for (size_t i = 0; i < t->cfg.npatterns; i++)
-		scan_pattern(t, i, replay_all);
+	for (size_t i = 0; i < t->cfg.npatterns; i++) {
+		if (!scan_pattern(t, i, replay_all))
+			continue;
+		/* its directory cannot be listed: what it named stays */
+		for (size_t k = 0; k < t->nfiles; k++)
+			if (fnmatch(t->cfg.patterns[i], t->files[k]->pos.path,
+				    FNM_PATHNAME) == 0)
+				t->files[k]->seen = t->gen;
+	}
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct tfile *f = t->files[i];
 		if (f->seen != t->gen && !f->rotated) {
@@ -644,6 +676,10 @@ struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
 		return NULL;
 	}
 	t->cfg.patterns = t->patterns;
+	/* Unchanged, but said again: once a field of the copied struct is
+	 * written the static analyzer forgets the others, and took
+	 * npatterns for other than what the loop above copied. */
+	t->cfg.npatterns = cfg->npatterns;
 	if (!t->cfg.max_line)
 		t->cfg.max_line = CCM_DEFAULT_MAX_LINE;
 	if (!t->cfg.poll_usec)
