@@ -639,22 +639,24 @@ void ccm_alarms_advance(struct ccm_alarms *as, ccm_ms now)
 		as->now = now;
 	}
 	for (;;) {
-		struct alarm *a = NULL;
+		size_t first = as->n;
 		ccm_ms t = 0, d;
 
 		/* Across alarms in time order, so that the callback sees one
-		 * timeline however late the caller is. */
+		 * timeline however late the caller is.  (An index, not a
+		 * pointer tested for NULL: that test made the analyzer think
+		 * the array may hold NULL.) */
 		for (size_t i = 0; i < as->n; i++) {
 			if (alarm_due(as, as->alarms[i], &d) && d <= now &&
-			    (!a || d < t)) {
-				a = as->alarms[i];
+			    (first == as->n || d < t)) {
+				first = i;
 				t = d;
 			}
 		}
-		if (!a)
+		if (first == as->n)
 			break;
 		as->now = t;
-		fire(as, a, t);
+		fire(as, as->alarms[first], t);
 	}
 	if (now > as->now)
 		as->now = now;
@@ -829,8 +831,12 @@ const char *ccm_alarm_time(ccm_ms t, bool utc,
 			   char buf[static CCM_TIME_STRLEN])
 {
 	ccm_time_format(t, buf);
-	if (utc)
-		strcat(buf, "Z");
+	if (utc) {
+		/* at most 29 characters of the 32 were written */
+		size_t n = strlen(buf);
+
+		memcpy(buf + n, "Z", 2);
+	}
 	return buf;
 }
 

@@ -155,7 +155,7 @@ int ccm_input_scan(struct ccm_input *in, struct ccm_scanner *sc, char *err,
 		if (n == 0) {
 			/* gzread also ends this way on a truncated stream */
 			int code;
-			gzerror(gz, &code);
+			(void)gzerror(gz, &code);
 			if (code != Z_OK)
 				rc = gz_error(gz, in->path, err, errlen);
 			break;

@@ -660,6 +660,9 @@ static void connected(struct ccm_probe_job *p)
 
 static void try_connect(struct ccm_probe_job *p);
 
+/* Recursive with try_connect(), but each round moves p->cur on: the depth
+ * is at most CCM_PROBE_MAX_ADDRS (8). */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static void connect_failed(struct ccm_probe_job *p, int err)
 {
 	char eb[128], more[48] = "";
@@ -677,6 +680,7 @@ static void connect_failed(struct ccm_probe_job *p, int err)
 	finish(p);
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): bounded, see connect_failed() */
 static void try_connect(struct ccm_probe_job *p)
 {
 	const struct addr *a = &p->addrs[p->cur];

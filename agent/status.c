@@ -201,6 +201,8 @@ static int on_listen(sd_event_source *src, int fd, uint32_t revents,
 	(void)src;
 	(void)revents;
 	while (s->stats.clients < s->max_clients) {
+		/* cppcheck-suppress nullPointer ; accept4(2) takes NULL, NULL
+		 * (cppcheck's gnu.cfg says not-null) */
 		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (cfd >= 0) {
@@ -342,8 +344,11 @@ void ccm_status_server_free(struct ccm_status_server *s)
 
 	if (!s)
 		return;
-	while (s->clients)
-		client_free(s->clients, false);
+	/* next is read before client_free() releases c */
+	for (struct client *c = s->clients, *next; c; c = next) {
+		next = c->next;
+		client_free(c, false);
+	}
 	sd_event_source_disable_unref(s->listen);
 	sd_event_source_disable_unref(s->retry);
 	if (s->fd >= 0)

@@ -140,12 +140,13 @@ bool ccm_recognizer_jit(const struct ccm_recognizer *rec)
 struct literal {
 	const char *text;
 	size_t len;
-	size_t a, b; /* offsets of the filter's two bytes */
 };
 
+/* find_literal() filters on bytes 1 and 2 of the first, 8 and 9 of the
+ * second. */
 static const struct literal LITERALS[CCM_PREFILTER_LITERALS] = {
-	{ LIT_COMPONENT, sizeof(LIT_COMPONENT) - 1, 1, 2 },
-	{ LIT_HOST, sizeof(LIT_HOST) - 1, 8, 9 },
+	{ LIT_COMPONENT, sizeof(LIT_COMPONENT) - 1 },
+	{ LIT_HOST, sizeof(LIT_HOST) - 1 },
 };
 
 typedef char v16 __attribute__((vector_size(16)));

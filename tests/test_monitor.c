@@ -46,22 +46,37 @@ static int setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 	struct ccm_findings f;
 	char err[256];
-	int fd;
+	int fd, bad;
 
+	if (!e)
+		return -1;
 	strcpy(e->path, "/tmp/test_monitor_XXXXXX");
 	fd = mkstemp(e->path);
-	if (fd < 0 || write(fd, CONFIG, sizeof(CONFIG) - 1) < 0)
+	if (fd < 0) {
+		free(e);
 		return -1;
+	}
+	bad = write(fd, CONFIG, sizeof(CONFIG) - 1) < 0;
 	close(fd);
 	ccm_findings_init(&f);
-	if (ccm_config_load(e->path, &e->cfg, &f)) {
+	if (bad || ccm_config_load(e->path, &e->cfg, &f)) {
 		ccm_findings_print(&f, stderr);
-		return -1;
+		goto fail;
 	}
 	ccm_findings_release(&f);
 	e->m = ccm_monitor_new(e->cfg, NULL, err, sizeof(err));
+	if (!e->m) {
+		fprintf(stderr, "%s\n", err);
+		ccm_config_free(e->cfg);
+		goto fail;
+	}
 	*state = e;
-	return e->m ? 0 : -1;
+	return 0;
+fail:
+	ccm_findings_release(&f);
+	unlink(e->path);
+	free(e);
+	return -1;
 }
 
 static int teardown(void **state)
