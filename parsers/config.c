@@ -2071,9 +2071,16 @@ static void print_server(const struct ccm_server *s, FILE *out)
 	fprintf(out, "port = %u\n", s->port);
 	kv(out, "", "node", s->node,
 	   s->node_derived ? "default: [agent] node" : NULL);
-	kv(out, "", "component", s->component,
-	   s->component_derived ? "derived: op-NAME.NODE, dots as dashes" :
-				  NULL);
+	/* Derived from a long server name, it may not fit a line libinih
+	 * reads: as a comment, for it is derived again when read back. */
+	if (s->component_derived &&
+	    strlen("component=") + strlen(s->component) > INI_LINE_MAX)
+		fprintf(out, "; component = %s ; derived: op-NAME.NODE\n",
+			s->component);
+	else
+		kv(out, "", "component", s->component,
+		   s->component_derived ?
+		   "derived: op-NAME.NODE, dots as dashes" : NULL);
 	kv(out, "", "profile", s->profile->name, NULL);
 	kv(out, "", "probe", ccm_probe_name(s->probe), NULL);
 	kv_duration(out, "probe_interval", s->probe_interval);

@@ -122,6 +122,8 @@ int ccm_scanner_feed(struct ccm_scanner *sc, const char *buf, size_t len)
 			if (!sc->skipping)
 				partial_line(sc);
 			sc->skipping = 0;
+			if (sc->stopped)
+				return 0; /* that line was past until */
 		}
 		p = nl + 1;
 	}

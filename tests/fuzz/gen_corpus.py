@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora tests/fuzz/corpus/<target>/ from the fixtures.
+
+    python3 tests/fuzz/gen_corpus.py [--check]
+
+The seeds are committed; run this again after changing the fixtures or a
+target's input layout (see the comment at the top of each fuzz_*.c).  The
+output is deterministic (gzip without time stamps), so --check can tell
+whether the committed seeds are current.  Total size is kept small: long
+logs contribute their head only.
+"""
+import gzip
+import hashlib
+import os
+import struct
+import sys
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
+MAX_LOG = 6144  # bytes of a long log that make a seed
+
+
+def read(rel, limit=None):
+    with open(os.path.join(TOP, rel), "rb") as f:
+        data = f.read()
+    if limit is not None and len(data) > limit:
+        data = data[: data.rfind(b"\n", 0, limit) + 1]
+    return data
+
+
+def logs():
+    """(name, bytes) of the log fixtures and the example log's head."""
+    out = []
+    for name in sorted(os.listdir(os.path.join(TOP, "tests", "fixtures"))):
+        if name.endswith(".log"):
+            out.append((name[:-4], read(os.path.join("tests", "fixtures",
+                                                      name))))
+    out.append(("demo", read("doc/examples/rtr-jsm-1_demo.log", MAX_LOG)))
+    return out
+
+
+# One line of each timestamp shape and message kind, and the awkward ones.
+SHAPES = b"".join([
+    b"23:58:02.871 |info rtr-jsm-1 mio Connecting on fd 22 to host "
+    b"'10.53.52.205', port 7999\n",
+    b"2024-12-11 14:20:55,000 INFO  [XCPRouter] router.ComponentMgr - "
+    b"Component op-imlog.imp2-example-com is ACTIVE\r\n",
+    b"xwayc XCP_JABBERD[1]: UTCTime=\"2014-03-25 17:19:45,844\" "
+    b"Detail=\" Unable to connect to host '10.48.36.171', port 7400 "
+    b":(111) Connection refused\"\n",
+    b"2026-11-03T00:00:01.123456+01:00 Failed to connect to component "
+    b"op-cs1.imp1-example-com.\n",
+    b"Nov  3 00:00:02 imp1 router: Component cs1 is GONE\n",
+    b"Feb 29 12:00:00 leap day: Component x is CONNECTED\n",
+    b"24:00:00.000 |info invalid time of day\n",
+    b"no timestamp: Component y is ACTIVE\n",
+    b"x" * 300 + b" Component long is GONE\n",
+    b"00:00:00.001 |info after midnight: Component z is GONE",
+])
+
+
+def scanner_seeds():
+    seeds = []
+    # flags, small max_line - 1, split, basis, until line, until delta,
+    # chunk seed
+    heads = [
+        (0x00, 255, 0, 0, 0, 0, 1),
+        (0x08, 0, 100, 1795000000000, 3, 0, 2),
+        (0x11, 63, 7, 1795000000000, 0, 0, 3),
+        (0x16, 200, 333, 1795000000000, 2, 1, 4),
+        (0x0d, 127, 50, 1395700000000, 5, -1, 5),
+    ]
+    # a line longer than the scanner's first partial-line buffer (4 KiB),
+    # cut in the middle, under the default max_line
+    seeds.append(("longline", struct.pack("<BBHqBbH", 0x08, 0, 2500, 0, 0,
+                                          0, 6)
+                  + SHAPES[:200] + b"Component long is GONE " * 220
+                  + b"\n" + SHAPES[200:400]))
+    contents = logs() + [("shapes", SHAPES)]
+    i = 0
+    for name, data in contents:
+        for _ in range(2 if name != "shapes" else len(heads)):
+            flags, ml, split, basis, ul, ud, cs = heads[i % len(heads)]
+            i += 1
+            hdr = struct.pack("<BBHqBbH", flags, ml, split, basis, ul, ud,
+                              cs)
+            seeds.append(("%s-%d" % (name, i), hdr + data))
+    return seeds
+
+
+def config_seeds():
+    seeds = []
+    cdir = os.path.join(TOP, "tests", "config")
+    for name in sorted(os.listdir(cdir)):
+        if name.endswith(".conf"):
+            seeds.append((name[:-5], read(os.path.join("tests", "config",
+                                                       name))))
+    seeds.append(("example", read("doc/examples/ccmon.conf")))
+    # a server name long enough that its derived component does not fit
+    # a line libinih reads
+    seeds.append(("long-name", b"[agent]\nlog = /var/log/x.log\n"
+                  b"node = imp1.example.com\nmax_line = 1GiB\n"
+                  b"[server " + b"n" * 190 + b"]\nhost = h\nport = 1\n"))
+    seeds.append(("edge", b"\xef\xbb\xbf; BOM, indentation, comments\n"
+                  b"[agent]\n  log = /var/log/a.log ; inline\n"
+                  b"log: /var/log/b*.log.gz\nnode = imp1\n"
+                  b"max_line = 1MiB\nalarm_rate_limit = 5/s\n"
+                  b"auth_timeout = 1h30m250ms\n"
+                  b"[server  cs1 ]\nhost = h\nport = 1\n"
+                  b"profile = P1\nprobe = STREAM\nprobe_timeout = 500ms\n"
+                  b"probe_interval = 1s\nsecret_file = /etc/ccmon/s\n"
+                  b"[profile P1]\npriority = 2\n"
+                  b"jsm = e_SESSION:iq:pass, e_SESSION:message:pass\n"
+                  b"jsm = e_SESSION:presence:pass, "
+                  b"e_SESSION:subscription:pass\n"
+                  b"tc = onLeave:bounce:fire-and-forget\n"))
+    return seeds
+
+
+HDR_SQ = (b"<?xml version='1.0'?><stream:stream "
+          b"xmlns:stream='http://etherx.jabber.org/streams' "
+          b"xmlns='jabber:component:accept' from='op-cs1.imp1-example-com' "
+          b"id='3BF96D32'>")
+HDR_DQ = (b"<?xml version=\"1.0\"?>\n<stream:stream "
+          b"xmlns:stream=\"http://etherx.jabber.org/streams\" "
+          b"xmlns=\"jabber:component:accept\" id=\"c2s_234\" from=\"cs1\">")
+NOT_AUTH = (b"<stream:error><not-authorized "
+            b"xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
+            b"</stream:stream>")
+
+
+def xmpp_seeds():
+    bodies = [
+        HDR_SQ,
+        HDR_SQ + b"<handshake/>",
+        HDR_DQ + b"<handshake></handshake>",
+        HDR_SQ + NOT_AUTH,
+        HDR_DQ + b"</stream:stream>",
+        HDR_SQ + b"<stream:error><text xml:lang='en'>x</text>"
+        b"<host-unknown/>",
+        HDR_SQ + b"<stream:features><x/></stream:features> <handshake/>",
+        b"<s:stream xmlns:s='http://etherx.jabber.org/streams' id='z'>"
+        b"<s:error><conflict/>",
+        b"<stream xmlns='http://etherx.jabber.org/streams' id='u'></stream>",
+        b"<stream:stream id='a&amp;b&#x41;&#66;&lt;&gt;&quot;&apos;"
+        b"&#xe9;&#x1F600;' from=\"'\">",
+        b"<stream:stream id='s'/>",
+        b"<!-- hello --><stream:stream id='1'>",
+        # past CCM_XS_MAX_INPUT without a final answer
+        HDR_SQ + b"<message><body>x</body></message>" * 250,
+    ]
+    return [("s%02d" % i, struct.pack("<H", 7 * i + 3) + b)
+            for i, b in enumerate(bodies)]
+
+
+def gz(data, level=6, name=None):
+    """gzip without a time stamp, so that the seeds are reproducible."""
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    body = c.compress(data) + c.flush()
+    flg = 0x08 if name else 0
+    head = struct.pack("<BBBBIBB", 0x1F, 0x8B, 8, flg, 0, 0, 3)
+    if name:
+        head += name + b"\0"
+    return head + body + struct.pack("<II", zlib.crc32(data) & 0xFFFFFFFF,
+                                     len(data) & 0xFFFFFFFF)
+
+
+def input_seeds():
+    seeds = []
+    for name, data in logs()[:3] + [("shapes", SHAPES)]:
+        # the file as is: plain, and gzip made here
+        seeds.append((name + "-plain", bytes(7) + data))
+        seeds.append((name + "-gz", bytes(7) + gz(data, 9, b"x.log")))
+    # the harness compresses: level, two members, header fields, a cut
+    # repeated to 1.4 MiB, gzip level 1; repeated to 4.5 MiB, plain (the
+    # probe's limit); a byte flipped in the compressed stream
+    for flags, a, b, ml, x in [(0x01 | 6 << 1, 0, 0, 0, 0),
+                               (0x01 | 1 << 1 | 0x20 | 0x80, 200, 0, 16, 0),
+                               (0x01 | 9 << 1 | 0x40, 0, 300, 0, 0),
+                               (0x01 | 1 << 1, 0, 0, 0, 0xB4),
+                               (0x00, 0, 0, 64, 0xBF),
+                               (0x01 | 6 << 1 | 0x40, 0, 2000, 0, 0xC0)]:
+        seeds.append(("harness-%02x-%02x" % (flags, x),
+                      struct.pack("<BHHBB", flags, a, b, ml, x) + SHAPES))
+    # two members and trailing garbage, made here
+    seeds.append(("members", bytes(7) + gz(SHAPES[:200]) + gz(SHAPES[200:])
+                  + b"trailing garbage\n"))
+    return seeds
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    want = {
+        "scanner": scanner_seeds(),
+        "config": config_seeds(),
+        "xmpp_stream": xmpp_seeds(),
+        "input": input_seeds(),
+    }
+    stale = False
+    total = 0
+    for target, seeds in want.items():
+        d = os.path.join(HERE, "corpus", target)
+        os.makedirs(d, exist_ok=True)
+        names = set()
+        for name, data in seeds:
+            fn = "%s-%s" % (name, hashlib.sha1(data).hexdigest()[:8])
+            names.add(fn)
+            total += len(data)
+            p = os.path.join(d, fn)
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    if f.read() == data:
+                        continue
+            stale = True
+            if not check:
+                with open(p, "wb") as f:
+                    f.write(data)
+        for fn in os.listdir(d):
+            if fn not in names:
+                stale = True
+                if not check:
+                    os.unlink(os.path.join(d, fn))
+    print("%d bytes of seeds%s" % (total, " (stale)" if check and stale
+                                   else ""))
+    return 1 if check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
