@@ -10,9 +10,11 @@
  *   [1..2] where the members split (mod length + 1)
  *   [3..4] where the file is cut (mod its length + 1)
  *   [5]    max_line / 4 (0: the default)
- *   [6]    0xBn: the content repeated to (n + 1) * 288 KiB, so that reads
- *          cross zlib's buffer, the 1 MiB read chunk and the probe's
- *          4 MiB; 0xCn: with bit 6 of [0], a byte flipped at the cut
+ *   [6]    0xBn: the content repeated to (n + 1) * 80 KiB (n < 15) or
+ *          4 MiB + 80 KiB (n = 15), so that reads cross zlib's 256 KiB
+ *          buffer, the 1 MiB read chunk and the probe's 4 MiB (sizes kept
+ *          small: each such run costs milliseconds per MiB);
+ *          0xCn: with bit 6 of [0], a byte flipped at the cut
  *          point instead of the file cut there (a corrupt stream)
  * Oracles: whenever the plain content is known (the harness compressed it
  * whole, or the file is not gzip), the probe finds the first dated line a
@@ -29,7 +31,7 @@
 #include "tests/fuzz/fuzz_common.h"
 
 #define HDR 7
-#define REPEAT_UNIT ((size_t)288 << 10) /* 16 of them: past 4 MiB */
+#define REPEAT_UNIT ((size_t)80 << 10)
 #define PROBE_BYTES ((size_t)4 << 20)      /* as agent/input.c */
 #define MAX_INFLATED ((size_t)16 << 20)    /* bigger bombs are skipped */
 
@@ -195,7 +197,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	max_line = (size_t)data[5] * 4;
 	if (data[6] >> 4 == 0xB && len &&
 	    !(!(data[0] & 1) && len >= 2 && d[0] == 0x1f && d[1] == 0x8b)) {
-		size_t want = ((data[6] & 15) + 1) * REPEAT_UNIT;
+		size_t want = (data[6] & 15) == 15 ? PROBE_BYTES + REPEAT_UNIT :
+			      ((data[6] & 15) + 1) * REPEAT_UNIT;
 
 		big = malloc(want);
 		FUZZ_CHECK(big != NULL, "out of memory");
