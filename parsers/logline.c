@@ -302,7 +302,7 @@ enum ccm_msg_kind ccm_recognize(struct ccm_recognizer *rec, const char *line,
 		return msg->kind;
 	/* Trailing punctuation is the sentence's, not the name's. */
 	while (msg->component.n > 1 &&
-	       strchr(".,;:", msg->component.p[msg->component.n - 1]))
+	       memchr(".,;:", msg->component.p[msg->component.n - 1], 4))
 		msg->component.n--;
 	return msg->kind;
 }

@@ -105,6 +105,10 @@ static void trailing_punctuation_is_not_the_name(void **state)
 	assert_int_equal(rec(state, "Failed to connect to component "
 			     "op-a.b-c.", &m), CCM_MSG_COMPONENT_FAILED);
 	assert_span(m.component, "op-a.b-c");
+	/* a NUL is not punctuation (strchr would match its terminator) */
+	assert_int_equal(ccm_recognize(*state, "Component a\0 is GONE", 20,
+				       &m), CCM_MSG_COMPONENT_STATE);
+	assert_int_equal(m.component.n, 2);
 }
 
 static void connecting(void **state)
