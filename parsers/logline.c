@@ -247,6 +247,11 @@ static unsigned number(struct ccm_span s)
 	return v;
 }
 
+static bool is_sentence_punct(char c)
+{
+	return c == '.' || c == ',' || c == ';' || c == ':';
+}
+
 static struct ccm_span trim_right(struct ccm_span s)
 {
 	while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
@@ -302,7 +307,7 @@ enum ccm_msg_kind ccm_recognize(struct ccm_recognizer *rec, const char *line,
 		return msg->kind;
 	/* Trailing punctuation is the sentence's, not the name's. */
 	while (msg->component.n > 1 &&
-	       memchr(".,;:", msg->component.p[msg->component.n - 1], 4))
+	       is_sentence_punct(msg->component.p[msg->component.n - 1]))
 		msg->component.n--;
 	return msg->kind;
 }
