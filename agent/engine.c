@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agent/engine.h"
 
@@ -121,6 +122,16 @@ static int cmp_span(const char *a, const char *b, size_t bn)
 	return c ? c : (an > bn) - (an < bn);
 }
 
+/* Component names are domain names, which ignore case: the router may
+ * spell one differently from the configuration. */
+static int cmp_span_nocase(const char *a, const char *b, size_t bn)
+{
+	size_t an = strlen(a);
+	int c = strncasecmp(a, b, an < bn ? an : bn);
+
+	return c ? c : (an > bn) - (an < bn);
+}
+
 static int grow(void *arrp, size_t *cap, size_t n)
 {
 	void ***arr = arrp;
@@ -146,7 +157,7 @@ static struct ccm_component *component(struct ccm_engine *e,
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int r = cmp_span(e->comps[mid]->name, name, n);
+		int r = cmp_span_nocase(e->comps[mid]->name, name, n);
 		if (r == 0)
 			return e->comps[mid];
 		if (r < 0)

@@ -115,7 +115,8 @@ ccm_ms ccm_engine_now(const struct ccm_engine *engine);
  * for the caller's timer.  Returns false when nothing is pending. */
 bool ccm_engine_next_due(const struct ccm_engine *engine, ccm_ms *due);
 
-/* Components and endpoints, sorted by name / host:port. */
+/* Components and endpoints, sorted by name (ignoring case: one component
+ * whatever the spelling, named as first seen or bound) / host:port. */
 size_t ccm_engine_components(const struct ccm_engine *engine,
 			     const struct ccm_component *const **out);
 size_t ccm_engine_endpoints(const struct ccm_engine *engine,

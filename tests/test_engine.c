@@ -1128,8 +1128,9 @@ static void test_sorting(void **state)
 	struct env *v = *state;
 	const struct ccm_component *const *cs;
 	const struct ccm_endpoint *const *es;
-	static const char *const names[] = { "Mid",   "alp",   "alpha",
-					     "beta",  "omega", "zeta" };
+	/* names ignore case, in order as in identity */
+	static const char *const names[] = { "alp",   "alpha", "beta",
+					     "Mid",   "omega", "zeta" };
 	static const struct {
 		const char *host;
 		unsigned port;
@@ -1165,6 +1166,14 @@ static void test_sorting(void **state)
 	assert_int_equal(ep(v, "10.0.0.1", 7999)->attempts, 1);
 	assert_int_equal(ep(v, "10.0.0.1", 7999)->failures, 1);
 	assert_int_equal(ep(v, "10.0.0.1", 80)->failures, 0);
+
+	/* another spelling is the same component, named as first seen */
+	st(v, 0, "MID", CCM_STATE_ACTIVE);
+	assert_int_equal(ccm_engine_components(v->e, &cs),
+			 sizeof(names) / sizeof(names[0]));
+	assert_string_equal(cs[3]->name, "Mid");
+	assert_int_equal(cs[3]->state, CCM_STATE_ACTIVE);
+	assert_int_equal(cs[3]->transitions, 2);
 }
 
 /* A fixed LCG: the shuffles are the same on every run. */
