@@ -26,6 +26,7 @@
 
 #include "agent/alarm_sink.h"
 #include "agent/monitor.h"
+#include "agent/snmp_agent.h"
 #include "agent/state.h"
 #include "agent/status.h"
 #include "agent/tail.h"
@@ -66,6 +67,8 @@ struct daemon {
 	struct ccm_status_server *status;
 	char *status_path;
 	size_t last_alarms;
+	struct ccm_snmp_agent *snmp;   /* NULL with snmp = no */
+	struct ccm_tail_stats snmp_tail; /* what an SNMP request reads */
 };
 
 /* ---- logging ----------------------------------------------------------- */
@@ -156,6 +159,8 @@ static void flush(struct daemon *d)
 		if (o->kind == CCM_OUT_ALARM) {
 			ccm_alarm_sink_write(d->sink, &o->decision,
 					     o->component, o->server);
+			if (d->snmp)
+				ccm_snmp_agent_notify(d->snmp, &o->decision);
 			if (d->foreground)
 				echo_alarm(&o->decision);
 		} else if (o->text)
@@ -358,6 +363,68 @@ static char *build_status(void *ctx)
 				     d->cfg, &ts, now_local());
 }
 
+/* ---- SNMP ------------------------------------------------------------------------- */
+
+static void snmp_source(void *ctx, struct ccm_snmp_source *src)
+{
+	struct daemon *d = ctx;
+
+	memset(&d->snmp_tail, 0, sizeof(d->snmp_tail));
+	if (d->tail)
+		ccm_tail_stats(d->tail, &d->snmp_tail);
+	src->engine = ccm_monitor_engine(d->mon);
+	src->alarms = ccm_monitor_alarms(d->mon);
+	src->config = d->cfg;
+	src->probe = probe_stats;
+	src->probe_ctx = d;
+	src->tail = d->tail ? &d->snmp_tail : NULL;
+}
+
+static void on_snmp_log(void *ctx, int priority, const char *text)
+{
+	say(ctx, priority, "%s", text);
+}
+
+static int start_snmp(struct daemon *d)
+{
+	static const struct ccm_snmp_agent_ops ops = {
+		.source = snmp_source,
+		.log = on_snmp_log,
+	};
+	const struct ccm_agent_config *a = &d->cfg->agent;
+	struct ccm_snmp_agent_config sc = {
+		.socket = a->agentx_socket,
+		.ping_interval = a->agentx_ping_interval,
+		.queue_max = a->notification_queue,
+	};
+	char err[512];
+
+	if (!a->snmp)
+		return 0;
+	d->snmp = ccm_snmp_agent_new(d->loop, &sc, &ops, d, err, sizeof(err));
+	if (!d->snmp) {
+		say(d, LOG_ERR, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* net-snmp starts once per process. */
+static void snmp_reload_note(struct daemon *d, const struct ccm_config *old,
+			     const struct ccm_config *cfg)
+{
+	const struct ccm_agent_config *o = &old->agent, *n = &cfg->agent;
+	const char *os = o->agentx_socket ? o->agentx_socket : "";
+	const char *ns = n->agentx_socket ? n->agentx_socket : "";
+
+	if (o->snmp != n->snmp || strcmp(os, ns) ||
+	    o->agentx_ping_interval != n->agentx_ping_interval ||
+	    o->notification_queue != n->notification_queue)
+		say(d, LOG_WARNING, "snmp, agentx_socket, agentx_ping_interval"
+		    " and notification_queue take effect at the next start:"
+		    " the SNMP subagent goes on as it was");
+}
+
 /* ---- configuration ---------------------------------------------------------------- */
 
 static struct ccm_config *load_config(struct daemon *d, const char *why)
@@ -466,6 +533,7 @@ static void reload(struct daemon *d)
 		return;
 	}
 	d->cfg = cfg;
+	snmp_reload_note(d, old, cfg);
 	if (!same_logs(old, cfg)) {
 		/* The new tail takes over from the old one's positions; if it
 		 * cannot start, the old one goes on rather than nothing. */
@@ -616,6 +684,11 @@ static int setup(struct daemon *d)
 			  on_lazy_save, d);
 	sd_event_source_set_enabled(d->lazy_save, SD_EVENT_OFF);
 
+	/* before the first flush: its alarms are notified too */
+	if (start_snmp(d) < 0) {
+		ccm_state_release(&saved);
+		return -1;
+	}
 	d->tail = start_tail(d, saved.files, saved.nfiles, have > 0);
 	ccm_state_release(&saved);
 	if (!d->tail)
@@ -640,6 +713,7 @@ static void teardown(struct daemon *d)
 		close(d->lock_fd);
 	ccm_status_server_free(d->status);
 	stop_probers(d);
+	ccm_snmp_agent_free(d->snmp);
 	ccm_tail_free(d->tail);
 	sd_event_source_unref(d->due);
 	sd_event_source_unref(d->lazy_save);
@@ -674,7 +748,7 @@ int main(int argc, char **argv)
 			d.foreground = true;
 			break;
 		case 'V':
-			puts(PACKAGE_STRING);
+			puts(PACKAGE_STRING "\nfeatures: snmp (AgentX subagent)");
 			return 0;
 		case 'h':
 			usage(stdout);

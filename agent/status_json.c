@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "agent/component_rows.h"
 #include "agent/status.h"
 
 static void add(struct json_object *o, const char *key, struct json_object *v)
@@ -91,33 +91,7 @@ static struct json_object *probe_figures(const struct ccm_probe_stats *st)
 	return o;
 }
 
-/* One line of the component table: seen by the engine, configured, or
- * both. */
-struct row {
-	const char *name;
-	const struct ccm_component *comp;
-	const struct ccm_server *server;
-};
-
-static int row_cmp(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	return strcmp(x->name, y->name);
-}
-
-static bool seen(const struct ccm_component *const *comps, size_t n,
-		 const char *name)
-{
-	/* as ccm_config_server_by_component() matches: the router's domain
-	 * names ignore case */
-	for (size_t i = 0; i < n; i++)
-		if (!strcasecmp(comps[i]->name, name))
-			return true;
-	return false;
-}
-
-static struct json_object *component(const struct row *r,
+static struct json_object *component(const struct ccm_component_row *r,
 				     ccm_status_probe_fn *probe, void *ctx)
 {
 	const struct ccm_component *c = r->comp;
@@ -159,36 +133,14 @@ static struct json_object *components(const struct ccm_engine *engine,
 				      ccm_status_probe_fn *probe, void *ctx,
 				      const struct ccm_config *config)
 {
-	const struct ccm_component *const *comps = NULL;
-	size_t ncomps = engine ? ccm_engine_components(engine, &comps) : 0;
-	size_t nservers = config ? config->nservers : 0;
-	struct json_object *arr = json_object_new_array();
-	struct row *rows;
-	size_t n = 0;
+	struct ccm_component_row *rows;
+	size_t n = ccm_component_rows(engine, config, &rows);
+	struct json_object *arr;
 
-	rows = calloc(ncomps + nservers + 1, sizeof(*rows));
-	if (!rows || !arr) {
-		free(rows);
-		json_object_put(arr);
+	if (n == (size_t)-1)
 		return NULL;
-	}
-	for (size_t i = 0; i < ncomps; i++)
-		rows[n++] = (struct row){
-			.name = comps[i]->name,
-			.comp = comps[i],
-			.server = config ? ccm_config_server_by_component(
-						   config, comps[i]->name) :
-					   NULL,
-		};
-	for (size_t i = 0; i < nservers; i++) {
-		const struct ccm_server *s = &config->servers[i];
-
-		if (s->component && !seen(comps, ncomps, s->component))
-			rows[n++] = (struct row){ .name = s->component,
-						  .server = s };
-	}
-	qsort(rows, n, sizeof(*rows), row_cmp);
-	for (size_t i = 0; i < n; i++)
+	arr = json_object_new_array();
+	for (size_t i = 0; arr && i < n; i++)
 		json_object_array_add(arr, component(&rows[i], probe, ctx));
 	free(rows);
 	return arr;

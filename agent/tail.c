@@ -138,12 +138,17 @@ static void watch_file(struct ccm_tail *t, struct tfile *f)
 				  IN_DELETE_SELF | IN_MOVE_SELF);
 }
 
-static void add_stats(struct ccm_tail_stats *s, const struct ccm_scan_stats *sc)
+static void add_stats(struct ccm_tail_stats *s, const struct ccm_scanner *sc)
 {
-	s->lines += sc->lines;
-	s->recognized += sc->recognized;
-	s->bad_time += sc->bad_time;
-	s->overlong += sc->overlong;
+	s->lines += sc->stats.lines;
+	s->recognized += sc->stats.recognized;
+	s->bad_time += sc->stats.bad_time;
+	s->overlong += sc->stats.overlong;
+	if (sc->clock.have_last &&
+	    (!s->have_last_time || sc->clock.last > s->last_time)) {
+		s->have_last_time = true;
+		s->last_time = sc->clock.last;
+	}
 }
 
 static void close_file(struct ccm_tail *t, size_t i)
@@ -151,7 +156,7 @@ static void close_file(struct ccm_tail *t, size_t i)
 	struct tfile *f = t->files[i];
 
 	ccm_scanner_finish(&f->sc);
-	add_stats(&t->closed, &f->sc.stats);
+	add_stats(&t->closed, &f->sc);
 	if (f->wd >= 0 && t->ifd >= 0)
 		inotify_rm_watch(t->ifd, f->wd); /* EINVAL if gone: fine */
 	close(f->fd);
@@ -265,7 +270,7 @@ static void restart_file(struct ccm_tail *t, struct tfile *f)
 	remember_truncated(t, f);
 	event(t, CCM_TAIL_TRUNCATED, f->pos.path, 0);
 	t->totals.truncations++;
-	add_stats(&t->closed, &f->sc.stats);
+	add_stats(&t->closed, &f->sc);
 	ccm_scanner_release(&f->sc);
 	/* The clock keeps its date: the same log goes on. */
 	ccm_scanner_init(&f->sc, t->rec, &clock, t->cfg.max_line, on_message, t);
@@ -762,7 +767,9 @@ void ccm_tail_stats(const struct ccm_tail *t, struct ccm_tail_stats *out)
 	out->recognized = t->closed.recognized;
 	out->bad_time = t->closed.bad_time;
 	out->overlong = t->closed.overlong;
+	out->have_last_time = t->closed.have_last_time;
+	out->last_time = t->closed.last_time;
 	for (size_t i = 0; i < t->nfiles; i++)
-		add_stats(out, &t->files[i]->sc.stats);
+		add_stats(out, &t->files[i]->sc);
 	out->files_open = t->nfiles;
 }

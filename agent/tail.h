@@ -94,6 +94,8 @@ size_t ccm_tail_positions(struct ccm_tail *tail,
 struct ccm_tail_stats {
 	uint64_t lines, recognized, bad_time, overlong, bytes, files_open;
 	uint64_t rotations, truncations, overflows;
+	bool have_last_time;
+	ccm_ms last_time;   /* the latest log time read, over all files */
 };
 void ccm_tail_stats(const struct ccm_tail *tail, struct ccm_tail_stats *out);
 

@@ -40,6 +40,9 @@
 #define DEFAULT_MAX_LINE ((size_t)1 << 20)
 #define DEFAULT_PROBE_INTERVAL (10 * SEC)
 #define DEFAULT_PROBE_TIMEOUT (3 * SEC)
+#define DEFAULT_AGENTX_PING_INTERVAL (15 * SEC) /* net-snmp's own */
+#define DEFAULT_NOTIFICATION_QUEUE 1000
+#define MAX_NOTIFICATION_QUEUE 1000000
 
 /* The longest line libinih takes whole: its 200-byte buffer less the
  * newline and the NUL.  The printer keeps its lines within it too. */
@@ -450,7 +453,8 @@ enum key {
 	K_LOG, K_NODE, K_STATE_DIR, K_RUNTIME_DIR, K_AUTH_TIMEOUT,
 	K_LOG_SILENT_AFTER, K_ALARM_RAISE_HOLD, K_ALARM_CLEAR_HOLD,
 	K_FLAP_WINDOW, K_FLAP_THRESHOLD, K_ALARM_RATE_LIMIT, K_MAX_LINE,
-	K_SYSLOG_FACILITY,
+	K_SYSLOG_FACILITY, K_SNMP, K_AGENTX_SOCKET, K_AGENTX_PING_INTERVAL,
+	K_NOTIFICATION_QUEUE,
 	K_S_DESCRIPTION, K_HOST, K_PORT, K_S_NODE, K_COMPONENT, K_PROFILE,
 	K_PROBE, K_PROBE_INTERVAL, K_PROBE_TIMEOUT, K_SECRET_FILE,
 	K_P_DESCRIPTION, K_PRIORITY, K_JSM, K_TC,
@@ -475,6 +479,10 @@ static const struct keydef {
 	[K_ALARM_RATE_LIMIT] = { SECT_AGENT, "alarm_rate_limit", false },
 	[K_MAX_LINE] = { SECT_AGENT, "max_line", false },
 	[K_SYSLOG_FACILITY] = { SECT_AGENT, "syslog_facility", false },
+	[K_SNMP] = { SECT_AGENT, "snmp", false },
+	[K_AGENTX_SOCKET] = { SECT_AGENT, "agentx_socket", false },
+	[K_AGENTX_PING_INTERVAL] = { SECT_AGENT, "agentx_ping_interval", false },
+	[K_NOTIFICATION_QUEUE] = { SECT_AGENT, "notification_queue", false },
 	[K_S_DESCRIPTION] = { SECT_SERVER, "description", false },
 	[K_HOST] = { SECT_SERVER, "host", false },
 	[K_PORT] = { SECT_SERVER, "port", false },
@@ -631,6 +639,9 @@ static int agent_defaults(struct ccm_agent_config *a)
 	a->alarm_rate_limit.period = DEFAULT_RATE_PERIOD;
 	a->max_line = DEFAULT_MAX_LINE;
 	a->syslog_facility = LOG_DAEMON;
+	a->snmp = true;
+	a->agentx_ping_interval = DEFAULT_AGENTX_PING_INTERVAL;
+	a->notification_queue = DEFAULT_NOTIFICATION_QUEUE;
 	return a->state_dir && a->runtime_dir ? 0 : -1;
 }
 
@@ -642,6 +653,7 @@ static void agent_release(struct ccm_agent_config *a)
 	free(a->node);
 	free(a->state_dir);
 	free(a->runtime_dir);
+	free(a->agentx_socket);
 }
 
 static void server_release(struct ccm_server *s)
@@ -997,7 +1009,7 @@ static void set_path(struct parse *p, enum key k, char **field,
 	replace(p, field, value);
 }
 
-/* min_ms: the least acceptable value (0 or 1 ms). */
+/* min_ms: the least acceptable value. */
 static void set_duration(struct parse *p, enum key k, ccm_ms *field,
 			 const char *value, ccm_ms min_ms)
 {
@@ -1009,8 +1021,12 @@ static void set_duration(struct parse *p, enum key k, ccm_ms *field,
 			   " 1h30m; at most a year)", keydefs[k].name, value);
 		mark_bad(p, k);
 	} else if (d < min_ms) {
-		error_here(p, "duration", "%s: must be longer than 0",
-			   keydefs[k].name);
+		if (min_ms > 1)
+			error_here(p, "duration", "%s: must be at least %lld"
+				   " ms", keydefs[k].name, (long long)min_ms);
+		else
+			error_here(p, "duration", "%s: must be longer than 0",
+				   keydefs[k].name);
 		mark_bad(p, k);
 	} else {
 		*field = d;
@@ -1127,6 +1143,42 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 			   " authpriv, cron, daemon, ftp, local0-local7, lpr,"
 			   " mail, news, syslog, user, uucp)", value);
 		mark_bad(p, k);
+		break;
+	case K_SNMP:
+		if (!strcasecmp(value, "yes") || !strcasecmp(value, "no")) {
+			a->snmp = !strcasecmp(value, "yes");
+			break;
+		}
+		error_here(p, "boolean", "snmp: '%s' is not yes or no", value);
+		mark_bad(p, k);
+		break;
+	case K_AGENTX_SOCKET:
+		/* net-snmp reads it as a transport: "/path", "unix:/path",
+		 * "tcp:host:port"; blanks would end it early */
+		if (!*value || strpbrk(value, " \t")) {
+			error_here(p, "agentx-socket",
+				   "agentx_socket: '%s' is not a socket: write"
+				   " a path (/var/agentx/master) or a transport"
+				   " (tcp:localhost:705)", value);
+			mark_bad(p, k);
+			break;
+		}
+		replace(p, &a->agentx_socket, value);
+		break;
+	case K_AGENTX_PING_INTERVAL:
+		/* net-snmp counts it in whole seconds */
+		set_duration(p, k, &a->agentx_ping_interval, value, SEC);
+		break;
+	case K_NOTIFICATION_QUEUE:
+		if (parse_uint(value, MAX_NOTIFICATION_QUEUE, &n) || n < 1) {
+			error_here(p, "integer",
+				   "notification_queue: '%s' is not a whole"
+				   " number from 1 to %d", value,
+				   MAX_NOTIFICATION_QUEUE);
+			mark_bad(p, k);
+			break;
+		}
+		a->notification_queue = (unsigned)n;
 		break;
 	default:
 		break;
@@ -2060,6 +2112,13 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 	kv(out, "", "max_line", format_size(a->max_line, buf), NULL);
 	kv(out, "", "syslog_facility",
 	   ccm_syslog_facility_name(a->syslog_facility), NULL);
+	kv(out, "", "snmp", a->snmp ? "yes" : "no", NULL);
+	if (a->agentx_socket)
+		kv(out, "", "agentx_socket", a->agentx_socket, NULL);
+	else
+		fputs("; agentx_socket: net-snmp's default\n", out);
+	kv_duration(out, "agentx_ping_interval", a->agentx_ping_interval);
+	fprintf(out, "notification_queue = %u\n", a->notification_queue);
 }
 
 static void print_server(const struct ccm_server *s, FILE *out)

@@ -150,6 +150,10 @@ struct ccm_agent_config {
 	struct ccm_rate alarm_rate_limit;
 	size_t max_line;         /* bytes */
 	int syslog_facility;     /* LOG_DAEMON ... as in <syslog.h> */
+	bool snmp;               /* be an AgentX subagent */
+	char *agentx_socket;     /* master's socket; NULL: net-snmp's default */
+	ccm_ms agentx_ping_interval; /* retry / liveness period, >= 1 s */
+	unsigned notification_queue; /* held while the master is away */
 	unsigned line;           /* of the [agent] header */
 };
 

@@ -554,6 +554,9 @@ class Harness:
             "flap_window": "0s",
             "flap_threshold": "5",
             "alarm_rate_limit": "30/m",
+            # hermetic: no machine's AgentX master (the SNMP tests set
+            # snmp = yes with a master of their own)
+            "snmp": "no",
         }
         a.update(agent)
         lines = ["[agent]"]

@@ -840,6 +840,38 @@ static void test_syslog_facility(void **state)
 	unload(&l);
 }
 
+static void test_snmp_keys(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	l = load_clean(BASE);
+	assert_true(l.config->agent.snmp);
+	assert_null(l.config->agent.agentx_socket);
+	assert_int_equal(l.config->agent.agentx_ping_interval, 15000);
+	assert_int_equal(l.config->agent.notification_queue, 1000);
+	unload(&l);
+	l = load_clean(AGENT "snmp = No\nagentx_socket = tcp:localhost:705\n"
+		       "agentx_ping_interval = 2s\nnotification_queue = 5\n"
+		       SERVER);
+	assert_false(l.config->agent.snmp);
+	assert_string_equal(l.config->agent.agentx_socket,
+			    "tcp:localhost:705");
+	assert_int_equal(l.config->agent.agentx_ping_interval, 2000);
+	assert_int_equal(l.config->agent.notification_queue, 5);
+	unload(&l);
+	EXPECT(AGENT "snmp = on\n" SERVER, E("boolean", 4));
+	EXPECT(AGENT "agentx_socket = /var/agentx/my master\n" SERVER,
+	       E("agentx-socket", 4));
+	EXPECT(AGENT "agentx_ping_interval = 999ms\n" SERVER,
+	       E("duration", 4));
+	assert_message(AGENT "agentx_ping_interval = 999ms\n" SERVER,
+		       "duration", "at least 1000 ms");
+	EXPECT(AGENT "notification_queue = 0\n" SERVER, E("integer", 4));
+	EXPECT(AGENT "notification_queue = 1000001\n" SERVER,
+	       E("integer", 4));
+}
+
 /* ---- warnings ------------------------------------------------------------ */
 
 static void test_bounce_fire_and_forget(void **state)
@@ -1376,6 +1408,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base_is_clean),
+		cmocka_unit_test(test_snmp_keys),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_read_error),
 		cmocka_unit_test(test_syntax),

@@ -37,7 +37,7 @@ def agent(tmp_path):
     conf.write_text(
         "[agent]\nlog = %s/log/rtr-jsm-1_*.log\nnode = imp1.example.com\n"
         "state_dir = %s/state\nruntime_dir = %s/run\n"
-        "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\n"
+        "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\nsnmp = no\n"
         "[server cs1]\nhost = 127.0.0.1\nport = 7999\nprobe = none\n"
         % (tmp_path, tmp_path, tmp_path))
     sock_path = str(tmp_path / "notify.sock")
@@ -108,7 +108,7 @@ def test_reload_switches_log_patterns(tmp_path):
         (tmp_path / "ccmon.conf").write_text(
             "[agent]\nlog = %s\nnode = imp1.example.com\n"
             "state_dir = %s/state\nruntime_dir = %s/run\n"
-            "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\n"
+            "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\nsnmp = no\n"
             "[server cs1]\nhost = 127.0.0.1\nport = 7999\nprobe = none\n"
             % (pattern, tmp_path, tmp_path))
 

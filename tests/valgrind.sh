@@ -55,10 +55,15 @@ mkdir -p "$logs" || exit 2
 rm -f "$logs"/*.log
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ccmon-valgrind.XXXXXX") || exit 2
 daemon=
+snmpd_pid=
 cleanup() {
 	if [ -n "$daemon" ]; then
 		kill "$daemon" 2>/dev/null
 		wait "$daemon" 2>/dev/null
+	fi
+	if [ -n "$snmpd_pid" ]; then
+		kill "$snmpd_pid" 2>/dev/null
+		wait "$snmpd_pid" 2>/dev/null
 	fi
 	rm -rf "$tmp"
 }
@@ -146,6 +151,30 @@ d=$tmp/agent
 mkdir "$d" "$d/log" "$d/state" "$d/run"
 log=$d/log/rtr-jsm-1_000001.log
 comp=op-cs1.imp1-example-com
+# With snmpd installed, ccmond serves CCMON-MIB to a master of our own
+# (socket in $d, UDP on a free loopback port) and a walk reads it.
+snmp=no
+snmp_port=
+if [ -x /usr/sbin/snmpd ] && command -v snmpwalk >/dev/null 2>&1; then
+	snmp_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkdir "$d/snmp"
+	cat >"$d/snmp/snmpd.conf" <<CONF
+master agentx
+agentXSocket $d/snmp/agentx.sock
+agentaddress udp:127.0.0.1:$snmp_port
+rocommunity public 127.0.0.1
+CONF
+	SNMP_PERSISTENT_DIR=$d/snmp SNMPCONFPATH=$d/snmp /usr/sbin/snmpd -f -C \
+		-c "$d/snmp/snmpd.conf" -Lf "$d/snmp/snmpd.log" \
+		-p "$d/snmp/snmpd.pid" &
+	snmpd_pid=$!
+	i=0
+	while [ ! -S "$d/snmp/agentx.sock" ] && [ "$i" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -S "$d/snmp/agentx.sock" ] && snmp=yes
+fi
 cat >"$d/ccmon.conf" <<CONF
 [agent]
 log = $d/log/rtr-jsm-1_*.log
@@ -155,6 +184,9 @@ runtime_dir = $d/run
 auth_timeout = 10s
 alarm_raise_hold = 1s
 alarm_clear_hold = 2s
+snmp = $snmp
+agentx_socket = $d/snmp/agentx.sock
+agentx_ping_interval = 1s
 [server cs1]
 host = 127.0.0.1
 port = 7999
@@ -205,6 +237,19 @@ if [ "$steps" = ok ]; then
 		rc=1
 	fi
 	verdict status "$rc" "$(cat "$tmp/status.out")"
+	if [ "$snmp" = yes ]; then
+		# the subagent's handler, under memcheck, through a real master
+		wait_for "SNMP: connected" &&
+			snmpwalk -v2c -c public -On -t 5 -r 1 \
+			"127.0.0.1:$snmp_port" .1.3.6.1.4.1.8072.9999.9999.42 \
+			>"$tmp/walk.out" 2>&1
+		rc=$?
+		if [ "$rc" -eq 0 ] && ! grep -q 'op-cs1.imp1-example-com is GONE' \
+			"$tmp/walk.out"; then
+			rc=1
+		fi
+		verdict snmpwalk "$rc" "$(tail -5 "$tmp/walk.out")"
+	fi
 	kill -HUP "$daemon"
 	wait_for "configuration reloaded" || steps=failed
 fi

@@ -27,6 +27,8 @@ auth_timeout = 10s
 ; short holds so that the demo is quick (defaults: 5s and 30s)
 alarm_raise_hold = 1s
 alarm_clear_hold = 2s
+; no SNMP master agent in this demo (see README.md, SNMP)
+snmp = no
 [server cs1]
 host = 127.0.0.1
 port = 7999

@@ -1,0 +1,62 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent/component_rows.h"
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct ccm_component_row *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* as ccm_config_server_by_component() matches */
+static bool seen(const struct ccm_component *const *comps, size_t n,
+		 const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(comps[i]->name, name))
+			return true;
+	return false;
+}
+
+size_t ccm_component_rows(const struct ccm_engine *engine,
+			  const struct ccm_config *config,
+			  struct ccm_component_row **out)
+{
+	const struct ccm_component *const *comps = NULL;
+	size_t ncomps = engine ? ccm_engine_components(engine, &comps) : 0;
+	size_t nservers = config ? config->nservers : 0;
+	struct ccm_component_row *rows;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!ncomps && !nservers)
+		return 0;
+	rows = calloc(ncomps + nservers, sizeof(*rows));
+	if (!rows)
+		return (size_t)-1;
+	for (size_t i = 0; i < ncomps; i++) {
+		const struct ccm_server *s = config ?
+			ccm_config_server_by_component(config, comps[i]->name) :
+			NULL;
+
+		rows[n++] = (struct ccm_component_row){
+			.name = s && s->component ? s->component :
+						    comps[i]->name,
+			.comp = comps[i],
+			.server = s,
+		};
+	}
+	for (size_t i = 0; i < nservers; i++) {
+		const struct ccm_server *s = &config->servers[i];
+
+		if (s->component && !seen(comps, ncomps, s->component))
+			rows[n++] = (struct ccm_component_row){
+				.name = s->component, .server = s };
+	}
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	*out = rows;
+	return n;
+}

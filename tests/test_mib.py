@@ -1,0 +1,103 @@
+"""Checks of mibs/CCMON-MIB.txt.
+
+- smilint at its most pedantic level finds nothing;
+- net-snmp resolves the names to the OIDs the agent serves;
+- the module's own arc is assigned in one place only.
+
+The standard modules the MIB imports (SNMPv2-SMI, SNMP-FRAMEWORK-MIB, ...)
+are taken from ../shared/mibs beside the source tree, or from
+$CCMON_SHARED_MIBS; the tests that need them are skipped without them.
+"""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+SRCDIR = os.path.abspath(
+    os.environ.get("top_srcdir")
+    or os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MIBDIR = os.path.join(SRCDIR, "mibs")
+MIB = os.path.join(MIBDIR, "CCMON-MIB.txt")
+SHARED = os.path.abspath(
+    os.environ.get("CCMON_SHARED_MIBS")
+    or os.path.join(SRCDIR, os.pardir, "shared", "mibs"))
+BASE_MODULES = ("SNMPv2-SMI", "SNMPv2-TC", "SNMPv2-CONF",
+                "SNMP-FRAMEWORK-MIB")
+TIMEOUT = 60
+
+ROOT = ".1.3.6.1.4.1.8072.9999.9999.42"
+EXPECTED_OIDS = {
+    "ccmonMIB": ROOT,
+    "ccmonAlarmRaised": ROOT + ".0.1",
+    "ccmonAlarmCleared": ROOT + ".0.2",
+    "ccmonMessagingBlocked": ROOT + ".1.1.3",
+    "ccmonNotificationsSent": ROOT + ".1.1.11",
+    "ccmonComponentState": ROOT + ".1.2.1.4",
+    "ccmonComponentProbeFailures": ROOT + ".1.2.1.16",
+    "ccmonAlarmText": ROOT + ".1.3.1.8",
+    "ccmonAlarmConditionPresent": ROOT + ".1.3.1.10",
+    "ccmonNotifyTime": ROOT + ".1.4.7",
+    "ccmonNotificationGroup": ROOT + ".2.2.5",
+}
+
+
+def need_tool(name):
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip("%s is not installed" % name)
+    return path
+
+
+def need_shared_mibs():
+    missing = [m for m in BASE_MODULES
+               if not os.path.isfile(os.path.join(SHARED, m + ".txt"))]
+    if missing:
+        pytest.skip("standard MIB modules %s not found in %s (set "
+                    "CCMON_SHARED_MIBS)" % (", ".join(missing), SHARED))
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True,
+                          timeout=TIMEOUT, check=False, **kw)
+
+
+def test_smilint_finds_nothing():
+    smilint = need_tool("smilint")
+    need_shared_mibs()
+    env = dict(os.environ, SMIPATH=SHARED)
+    r = run([smilint, "-l", "6", "-s", MIB], env=env)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and out == "", \
+        "smilint exit %d:\n%s" % (r.returncode, out)
+
+
+def test_names_resolve_to_the_agents_oids(tmp_path):
+    snmptranslate = need_tool("snmptranslate")
+    need_shared_mibs()
+    # A private persistent directory: snmptranslate may create one.
+    env = dict(os.environ, SNMP_PERSISTENT_DIR=str(tmp_path))
+    names = sorted(EXPECTED_OIDS)
+    r = run([snmptranslate, "-M", "+%s:%s" % (SHARED, MIBDIR),
+             "-m", "+CCMON-MIB", "-On"]
+            + ["CCMON-MIB::" + n for n in names], env=env)
+    # Other noise (modules of the system's default list that are not
+    # installed) is not ours; anything naming this module is.
+    ours = [l for l in r.stderr.splitlines() if "CCMON" in l.upper()]
+    assert r.returncode == 0 and not ours, \
+        "snmptranslate exit %d:\n%s" % (r.returncode, r.stderr)
+    assert dict(zip(names, r.stdout.split())) == EXPECTED_OIDS
+
+
+def test_module_arc_assigned_once():
+    with open(MIB, encoding="utf-8") as f:
+        text = f.read()
+    under_playpen = re.findall(r"::=\s*\{\s*ccmonPlaypen\s+(\d+)\s*\}", text)
+    assert under_playpen == ["42"]
+    ident = re.search(r"\bccmonMIB\s+MODULE-IDENTITY\b.*?::=\s*\{\s*(\w+)"
+                      r"\s+(\d+)\s*\}", text, re.S)
+    assert ident and ident.groups() == ("ccmonPlaypen", "42")
+    # Nor spelled out as a number anywhere else.
+    assert not re.search(r"9999[.\s]+42\b", text)
