@@ -147,8 +147,10 @@ static void watch_fds(struct ccm_snmp_agent *a, netsnmp_large_fd_set *fds,
 	drop_ios(a);
 	for (int fd = 0; fd < maxfd; fd++)
 		n += NETSNMP_LARGE_FD_ISSET(fd, fds) ? 1 : 0;
-	a->ios = n ? calloc(n, sizeof(*a->ios)) : NULL;
-	if (n && !a->ios) {
+	if (!n)
+		return;
+	a->ios = calloc(n, sizeof(*a->ios));
+	if (!a->ios) {
 		say(a, LOG_ERR, "SNMP: out of memory watching sockets");
 		return;
 	}

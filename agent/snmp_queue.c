@@ -1,18 +1,17 @@
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 
 #include "agent/snmp_queue.h"
 
+/* A singly linked list, oldest first: appends at the tail, answers mostly
+ * at the head. */
 struct entry {
 	struct ccm_snmp_notice n;
-	TAILQ_ENTRY(entry) link;
+	struct entry *next;
 };
 
-TAILQ_HEAD(entries, entry);
-
 struct ccm_snmp_queue {
-	struct entries entries; /* oldest first */
+	struct entry *head, *tail;
 	size_t max, count, in_flight;
 	uint64_t dropped, sent;
 };
@@ -23,28 +22,43 @@ struct ccm_snmp_queue *ccm_snmp_queue_new(size_t max)
 
 	if (!q)
 		return NULL;
-	TAILQ_INIT(&q->entries);
 	q->max = max ? max : 1;
 	return q;
 }
 
-static void remove_entry(struct ccm_snmp_queue *q, struct entry *e)
+static void free_entry(struct entry *e)
 {
-	TAILQ_REMOVE(&q->entries, e, link);
-	q->count--;
-	if (e->n.reqid)
-		q->in_flight--;
 	free(e->n.resource);
 	free(e->n.text);
 	free(e);
 }
 
+/* Unlinks e, which follows prev (NULL: e is the head), and frees it. */
+static void remove_entry(struct ccm_snmp_queue *q, struct entry *prev,
+			 struct entry *e)
+{
+	if (prev)
+		prev->next = e->next;
+	else
+		q->head = e->next;
+	if (q->tail == e)
+		q->tail = prev;
+	q->count--;
+	if (e->n.reqid)
+		q->in_flight--;
+	free_entry(e);
+}
+
 void ccm_snmp_queue_free(struct ccm_snmp_queue *q)
 {
+	struct entry *e, *next;
+
 	if (!q)
 		return;
-	while (!TAILQ_EMPTY(&q->entries))
-		remove_entry(q, TAILQ_FIRST(&q->entries));
+	for (e = q->head; e; e = next) {
+		next = e->next;
+		free_entry(e);
+	}
 	free(q);
 }
 
@@ -58,11 +72,8 @@ int ccm_snmp_queue_push(struct ccm_snmp_queue *q,
 		e->n.text = strdup(d->text ? d->text : "");
 	}
 	if (!e || !e->n.resource || !e->n.text) {
-		if (e) {
-			free(e->n.resource);
-			free(e->n.text);
-		}
-		free(e);
+		if (e)
+			free_entry(e);
 		q->dropped++;
 		return -1;
 	}
@@ -73,20 +84,22 @@ int ccm_snmp_queue_push(struct ccm_snmp_queue *q,
 	e->n.severity = d->severity;
 	e->n.time = d->time;
 	e->n.since = d->since;
-	if (q->count == q->max) {
-		remove_entry(q, TAILQ_FIRST(&q->entries));
+	if (q->count == q->max && q->head) {
+		remove_entry(q, NULL, q->head);
 		q->dropped++;
 	}
-	TAILQ_INSERT_TAIL(&q->entries, e, link);
+	if (q->tail)
+		q->tail->next = e;
+	else
+		q->head = e;
+	q->tail = e;
 	q->count++;
 	return 0;
 }
 
 struct ccm_snmp_notice *ccm_snmp_queue_next(struct ccm_snmp_queue *q)
 {
-	struct entry *e;
-
-	TAILQ_FOREACH(e, &q->entries, link)
+	for (struct entry *e = q->head; e; e = e->next)
 		if (!e->n.reqid)
 			return &e->n;
 	return NULL;
@@ -100,13 +113,14 @@ void ccm_snmp_queue_sending(struct ccm_snmp_queue *q,
 	n->reqid = reqid;
 }
 
-static struct entry *find(struct ccm_snmp_queue *q, long reqid)
+/* The entry in flight under reqid and its predecessor, or NULL. */
+static struct entry *find(struct ccm_snmp_queue *q, long reqid,
+			  struct entry **prev)
 {
-	struct entry *e;
-
+	*prev = NULL;
 	if (!reqid)
 		return NULL;
-	TAILQ_FOREACH(e, &q->entries, link)
+	for (struct entry *e = q->head; e; *prev = e, e = e->next)
 		if (e->n.reqid == reqid)
 			return e;
 	return NULL;
@@ -115,7 +129,7 @@ static struct entry *find(struct ccm_snmp_queue *q, long reqid)
 uint64_t ccm_snmp_queue_answered(struct ccm_snmp_queue *q, long reqid,
 				 bool ok)
 {
-	struct entry *e = find(q, reqid);
+	struct entry *prev, *e = find(q, reqid, &prev);
 	uint64_t id;
 
 	if (!e)
@@ -125,16 +139,15 @@ uint64_t ccm_snmp_queue_answered(struct ccm_snmp_queue *q, long reqid,
 		q->sent++;
 	else
 		q->dropped++;
-	remove_entry(q, e);
+	remove_entry(q, prev, e);
 	return id;
 }
 
 size_t ccm_snmp_queue_requeue(struct ccm_snmp_queue *q)
 {
-	struct entry *e;
 	size_t n = 0;
 
-	TAILQ_FOREACH(e, &q->entries, link) {
+	for (struct entry *e = q->head; e; e = e->next) {
 		if (e->n.reqid) {
 			e->n.reqid = 0;
 			n++;
@@ -146,7 +159,7 @@ size_t ccm_snmp_queue_requeue(struct ccm_snmp_queue *q)
 
 bool ccm_snmp_queue_requeue_one(struct ccm_snmp_queue *q, long reqid)
 {
-	struct entry *e = find(q, reqid);
+	struct entry *prev, *e = find(q, reqid, &prev);
 
 	if (!e)
 		return false;

@@ -55,8 +55,10 @@ static int build_components(struct ccm_snmp_view *v)
 
 	if (n == (size_t)-1)
 		return -1;
-	v->crows = n ? calloc(n, sizeof(*v->crows)) : NULL;
-	if (n && !v->crows)
+	if (!n)
+		return 0;
+	v->crows = calloc(n, sizeof(*v->crows));
+	if (!v->crows)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct ccm_component_row *r = &v->rows[i];
@@ -202,7 +204,7 @@ static void set_str(struct ccm_snmp_value *out, const char *s, size_t max)
 	out->num = 0;
 	out->len = ccm_snmp_utf8_cut(s, max < sizeof(out->octets) ?
 					    max : sizeof(out->octets));
-	if (out->len)
+	if (s && out->len)
 		memcpy(out->octets, s, out->len);
 }
 
