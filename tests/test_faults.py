@@ -2,8 +2,9 @@
 can throw at them -- a log directory that cannot be read, a log deleted
 and never recreated, a state_dir that is full or read-only, a 50 MB line,
 a file of random bytes, timestamps running backwards, 100 components
-flapping at once, probe targets that accept and never answer, and a
-configuration with every kind of error at once.
+flapping at once, probe targets that accept and never answer, snmpd
+killed with -9 again and again, and a configuration with every kind of
+error at once.
 
 ccmond runs as in tests/test_ccmond.py: in a private mount namespace with
 a systemd-journald of its own (tests/ccmond_harness.py), so these tests
@@ -24,6 +25,9 @@ import pytest
 
 from ccmond_harness import (Harness, binaries, component_of, message_ids,
                             read, stamp, wait_for)
+from test_snmp import (SENT, C1, e, key_of,  # noqa: F401 (fixture e)
+                       key_of_entry, history as snmp_history,
+                       srv as snmp_srv)
 from test_ccmond import (check_entry, check_ids, history, one_pair,
                          received, srv)
 
@@ -698,10 +702,50 @@ def test_100_components_flapping(h, ids, capsys):
 
 # ---- 8. snmpd killed with -9 ------------------------------------------------
 
-def test_snmpd_killed_9():
-    pytest.skip("snmpd kill -9: the SNMP subagent (AgentX, CCMON-MIB, "
-                "notifications) is not built yet -- the SNMP issue "
-                "(README 'Coming next: SNMP'); nothing to kill yet")
+KILLS = 10
+
+
+def test_snmpd_killed_9(e, capsys):
+    """snmpd killed with -9 again and again while alarms come and go:
+    ccmond goes on, loses no notification, repeats none, says each absence
+    once, and keeps no descriptor of the dead masters."""
+    e.snmpd.start()
+    log = e.h.log()
+    snmp_history(log, [(C1, "ACTIVE")])
+    e.config([snmp_srv(0)])
+    d = e.h.start()
+    e.served()
+    sent = 0
+    for i in range(KILLS + 1):
+        if i == 1:
+            # after one round: the journal's socket opens at the first
+            # alarm
+            before = sorted(fd_targets(d.pid))
+        e.snmpd.kill9()
+        for state, kind in (("GONE", "raised"), ("ACTIVE", "cleared")):
+            log.component(C1, state)
+            e.h.wait_alarm("component-down", kind, C1, count=i + 1)
+        sent += 2
+        e.snmpd.start()
+        e.served()
+        e.wait_ccmon(sent)
+        e.wait_scalar(SENT, sent)
+    after = sorted(fd_targets(d.pid))
+    keys = [key_of(t) for t in e.ccmon_traps()]
+    assert len(keys) == sent and len(set(keys)) == sent, \
+        e.trapd.describe_traps()
+    assert sorted(keys) == sorted(key_of_entry(x) for x in e.h.alarms())
+    lost = [x for x in e.agentx_lines(d) if "lost the AgentX master" in x]
+    back = [x for x in e.agentx_lines(d) if "back with the AgentX" in x]
+    assert len(lost) == KILLS + 1 and len(back) == KILLS + 1, d.stderr()
+    # the same number, only the master's socket renewed
+    assert len(after) == len(before), "fds before:\n%s\nafter:\n%s" % (
+        "\n".join(before), "\n".join(after))
+    assert d.alive(), d.stderr()
+    figure(capsys, "snmpd killed -9 %d times: %d notifications, each once; "
+           "ccmond fds %d after the first kill, %d after the last"
+           % (KILLS + 1, len(keys), len(before), len(after)))
+    assert d.stop() == 0, d.stderr()
 
 
 # ---- 9. probe targets that accept and never answer ---------------------------
