@@ -106,9 +106,12 @@ static void save_state(struct daemon *d)
 	const struct ccm_tail_pos *pos = NULL;
 	size_t n = d->tail ? ccm_tail_positions(d->tail, &pos) : 0;
 	struct json_object *alarms = ccm_monitor_snapshot(d->mon);
+	struct json_object *notes = d->snmp ?
+		ccm_snmp_agent_snapshot(d->snmp) : NULL;
 	char err[512];
 
-	if (ccm_state_save(d->state_path, pos, n, alarms, err, sizeof(err))) {
+	if (ccm_state_save(d->state_path, pos, n, alarms, notes, err,
+			   sizeof(err))) {
 		if (!d->state_failing)
 			say(d, LOG_ERR, "cannot save the state: %s; going on "
 			    "(a restart would re-read lines and may repeat "
@@ -119,6 +122,7 @@ static void save_state(struct daemon *d)
 		d->state_failing = false;
 	}
 	json_object_put(alarms);
+	json_object_put(notes);
 }
 
 static void arm_due(struct daemon *d);
@@ -145,8 +149,14 @@ static void flush(struct daemon *d)
 	size_t alarms = ccm_alarms_count_active(ccm_monitor_alarms(d->mon));
 	bool decided = false;
 
-	for (size_t i = 0; i < n; i++)
-		decided |= outs[i].kind == CCM_OUT_ALARM;
+	for (size_t i = 0; i < n; i++) {
+		if (outs[i].kind != CCM_OUT_ALARM)
+			continue;
+		decided = true;
+		/* queued first: the state file records it as owed */
+		if (d->snmp)
+			ccm_snmp_agent_queue(d->snmp, &outs[i].decision);
+	}
 	if (decided || d->positions_moved) {
 		save_state(d);
 		d->positions_moved = false;
@@ -159,13 +169,14 @@ static void flush(struct daemon *d)
 		if (o->kind == CCM_OUT_ALARM) {
 			ccm_alarm_sink_write(d->sink, &o->decision,
 					     o->component, o->server);
-			if (d->snmp)
-				ccm_snmp_agent_notify(d->snmp, &o->decision);
+
 			if (d->foreground)
 				echo_alarm(&o->decision);
 		} else if (o->text)
 			say(d, o->priority, "%s", o->text);
 	}
+	if (d->snmp && decided)
+		ccm_snmp_agent_send(d->snmp);
 	if (alarms != d->last_alarms) {
 		const struct ccm_component *const *c;
 		sd_notifyf(0, "STATUS=%zu components, %zu alarms raised",
@@ -237,6 +248,19 @@ static int on_lazy_save(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
+/* A save within a second, unless one is already due. */
+static void arm_lazy_save(struct daemon *d)
+{
+	int enabled = SD_EVENT_OFF;
+
+	if (d->lazy_save &&
+	    sd_event_source_get_enabled(d->lazy_save, &enabled) >= 0 &&
+	    enabled == SD_EVENT_OFF) {
+		sd_event_source_set_time_relative(d->lazy_save, LAZY_SAVE_USEC);
+		sd_event_source_set_enabled(d->lazy_save, SD_EVENT_ONESHOT);
+	}
+}
+
 /* Lines that carried component messages are saved past before anything
  * they caused is acted on (exactly once across a crash).  Ordinary lines
  * cause nothing: re-reading them after a crash changes nothing, so their
@@ -245,16 +269,11 @@ static int on_lazy_save(sd_event_source *s, uint64_t usec, void *ud)
 static void on_pass_done(void *ctx, bool grew)
 {
 	struct daemon *d = ctx;
-	int enabled = SD_EVENT_OFF;
 
-	if (grew && d->pass_had_messages) {
+	if (grew && d->pass_had_messages)
 		d->positions_moved = true;
-	} else if (grew && d->lazy_save &&
-		   sd_event_source_get_enabled(d->lazy_save, &enabled) >= 0 &&
-		   enabled == SD_EVENT_OFF) {
-		sd_event_source_set_time_relative(d->lazy_save, LAZY_SAVE_USEC);
-		sd_event_source_set_enabled(d->lazy_save, SD_EVENT_ONESHOT);
-	}
+	else if (grew)
+		arm_lazy_save(d);
 	d->pass_had_messages = false;
 	if (d->tail) /* not during the first pass: main flushes after it */
 		flush(d);
@@ -385,11 +404,19 @@ static void on_snmp_log(void *ctx, int priority, const char *text)
 	say(ctx, priority, "%s", text);
 }
 
+/* The master took notifications: the state file should stop owing them
+ * (a crash before that save sends them again: at least once). */
+static void on_snmp_delivered(void *ctx)
+{
+	arm_lazy_save(ctx);
+}
+
 static int start_snmp(struct daemon *d)
 {
 	static const struct ccm_snmp_agent_ops ops = {
 		.source = snmp_source,
 		.log = on_snmp_log,
+		.delivered = on_snmp_delivered,
 	};
 	const struct ccm_agent_config *a = &d->cfg->agent;
 	struct ccm_snmp_agent_config sc = {
@@ -688,6 +715,13 @@ static int setup(struct daemon *d)
 	if (start_snmp(d) < 0) {
 		ccm_state_release(&saved);
 		return -1;
+	}
+	if (d->snmp && have && saved.notifications) {
+		size_t owed = ccm_snmp_agent_restore(d->snmp,
+						     saved.notifications);
+		if (owed)
+			say(d, LOG_NOTICE, "SNMP: %zu notification(s) of the"
+			    " last run still to send", owed);
 	}
 	d->tail = start_tail(d, saved.files, saved.nfiles, have > 0);
 	ccm_state_release(&saved);

@@ -272,6 +272,8 @@ static int on_answer(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu,
 			    " notification of alarm %llu (AgentX error %ld);"
 			    " dropped", (unsigned long long)id,
 			    pdu ? pdu->errstat : -1L);
+		if (id && a->ops.delivered)
+			a->ops.delivered(a->ctx);
 	} else if (ccm_snmp_queue_requeue_one(a->queue, reqid)) {
 		/* not answered: again, when the master is there */
 		schedule_flush(a);
@@ -313,14 +315,33 @@ static int on_flush(sd_event_source *s, void *ud)
 	return 0;
 }
 
-void ccm_snmp_agent_notify(struct ccm_snmp_agent *a,
-			   const struct ccm_alarm_decision *d)
+void ccm_snmp_agent_queue(struct ccm_snmp_agent *a,
+			  const struct ccm_alarm_decision *d)
 {
 	if (ccm_snmp_queue_push(a->queue, d))
 		say(a, LOG_ERR, "SNMP: out of memory: the notification of"
 		    " alarm %llu is lost", (unsigned long long)d->id);
+}
+
+void ccm_snmp_agent_send(struct ccm_snmp_agent *a)
+{
 	if (a->master)
 		send_queued(a);
+}
+
+struct json_object *ccm_snmp_agent_snapshot(const struct ccm_snmp_agent *a)
+{
+	return ccm_snmp_queue_snapshot(a->queue);
+}
+
+size_t ccm_snmp_agent_restore(struct ccm_snmp_agent *a,
+			      const struct json_object *snapshot)
+{
+	size_t n = ccm_snmp_queue_restore(a->queue, snapshot);
+
+	if (n)
+		schedule_flush(a);
+	return n;
 }
 
 /* ---- the MIB ------------------------------------------------------------- */

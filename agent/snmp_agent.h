@@ -34,6 +34,9 @@ struct ccm_snmp_agent_ops {
 	void (*source)(void *ctx, struct ccm_snmp_source *src);
 	/* Something to log: the master came or went, net-snmp's errors. */
 	void (*log)(void *ctx, int priority, const char *text);
+	/* The master acknowledged notifications: the queue is shorter (may
+	 * be NULL). */
+	void (*delivered)(void *ctx);
 };
 
 struct ccm_snmp_agent;
@@ -45,9 +48,17 @@ struct ccm_snmp_agent *ccm_snmp_agent_new(sd_event *loop,
 					  void *ctx, char *err, size_t errlen);
 void ccm_snmp_agent_free(struct ccm_snmp_agent *a);
 
-/* Queues the notification of an alarm decision and sends what it can. */
-void ccm_snmp_agent_notify(struct ccm_snmp_agent *a,
-			   const struct ccm_alarm_decision *d);
+/* Queues the notification of an alarm decision. */
+void ccm_snmp_agent_queue(struct ccm_snmp_agent *a,
+			  const struct ccm_alarm_decision *d);
+/* Sends what is queued, when the master is there. */
+void ccm_snmp_agent_send(struct ccm_snmp_agent *a);
+
+/* The queue, for the state file: written before the notifications go out,
+ * read back at start (ccm_snmp_queue_snapshot(), ..._restore()). */
+struct json_object *ccm_snmp_agent_snapshot(const struct ccm_snmp_agent *a);
+size_t ccm_snmp_agent_restore(struct ccm_snmp_agent *a,
+			      const struct json_object *snapshot);
 
 bool ccm_snmp_agent_connected(const struct ccm_snmp_agent *a);
 void ccm_snmp_agent_queue_stats(const struct ccm_snmp_agent *a,

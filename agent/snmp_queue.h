@@ -18,6 +18,8 @@
 
 #include "agent/alarm.h"
 
+struct json_object;
+
 struct ccm_snmp_notice {
 	enum ccm_alarm_state state;   /* raised or cleared */
 	uint64_t alarm_id;
@@ -71,5 +73,18 @@ bool ccm_snmp_queue_requeue_one(struct ccm_snmp_queue *q, long reqid);
 
 void ccm_snmp_queue_stats(const struct ccm_snmp_queue *q,
 			  struct ccm_snmp_queue_stats *out);
+
+/* Persistence, so that a restart of the agent loses none either: every
+ * entry, in flight or not, oldest first:
+ *   [{"state":"raised","id":N,"type":"component-down",
+ *     "resource_type":"component","resource":"...","severity":"critical",
+ *     "text":"...","time":"YYYY-MM-DDTHH:MM:SS.mmm","since":"..."}, ...]
+ * Returns a new reference, or NULL when out of memory. */
+struct json_object *ccm_snmp_queue_snapshot(const struct ccm_snmp_queue *q);
+
+/* Appends the entries of a snapshot (not in flight), keeping the bound.
+ * Entries that do not parse are skipped.  Returns the number appended. */
+size_t ccm_snmp_queue_restore(struct ccm_snmp_queue *q,
+			      const struct json_object *snapshot);
 
 #endif

@@ -17,6 +17,7 @@ void ccm_state_release(struct ccm_saved *st)
 		ccm_tail_pos_release(&st->files[i]);
 	free(st->files);
 	json_object_put(st->alarms);
+	json_object_put(st->notifications);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -88,6 +89,8 @@ int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 	}
 	if (json_object_object_get_ex(doc, "alarms", &v))
 		st->alarms = json_object_get(v);
+	if (json_object_object_get_ex(doc, "notifications", &v))
+		st->notifications = json_object_get(v);
 	json_object_put(doc);
 	return 1;
 }
@@ -109,7 +112,8 @@ static int fsync_dir(const char *path)
 }
 
 int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
-		   size_t nfiles, struct json_object *alarms, char *err,
+		   size_t nfiles, struct json_object *alarms,
+		   struct json_object *notifications, char *err,
 		   size_t errlen)
 {
 	struct json_object *doc = json_object_new_object();
@@ -141,6 +145,9 @@ int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 	json_object_object_add(doc, "files", arr);
 	if (alarms)
 		json_object_object_add(doc, "alarms", json_object_get(alarms));
+	if (notifications)
+		json_object_object_add(doc, "notifications",
+				       json_object_get(notifications));
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
 

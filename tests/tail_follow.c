@@ -56,7 +56,7 @@ static void pass_done(void *ctx, bool grew)
 		return; /* the initial pass: saved by main once it returns */
 	if (grew) {
 		n = ccm_tail_positions(d->tail, &pos);
-		if (ccm_state_save(d->state_path, pos, n, NULL, err,
+		if (ccm_state_save(d->state_path, pos, n, NULL, NULL, err,
 				   sizeof(err))) {
 			fprintf(stderr, "%s\n", err);
 			d->failed = 1;

@@ -678,6 +678,45 @@ def test_started_before_the_master(e):
     assert d.stop() == 0, d.stderr()
 
 
+def test_agent_restart_keeps_what_is_owed(e):
+    """Notifications owed to an absent master survive a restart of ccmond,
+    clean (SIGTERM) or not (kill -9 right after the decision): the state
+    file keeps them, and each arrives once, with its own time, when the
+    master appears."""
+    log = e.h.log()
+    history(log, [(C1, "ACTIVE"), (C2, "ACTIVE")])
+    e.config([srv(0), srv(1)])
+    d = e.h.start()
+    log.component(C1, "GONE")
+    owed = [e.h.wait_alarm("component-down", "raised", C1)[0]]
+    assert d.stop() == 0, d.stderr()
+
+    d = e.h.start()
+    assert wait_for(lambda: any("1 notification(s) of the last run" in x
+                                for x in list(d.stderr_lines)), timeout=5), \
+        d.stderr()
+    log.component(C1, "ACTIVE")
+    owed.append(e.h.wait_alarm("component-down", "cleared", C1)[0])
+    log.component(C2, "GONE")
+    owed.append(e.h.wait_alarm("component-down", "raised", C2)[0])
+    d.kill9()
+
+    d = e.h.start()
+    t_start = time.time()
+    e.snmpd.start()
+    e.served()
+    got = e.wait_ccmon(3)
+    e.wait_scalar(SENT, 3)
+    time.sleep(1.5)
+    got = e.ccmon_traps()
+    assert [key_of(t) for t in got] == [key_of_entry(x) for x in owed], \
+        "want the three owed notifications, once each, in order:\n" + \
+        e.trapd.describe_traps(got)
+    for t, entry in zip(got, owed):
+        assert check_notification(t, entry) < t_start
+    assert d.stop() == 0, d.stderr()
+
+
 # ---- 6. the queue is bounded ------------------------------------------------
 
 def test_queue_keeps_the_newest(e):
