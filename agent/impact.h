@@ -1,28 +1,144 @@
-/* What users suffer while components are down (SPEC §4).
+/* What users suffer while compliance servers are unreachable (SPEC §2-§4).
  *
- * This first version answers one question, whether instant messages are
- * blocked: IM&P delivers a message only after a compliance server that
- * waits for it has logged it, so a message waits on any server whose
- * profile has es_IN or es_OUT for message (or all) packets without
- * fire-and-forget.  When such a server's component is down (CONNECTED or
- * GONE as the log last said it), messages on its profile are blocked
- * unless another server with the same profile (a balanced set) is ACTIVE
- * and can take the share.  A component the log never named counts as
- * unknown, not down: ccmon does not claim an outage it has not seen.
- * Components seen in the log but not configured are taken to carry
- * SystemDefaultComplianceProfile, alone. */
+ * Pure code: the caller gives the configuration, the state of every
+ * configured server's component (with when it went down and how) and the
+ * time; out comes, per scope (the cluster, or each node in per-node mode),
+ * what happens to each class of events.
+ *
+ * The rules, from the vendor's text:
+ * - IM&P waits for a server's answer to every event of its profile that is
+ *   not fire-and-forget.  Profiles sharing an event are visited in
+ *   priority order, and an event stuck at one never reaches the next: the
+ *   chain is as good as its worst link.
+ * - A profile assigned to several servers (a balanced set) spreads users
+ *   over them: while some are down and some up, only the down servers'
+ *   share of users suffers (reach "some"), until that share is re-routed:
+ *   to a live server on the same node at once after a graceful loss and
+ *   after queue_window after an ungraceful one; when the live servers are
+ *   all on other nodes, after reroute_after.  With every server of the profile down, everyone suffers
+ *   (reach "all").
+ * - Messages and group chat are blocked: after an ungraceful loss the
+ *   router still queues each event up to queue_wait for queue_window, then
+ *   bounces at once; after a graceful one it bounces at once.
+ * - Logins are delayed up to queue_wait after an ungraceful loss (not
+ *   after a graceful one) and pass unlogged; logouts pass at once,
+ *   unlogged; presence updates are delayed after an ungraceful loss.
+ * - Fire-and-forget events to a down server pass, unlogged.
+ * A component the log has not named (unknown) is not down: ccmon does not
+ * claim an outage it has not seen. */
 #ifndef CCM_IMPACT_H
 #define CCM_IMPACT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
-#include "agent/engine.h"
 #include "parsers/config.h"
+#include "parsers/logline.h"
+#include "parsers/timestamp.h"
+
+/* SPEC §4's constants, the defaults of ccmon.conf's queue_wait,
+ * queue_window and reroute_after. */
+#define CCM_QUEUE_WAIT INT64_C(30000)
+#define CCM_QUEUE_WINDOW INT64_C(300000)
+#define CCM_REROUTE_AFTER INT64_C(120000)
+
+enum ccm_event_class {
+	CCM_CLASS_MESSAGE = 0, /* es_IN / es_OUT, message or all packets  */
+	CCM_CLASS_GROUPCHAT,   /* any TC event                            */
+	CCM_CLASS_LOGIN,       /* e_SESSION                               */
+	CCM_CLASS_LOGOUT,      /* es_END                                  */
+	CCM_CLASS_PRESENCE,    /* es_IN / es_OUT, presence or all packets */
+	CCM_NCLASSES
+};
+const char *ccm_event_class_name(enum ccm_event_class c); /* "message" */
+
+/* Which class an event of a profile belongs to; false for none of them
+ * (e.g. e_AUTH). */
+bool ccm_event_class_of(const struct ccm_event *e, enum ccm_event_class *out);
 
 /* Does the profile make IM&P wait for the server's answer to messages? */
 bool ccm_profile_waits_for_messages(const struct ccm_profile *profile);
 
-/* engine and config may be NULL. */
+struct ccm_impact_timing {
+	ccm_ms queue_wait, queue_window, reroute_after;
+};
+
+/* One configured server's component as last seen. */
+struct ccm_server_status {
+	enum ccm_state state;
+	ccm_ms down_since;   /* when it left ACTIVE; valid when down */
+	bool graceful;       /* the loss was graceful: the host refuses
+			      * connections (its service stopped), rather
+			      * than silence (host or network gone) */
+};
+
+enum ccm_reach {
+	CCM_REACH_NONE = 0,
+	CCM_REACH_SOME,  /* the share of the users on the down servers */
+	CCM_REACH_ALL,
+};
+const char *ccm_reach_name(enum ccm_reach r); /* "none" "some" "all" */
+
+/* What happens to one class of events in one scope. */
+struct ccm_class_impact {
+	enum ccm_reach reach;     /* who waits for a down server          */
+	ccm_ms since;             /* when it began (the first loss)       */
+	bool queueing;            /* events are queued up to queue_wait,
+				   * then bounced (blocked classes) or
+				   * passed (delayed ones) ...            */
+	ccm_ms queue_until;       /* ... until then; 0 when not queueing  */
+	ccm_ms reroute_at;        /* reach some: when the share moves to
+				   * the live servers; 0: never (or n/a)  */
+	bool unlogged;            /* the events pass without logging      */
+	ccm_ms worst_delay;       /* the longest a user waits for the
+				   * outcome: queue_wait while queueing   */
+};
+
+#define CCM_IMPACT_NAMES_MAX 512
+
+struct ccm_impact {
+	const char *scope;        /* "cluster" or a node FQDN             */
+	struct ccm_class_impact classes[CCM_NCLASSES];
+	bool logging_lost;        /* events pass unlogged: fire-and-forget
+				   * to a down server, logins, logouts    */
+	ccm_ms logging_lost_since;
+	char profiles[CCM_IMPACT_NAMES_MAX]; /* "EthicalWall, ImLogging"  */
+	char servers[CCM_IMPACT_NAMES_MAX];  /* down servers that matter  */
+	char nodes[CCM_IMPACT_NAMES_MAX];    /* their nodes               */
+};
+
+/* The scopes of config: "cluster" (one), or each node with a server in
+ * per-node mode.  Returns their number; names are the config's strings. */
+size_t ccm_impact_scopes(const struct ccm_config *config,
+			 const char **out, size_t max);
+
+/* The impact in scope at now; status[i] is config->servers[i]'s. */
+void ccm_impact_eval(const struct ccm_config *config,
+		     const struct ccm_impact_timing *timing,
+		     const struct ccm_server_status *status, const char *scope,
+		     ccm_ms now, struct ccm_impact *out);
+
+/* The next time after now at which the impact changes by itself (a
+ * queueing window ends, a share is re-routed); false when none. */
+bool ccm_impact_next_change(const struct ccm_impact *impact, ccm_ms now,
+			    ccm_ms *when);
+
+/* The user-facing conditions (alarm types of agent/alarm.h) an impact
+ * makes true, with a text naming profiles, servers, nodes and the phase. */
+struct ccm_impact_alarms {
+	bool messaging_blocked, group_chat_blocked, messaging_degraded,
+	     logging_lost;
+};
+void ccm_impact_alarms(const struct ccm_impact *impact,
+		       struct ccm_impact_alarms *out);
+/* The text of one of them: "IM is blocked for every user: ..." */
+void ccm_impact_text(const struct ccm_impact *impact, const char *which,
+		     char *buf, size_t len);
+
+/* Interim, for ccmonMessagingBlocked: is IM blocked anywhere, with the
+ * default timing, judging by the engine's components (servers without
+ * configuration count as alone with the default profile). */
+struct ccm_engine;
 bool ccm_impact_messaging_blocked(const struct ccm_engine *engine,
 				  const struct ccm_config *config);
 

@@ -42,6 +42,9 @@
 #define DEFAULT_PROBE_TIMEOUT (3 * SEC)
 #define DEFAULT_AGENTX_PING_INTERVAL (15 * SEC) /* net-snmp's own */
 #define DEFAULT_NOTIFICATION_QUEUE 1000
+#define DEFAULT_QUEUE_WAIT (30 * SEC)       /* SPEC §4 */
+#define DEFAULT_QUEUE_WINDOW (5 * MIN)
+#define DEFAULT_REROUTE_AFTER (2 * MIN)
 #define MAX_NOTIFICATION_QUEUE 1000000
 
 /* The longest line libinih takes whole: its 200-byte buffer less the
@@ -454,12 +457,15 @@ enum key {
 	K_LOG_SILENT_AFTER, K_ALARM_RAISE_HOLD, K_ALARM_CLEAR_HOLD,
 	K_FLAP_WINDOW, K_FLAP_THRESHOLD, K_ALARM_RATE_LIMIT, K_MAX_LINE,
 	K_SYSLOG_FACILITY, K_SNMP, K_AGENTX_SOCKET, K_AGENTX_PING_INTERVAL,
-	K_NOTIFICATION_QUEUE,
+	K_NOTIFICATION_QUEUE, K_COMPLIANCE, K_QUEUE_WAIT, K_QUEUE_WINDOW,
+	K_REROUTE_AFTER,
 	K_S_DESCRIPTION, K_HOST, K_PORT, K_S_NODE, K_COMPONENT, K_PROFILE,
 	K_PROBE, K_PROBE_INTERVAL, K_PROBE_TIMEOUT, K_SECRET_FILE,
 	K_P_DESCRIPTION, K_PRIORITY, K_JSM, K_TC,
 	K_COUNT
 };
+
+_Static_assert(K_COUNT <= 64, "keys_seen.bad holds one bit per key");
 
 static const struct keydef {
 	enum sect sect;
@@ -483,6 +489,10 @@ static const struct keydef {
 	[K_AGENTX_SOCKET] = { SECT_AGENT, "agentx_socket", false },
 	[K_AGENTX_PING_INTERVAL] = { SECT_AGENT, "agentx_ping_interval", false },
 	[K_NOTIFICATION_QUEUE] = { SECT_AGENT, "notification_queue", false },
+	[K_COMPLIANCE] = { SECT_AGENT, "compliance", false },
+	[K_QUEUE_WAIT] = { SECT_AGENT, "queue_wait", false },
+	[K_QUEUE_WINDOW] = { SECT_AGENT, "queue_window", false },
+	[K_REROUTE_AFTER] = { SECT_AGENT, "reroute_after", false },
 	[K_S_DESCRIPTION] = { SECT_SERVER, "description", false },
 	[K_HOST] = { SECT_SERVER, "host", false },
 	[K_PORT] = { SECT_SERVER, "port", false },
@@ -509,7 +519,7 @@ static const char *const sect_names[] = {
  * rejected, so that checks between keys do not pile onto a reported one. */
 struct keys_seen {
 	unsigned at[K_COUNT];
-	uint32_t bad;
+	uint64_t bad; /* by key: K_COUNT <= 64 */
 };
 
 struct server_aux {
@@ -642,6 +652,10 @@ static int agent_defaults(struct ccm_agent_config *a)
 	a->snmp = true;
 	a->agentx_ping_interval = DEFAULT_AGENTX_PING_INTERVAL;
 	a->notification_queue = DEFAULT_NOTIFICATION_QUEUE;
+	a->compliance = CCM_COMPLIANCE_CLUSTER;
+	a->queue_wait = DEFAULT_QUEUE_WAIT;
+	a->queue_window = DEFAULT_QUEUE_WINDOW;
+	a->reroute_after = DEFAULT_REROUTE_AFTER;
 	return a->state_dir && a->runtime_dir ? 0 : -1;
 }
 
@@ -989,12 +1003,12 @@ static char *read_line(char *str, int num, void *stream)
 
 static void mark_bad(struct parse *p, enum key k)
 {
-	p->keys->bad |= UINT32_C(1) << k;
+	p->keys->bad |= UINT64_C(1) << k;
 }
 
 static bool is_bad(const struct keys_seen *ks, enum key k)
 {
-	return ks->bad & (UINT32_C(1) << k);
+	return ks->bad & (UINT64_C(1) << k);
 }
 
 static void set_path(struct parse *p, enum key k, char **field,
@@ -1179,6 +1193,29 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 			break;
 		}
 		a->notification_queue = (unsigned)n;
+		break;
+	case K_COMPLIANCE:
+		if (!strcasecmp(value, "cluster")) {
+			a->compliance = CCM_COMPLIANCE_CLUSTER;
+		} else if (!strcasecmp(value, "node")) {
+			a->compliance = CCM_COMPLIANCE_NODE;
+		} else {
+			error_here(p, "compliance",
+				   "compliance: '%s' is neither cluster (every "
+				   "node's events may go to every server, the "
+				   "default since 10.0(1)) nor node (per-node "
+				   "compliance of older systems)", value);
+			mark_bad(p, k);
+		}
+		break;
+	case K_QUEUE_WAIT:
+		set_duration(p, k, &a->queue_wait, value, 1);
+		break;
+	case K_QUEUE_WINDOW:
+		set_duration(p, k, &a->queue_window, value, 1);
+		break;
+	case K_REROUTE_AFTER:
+		set_duration(p, k, &a->reroute_after, value, 1);
 		break;
 	default:
 		break;
@@ -2119,6 +2156,11 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 		fputs("; agentx_socket: net-snmp's default\n", out);
 	kv_duration(out, "agentx_ping_interval", a->agentx_ping_interval);
 	fprintf(out, "notification_queue = %u\n", a->notification_queue);
+	kv(out, "", "compliance", a->compliance == CCM_COMPLIANCE_NODE ?
+	   "node" : "cluster", NULL);
+	kv_duration(out, "queue_wait", a->queue_wait);
+	kv_duration(out, "queue_window", a->queue_window);
+	kv_duration(out, "reroute_after", a->reroute_after);
 }
 
 static void print_server(const struct ccm_server *s, FILE *out)

@@ -137,6 +137,11 @@ struct ccm_rate {
 	ccm_ms period;           /* 1000, 60000 or 3600000 */
 };
 
+enum ccm_compliance {
+	CCM_COMPLIANCE_CLUSTER, /* any node's events to any server (10.0+) */
+	CCM_COMPLIANCE_NODE,    /* each node's events to its own servers   */
+};
+
 struct ccm_agent_config {
 	char **logs;             /* glob patterns, absolute */
 	size_t nlogs;
@@ -154,6 +159,10 @@ struct ccm_agent_config {
 	char *agentx_socket;     /* master's socket; NULL: net-snmp's default */
 	ccm_ms agentx_ping_interval; /* retry / liveness period, >= 1 s */
 	unsigned notification_queue; /* held while the master is away */
+	enum ccm_compliance compliance;
+	ccm_ms queue_wait;       /* an event queued on a lost server, at most */
+	ccm_ms queue_window;     /* queueing goes on after an ungraceful loss */
+	ccm_ms reroute_after;    /* a share moves to another node's server */
 	unsigned line;           /* of the [agent] header */
 };
 

@@ -872,6 +872,28 @@ static void test_snmp_keys(void **state)
 	       E("integer", 4));
 }
 
+static void test_impact_keys(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	l = load_clean(BASE);
+	assert_int_equal(l.config->agent.compliance, CCM_COMPLIANCE_CLUSTER);
+	assert_int_equal(l.config->agent.queue_wait, 30000);
+	assert_int_equal(l.config->agent.queue_window, 300000);
+	assert_int_equal(l.config->agent.reroute_after, 120000);
+	unload(&l);
+	l = load_clean(AGENT "compliance = Node\nqueue_wait = 2s\n"
+		       "queue_window = 10s\nreroute_after = 4s\n" SERVER);
+	assert_int_equal(l.config->agent.compliance, CCM_COMPLIANCE_NODE);
+	assert_int_equal(l.config->agent.queue_wait, 2000);
+	assert_int_equal(l.config->agent.queue_window, 10000);
+	assert_int_equal(l.config->agent.reroute_after, 4000);
+	unload(&l);
+	EXPECT(AGENT "compliance = both\n" SERVER, E("compliance", 4));
+	EXPECT(AGENT "queue_window = 0s\n" SERVER, E("duration", 4));
+}
+
 /* ---- warnings ------------------------------------------------------------ */
 
 static void test_bounce_fire_and_forget(void **state)
@@ -1409,6 +1431,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base_is_clean),
 		cmocka_unit_test(test_snmp_keys),
+		cmocka_unit_test(test_impact_keys),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_read_error),
 		cmocka_unit_test(test_syntax),

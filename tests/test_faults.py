@@ -843,6 +843,7 @@ def every_error_config(tmp):
         ("agentx_socket = tcp:localhost: 705", "agentx-socket", "error"),
         ("agentx_ping_interval = 500ms", "duration", "error"),
         ("notification_queue = 0", "integer", "error"),
+        ("compliance = sometimes", "compliance", "error"),
         ("alarm_raise_hod = 0s", "unknown-key", "error"),
         ("log_silent_after = 1m", None, None),
         ("log_silent_after = 2m", "duplicate-key", "error"),

@@ -1,0 +1,431 @@
+/* Unit tests for agent/impact.c: one test per row of SPEC §4's table (what
+ * users see when compliance connectivity fails), plus the rules that the
+ * table takes for granted: fire-and-forget, unknown components, per-node
+ * compliance, the classes of events. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "agent/impact.h"
+
+#define SEC INT64_C(1000)
+#define MIN (60 * SEC)
+#define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
+
+static const struct ccm_impact_timing timing = {
+	CCM_QUEUE_WAIT, CCM_QUEUE_WINDOW, CCM_REROUTE_AFTER,
+};
+
+#define AGENT "[agent]\nlog = /var/log/x/*.log\nnode = imp1.example.com\n"
+
+/* cs1 and cs2 on imp1, cs3 on imp2 */
+#define SERVER(name, node, profile)                                       \
+	"[server " name "]\nhost = " name ".example.com\nport = 7999\n" \
+	"probe = tcp\n"                                                   \
+	"node = " node "\n" profile
+
+static struct ccm_config *load(const char *text)
+{
+	char path[] = "/tmp/ccm-impact-XXXXXX";
+	int fd = mkstemp(path);
+	struct ccm_findings f;
+	struct ccm_config *c = NULL;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ccm_findings_init(&f);
+	if (ccm_config_load(path, &c, &f))
+		ccm_findings_print(&f, stderr);
+	assert_non_null(c);
+	ccm_findings_release(&f);
+	unlink(path);
+	return c;
+}
+
+static struct ccm_server_status up(void)
+{
+	return (struct ccm_server_status){ .state = CCM_STATE_ACTIVE };
+}
+
+static struct ccm_server_status gone(ccm_ms since, bool graceful)
+{
+	return (struct ccm_server_status){ .state = CCM_STATE_GONE,
+					   .down_since = since,
+					   .graceful = graceful };
+}
+
+static struct ccm_impact eval(const struct ccm_config *c,
+			      const struct ccm_server_status *st, ccm_ms now)
+{
+	struct ccm_impact im;
+
+	ccm_impact_eval(c, &timing, st, "cluster", now, &im);
+	return im;
+}
+
+static struct ccm_impact_alarms alarms_of(const struct ccm_impact *im)
+{
+	struct ccm_impact_alarms a;
+
+	ccm_impact_alarms(im, &a);
+	return a;
+}
+
+#define CLS(im, c) (&(im).classes[CCM_CLASS_##c])
+
+/* ---- SPEC §4, row by row --------------------------------------------------- */
+
+/* Single server, graceful shutdown: logins work, unlogged; IM and group
+ * chat blocked with an immediate error. */
+static void test_single_graceful(void **state)
+{
+	struct ccm_config *c = load(AGENT SERVER("cs1", "imp1.example.com", ""));
+	struct ccm_server_status st[] = { gone(T0, true) };
+	struct ccm_impact im = eval(c, st, T0 + 10 * SEC);
+	struct ccm_impact_alarms a = alarms_of(&im);
+	ccm_ms when;
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_false(CLS(im, MESSAGE)->queueing);
+	assert_int_equal(CLS(im, MESSAGE)->worst_delay, 0);
+	assert_int_equal(CLS(im, MESSAGE)->since, T0);
+	assert_int_equal(CLS(im, GROUPCHAT)->reach, CCM_REACH_ALL);
+	assert_int_equal(CLS(im, LOGIN)->reach, CCM_REACH_ALL);
+	assert_false(CLS(im, LOGIN)->queueing);
+	assert_true(CLS(im, LOGIN)->unlogged);
+	assert_true(CLS(im, LOGOUT)->unlogged);
+	/* the default profile has no presence events */
+	assert_int_equal(CLS(im, PRESENCE)->reach, CCM_REACH_NONE);
+	assert_true(im.logging_lost);
+	assert_true(a.messaging_blocked);
+	assert_true(a.group_chat_blocked);
+	assert_false(a.messaging_degraded);
+	assert_false(a.logging_lost); /* said by messaging-blocked */
+	assert_string_equal(im.profiles, "SystemDefaultComplianceProfile");
+	assert_string_equal(im.servers, "cs1");
+	assert_string_equal(im.nodes, "imp1.example.com");
+	assert_false(ccm_impact_next_change(&im, T0 + 10 * SEC, &when));
+	ccm_config_free(c);
+}
+
+/* Single server, ungraceful, first 5 min: each event queued 30 s then
+ * bounced; logins delayed up to 30 s, unlogged; after 5 min: no more
+ * queueing, an immediate error. */
+static void test_single_ungraceful(void **state)
+{
+	struct ccm_config *c = load(AGENT SERVER("cs1", "imp1.example.com", ""));
+	struct ccm_server_status st[] = { gone(T0, false) };
+	struct ccm_impact im = eval(c, st, T0 + MIN);
+	char text[1024];
+	ccm_ms when;
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_true(CLS(im, MESSAGE)->queueing);
+	assert_int_equal(CLS(im, MESSAGE)->queue_until, T0 + 5 * MIN);
+	assert_int_equal(CLS(im, MESSAGE)->worst_delay, 30 * SEC);
+	assert_true(CLS(im, LOGIN)->queueing);
+	assert_int_equal(CLS(im, LOGIN)->worst_delay, 30 * SEC);
+	assert_false(CLS(im, LOGOUT)->queueing);
+	assert_true(ccm_impact_next_change(&im, T0 + MIN, &when));
+	assert_int_equal(when, T0 + 5 * MIN);
+	ccm_impact_text(&im, "messaging-blocked", text, sizeof(text));
+	assert_non_null(strstr(text, "every user of the cluster since "
+				     "08:10:00"));
+	assert_non_null(strstr(text, "server cs1 (imp1.example.com)"));
+	assert_non_null(strstr(text, "each waits up to 30s, then is "
+				     "bounced, until 08:15:00; after that "
+				     "bounced at once"));
+
+	im = eval(c, st, T0 + 6 * MIN);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_false(CLS(im, MESSAGE)->queueing);
+	assert_int_equal(CLS(im, MESSAGE)->worst_delay, 0);
+	/* "as above": logins still wait */
+	assert_true(CLS(im, LOGIN)->queueing);
+	ccm_impact_text(&im, "messaging-blocked", text, sizeof(text));
+	assert_non_null(strstr(text, "; bounced at once"));
+	ccm_config_free(c);
+}
+
+#define BALANCED                                                          \
+	AGENT "[profile Logging]\njsm = es_IN:message:bounce, "           \
+	      "es_OUT:message:bounce, e_SESSION:all:pass\n"               \
+	      "tc = onBeforeSend:bounce\n"                                \
+	SERVER("cs1", "imp1.example.com", "profile = Logging\n")          \
+	SERVER("cs2", "imp1.example.com", "profile = Logging\n")
+
+/* Several servers, same profile, one graceful: its share is re-routed at
+ * once. */
+static void test_balanced_graceful(void **state)
+{
+	struct ccm_config *c = load(BALANCED);
+	struct ccm_server_status st[] = { gone(T0, true), up() };
+	struct ccm_impact im = eval(c, st, T0);
+	struct ccm_impact_alarms a = alarms_of(&im);
+
+	(void)state;
+	for (unsigned k = 0; k < CCM_NCLASSES; k++)
+		assert_int_equal(im.classes[k].reach, CCM_REACH_NONE);
+	assert_false(a.messaging_blocked || a.group_chat_blocked ||
+		     a.messaging_degraded || a.logging_lost);
+	ccm_config_free(c);
+}
+
+/* Several servers, same profile, one ungraceful: some users blocked (and
+ * their logins delayed) for up to 5 min, then re-routed. */
+static void test_balanced_ungraceful(void **state)
+{
+	struct ccm_config *c = load(BALANCED);
+	struct ccm_server_status st[] = { gone(T0, false), up() };
+	struct ccm_impact im = eval(c, st, T0 + MIN);
+	struct ccm_impact_alarms a = alarms_of(&im);
+	char text[1024];
+	ccm_ms when;
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_SOME);
+	assert_int_equal(CLS(im, MESSAGE)->reroute_at, T0 + 5 * MIN);
+	assert_true(CLS(im, MESSAGE)->queueing);
+	assert_int_equal(CLS(im, LOGIN)->reach, CCM_REACH_SOME);
+	assert_false(a.messaging_blocked);
+	assert_true(a.messaging_degraded);
+	assert_true(a.logging_lost); /* some logins pass unlogged */
+	ccm_impact_text(&im, "messaging-degraded", text, sizeof(text));
+	assert_non_null(strstr(text, "instant messages of some users of the"
+				     " cluster fail since 08:10:00"));
+	assert_non_null(strstr(text, "moves to the live servers at "
+				     "08:15:00"));
+	assert_true(ccm_impact_next_change(&im, T0 + MIN, &when));
+	assert_int_equal(when, T0 + 5 * MIN);
+
+	im = eval(c, st, T0 + 5 * MIN);
+	a = alarms_of(&im);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_NONE);
+	assert_false(a.messaging_degraded || a.logging_lost);
+	ccm_config_free(c);
+}
+
+/* Several profiles sharing an event, the higher-priority server
+ * ungraceful: the event never reaches server 2 -- IM blocked, although
+ * server 2 is up. */
+static void test_priority_chain(void **state)
+{
+	struct ccm_config *c = load(
+		AGENT "[profile EthicalWall]\npriority = 1\n"
+		"jsm = es_OUT:message:bounce\n"
+		"[profile ImLogging]\npriority = 2\n"
+		"jsm = es_IN:message:pass, es_OUT:message:pass\n"
+		SERVER("cs1", "imp1.example.com", "profile = EthicalWall\n")
+		SERVER("cs2", "imp1.example.com", "profile = ImLogging\n"));
+	struct ccm_server_status st[] = { gone(T0, false), up() };
+	struct ccm_impact im = eval(c, st, T0 + 10 * SEC);
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_true(CLS(im, MESSAGE)->queueing);
+	assert_string_equal(im.profiles, "EthicalWall");
+	assert_string_equal(im.servers, "cs1");
+	assert_true(alarms_of(&im).messaging_blocked);
+	/* the lower one down instead: blocked too, the chain is as good as
+	 * its worst link */
+	st[0] = up();
+	st[1] = gone(T0, true);
+	im = eval(c, st, T0 + 10 * SEC);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_string_equal(im.profiles, "ImLogging");
+	ccm_config_free(c);
+}
+
+#define TWO_NODES                                                         \
+	AGENT "[profile Logging]\njsm = es_IN:message:bounce, "           \
+	      "es_OUT:message:bounce, e_SESSION:all:pass\n"               \
+	SERVER("cs1", "imp1.example.com", "profile = Logging\n")          \
+	SERVER("cs3", "imp2.example.com", "profile = Logging\n")
+
+/* Manual failover, a network failure between nodes, an XCP Router
+ * failure: the server of one node is unreachable, the other node's is
+ * fine: some users blocked (error after <= 30 s) until, after 2 min,
+ * another node's server takes their share. */
+static void test_other_node_takes_over_after_2_min(void **state)
+{
+	struct ccm_config *c = load(TWO_NODES);
+	struct ccm_server_status st[] = { gone(T0, false), up() };
+	struct ccm_impact im = eval(c, st, T0 + 30 * SEC);
+	ccm_ms when;
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_SOME);
+	assert_int_equal(CLS(im, MESSAGE)->reroute_at, T0 + 2 * MIN);
+	assert_int_equal(CLS(im, MESSAGE)->worst_delay, 30 * SEC);
+	assert_int_equal(CLS(im, LOGIN)->reach, CCM_REACH_SOME);
+	assert_true(alarms_of(&im).messaging_degraded);
+	assert_string_equal(im.nodes, "imp1.example.com");
+	assert_true(ccm_impact_next_change(&im, T0 + 30 * SEC, &when));
+	assert_int_equal(when, T0 + 2 * MIN);
+	im = eval(c, st, T0 + 2 * MIN);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_NONE);
+	assert_false(alarms_of(&im).messaging_degraded);
+	/* graceful makes no difference across nodes */
+	st[0] = gone(T0, true);
+	im = eval(c, st, T0 + MIN);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_SOME);
+	ccm_config_free(c);
+}
+
+/* Both nodes' servers down: everyone. */
+static void test_every_server_of_the_profile_down(void **state)
+{
+	struct ccm_config *c = load(TWO_NODES);
+	struct ccm_server_status st[] = { gone(T0 + 5 * SEC, false),
+					  gone(T0, true) };
+	struct ccm_impact im = eval(c, st, T0 + 10 * SEC);
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_int_equal(CLS(im, MESSAGE)->since, T0);
+	assert_true(CLS(im, MESSAGE)->queueing); /* cs1 still queues */
+	assert_int_equal(CLS(im, MESSAGE)->queue_until, T0 + 305 * SEC);
+	assert_string_equal(im.servers, "cs1, cs3");
+	assert_string_equal(im.nodes, "imp1.example.com, imp2.example.com");
+	ccm_config_free(c);
+}
+
+/* ---- the rules around the table ------------------------------------------- */
+
+/* Fire-and-forget: nothing waits, the events go unlogged. */
+static void test_fire_and_forget(void **state)
+{
+	struct ccm_config *c = load(
+		AGENT "[profile Archive]\njsm = es_IN:message:pass:"
+		"fire-and-forget, es_OUT:message:pass:fire-and-forget\n"
+		SERVER("cs1", "imp1.example.com", "profile = Archive\n"));
+	struct ccm_server_status st[] = { gone(T0, false) };
+	struct ccm_impact im = eval(c, st, T0 + SEC);
+	struct ccm_impact_alarms a = alarms_of(&im);
+	char text[1024];
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_NONE);
+	assert_true(im.logging_lost);
+	assert_int_equal(im.logging_lost_since, T0);
+	assert_false(a.messaging_blocked || a.messaging_degraded);
+	assert_true(a.logging_lost);
+	ccm_impact_text(&im, "logging-lost", text, sizeof(text));
+	assert_non_null(strstr(text, "compliance logging is lost in the "
+				     "cluster since 08:10:00"));
+	assert_non_null(strstr(text, "profile Archive"));
+	assert_false(ccm_profile_waits_for_messages(&c->profiles[0]));
+	ccm_config_free(c);
+}
+
+/* A component the log never named is no outage; CONNECTED (not yet
+ * ACTIVE) is one. */
+static void test_unknown_and_connected(void **state)
+{
+	struct ccm_config *c = load(AGENT SERVER("cs1", "imp1.example.com", ""));
+	struct ccm_server_status st[] = {
+		{ .state = CCM_STATE_UNKNOWN },
+	};
+	struct ccm_impact im = eval(c, st, T0);
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_NONE);
+	assert_false(im.logging_lost);
+	st[0] = (struct ccm_server_status){ .state = CCM_STATE_CONNECTED,
+					    .down_since = T0 };
+	im = eval(c, st, T0);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	ccm_config_free(c);
+}
+
+/* Per-node compliance: each node waits on its own servers only. */
+static void test_per_node(void **state)
+{
+	struct ccm_config *c = load(
+		"[agent]\nlog = /var/log/x/*.log\nnode = imp1.example.com\n"
+		"compliance = node\n"
+		SERVER("cs1", "imp1.example.com", "")
+		SERVER("cs3", "imp2.example.com", ""));
+	struct ccm_server_status st[] = { gone(T0, true), up() };
+	const char *scopes[4];
+	struct ccm_impact im;
+
+	(void)state;
+	assert_int_equal(ccm_impact_scopes(c, scopes, 4), 2);
+	assert_string_equal(scopes[0], "imp1.example.com");
+	assert_string_equal(scopes[1], "imp2.example.com");
+	ccm_impact_eval(c, &timing, st, scopes[0], T0, &im);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	ccm_impact_eval(c, &timing, st, scopes[1], T0, &im);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_NONE);
+	ccm_config_free(c);
+}
+
+/* The classes of the vendor's events. */
+static void test_event_classes(void **state)
+{
+	static const struct {
+		struct ccm_event e;
+		bool has;
+		enum ccm_event_class c;
+	} cases[] = {
+		{ { CCM_EVENT_JSM, "es_IN", CCM_PACKET_MESSAGE, 0, 0, 0 },
+		  true, CCM_CLASS_MESSAGE },
+		{ { CCM_EVENT_JSM, "es_OUT", CCM_PACKET_ALL, 0, 0, 0 },
+		  true, CCM_CLASS_MESSAGE },
+		{ { CCM_EVENT_JSM, "es_IN", CCM_PACKET_PRESENCE, 0, 0, 0 },
+		  true, CCM_CLASS_PRESENCE },
+		{ { CCM_EVENT_JSM, "es_IN", CCM_PACKET_IQ, 0, 0, 0 },
+		  false, 0 },
+		{ { CCM_EVENT_JSM, "e_SESSION", CCM_PACKET_ALL, 0, 0, 0 },
+		  true, CCM_CLASS_LOGIN },
+		{ { CCM_EVENT_JSM, "es_END", CCM_PACKET_ALL, 0, 0, 0 },
+		  true, CCM_CLASS_LOGOUT },
+		{ { CCM_EVENT_JSM, "e_AUTH", CCM_PACKET_ALL, 0, 0, 0 },
+		  false, 0 },
+		{ { CCM_EVENT_TC, "onBeforeJoin", CCM_PACKET_NONE, 0, 0, 0 },
+		  true, CCM_CLASS_GROUPCHAT },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum ccm_event_class c = CCM_NCLASSES;
+
+		assert_int_equal(ccm_event_class_of(&cases[i].e, &c),
+				 cases[i].has);
+		if (cases[i].has)
+			assert_int_equal(c, cases[i].c);
+	}
+	assert_string_equal(ccm_event_class_name(CCM_CLASS_GROUPCHAT),
+			    "group chat");
+	assert_string_equal(ccm_reach_name(CCM_REACH_SOME), "some");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single_graceful),
+		cmocka_unit_test(test_single_ungraceful),
+		cmocka_unit_test(test_balanced_graceful),
+		cmocka_unit_test(test_balanced_ungraceful),
+		cmocka_unit_test(test_priority_chain),
+		cmocka_unit_test(test_other_node_takes_over_after_2_min),
+		cmocka_unit_test(test_every_server_of_the_profile_down),
+		cmocka_unit_test(test_fire_and_forget),
+		cmocka_unit_test(test_unknown_and_connected),
+		cmocka_unit_test(test_per_node),
+		cmocka_unit_test(test_event_classes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
