@@ -302,7 +302,7 @@ bool ccm_impact_next_change(const struct ccm_impact *impact, ccm_ms now,
 
 	for (unsigned c = 0; c < CCM_NCLASSES; c++) {
 		const struct ccm_class_impact *ci = &impact->classes[c];
-		ccm_ms t[2] = { ci->queue_until, ci->reroute_at };
+		const ccm_ms t[2] = { ci->queue_until, ci->reroute_at };
 
 		for (unsigned k = 0; k < 2; k++) {
 			if (t[k] > now && (!any || t[k] < *when)) {

@@ -126,4 +126,11 @@ fi
 # BENCH_ALARMS (1000) and BENCH_PACE_MS (3) pass through.
 "$PYTHON3" "$here/bench_agent.py" || failed=1
 
+# SNMP: append -> trap at snmptrapd of ccmond (AgentX subagent of a private
+# snmpd) beside tail -F | grep | one snmptrap per line, to the same
+# snmptrapd (tests/bench_snmp.py; "snmp bench skipped: ..." where it cannot
+# run).  BENCH_TRAPS (1000), BENCH_TRAP_PACE_MS (10) and BENCH_TRAP_WAIT_S
+# (60) pass through.
+"$PYTHON3" "$here/bench_snmp.py" || failed=1
+
 exit $failed

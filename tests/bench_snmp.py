@@ -11,9 +11,10 @@ snmptrapd on loopback, nothing read from /etc/snmp, no MIB loaded):
                        tests/ccmond_harness.py (its own journald);
                        alarm_raise_hold = alarm_clear_hold = 0s, no flap
                        damping, alarm_rate_limit 1000000/s, no servers (no
-                       probes), snmp = yes: an AgentX subagent of our snmpd,
-                       whose trap2sink is the snmptrapd (ccmonAlarmRaised /
-                       ccmonAlarmCleared, as tests/test_snmp.py checks them)
+                       probes), snmp = yes, agentx_ping_interval = 1s (as
+                       tests/test_snmp.py): an AgentX subagent of our
+                       snmpd, whose trap2sink is the snmptrapd
+                       (ccmonAlarmRaised / ccmonAlarmCleared)
   reference            tail -n 0 -F LOG
                          | grep --line-buffered -E 'Component [^ ]+ is (GONE|ACTIVE)'
                          | while read -r line; do
@@ -35,35 +36,50 @@ run and is left out of the figures.
 The append time is CLOCK_REALTIME (time.time_ns()) just before write(2).
 The arrival time is when snmptrapd printed the notification: it logs to a
 pipe (-Lf /dev/stdout: net-snmp's file log handler fflush()es after every
-message, one write(2) per notification; checked by the figure "records per
-read" below) read by a separate small process that stamps every read(2)
+message, one write(2) per notification; the run prints how many reads
+brought its notifications, and the most one read brought) read by a
+separate small process that stamps every read(2)
 with time.time_ns() as it returns, so the stamping never waits for this
 process's pacing loop or its interpreter lock.  A record is given the stamp
 of the read that completed it.  The error of the method (snmptrapd's
 formatting, the pipe, a wakeup) is common to both streams.  ccmond's
 notifications are paired with their lines by (component, from
-ccmonNotifyResource; raised <-> GONE, cleared <-> ACTIVE; occurrence), the
-reference's by the line text they carry (and occurrence).  Figures: lines
-sent and notifications received, min, median, p90, p99 (nearest rank) and
-max in ms, for ccmond's raises, its clears, all of ccmond's, and all of the
-reference's.  A reference that cannot keep up is a figure, not a failure:
-after the last append the run waits at most BENCH_TRAP_WAIT_S (60) seconds
-for stragglers and says how many arrived.
+ccmonNotifyResource; raised <-> GONE, cleared <-> ACTIVE; occurrence, the
+order of their ccmonNotifyAlarmId), the first arrival of each: one
+received again (ccmond delivers at least once, and sends again what was in
+flight when its AgentX connection ended) is counted apart, as are the
+connections it says it lost.  The reference's are paired by the line text
+they carry (and occurrence).  The floor of
+the method is measured too, before the run with both tools idle: 100 traps
+sent by this script straight to snmptrapd (one sendto(2) of a hand-encoded
+SNMPv2-Trap-PDU each, 5 ms apart), send to stamp; it is what snmptrapd and
+the stamping add to every figure.
 
-CPU: utime+stime (/proc/PID/stat, clock ticks) over the run (the paced
-appends and the wait for their notifications) of ccmond and of snmpd (the
-master forwards every notification), beside the reference's tail, grep and
-loop shell and the snmptrap processes that shell has reaped (its cutime +
-cstime).  snmptrapd's, which serves both, is shown apart.  ccmond also
-writes every alarm to its journal (journald's CPU is not counted); the
-reference sends the trap only.  ccmonNotificationsSent / Dropped / Queued
-are read with snmpget at the end.
+Figures: lines sent and notifications received, min, median, p90, p99
+(nearest rank) and max in ms, for ccmond's raises, its clears, all of
+ccmond's, all of the reference's, and the floor.  A reference that cannot
+keep up is a figure, not a failure: after the last append the run waits at
+most BENCH_TRAP_WAIT_S (60) seconds for stragglers and says how many
+arrived.  Everything shares the machine's CPUs (their number is printed):
+the reference's process per line costs CPU that ccmond, snmpd and snmptrapd
+then wait for, as they would on a real node.
+
+CPU: utime+stime (/proc/PID/stat, clock ticks) from the first append until
+that side's last notification is in (or the end of the wait) of ccmond and
+of snmpd (the master forwards every notification), beside the reference's
+tail, grep and loop shell and the snmptrap processes that shell has reaped
+(its cutime + cstime, read once it has no child left).  snmptrapd's,
+which serves both, is shown apart.  ccmond also writes every alarm to its
+journal (journald's CPU is not counted); the reference sends the trap
+only.  ccmonNotificationsSent / Dropped / Queued are read with snmpget at
+the end.
 
 Figures only, no thresholds (machines are shared and noisy).  Prints "snmp
 bench skipped: REASON" and exits 0 when it cannot run here (not root, no
 mount namespace, no journald, no net-snmp snmpd / snmptrapd / snmptrap, a
 ccmond built without SNMP); exits 1 when something that should work does
-not (ccmond loses or delays a notification past the wait, a tool fails).
+not (ccmond loses or delays a notification past the wait or drops one, a
+daemon or the reference pipeline fails).
 
 Environment: CCMON, CCMOND (default: the ccmond next to CCMON),
 BENCH_TRAPS, BENCH_TRAP_PACE_MS, BENCH_TRAP_WAIT_S.
@@ -88,7 +104,7 @@ ROOT = "1.3.6.1.4.1.8072.9999.9999.42"
 RAISED = ROOT + ".0.1"
 CLEARED = ROOT + ".0.2"
 KIND = {RAISED: "raised", CLEARED: "cleared"}
-STATE_OF = {"raised": "GONE", "cleared": "ACTIVE"}
+N_ID = ROOT + ".1.4.1.0"
 N_RESOURCE = ROOT + ".1.4.4.0"
 VERSION, QUEUED, DROPPED, SENT = (ROOT + ".1.1.%d.0" % n
                                   for n in (1, 9, 10, 11))
@@ -97,13 +113,13 @@ VERSION, QUEUED, DROPPED, SENT = (ROOT + ".1.1.%d.0" % n
 REF_TRAP = "1.3.6.1.4.1.8072.9999.9999.4242.0.1"
 REF_VAR = REF_TRAP + ".1"
 REF_RE = r"Component [^ ]+ is (GONE|ACTIVE)"
+REF_LOOP = ('while read -r line; do snmptrap -v 2c -c public "$1" "" "$2" '
+            '"$2.1" s "$line"; done')
 # the floor of the method: traps sent by this script itself
 PROBE_TRAP = "1.3.6.1.4.1.8072.9999.9999.4242.0.2"
 PROBE_VAR = PROBE_TRAP + ".1"
 PROBES = 100
 PROBE_PACE_MS = 5.0
-REF_LOOP = ('while read -r line; do snmptrap -v 2c -c public "$1" "" "$2" '
-            '"$2.1" s "$line"; done')
 
 # Stamps every read(2) of its stdin (snmptrapd's output): a header
 # "<time.time_ns()> <length>\n" and the bytes read, to the file argv[1].
@@ -167,7 +183,7 @@ def env_number(name, default, cast=float, low=None):
     return v
 
 
-# ---- /proc -------------------------------------------------------------------
+# ---- /proc ------------------------------------------------------------------
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -202,7 +218,7 @@ def children(pid):
     return out
 
 
-# ---- a trap by hand ----------------------------------------------------------
+# ---- a trap by hand ---------------------------------------------------------
 
 def _tlv(tag, body):
     n = len(body)
@@ -243,7 +259,7 @@ def v2c_trap(reqid, trap_oid, var_oid, text, uptime_oid, trap_oid_var):
     return _tlv(0x30, _int(0x02, 1) + _tlv(0x04, b"public") + pdu)
 
 
-# ---- what snmptrapd printed ------------------------------------------------------
+# ---- what snmptrapd printed -------------------------------------------------
 
 class StampedTraps:
     """snmptrapd's output as the stamper wrote it, read incrementally:
@@ -301,10 +317,15 @@ class StampedTraps:
 
 def classify(records, parse_vars, trap_oid_var):
     """Arrivals: ({(component, raised|cleared): [ns...]}, {line: [ns...]},
-    {probe text: [ns...]}, number of records not understood), each list in
-    arrival order."""
-    ours, ref, probe = {}, {}, {}
-    bad = 0
+    {probe text: [ns...]}, repeats, number of records not understood).
+
+    ccmond's lists hold the first arrival of each alarm id, in the order
+    of the ids (ids grow: the n-th raise of a component is its n-th GONE,
+    whatever came twice or out of order); a notification received again
+    (at least once: one in flight when the AgentX connection ended is sent
+    again) counts as a repeat.  The others' lists are in arrival order."""
+    by_id, ref, probe = {}, {}, {}
+    bad = repeats = 0
     for t_ns, text in records:
         try:
             vs = {v.oid: v.value for v in parse_vars(text)}
@@ -314,10 +335,18 @@ def classify(records, parse_vars, trap_oid_var):
         oid = vs.get(trap_oid_var, "").lstrip(".")
         if oid in KIND:
             comp = vs.get(N_RESOURCE)
-            if comp is None:
+            try:
+                alarm_id = int(vs.get(N_ID, ""))
+            except ValueError:
+                alarm_id = None
+            if comp is None or alarm_id is None:
                 bad += 1
                 continue
-            ours.setdefault((comp.lower(), KIND[oid]), []).append(t_ns)
+            ids = by_id.setdefault((comp.lower(), KIND[oid]), {})
+            if alarm_id in ids:
+                repeats += 1
+            else:
+                ids[alarm_id] = t_ns
         elif oid == REF_TRAP:
             line = vs.get(REF_VAR)
             if line is None:
@@ -326,7 +355,8 @@ def classify(records, parse_vars, trap_oid_var):
             ref.setdefault(line, []).append(t_ns)
         elif oid == PROBE_TRAP:
             probe.setdefault(vs.get(PROBE_VAR), []).append(t_ns)
-    return ours, ref, probe, bad
+    ours = {k: [ids[i] for i in sorted(ids)] for k, ids in by_id.items()}
+    return ours, ref, probe, repeats, bad
 
 
 def pair(sent, arrived, keys=None):
@@ -348,7 +378,7 @@ def arrived_all(sent, arrived):
     return all(len(arrived.get(k, ())) >= len(v) for k, v in sent.items())
 
 
-# ---- figures -------------------------------------------------------------------
+# ---- figures ----------------------------------------------------------------
 
 def pct(sorted_values, p):
     """Nearest-rank percentile."""
@@ -378,7 +408,7 @@ def latency_row(label, lat, sent):
                  fmt(lat[-1] if lat else None)))
 
 
-# ---- the bench -------------------------------------------------------------------
+# ---- the bench --------------------------------------------------------------
 
 def run():
     _pytest_stand_in()
@@ -531,11 +561,11 @@ def run():
             warm_lines.append(text)
 
         def warmed():
-            ours, ref, _, _ = arrivals()
+            ours, ref, _, _, _ = arrivals()
             return ((warm, "raised") in ours and (warm, "cleared") in ours
                     and all(x in ref for x in warm_lines))
         if not H.wait_for(warmed, timeout=H.STEP, interval=0.1):
-            ours, ref, _, bad = arrivals()
+            ours, ref, _, _, bad = arrivals()
             raise Fail("warm-up notifications not all at snmptrapd within "
                        "%.0f s (ccmond: %s, reference: %d of 2, %d records "
                        "not understood); ccmond stderr:\n%s\n%s"
@@ -611,7 +641,7 @@ def run():
         done_at = {}
         ref_alive = True
         while True:
-            ours, ref, _, bad = arrivals()
+            ours, ref, _, _, bad = arrivals()
             now = time.monotonic()
             if "ccmond" not in done_at and arrived_all(sent_ours, ours):
                 done_at["ccmond"] = now - t_end
@@ -635,7 +665,7 @@ def run():
         for n in pids:
             if n not in cpu1:
                 cpu1[n] = cpu(pids[n])
-        ours, ref, probe, bad = arrivals()
+        ours, ref, probe, repeats, bad = arrivals()
 
         counters = {}
         try:
@@ -667,7 +697,8 @@ def run():
                  " (%d appends over one period late)" % late))
         print("  ccmond -f: alarm_raise_hold = alarm_clear_hold = 0s, "
               "flap_window = 0s, alarm_rate_limit = 1000000/s, no servers "
-              "(no probes), snmp = yes -> snmpd (AgentX) -> trap2sink")
+              "(no probes), snmp = yes, agentx_ping_interval = 1s: "
+              "ccmond -> snmpd (AgentX) -> trap2sink")
         print("  reference: tail -n 0 -F LOG | grep --line-buffered -E '%s' "
               "| while read -r line; do snmptrap -v 2c -c public "
               "127.0.0.1:%d '' %s %s s \"$line\"; done"
@@ -689,10 +720,16 @@ def run():
                 print("  %s: NOT all in %.0f s after the last append (see "
                       "received)" % (side, wait_s))
         if not ref_alive:
-            print("  WARNING: the reference pipeline ended early: %s"
+            print("  ERROR: the reference pipeline ended early: %s"
                   % ", ".join("%s %s" % (n, p.returncode) for n, p in
                               zip(("tail", "grep", "loop"), procs)
                               if p.returncode is not None))
+        lost = sum(1 for line in list(daemon.stderr_lines)
+                   if "lost the AgentX master" in line)
+        print("  ccmond: %d notification(s) received twice (at least once: "
+              "re-sent when the AgentX connection ended with it in flight);"
+              " %d AgentX connection(s) lost and made again (its stderr)"
+              % (repeats, lost))
         if bad or extra_ours or extra_ref:
             print("  WARNING: %d notification(s) not understood, %d "
                   "unexpected from ccmond, %d from the reference"
@@ -744,11 +781,13 @@ def run():
         ok = (n_ours == len(lat_ours) and not bad and not extra_ours and
               counters.get(DROPPED, 0) == 0 and "error" not in counters)
         if not ok:
-            print("  ccmond: notifications missing, dropped or not "
-                  "understood: that should not happen", file=sys.stderr)
-            print("  ccmond stderr (tail):\n%s" % daemon.stderr()[-2000:],
+            print("snmp bench: error: ccmond's notifications missing, "
+                  "dropped or not understood; ccmond stderr (tail):\n%s"
+                  % daemon.stderr()[-2000:], file=sys.stderr)
+        if not ref_alive:
+            print("snmp bench: error: the reference pipeline ended early",
                   file=sys.stderr)
-        return 0 if ok else 1
+        return 0 if ok and ref_alive else 1
     finally:
         for p in reversed(procs):
             H.kill_group(p)

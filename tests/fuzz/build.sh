@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets into the directory given as $1:
 #   tests/fuzz/build.sh BUILD_DIR [TARGET...]
 # Each target is compiled from the project's sources directly, with
-# coverage and sanitizers (libccm.a is built by gcc without them).
+# coverage and sanitizers (libccm.a is built by gcc without them), and
+# without config.h: the few macros the sources take from it are defined
+# here.
 # Needs clang with libFuzzer (Debian: clang-14 libclang-rt-14-dev) and the
 # project's -dev packages.  CC (default clang) and FUZZ_CFLAGS (added after
 # the usual flags) may be set in the environment.
@@ -23,7 +25,7 @@ if [ -z "${CC:-}" ]; then
 		>/dev/null 2>&1 || CC=clang-14
 fi
 FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
-targets=${*:-scanner config xmpp_stream input}
+targets=${*:-scanner config xmpp_stream input state snmp_oid}
 
 # The sources each target links, beside tests/fuzz/fuzz_TARGET.c.
 sources() {
@@ -32,6 +34,14 @@ sources() {
 	config) echo parsers/config.c parsers/duration.c parsers/timestamp.c ;;
 	xmpp_stream) echo parsers/xmpp_stream.c ;;
 	input) echo agent/input.c parsers/scanner.c parsers/logline.c \
+		parsers/timestamp.c ;;
+	# tail.c for ccm_tail_pos_release (state.c), and what it links
+	state) echo agent/state.c agent/alarm.c agent/snmp_queue.c \
+		agent/tail.c parsers/scanner.c parsers/logline.c \
+		parsers/timestamp.c parsers/duration.c ;;
+	snmp_oid) echo agent/snmp_view.c agent/component_rows.c \
+		agent/impact.c agent/engine.c agent/alarm.c \
+		agent/probe_stats.c parsers/config.c parsers/duration.c \
 		parsers/timestamp.c ;;
 	*) echo "$0: unknown target '$1'" >&2; return 1 ;;
 	esac
@@ -69,7 +79,8 @@ for t in $targets; do
 	# shellcheck disable=SC2086 # word splitting of the lists is wanted
 	(cd "$top" && "$CC" -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -D_GNU_SOURCE \
-		-DPACKAGE_STRING='"ccmon fuzz"' -DCCM_SYSCONFDIR='"/etc"' -I. \
+		-DPACKAGE_STRING='"ccmon fuzz"' -DPACKAGE_VERSION='"fuzz"' \
+		-DCCM_SYSCONFDIR='"/etc"' -I. \
 		-Wall -Wextra $dep_cflags $FUZZ_CFLAGS \
 		"tests/fuzz/fuzz_$t.c" $srcs $dep_libs -o "$out/fuzz_$t")
 done

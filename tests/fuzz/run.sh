@@ -20,7 +20,7 @@ case $seconds in
 '' | *[!0-9]*) echo "usage: $0 [SECONDS [BUILD_DIR]]" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${FUZZ_TARGETS:-scanner config xmpp_stream input}
+targets=${FUZZ_TARGETS:-scanner config xmpp_stream input state snmp_oid}
 
 tmp_build=
 if [ $# -ge 2 ] && [ -n "$2" ]; then
