@@ -3,6 +3,7 @@
  * timeout it wants, snmp_read2() and snmp_timeout() + run_alarms() serve
  * them; we re-ask after everything that may have changed the answer. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,14 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *ud)
 
 	(void)s;
 	(void)revents;
+	/* The readiness may be stale: a synchronous exchange of net-snmp's
+	 * (the AgentX ping, run from the timer in the same loop iteration)
+	 * can have read the data since.  snmp_read2() on an empty socket
+	 * takes EAGAIN for a closed connection and drops the session. */
+	if (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0) <= 0) {
+		sync_loop(a);
+		return 0;
+	}
 	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
 	NETSNMP_LARGE_FD_SET(fd, &fds);
 	snmp_read2(&fds); /* may free io: use a only from here */
@@ -274,6 +283,9 @@ static int on_answer(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu,
 			    pdu ? pdu->errstat : -1L);
 		if (id && a->ops.delivered)
 			a->ops.delivered(a->ctx);
+		/* room in flight again: what waits behind it goes */
+		if (a->master && ccm_snmp_queue_next(a->queue))
+			schedule_flush(a);
 	} else if (ccm_snmp_queue_requeue_one(a->queue, reqid)) {
 		/* not answered: again, when the master is there */
 		schedule_flush(a);
