@@ -98,6 +98,52 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 			  "it and that ccmond may read it (permissions, "
 			  "mounts).",
 	},
+	[CCM_ALARM_MESSAGING_BLOCKED] = {
+		.id = "messaging-blocked",
+		.message_id = "c49c49724b7743599d314a0510426a96",
+		.severity = CCM_SEV_CRITICAL,
+		.resource = CCM_RES_SCOPE,
+		.raised = "Instant messages are blocked for every user",
+		.cleared = "Instant messages are delivered again",
+		.remedy = "Bring the named compliance server back (its "
+			  "component-down alarm says why it is down), or "
+			  "unassign its profile on IM and Presence and restart "
+			  "the Cisco XCP Router.",
+	},
+	[CCM_ALARM_GROUP_CHAT_BLOCKED] = {
+		.id = "group-chat-blocked",
+		.message_id = "e80cbd463dad414bb442654207b70497",
+		.severity = CCM_SEV_CRITICAL,
+		.resource = CCM_RES_SCOPE,
+		.raised = "Group chat is blocked for every user",
+		.cleared = "Group chat works again",
+		.remedy = "Bring the named compliance server back (its "
+			  "component-down alarm says why it is down), or "
+			  "unassign its profile on IM and Presence and restart "
+			  "the Cisco XCP Router.",
+	},
+	[CCM_ALARM_MESSAGING_DEGRADED] = {
+		.id = "messaging-degraded",
+		.message_id = "f9ff5ab0c00f47639e87749ae2d7bae6",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_SCOPE,
+		.raised = "Some users' messages fail, or logins are delayed",
+		.cleared = "Messages and logins are normal again",
+		.remedy = "Bring the named compliance server back; its share "
+			  "of users moves to the other servers of its profile "
+			  "at the time given.",
+	},
+	[CCM_ALARM_LOGGING_LOST] = {
+		.id = "logging-lost",
+		.message_id = "5716be1b8f0d4f009ff52eac0393dbe5",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_SCOPE,
+		.raised = "Events pass without compliance logging",
+		.cleared = "Compliance logging is complete again",
+		.remedy = "Bring the named compliance server back; tell the "
+			  "compliance officer which events of which period "
+			  "were not logged.",
+	},
 };
 
 const struct ccm_alarm_type_info *ccm_alarm_type_info(enum ccm_alarm_type t)
@@ -163,6 +209,8 @@ const char *ccm_alarm_resource_name(enum ccm_alarm_resource res)
 		return "server";
 	case CCM_RES_LOG:
 		return "log";
+	case CCM_RES_SCOPE:
+		return "scope";
 	}
 	return "invalid";
 }

@@ -49,6 +49,11 @@ enum ccm_alarm_type {
 	CCM_ALARM_PROBE_FAILING,      /* our own probe of the server     */
 	CCM_ALARM_LOG_SILENT,         /* no line while the log must grow */
 	CCM_ALARM_LOG_UNREADABLE,     /* the log cannot be opened / read */
+	/* what users suffer (agent/impact.h), resource: the scope */
+	CCM_ALARM_MESSAGING_BLOCKED,  /* every user's IMs fail            */
+	CCM_ALARM_GROUP_CHAT_BLOCKED, /* every user's group chat fails    */
+	CCM_ALARM_MESSAGING_DEGRADED, /* some users' IMs, or logins wait  */
+	CCM_ALARM_LOGGING_LOST,       /* events pass without being logged */
 	CCM_ALARM_NTYPES
 };
 
@@ -64,6 +69,7 @@ enum ccm_alarm_resource {
 	CCM_RES_COMPONENT = 0, /* open-port component: "op-cs1.imp1-ex-com" */
 	CCM_RES_SERVER,        /* compliance server: "10.53.52.205:7999"    */
 	CCM_RES_LOG,           /* log file path                             */
+	CCM_RES_SCOPE,         /* "cluster", or a node in per-node mode     */
 };
 
 struct ccm_alarm_type_info {

@@ -169,6 +169,9 @@ static void alarm_fields(const struct ccm_alarm_sink *s, struct fields *f,
 	case CCM_RES_LOG:
 		field(f, "CCMON_LOG", "%s", d->resource);
 		break;
+	case CCM_RES_SCOPE:
+		field(f, "CCMON_SCOPE", "%s", d->resource);
+		break;
 	}
 	if (component)
 		field(f, "CCMON_COMPONENT", "%s", component);

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -65,7 +66,11 @@ bool ccm_event_class_of(const struct ccm_event *e, enum ccm_event_class *out)
 static bool profile_has(const struct ccm_profile *p, enum ccm_event_class c,
 			bool ff)
 {
-	for (size_t i = 0; p && i < p->nevents; i++)
+	/* no profile: SystemDefaultComplianceProfile's events, all waited
+	 * for (e_SESSION, es_END, es_IN and es_OUT for messages, TC) */
+	if (!p)
+		return !ff && c != CCM_CLASS_PRESENCE;
+	for (size_t i = 0; i < p->nevents; i++)
 		if (p->events[i].fire_and_forget == ff &&
 		    event_in_class(&p->events[i], c))
 			return true;
@@ -74,8 +79,7 @@ static bool profile_has(const struct ccm_profile *p, enum ccm_event_class c,
 
 bool ccm_profile_waits_for_messages(const struct ccm_profile *profile)
 {
-	/* no profile: the built-in default, which waits for messages */
-	return !profile || profile_has(profile, CCM_CLASS_MESSAGE, false);
+	return profile_has(profile, CCM_CLASS_MESSAGE, false);
 }
 
 /* ---- scopes --------------------------------------------------------------- */
@@ -90,17 +94,19 @@ size_t ccm_impact_scopes(const struct ccm_config *config, const char **out,
 			out[0] = "cluster";
 		return 1;
 	}
+	/* each node once, in the order of its first server */
 	for (size_t i = 0; i < config->nservers; i++) {
 		const char *node = config->servers[i].node;
 		bool seen = false;
 
-		for (size_t j = 0; j < n && j < max; j++)
-			seen |= !strcasecmp(out[j], node);
-		if (!seen && node) {
-			if (n < max)
-				out[n] = node;
-			n++;
-		}
+		for (size_t j = 0; node && j < i; j++)
+			seen |= config->servers[j].node &&
+				!strcasecmp(config->servers[j].node, node);
+		if (!node || seen)
+			continue;
+		if (n < max)
+			out[n] = node;
+		n++;
 	}
 	return n;
 }
@@ -179,8 +185,9 @@ static ccm_ms reroute_time(const struct eval *ev, const struct ccm_profile *p,
 
 	if (!live_peer_on_node(ev, p, &ev->config->servers[i]))
 		return st->down_since + ev->timing->reroute_after;
-	return st->graceful ? st->down_since :
-			      st->down_since + ev->timing->queue_window;
+	return st->graceful || st->pending ?
+		       st->down_since :
+		       st->down_since + ev->timing->queue_window;
 }
 
 /* A down server i of profile p holds up events of class c: fold it into
@@ -224,8 +231,11 @@ static void eval_class(struct eval *ev, enum ccm_event_class c)
 	const struct ccm_config *cfg = ev->config;
 	struct ccm_class_impact *ci = &ev->out->classes[c];
 
-	for (size_t pi = 0; pi < cfg->nprofiles; pi++) {
-		const struct ccm_profile *p = &cfg->profiles[pi];
+	/* the profiles in priority order, then servers without one (the
+	 * built-in profile's, in a configuration built by hand) */
+	for (size_t pi = 0; pi <= cfg->nprofiles; pi++) {
+		const struct ccm_profile *p =
+			pi < cfg->nprofiles ? &cfg->profiles[pi] : NULL;
 		bool waited = profile_has(p, c, false);
 		bool ff = profile_has(p, c, true);
 		size_t nservers = 0, nlive = 0;
@@ -257,7 +267,8 @@ static void eval_class(struct eval *ev, enum ccm_event_class c)
 					ev->out->logging_lost_since =
 						st->down_since;
 				ev->out->logging_lost = true;
-				append_name(ev->out->profiles, p->name);
+				append_name(ev->out->profiles, p ? p->name :
+						"SystemDefaultComplianceProfile");
 				append_name(ev->out->servers,
 					    cfg->servers[i].name);
 				continue;
@@ -418,44 +429,47 @@ void ccm_impact_text(const struct ccm_impact *im, const char *which,
 	}
 }
 
-/* ---- the interim scalar ----------------------------------------------------- */
+/* ---- the scalar ------------------------------------------------------------- */
 
 bool ccm_impact_messaging_blocked(const struct ccm_engine *engine,
 				  const struct ccm_config *config)
 {
 	const struct ccm_component *const *comps;
 	size_t n = engine ? ccm_engine_components(engine, &comps) : 0;
-	struct ccm_server_status st[64];
-	struct ccm_impact im;
-	const char *scopes[16];
+	const struct ccm_impact_timing timing = {
+		CCM_QUEUE_WAIT, CCM_QUEUE_WINDOW, CCM_REROUTE_AFTER,
+	};
+	struct ccm_server_status *st;
+	const char **scopes;
+	bool blocked = false;
 	size_t nscopes;
 
-	/* seen, not configured: alone, with the default profile */
-	for (size_t i = 0; i < n; i++)
-		if ((comps[i]->state == CCM_STATE_CONNECTED ||
-		     comps[i]->state == CCM_STATE_GONE) &&
-		    (!config || !ccm_config_server_by_component(
-					config, comps[i]->name)))
-			return true;
-	if (!config || !config->nservers || config->nservers > 64)
+	if (!config || !config->nservers)
 		return false;
-	for (size_t i = 0; i < config->nservers; i++) {
-		st[i] = (struct ccm_server_status){ .state = CCM_STATE_UNKNOWN };
+	nscopes = ccm_impact_scopes(config, NULL, 0);
+	st = calloc(config->nservers, sizeof(*st));
+	scopes = calloc(nscopes + 1, sizeof(*scopes));
+	if (!st || !scopes) {
+		free(st);
+		free(scopes);
+		return false;
+	}
+	for (size_t i = 0; i < config->nservers; i++)
 		for (size_t j = 0; j < n; j++)
 			if (config->servers[i].component &&
 			    !strcasecmp(comps[j]->name,
 					config->servers[i].component))
 				st[i].state = comps[j]->state;
+	ccm_impact_scopes(config, scopes, nscopes);
+	for (size_t k = 0; !blocked && k < nscopes; k++) {
+		struct ccm_impact im;
+
+		/* reach depends neither on the time nor on how the
+		 * servers were lost */
+		ccm_impact_eval(config, &timing, st, scopes[k], 0, &im);
+		blocked = im.classes[CCM_CLASS_MESSAGE].reach == CCM_REACH_ALL;
 	}
-	nscopes = ccm_impact_scopes(config, scopes, 16);
-	for (size_t k = 0; k < nscopes && k < 16; k++) {
-		ccm_impact_eval(config,
-				&(struct ccm_impact_timing){
-					CCM_QUEUE_WAIT, CCM_QUEUE_WINDOW,
-					CCM_REROUTE_AFTER },
-				st, scopes[k], 0, &im);
-		if (im.classes[CCM_CLASS_MESSAGE].reach == CCM_REACH_ALL)
-			return true;
-	}
-	return false;
+	free(scopes);
+	free(st);
+	return blocked;
 }

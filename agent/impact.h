@@ -25,7 +25,9 @@
  *   unlogged; presence updates are delayed after an ungraceful loss.
  * - Fire-and-forget events to a down server pass, unlogged.
  * A component the log has not named (unknown) is not down: ccmon does not
- * claim an outage it has not seen. */
+ * claim an outage it has not seen.  Only configured servers are judged:
+ * without its profile, what a component's loss does is unknown (its own
+ * component-down alarm says it is down). */
 #ifndef CCM_IMPACT_H
 #define CCM_IMPACT_H
 
@@ -70,6 +72,11 @@ struct ccm_server_status {
 	bool graceful;       /* the loss was graceful: the host refuses
 			      * connections (its service stopped), rather
 			      * than silence (host or network gone) */
+	bool pending;        /* too recent to tell: no sign of either yet.
+			      * Judged graceful for re-routing (no claim
+			      * that some users wait) and ungraceful for
+			      * queueing (the worst delay), until the
+			      * caller knows */
 };
 
 enum ccm_reach {
@@ -135,9 +142,10 @@ void ccm_impact_alarms(const struct ccm_impact *impact,
 void ccm_impact_text(const struct ccm_impact *impact, const char *which,
 		     char *buf, size_t len);
 
-/* Interim, for ccmonMessagingBlocked: is IM blocked anywhere, with the
- * default timing, judging by the engine's components (servers without
- * configuration count as alone with the default profile). */
+/* Is IM blocked for every user in some scope (the messaging-blocked
+ * condition), judging by the engine's components?  For
+ * ccmonMessagingBlocked, which must agree with the alarm: the reach of a
+ * class depends only on which components are down. */
 struct ccm_engine;
 bool ccm_impact_messaging_blocked(const struct ccm_engine *engine,
 				  const struct ccm_config *config);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "agent/impact.h"
 #include "agent/monitor.h"
 
 /* Log time this far from the wall clock means a clock or time-zone problem
@@ -54,7 +55,12 @@ struct ccm_monitor {
 	struct ccm_out *outs;
 	size_t nouts, capouts;
 	bool outs_taken;   /* outs were handed out: free them on next use */
+	bool messaging_blocked; /* in some scope, at the last evaluation */
+	bool have_impact_due;
+	ccm_ms impact_due; /* the impact changes by itself then */
 };
+
+static void eval_impact(struct ccm_monitor *m, ccm_ms now);
 
 /* ---- outputs --------------------------------------------------------- */
 
@@ -141,6 +147,7 @@ static void on_alarm(void *ctx, const struct ccm_alarm_decision *d)
 		o->component = srv ? strdup(srv->component) : NULL;
 		break;
 	case CCM_RES_LOG:
+	case CCM_RES_SCOPE:
 		break;
 	}
 }
@@ -381,6 +388,7 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 			eval_endpoint(m, ep, t);
 	}
 	eval_dirty(m, t);
+	eval_impact(m, t);
 	if (m->synced)
 		ccm_alarms_advance(m->alarms, t);
 }
@@ -472,7 +480,138 @@ void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
 			eval_endpoint(m, eps[i], now);
 		}
 	}
+	eval_impact(m, now);
 	ccm_alarms_advance(m->alarms, now);
+}
+
+/* ---- impact -------------------------------------------------------------- */
+
+static const struct ccm_component *component_named(const struct ccm_monitor *m,
+						   const char *name)
+{
+	const struct ccm_component *const *comps;
+	size_t n = ccm_engine_components(m->engine, &comps);
+
+	for (size_t i = 0; name && i < n; i++)
+		if (!strcasecmp(comps[i]->name, name))
+			return comps[i];
+	return NULL;
+}
+
+/* A loss is graceful when the server's host answers and refuses: the
+ * compliance service stopped, the router knows at once.  Silence (a
+ * timeout, no route) is an ungraceful loss. */
+static bool graceful_loss(const struct ccm_monitor *m, size_t i,
+			  const struct ccm_component *c, ccm_ms since)
+{
+	const struct ccm_endpoint *ep = c->endpoint;
+	const struct server_state *s = &m->servers[i];
+
+	if (ep && ep->have_failure && ep->last_failure >= since &&
+	    ep->last_error && !strncmp(ep->last_error, "(111)", 5))
+		return true;
+	return s->stats.have_last && s->stats.last_result == CCM_PROBE_REFUSED;
+}
+
+/* How long after a loss the router's refused reconnects (or a refused
+ * probe) may take to show it was graceful: until then it is pending. */
+#define LOSS_EVIDENCE_WAIT INT64_C(3000)
+
+static void server_status(const struct ccm_monitor *m, size_t i,
+			  struct ccm_server_status *st, ccm_ms now)
+{
+	const struct ccm_component *c =
+		component_named(m, m->servers[i].srv->component);
+
+	memset(st, 0, sizeof(*st));
+	st->state = c ? c->state : CCM_STATE_UNKNOWN;
+	if (!c || (c->state != CCM_STATE_CONNECTED &&
+		   c->state != CCM_STATE_GONE))
+		return;
+	st->down_since = c->have_incident && c->incident.open ?
+				 c->incident.start : c->last_change;
+	st->graceful = graceful_loss(m, i, c, st->down_since);
+	st->pending = !st->graceful &&
+		      now < st->down_since + LOSS_EVIDENCE_WAIT;
+}
+
+static const enum ccm_alarm_type impact_types[] = {
+	CCM_ALARM_MESSAGING_BLOCKED, CCM_ALARM_GROUP_CHAT_BLOCKED,
+	CCM_ALARM_MESSAGING_DEGRADED, CCM_ALARM_LOGGING_LOST,
+};
+
+/* What users suffer, judged again: the impact alarms of every scope. */
+static void eval_impact(struct ccm_monitor *m, ccm_ms now)
+{
+	const struct ccm_agent_config *a = &m->cfg->agent;
+	const struct ccm_impact_timing timing = {
+		a->queue_wait, a->queue_window, a->reroute_after,
+	};
+	struct ccm_server_status *st;
+	const char **scopes;
+	size_t nscopes;
+
+	m->messaging_blocked = false;
+	m->have_impact_due = false;
+	if (!m->synced)
+		return;
+	nscopes = ccm_impact_scopes(m->cfg, NULL, 0);
+	st = calloc(m->nservers + 1, sizeof(*st));
+	scopes = calloc(nscopes + 1, sizeof(*scopes));
+	if (!st || !scopes) {
+		free(st);
+		free(scopes);
+		note(m, LOG_ERR, "out of memory: user impact not judged");
+		return;
+	}
+	ccm_impact_scopes(m->cfg, scopes, nscopes);
+	for (size_t i = 0; i < m->nservers; i++) {
+		server_status(m, i, &st[i], now);
+		/* judged again when it stops pending */
+		if (st[i].pending && (!m->have_impact_due ||
+				      st[i].down_since + LOSS_EVIDENCE_WAIT <
+					      m->impact_due)) {
+			m->impact_due = st[i].down_since + LOSS_EVIDENCE_WAIT;
+			m->have_impact_due = true;
+		}
+	}
+	for (size_t k = 0; k < nscopes; k++) {
+		struct ccm_impact im;
+		struct ccm_impact_alarms on;
+		bool cond[4];
+		ccm_ms due;
+
+		ccm_impact_eval(m->cfg, &timing, st, scopes[k], now, &im);
+		ccm_impact_alarms(&im, &on);
+		cond[0] = on.messaging_blocked;
+		cond[1] = on.group_chat_blocked;
+		cond[2] = on.messaging_degraded;
+		cond[3] = on.logging_lost;
+		m->messaging_blocked |= on.messaging_blocked;
+		for (size_t t = 0; t < 4; t++) {
+			const struct ccm_alarm_type_info *info =
+				ccm_alarm_type_info(impact_types[t]);
+			char text[CCM_ALARM_TEXT_MAX];
+
+			if (cond[t])
+				ccm_impact_text(&im, info->id, text,
+						sizeof(text));
+			ccm_alarms_set(m->alarms, impact_types[t], scopes[k],
+				       cond[t], now, cond[t] ? text : NULL);
+		}
+		if (ccm_impact_next_change(&im, now, &due) &&
+		    (!m->have_impact_due || due < m->impact_due)) {
+			m->impact_due = due;
+			m->have_impact_due = true;
+		}
+	}
+	free(st);
+	free(scopes);
+}
+
+bool ccm_monitor_messaging_blocked(const struct ccm_monitor *m)
+{
+	return m->messaging_blocked;
 }
 
 /* ---- clock ------------------------------------------------------------- */
@@ -504,6 +643,7 @@ void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now)
 	ccm_engine_advance(m->engine, now);
 	eval_dirty(m, now);
 	check_silence(m, now);
+	eval_impact(m, now);
 	if (m->synced)
 		ccm_alarms_advance(m->alarms, now);
 }
@@ -520,6 +660,10 @@ bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due)
 	if (m->synced && ccm_alarms_next_due(m->alarms, &t) &&
 	    (!any || t < *due)) {
 		*due = t;
+		any = true;
+	}
+	if (m->synced && m->have_impact_due && (!any || m->impact_due < *due)) {
+		*due = m->impact_due;
 		any = true;
 	}
 	if (m->synced && m->cfg->agent.log_silent_after > 0) {
@@ -639,6 +783,7 @@ void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now)
 			eval_endpoint(m, v[i].ep, t);
 	}
 	free(v);
+	eval_impact(m, now);
 	keep_probe_alarms(m, now);
 	ccm_alarms_expire_restored(m->alarms, now);
 	ccm_engine_advance(m->engine, now);

@@ -12,7 +12,10 @@
  *                               else host:port)
  *   probe-failing: server       the last probe of the server failed
  *   log-silent: pattern         nothing read for log_silent_after
- *   log-unreadable: pattern     a file or directory cannot be read */
+ *   log-unreadable: pattern     a file or directory cannot be read
+ *   messaging-blocked, group-chat-blocked, messaging-degraded,
+ *   logging-lost: scope         what users suffer (agent/impact.h), for
+ *                               "cluster" or each node in per-node mode */
 #ifndef CCM_MONITOR_H
 #define CCM_MONITOR_H
 
@@ -83,5 +86,8 @@ const struct ccm_alarms *ccm_monitor_alarms(const struct ccm_monitor *m);
 const struct ccm_probe_stats *ccm_monitor_probe_stats(
 	const struct ccm_monitor *m, const char *server);
 struct json_object *ccm_monitor_snapshot(const struct ccm_monitor *m);
+/* Are instant messages blocked for every user in some scope (the
+ * messaging-blocked condition)? */
+bool ccm_monitor_messaging_blocked(const struct ccm_monitor *m);
 
 #endif

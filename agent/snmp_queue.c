@@ -236,7 +236,7 @@ static bool restore_one(const struct json_object *o,
 			struct ccm_alarm_decision *d)
 {
 	static const enum ccm_alarm_resource resources[] = {
-		CCM_RES_COMPONENT, CCM_RES_SERVER, CCM_RES_LOG,
+		CCM_RES_COMPONENT, CCM_RES_SERVER, CCM_RES_LOG, CCM_RES_SCOPE,
 	};
 	const char *state = get_str(o, "state"), *type = get_str(o, "type");
 	const char *restype = get_str(o, "resource_type");

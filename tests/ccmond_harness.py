@@ -38,6 +38,9 @@ CS_SERVER = os.path.join(HERE, "cs_server.py")
 JOURNALD = "/lib/systemd/systemd-journald"
 
 STEP = 15.0    # seconds any single wait may take, at most
+NEUTRAL_PROFILE = "DiscoOnly"
+IMPACT_ALARMS = frozenset(("messaging-blocked", "group-chat-blocked",
+                           "messaging-degraded", "logging-lost"))
 NODE = "imp1.example.com"
 
 JOURNALD_CONF = """[Journal]
@@ -538,10 +541,16 @@ class Harness:
 
     # ---- configuration ----
 
-    def config(self, servers, path=None, **agent):
+    def config(self, servers, path=None, impact_neutral=True, **agent):
         """Writes a ccmon.conf: servers is a list of dicts (name, host,
         port and any other [server] key); agent keys override the fast
-        test defaults.  Returns the path."""
+        test defaults.  Returns the path.
+
+        impact_neutral: servers without a profile get NEUTRAL_PROFILE,
+        whose only event (disco#info queries) is none that users wait
+        for, so that the tests of component, server and log alarms see
+        no alarms about what users suffer; the impact tests pass
+        impact_neutral=False or profiles of their own."""
         a = {
             "log": os.path.join(self.logdir, "rtr-jsm-1_*.log"),
             "node": NODE,
@@ -561,11 +570,18 @@ class Harness:
         a.update(agent)
         lines = ["[agent]"]
         lines += ["%s = %s" % (k, v) for k, v in a.items() if v is not None]
+        neutral = False
         for s in servers:
             s = dict(s)
             lines += ["", "[server %s]" % s.pop("name")]
             s.setdefault("probe", "none")
+            if "profile" not in s and impact_neutral:
+                s["profile"] = NEUTRAL_PROFILE
+                neutral = True
             lines += ["%s = %s" % (k, v) for k, v in s.items()]
+        if neutral:
+            lines += ["", "[profile %s]" % NEUTRAL_PROFILE,
+                      "jsm = e_DISCOFEAT:iq:pass"]
         text = "\n".join(lines) + "\n"
         path = path or self.config_path
         tmp = path + ".tmp"
@@ -642,9 +658,16 @@ class Harness:
 
     # ---- alarms ----
 
-    def alarms(self):
+    def alarms(self, impact=False):
         """Every alarm message so far, in order: journal entries (dicts of
-        their fields), or syslog lines made into the same shape."""
+        their fields), or syslog lines made into the same shape.  Those
+        about what users suffer (IMPACT_ALARMS, resource a scope) only
+        with impact=True: the tests of components, servers and logs leave
+        them to tests/test_impact_e2e.py."""
+        return [e for e in self._all_alarms()
+                if impact or e.get("CCMON_ALARM") not in IMPACT_ALARMS]
+
+    def _all_alarms(self):
         if self.kind == "syslog":
             return self._syslog_alarms()
         r = subprocess.run(["journalctl", "-D", self.ns.journal_dir(),
@@ -681,7 +704,7 @@ class Harness:
 
     def select(self, alarm=None, state=None, resource=None, entries=None):
         if entries is None:
-            entries = self.alarms()
+            entries = self.alarms(impact=alarm in IMPACT_ALARMS)
         return [e for e in entries
                 if (alarm is None or e.get("CCMON_ALARM") == alarm)
                 and (state is None or e.get("CCMON_STATE") == state)

@@ -210,6 +210,8 @@ static void test_type_table(void **state)
 	static const char *const ids[CCM_ALARM_NTYPES] = {
 		"component-down", "auth-failure", "endpoint-refused",
 		"probe-failing", "log-silent", "log-unreadable",
+		"messaging-blocked", "group-chat-blocked",
+		"messaging-degraded", "logging-lost",
 	};
 	enum ccm_alarm_type t;
 
@@ -985,7 +987,7 @@ static void test_restore_rejects(void **state)
 	 * counter is at least the largest id. */
 	o = json_tokener_parse(
 		"{\"version\":1,\"last_id\":2,\"alarms\":["
-		"{\"type\":\"messaging-blocked\",\"resource\":\"x\",\"id\":9,"
+		"{\"type\":\"no-such-type\",\"resource\":\"x\",\"id\":9,"
 		"\"since\":0,\"raised_at\":0},"
 		"{\"type\":\"log-silent\",\"resource\":\"/l\",\"id\":7,"
 		"\"since\":1793693400005,\"raised_at\":1793693400006,"

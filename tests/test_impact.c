@@ -300,6 +300,27 @@ static void test_every_server_of_the_profile_down(void **state)
 	ccm_config_free(c);
 }
 
+/* Too recent to tell graceful from not: no share is said to wait yet, but
+ * a blocked class shows the worst delay. */
+static void test_pending_loss(void **state)
+{
+	struct ccm_config *c = load(BALANCED);
+	struct ccm_server_status st[] = { gone(T0, false), up() };
+	struct ccm_impact im;
+
+	(void)state;
+	st[0].pending = true;
+	im = eval(c, st, T0 + SEC);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_NONE);
+	st[1] = gone(T0, false);
+	st[1].pending = true;
+	im = eval(c, st, T0 + SEC);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_true(CLS(im, MESSAGE)->queueing);
+	assert_int_equal(CLS(im, MESSAGE)->worst_delay, 30 * SEC);
+	ccm_config_free(c);
+}
+
 /* ---- the rules around the table ------------------------------------------- */
 
 /* Fire-and-forget: nothing waits, the events go unlogged. */
@@ -421,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_priority_chain),
 		cmocka_unit_test(test_other_node_takes_over_after_2_min),
 		cmocka_unit_test(test_every_server_of_the_profile_down),
+		cmocka_unit_test(test_pending_loss),
 		cmocka_unit_test(test_fire_and_forget),
 		cmocka_unit_test(test_unknown_and_connected),
 		cmocka_unit_test(test_per_node),

@@ -119,15 +119,18 @@ static void refused(struct env *e, ccm_ms t)
 	ccm_monitor_message(e->m, t, t, "rtr.log", 2, &msg, false);
 }
 
-/* The alarm decisions taken out now, as "raised|cleared TYPE RESOURCE". */
-static void expect_alarms(struct env *e, const char *want)
+/* The alarm decisions taken out now, as "raised|cleared TYPE RESOURCE":
+ * those about components, servers and logs, or (impact) those about what
+ * users suffer, which impact_alarms() checks on their own. */
+static void expect_some_alarms(struct env *e, const char *want, bool impact)
 {
 	const struct ccm_out *o;
 	size_t n = ccm_monitor_take(e->m, &o);
-	char got[2048] = "";
+	char got[4096] = "";
 
 	for (size_t i = 0; i < n; i++) {
-		if (o[i].kind != CCM_OUT_ALARM)
+		if (o[i].kind != CCM_OUT_ALARM ||
+		    (o[i].decision.info->resource == CCM_RES_SCOPE) != impact)
 			continue;
 		snprintf(got + strlen(got), sizeof(got) - strlen(got),
 			 "%s %s %s\n", ccm_alarm_state_name(o[i].decision.state),
@@ -136,6 +139,74 @@ static void expect_alarms(struct env *e, const char *want)
 	if (strcmp(got, want))
 		print_error("want:\n%sgot:\n%s", want, got);
 	assert_string_equal(got, want);
+}
+
+static void expect_alarms(struct env *e, const char *want)
+{
+	expect_some_alarms(e, want, false);
+}
+
+/* The text of the raised alarm of type on resource. */
+static const char *alarm_text(struct env *e, enum ccm_alarm_type type,
+			      const char *resource)
+{
+	struct ccm_alarm_view v;
+	uint64_t after = 0;
+
+	while (ccm_alarms_next_active(ccm_monitor_alarms(e->m), after, &v)) {
+		after = v.id;
+		if (v.type == type && !strcmp(v.resource, resource))
+			return v.text;
+	}
+	return NULL;
+}
+
+/* What users suffer, judged live: the default profile's single server
+ * lost ungracefully blocks IM and group chat for everyone, queueing for
+ * the window (the text says until when, and the timer wakes the monitor
+ * to change the phase); its refusals make the loss graceful; back ACTIVE
+ * clears it all. */
+static void impact_alarms(void **state)
+{
+	struct env *e = *state;
+	ccm_ms due;
+	const char *text;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	expect_some_alarms(e, "", true);
+	assert_false(ccm_monitor_messaging_blocked(e->m));
+
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	expect_some_alarms(e, "raised messaging-blocked cluster\n"
+			      "raised group-chat-blocked cluster\n", true);
+	assert_true(ccm_monitor_messaging_blocked(e->m));
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "until 08:05:02; after that bounced at "
+				     "once"));
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_true(due <= T0 + 2000 + 5 * 60000);
+
+	/* the window ends: same alarms, the text says so, no message */
+	ccm_monitor_advance(e->m, T0 + 2000 + 5 * 60000);
+	expect_some_alarms(e, "", true);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(strstr(text, "; bounced at once"));
+
+	/* back */
+	comp(e, T0 + 400000, CCM_STATE_ACTIVE, false);
+	expect_some_alarms(e, "cleared messaging-blocked cluster\n"
+			      "cleared group-chat-blocked cluster\n", true);
+	assert_false(ccm_monitor_messaging_blocked(e->m));
+
+	/* lost again, the host refusing: graceful, bounced at once */
+	comp(e, T0 + 500000, CCM_STATE_GONE, false);
+	refused(e, T0 + 500100);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "; bounced at once"));
+	assert_null(strstr(text, "waits up to"));
 }
 
 static void live_component_down_and_back(void **state)
@@ -196,7 +267,10 @@ static void replayed_history_alarms_only_what_holds_now(void **state)
 	expect_alarms(e, "");
 	ccm_monitor_synced(e->m, T0 + 60000);
 	n = ccm_monitor_take(e->m, &o);
-	assert_int_equal(n, 1);
+	/* the component's, then what users suffer from it */
+	assert_int_equal(n, 3);
+	assert_int_equal(o[1].decision.info->resource, CCM_RES_SCOPE);
+	assert_int_equal(o[2].decision.info->resource, CCM_RES_SCOPE);
 	assert_int_equal(o[0].decision.state, CCM_ALARM_RAISED);
 	assert_int_equal(o[0].decision.since, T0 + 5000);
 	assert_string_equal(o[0].component, COMP);
@@ -236,6 +310,11 @@ static void auth_failure(void **state)
 	comp(e, T0 + 3000, CCM_STATE_CONNECTED, false);
 	expect_alarms(e, "");
 	ccm_ms due;
+	/* first, the loss of 2 s stops being too recent to judge */
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_int_equal(due, T0 + 5000);
+	ccm_monitor_advance(e->m, due);
+	expect_alarms(e, "");
 	assert_true(ccm_monitor_next_due(e->m, &due));
 	assert_int_equal(due, T0 + 13000);
 	ccm_monitor_advance(e->m, T0 + 13000);
@@ -315,7 +394,7 @@ static void restart_keeps_pairing(void **state)
 	struct json_object *snap;
 	const struct ccm_out *o;
 	struct ccm_monitor *m2;
-	uint64_t id;
+	uint64_t id = 0;
 	char err[256];
 	size_t n;
 
@@ -323,7 +402,10 @@ static void restart_keeps_pairing(void **state)
 	comp(e, T0 + 1000, CCM_STATE_GONE, false);
 	n = ccm_monitor_take(e->m, &o);
 	assert_int_equal(n >= 1, 1);
-	id = o[n - 1].decision.id;
+	for (size_t i = 0; i < n; i++)
+		if (o[i].kind == CCM_OUT_ALARM &&
+		    o[i].decision.type == CCM_ALARM_COMPONENT_DOWN)
+			id = o[i].decision.id;
 	snap = ccm_monitor_snapshot(e->m);
 
 	/* still down after the restart: nothing new */
@@ -354,8 +436,10 @@ static void restart_keeps_pairing(void **state)
 		for (size_t i = 0; i < n; i++) {
 			if (o[i].kind != CCM_OUT_ALARM)
 				continue;
-			alarms++;
 			assert_int_equal(o[i].decision.state, CCM_ALARM_CLEARED);
+			if (o[i].decision.info->resource == CCM_RES_SCOPE)
+				continue; /* impact_alarms() */
+			alarms++;
 			assert_int_equal(o[i].decision.id, id);
 		}
 		assert_int_equal(alarms, 1);
@@ -429,6 +513,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(live_component_down_and_back),
+		T(impact_alarms),
 		T(transitions_are_noted_for_news_only),
 		T(replayed_history_alarms_only_what_holds_now),
 		T(replayed_refusal_then_reconnect_is_over),

@@ -39,6 +39,9 @@ def agent(tmp_path):
         "state_dir = %s/state\nruntime_dir = %s/run\n"
         "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\nsnmp = no\n"
         "[server cs1]\nhost = 127.0.0.1\nport = 7999\nprobe = none\n"
+        # no alarms about what users suffer (see ccmond_harness.config)
+        "profile = DiscoOnly\n[profile DiscoOnly]\n"
+        "jsm = e_DISCOFEAT:iq:pass\n"
         % (tmp_path, tmp_path, tmp_path))
     sock_path = str(tmp_path / "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -110,6 +113,8 @@ def test_reload_switches_log_patterns(tmp_path):
             "state_dir = %s/state\nruntime_dir = %s/run\n"
             "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\nsnmp = no\n"
             "[server cs1]\nhost = 127.0.0.1\nport = 7999\nprobe = none\n"
+            "profile = DiscoOnly\n[profile DiscoOnly]\n"
+            "jsm = e_DISCOFEAT:iq:pass\n"
             % (pattern, tmp_path, tmp_path))
 
     def append(path, name):

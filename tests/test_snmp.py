@@ -72,6 +72,8 @@ CAUSE_NONE, CAUSE_LOST = 1, 2
 PROBE_NONE = 1
 COMPONENT_DOWN = 1                          # CcmonAlarmKind
 RES_COMPONENT = 1                           # CcmonResourceType
+RES_SCOPE = 4
+MESSAGING_BLOCKED = 7
 CRITICAL = 3                                # CcmonSeverity
 
 # ---- the servers (as tests/test_ccmond.py) ----------------------------------
@@ -326,8 +328,11 @@ class Env:
 
     # ---- notifications ----
 
-    def ccmon_traps(self):
-        return [t for t in self.trapd.traps() if t["oid"] in KIND]
+    def ccmon_traps(self, impact=False):
+        """CCMON-MIB notifications; those about what users suffer (resource
+        type scope) only with impact=True, as Harness.alarms()."""
+        return [t for t in self.trapd.traps() if t["oid"] in KIND and
+                (impact or t["vars"].get(N_RESTYPE) != str(RES_SCOPE))]
 
     def wait_ccmon(self, count, timeout=STEP):
         got = wait_for(lambda: (lambda t: t if len(t) >= count else None)(
@@ -427,7 +432,10 @@ def test_tables(e):
     log.component(C2, "GONE")
     entry = e.h.wait_alarm("component-down", "raised", C2)[0]
     alarm_id = entry["CCMON_ALARM_ID"]
-    e.wait_scalar(SENT, 1)
+    # and what users suffer: cs2 is alone in its profile
+    blocked = e.h.wait_alarm("messaging-blocked", "raised", "cluster")[0]
+    blocked_id = blocked["CCMON_ALARM_ID"]
+    e.wait_scalar(SENT, 2)
 
     # The scalars.
     s = e.scalars()
@@ -442,7 +450,7 @@ def test_tables(e):
         % (s, e.h.status()[1])
     assert abs(date_and_time(s[LAST_LINE_TIME]) - t_gone) < 1.0, s
     assert (as_int(s[ALARMS_ACTIVE]), as_int(s[QUEUED]),
-            as_int(s[DROPPED]), as_int(s[SENT])) == (1, 0, 0, 1), s
+            as_int(s[DROPPED]), as_int(s[SENT])) == (2, 0, 0, 2), s
 
     # The components: both configured ones, indexed by their names.
     rows = e.table(COMPONENT_ENTRY)
@@ -460,9 +468,15 @@ def test_tables(e):
     assert abs(date_and_time(rows[str_index(C2)][C_INCIDENT_START])
                - t_gone) < 1.0
 
-    # The alarm: one row, under its id.
+    # The alarms: one row each, under its id.
     alarms = e.table(ALARM_ENTRY)
-    assert list(alarms) == [alarm_id], alarms
+    assert sorted(alarms) == sorted([alarm_id, blocked_id]), alarms
+    b = alarms[blocked_id]
+    assert as_int(b[A_TYPE]) == MESSAGING_BLOCKED, b
+    assert as_int(b[A_RESTYPE]) == RES_SCOPE, b
+    assert b[A_RESOURCE].value == "cluster", b
+    assert as_int(b[A_SEVERITY]) == CRITICAL, b
+    assert "profile Logging waits on server cs2" in b[A_TEXT].value, b
     a = alarms[alarm_id]
     assert as_int(a[A_TYPE]) == COMPONENT_DOWN, a
     assert as_int(a[A_RESTYPE]) == RES_COMPONENT, a
