@@ -13,6 +13,7 @@ logs contribute their head only.
 """
 import gzip
 import hashlib
+import json
 import os
 import struct
 import sys
@@ -188,6 +189,155 @@ def input_seeds():
     return seeds
 
 
+def jsonc(obj):
+    """As json-c writes it with JSON_C_TO_STRING_PLAIN: no spaces, '/'
+    escaped."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).replace(
+        "/", "\\/").encode()
+
+
+def state_doc():
+    """What ccm_state_save wrote after a run of the real code (two files,
+    alarms raised, one flapping, one cleared, notifications owed)."""
+    log = "/var/log/cisco/rtr-jsm-1_*.log"
+    cs1 = "op-cs1.imp1-example-com"
+    cs2 = "op-cs2.imp1-example-com"
+
+    def notice(state, nid, typ, restype, res, sev, text, time, since):
+        return {"state": state, "id": nid, "type": typ,
+                "resource_type": restype, "resource": res, "severity": sev,
+                "text": text, "time": "2026-11-25T13:05:" + time,
+                "since": "2026-11-25T13:05:" + since}
+
+    return {
+        "version": 1,
+        "files": [
+            {"path": "/var/log/cisco/rtr-jsm-1_00123.log", "dev": 2049,
+             "ino": 1835021, "fp_len": 256, "fp_crc": 2621067746,
+             "offset": 1048576, "line": 9123},
+            {"path": "/var/log/cisco/rtr-jsm-1_00122.log.gz", "dev": 2049,
+             "ino": 1835007, "fp_len": 31, "fp_crc": 12345, "offset": 0,
+             "line": 0},
+        ],
+        "alarms": {"version": 1, "last_id": 4, "alarms": [
+            {"type": "component-down", "resource": cs1, "id": 1,
+             "severity": "critical", "since": 1795611907890,
+             "raised_at": 1795611912890,
+             "text": "Component " + cs1 + " is GONE", "flapping": False,
+             "changes": 1},
+            {"type": "auth-failure", "resource": cs2, "id": 4,
+             "severity": "critical", "since": 1795611918890,
+             "raised_at": 1795611921390,
+             "text": "CONNECTED, not ACTIVE after 10s", "flapping": True,
+             "changes": 8},
+            {"type": "probe-failing", "resource": "10.53.52.205:7999",
+             "id": 2, "severity": "major", "since": 1795611908890,
+             "raised_at": 1795611913890, "text": "connection refused",
+             "flapping": False, "changes": 1},
+        ]},
+        "notifications": [
+            notice("raised", 1, "component-down", "component", cs1,
+                   "critical", "Component " + cs1 + " is GONE", "12.890",
+                   "07.890"),
+            notice("raised", 2, "probe-failing", "server",
+                   "10.53.52.205:7999", "major", "connection refused",
+                   "13.890", "08.890"),
+            notice("raised", 3, "log-silent", "log", log, "minor",
+                   "The router log has stopped growing", "14.890", "09.890"),
+            notice("raised", 4, "auth-failure", "component", cs2, "critical",
+                   "CONNECTED, not ACTIVE after 10s; flapping: 6 changes in "
+                   "2.500s", "21.390", "18.890"),
+            notice("cleared", 3, "log-silent", "log", log, "minor",
+                   "lines again; the condition lasted 19.000s", "58.890",
+                   "09.890"),
+        ],
+    }
+
+
+def state_seeds():
+    full = state_doc()
+    one = dict(full, files=full["files"][:1])
+    no_alarms = {k: v for k, v in full.items() if k != "alarms"}
+    no_notes = {k: v for k, v in full.items() if k != "notifications"}
+    # what a newer version may write, and what an older one never would
+    edge_alarms = full["alarms"]["alarms"] + [
+        {"type": "future-type", "resource": "x", "id": 9},
+        {"type": "component-down", "resource": full["alarms"]["alarms"][0]
+         ["resource"], "id": 5, "since": 0, "raised_at": 0},
+        {"type": "log-unreadable", "resource": "/var/log/\u00e9t\u00e9.log",
+         "id": 2 ** 53, "severity": "bogus", "since": 2 ** 53,
+         "raised_at": -(2 ** 53), "text": "tab\there\u0000cut \u00e9" * 3,
+         "changes": 0},
+    ]
+    # past the queue's bound (16)
+    edge_notes = full["notifications"][3:] + [
+        {"state": "raised", "id": i, "type": "log-silent",
+         "resource_type": "log", "resource": "/l", "severity": "minor",
+         "time": "2026-11-25T13:05", "since": "2026-11-25"}
+        for i in range(10, 23)] + [
+        {"state": "raised", "id": 7, "type": "endpoint-refused",
+         "resource_type": "server", "resource": "cs1", "severity": "major",
+         "time": "0000-01-01T00:00:00.000", "since": "9999-12-31 23:59"},
+        {"state": "raised", "id": 8, "type": "endpoint-refused",
+         "resource_type": "server", "resource": "cs1", "severity": "major",
+         "time": "2026-02-29T00:00", "since": "2026-11-25"},
+    ]
+    edge = {"version": 1, "files": [], "notifications": edge_notes,
+            "alarms": {"version": 1, "last_id": 3, "alarms": edge_alarms}}
+    return [("full", jsonc(full)), ("one-file", jsonc(one)),
+            ("no-alarms", jsonc(no_alarms)),
+            ("no-notifications", jsonc(no_notes)),
+            ("first-run", jsonc({"version": 1, "files": []})),
+            ("edge", jsonc(edge))]
+
+
+SNMP_ROOT = [1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 42]
+
+
+def snmp_oid_seeds():
+    """Flags (bit 0: the root in front, bits 1-3: the source), then the
+    sub-ids, 4 bytes each (fuzz_snmp_oid.c)."""
+    def oid(flags, subs):
+        return struct.pack("<B%dI" % len(subs), flags, *subs)
+
+    def key(s):
+        return [len(s)] + list(s)
+
+    under = [
+        ("root", 1, []),
+        ("version", 1, [1, 1, 1, 0]),
+        ("last-line-time", 1, [1, 1, 7, 0]),
+        ("sent", 1, [1, 1, 11, 0]),
+        ("past-scalars", 1, [1, 1, 12, 0]),
+        ("scalar-object", 1, [1, 1, 1]),
+        ("comp-name-zz", 1, [1, 2, 1, 2] + key(b"zz.x")),
+        ("comp-state-cs1", 1, [1, 2, 1, 4] + key(b"op-cs1.imp1")),
+        ("comp-unicode", 1, [1, 2, 1, 3] + key(b"op-\xc3\x9cnic\xc3\xb6de.imp1")),
+        ("comp-key-max", 1, [1, 2, 1, 16] + key(b"k" * 96)),
+        ("comp-key-col", 1, [1, 2, 1, 1] + key(b"zz.x")),
+        ("comp-entry", 1, [1, 2, 1]),
+        ("alarm-type-1", 1, [1, 3, 1, 2, 1]),
+        ("alarm-text-3", 1, [1, 3, 1, 8, 3]),
+        ("alarm-gap", 1, [1, 3, 1, 5, 2]),
+        ("alarm-last", 1, [1, 3, 1, 10, 3, 0]),
+        ("notify", 1, [1, 4, 1, 0]),
+        ("notifications", 1, [0, 1]),
+        ("engine-only", 3, [1, 2, 1, 2] + key(b"op-cs2.imp1-example-com")),
+        ("config-only", 5, [1, 3, 1, 2, 1]),
+        ("big-ids", 9, [1, 3, 1, 8, 0xFFFFFFFF]),
+        ("big-ids-dup", 9, [1, 3, 1, 3, 7]),
+        ("nothing", 7, [1, 1, 8, 0]),
+        ("long", 1, [1, 2, 1, 2] + [200] * 114),
+    ]
+    seeds = [(n, oid(f, s)) for n, f, s in under]
+    seeds += [("empty", oid(0, [])), ("zero", oid(0, [0])),
+              ("internet", oid(0, [1, 3, 6, 1])),
+              ("playpen-43", oid(0, SNMP_ROOT[:-1] + [43])),
+              ("past-all", oid(0, [2])),
+              ("max-sub", oid(0, [0xFFFFFFFF] * 3))]
+    return seeds
+
+
 def once_inputs():
     """Inputs run once by run.sh (tests/fuzz/regress/input), not fuzzed
     from: files of megabytes would slow the fuzzer tenfold.  Repeated to
@@ -206,6 +356,8 @@ def main():
         "config": config_seeds(),
         "xmpp_stream": xmpp_seeds(),
         "input": input_seeds(),
+        "state": state_seeds(),
+        "snmp_oid": snmp_oid_seeds(),
     }
     stale = False
     total = 0
