@@ -67,13 +67,17 @@ int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 		struct ccm_tail_pos *p = &st->files[st->nfiles];
 		uint64_t dev, ino, fp_len, fp_crc;
 
+		/* a followed file's path: absolute, as the tailer wrote it
+		 * ("path": null reads as present with no object) */
 		if (!json_object_object_get_ex(f, "path", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    json_object_get_string(v)[0] != '/' ||
 		    !get_u64(f, "dev", &dev) || !get_u64(f, "ino", &ino) ||
 		    !get_u64(f, "fp_len", &fp_len) ||
 		    !get_u64(f, "fp_crc", &fp_crc) ||
 		    !get_u64(f, "offset", &p->offset) ||
 		    !get_u64(f, "line", &p->line) || fp_len > CCM_FP_MAX) {
-			snprintf(err, errlen, "%s: files[%zu] is incomplete",
+			snprintf(err, errlen, "%s: files[%zu] is incomplete or malformed",
 				 path, i);
 			json_object_put(doc);
 			ccm_state_release(st);

@@ -262,6 +262,9 @@ def state_seeds():
     # what a newer version may write, and what an older one never would
     edge_alarms = full["alarms"]["alarms"] + [
         {"type": "future-type", "resource": "x", "id": 9},
+        {"type": "logging-lost", "resource": "imp1.example.com", "id": 3,
+         "severity": "major", "since": 1795611907890,
+         "raised_at": 1795611907890, "flapping": False},
         {"type": "component-down", "resource": full["alarms"]["alarms"][0]
          ["resource"], "id": 5, "since": 0, "raised_at": 0},
         {"type": "log-unreadable", "resource": "/var/log/\u00e9t\u00e9.log",
@@ -274,10 +277,14 @@ def state_seeds():
         {"state": "raised", "id": i, "type": "log-silent",
          "resource_type": "log", "resource": "/l", "severity": "minor",
          "time": "2026-11-25T13:05", "since": "2026-11-25"}
-        for i in range(10, 23)] + [
+        for i in range(10, 22)] + [
         {"state": "raised", "id": 7, "type": "endpoint-refused",
          "resource_type": "server", "resource": "cs1", "severity": "major",
          "time": "0000-01-01T00:00:00.000", "since": "9999-12-31 23:59"},
+        {"state": "raised", "id": 11, "type": "messaging-blocked",
+         "resource_type": "scope", "resource": "cluster",
+         "severity": "critical", "time": "2026-11-25T13:06",
+         "since": "2026-11-25T13:05:59.5"},
         {"state": "raised", "id": 8, "type": "endpoint-refused",
          "resource_type": "server", "resource": "cs1", "severity": "major",
          "time": "2026-02-29T00:00", "since": "2026-11-25"},
