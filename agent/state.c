@@ -77,8 +77,8 @@ int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 		    !get_u64(f, "fp_crc", &fp_crc) ||
 		    !get_u64(f, "offset", &p->offset) ||
 		    !get_u64(f, "line", &p->line) || fp_len > CCM_FP_MAX) {
-			snprintf(err, errlen, "%s: files[%zu] is incomplete or malformed",
-				 path, i);
+			snprintf(err, errlen, "%s: files[%zu] is incomplete "
+				 "or malformed", path, i);
 			json_object_put(doc);
 			ccm_state_release(st);
 			return -1;
