@@ -56,6 +56,8 @@ struct ccm_monitor {
 	size_t nouts, capouts;
 	bool outs_taken;   /* outs were handed out: free them on next use */
 	bool messaging_blocked; /* in some scope, at the last evaluation */
+	struct ccm_impact *impacts; /* per scope, at the last evaluation */
+	size_t nimpacts;
 	bool have_impact_due;
 	ccm_ms impact_due; /* the impact changes by itself then */
 };
@@ -565,6 +567,19 @@ static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 		return;
 	}
 	ccm_impact_scopes(m->cfg, scopes, nscopes);
+	if (nscopes != m->nimpacts) {
+		struct ccm_impact *im = realloc(m->impacts,
+						nscopes * sizeof(*im));
+		if (!im && nscopes) {
+			free(st);
+			free(scopes);
+			note(m, LOG_ERR, "out of memory: user impact not "
+			     "judged");
+			return;
+		}
+		m->impacts = im;
+		m->nimpacts = nscopes;
+	}
 	for (size_t i = 0; i < m->nservers; i++) {
 		server_status(m, i, &st[i], now);
 		/* judged again when it stops pending */
@@ -576,13 +591,13 @@ static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 		}
 	}
 	for (size_t k = 0; k < nscopes; k++) {
-		struct ccm_impact im;
+		struct ccm_impact *imp = &m->impacts[k];
 		struct ccm_impact_alarms on;
 		bool cond[4];
 		ccm_ms due;
 
-		ccm_impact_eval(m->cfg, &timing, st, scopes[k], now, &im);
-		ccm_impact_alarms(&im, &on);
+		ccm_impact_eval(m->cfg, &timing, st, scopes[k], now, imp);
+		ccm_impact_alarms(imp, &on);
 		cond[0] = on.messaging_blocked;
 		cond[1] = on.group_chat_blocked;
 		cond[2] = on.messaging_degraded;
@@ -594,12 +609,12 @@ static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 			char text[CCM_ALARM_TEXT_MAX];
 
 			if (cond[t])
-				ccm_impact_text(&im, info->id, text,
+				ccm_impact_text(imp, info->id, text,
 						sizeof(text));
 			ccm_alarms_set(m->alarms, impact_types[t], scopes[k],
 				       cond[t], now, cond[t] ? text : NULL);
 		}
-		if (ccm_impact_next_change(&im, now, &due) &&
+		if (ccm_impact_next_change(imp, now, &due) &&
 		    (!m->have_impact_due || due < m->impact_due)) {
 			m->impact_due = due;
 			m->have_impact_due = true;
@@ -612,6 +627,13 @@ static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 bool ccm_monitor_messaging_blocked(const struct ccm_monitor *m)
 {
 	return m->messaging_blocked;
+}
+
+size_t ccm_monitor_impacts(const struct ccm_monitor *m,
+			   const struct ccm_impact **out)
+{
+	*out = m->impacts;
+	return m->synced ? m->nimpacts : 0;
 }
 
 /* ---- clock ------------------------------------------------------------- */
@@ -848,6 +870,8 @@ int ccm_monitor_reconfigure(struct ccm_monitor *m,
 		if (ccm_engine_bind(m->engine, cfg->servers[i].component,
 				    cfg->servers[i].host, cfg->servers[i].port))
 			return -1;
+	/* the scopes name the configuration's strings: judged anew */
+	eval_impact(m, m->now);
 	return 0;
 }
 
@@ -890,6 +914,7 @@ void ccm_monitor_free(struct ccm_monitor *m)
 	free(m->eps);
 	free(m->servers);
 	free(m->patterns);
+	free(m->impacts);
 	ccm_alarms_free(m->alarms);
 	ccm_engine_free(m->engine);
 	free(m);

@@ -21,6 +21,7 @@
 
 #include "agent/alarm.h"
 #include "agent/engine.h"
+#include "agent/impact.h"
 #include "agent/probe.h"
 #include "agent/probe_stats.h"
 #include "agent/tail.h"
@@ -89,5 +90,10 @@ struct json_object *ccm_monitor_snapshot(const struct ccm_monitor *m);
 /* Are instant messages blocked for every user in some scope (the
  * messaging-blocked condition)? */
 bool ccm_monitor_messaging_blocked(const struct ccm_monitor *m);
+
+/* The impact per scope as last judged (none before the first look is
+ * complete); valid until the next call into the monitor. */
+size_t ccm_monitor_impacts(const struct ccm_monitor *m,
+			   const struct ccm_impact **out);
 
 #endif

@@ -22,6 +22,7 @@
 #define CCM_MIB_COMPONENT_TABLE 2
 #define CCM_MIB_ALARM_TABLE 3
 #define CCM_MIB_NOTIFY_OBJECTS 4
+#define CCM_MIB_IMPACT_TABLE 5
 
 /* ccmonAgent scalars */
 enum ccm_mib_agent {
@@ -75,6 +76,21 @@ enum ccm_mib_alarm {
 	CCM_MIB_ALARM_FLAPPING,
 	CCM_MIB_ALARM_CONDITION,
 	CCM_MIB_ALARM_LAST = CCM_MIB_ALARM_CONDITION
+};
+
+/* ccmonImpactEntry columns (1, the scope, is the index only) */
+enum ccm_mib_impact {
+	CCM_MIB_IMPACT_SCOPE = 1,
+	CCM_MIB_IMPACT_MESSAGES,
+	CCM_MIB_IMPACT_GROUP_CHAT,
+	CCM_MIB_IMPACT_LOGINS,
+	CCM_MIB_IMPACT_QUEUEING,
+	CCM_MIB_IMPACT_QUEUE_UNTIL,
+	CCM_MIB_IMPACT_REROUTE_AT,
+	CCM_MIB_IMPACT_LOGGING_LOST,
+	CCM_MIB_IMPACT_SINCE,
+	CCM_MIB_IMPACT_SERVERS,
+	CCM_MIB_IMPACT_LAST = CCM_MIB_IMPACT_SERVERS
 };
 
 /* ccmonNotifyObjects (accessible-for-notify, instance .0) */

@@ -13,6 +13,7 @@ static const uint32_t root[] = { CCM_MIB_ROOT };
 #define NSCALARS CCM_MIB_AGENT_LAST
 #define COMP_COLS (CCM_MIB_COMP_LAST - CCM_MIB_COMP_KEY)
 #define ALARM_COLS (CCM_MIB_ALARM_LAST - CCM_MIB_ALARM_ID)
+#define IMPACT_COLS (CCM_MIB_IMPACT_LAST - CCM_MIB_IMPACT_SCOPE)
 
 struct crow {
 	const struct ccm_component_row *row;
@@ -21,8 +22,16 @@ struct crow {
 	size_t keylen;
 };
 
+struct irow {
+	const struct ccm_impact *im;
+	uint8_t key[CCM_MIB_COMP_KEY_MAX];
+	size_t keylen;
+};
+
 struct ccm_snmp_view {
 	struct ccm_snmp_source src;
+	struct irow *irows;             /* in index order */
+	size_t nirows;
 	struct ccm_component_row *rows; /* ccm_component_rows()'s */
 	struct crow *crows;             /* in index order */
 	size_t ncrows;
@@ -87,6 +96,39 @@ static int build_components(struct ccm_snmp_view *v)
 	return 0;
 }
 
+static int irow_cmp(const void *a, const void *b)
+{
+	const struct irow *x = a, *y = b;
+
+	if (x->keylen != y->keylen)
+		return x->keylen < y->keylen ? -1 : 1;
+	return memcmp(x->key, y->key, x->keylen);
+}
+
+static int build_impacts(struct ccm_snmp_view *v)
+{
+	if (!v->src.nimpacts)
+		return 0;
+	v->irows = calloc(v->src.nimpacts, sizeof(*v->irows));
+	if (!v->irows)
+		return -1;
+	for (size_t i = 0; i < v->src.nimpacts; i++) {
+		const struct ccm_impact *im = &v->src.impacts[i];
+		struct irow *r = &v->irows[v->nirows];
+		size_t len = im->scope ? strlen(im->scope) : 0;
+
+		if (!len || len > CCM_MIB_COMP_KEY_MAX)
+			continue;
+		for (size_t j = 0; j < len; j++)
+			r->key[j] = (uint8_t)tolower((unsigned char)im->scope[j]);
+		r->keylen = len;
+		r->im = im;
+		v->nirows++;
+	}
+	qsort(v->irows, v->nirows, sizeof(*v->irows), irow_cmp);
+	return 0;
+}
+
 static int build_alarms(struct ccm_snmp_view *v)
 {
 	const struct ccm_alarms *a = v->src.alarms;
@@ -115,7 +157,7 @@ struct ccm_snmp_view *ccm_snmp_view_new(const struct ccm_snmp_source *src)
 	if (!v)
 		return NULL;
 	v->src = *src;
-	if (build_components(v) || build_alarms(v)) {
+	if (build_components(v) || build_alarms(v) || build_impacts(v)) {
 		ccm_snmp_view_free(v);
 		return NULL;
 	}
@@ -130,6 +172,7 @@ void ccm_snmp_view_free(struct ccm_snmp_view *v)
 	free(v->rows);
 	free(v->crows);
 	free(v->alarms);
+	free(v->irows);
 	free(v);
 }
 
@@ -386,11 +429,72 @@ static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
 	}
 }
 
+static void impact_value(const struct ccm_impact *im, unsigned col,
+			 struct ccm_snmp_value *out)
+{
+	const struct ccm_class_impact *msg = &im->classes[CCM_CLASS_MESSAGE];
+	bool any = false;
+	ccm_ms since = 0;
+
+	for (unsigned c = 0; c < CCM_NCLASSES; c++) {
+		const struct ccm_class_impact *ci = &im->classes[c];
+
+		if (ci->reach != CCM_REACH_NONE && (!any || ci->since < since)) {
+			since = ci->since;
+			any = true;
+		}
+	}
+	if (im->logging_lost && (!any || im->logging_lost_since < since)) {
+		since = im->logging_lost_since;
+		any = true;
+	}
+	switch ((enum ccm_mib_impact)col) {
+	case CCM_MIB_IMPACT_SCOPE: /* the index: no value served */
+		break;
+	case CCM_MIB_IMPACT_MESSAGES:
+		/* none(1) some(2) all(3) */
+		set_num(out, CCM_SNMP_INTEGER, (uint64_t)msg->reach + 1);
+		break;
+	case CCM_MIB_IMPACT_GROUP_CHAT:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)im->classes[CCM_CLASS_GROUPCHAT].reach + 1);
+		break;
+	case CCM_MIB_IMPACT_LOGINS:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)im->classes[CCM_CLASS_LOGIN].reach + 1);
+		break;
+	case CCM_MIB_IMPACT_QUEUEING:
+		set_num(out, CCM_SNMP_INTEGER,
+			msg->reach != CCM_REACH_NONE && msg->queueing ?
+				CCM_MIB_TRUE : CCM_MIB_FALSE);
+		break;
+	case CCM_MIB_IMPACT_QUEUE_UNTIL:
+		set_time(out, msg->reach != CCM_REACH_NONE && msg->queue_until,
+			 msg->queue_until);
+		break;
+	case CCM_MIB_IMPACT_REROUTE_AT:
+		set_time(out, msg->reach == CCM_REACH_SOME && msg->reroute_at,
+			 msg->reroute_at);
+		break;
+	case CCM_MIB_IMPACT_LOGGING_LOST:
+		set_num(out, CCM_SNMP_INTEGER,
+			im->logging_lost ? CCM_MIB_TRUE : CCM_MIB_FALSE);
+		break;
+	case CCM_MIB_IMPACT_SINCE:
+		set_time(out, any, since);
+		break;
+	case CCM_MIB_IMPACT_SERVERS:
+		set_str(out, im->servers, ADMIN_STRING_MAX);
+		break;
+	}
+}
+
 /* ---- instances in order -------------------------------------------------- */
 
 static size_t ninstances(const struct ccm_snmp_view *v)
 {
-	return NSCALARS + COMP_COLS * v->ncrows + ALARM_COLS * v->nalarms;
+	return NSCALARS + COMP_COLS * v->ncrows + ALARM_COLS * v->nalarms +
+	       IMPACT_COLS * v->nirows;
 }
 
 /* The k-th instance's OID, and its value when out is not NULL. */
@@ -425,15 +529,30 @@ static size_t instance(const struct ccm_snmp_view *v, size_t k, uint32_t *oid,
 		return n;
 	}
 	k -= COMP_COLS * v->ncrows;
-	unsigned col = CCM_MIB_ALARM_ID + 1 + (unsigned)(k / v->nalarms);
-	const struct ccm_alarm_view *a = &v->alarms[k % v->nalarms];
+	if (k < ALARM_COLS * v->nalarms) {
+		unsigned col = CCM_MIB_ALARM_ID + 1 + (unsigned)(k / v->nalarms);
+		const struct ccm_alarm_view *a = &v->alarms[k % v->nalarms];
 
-	oid[n++] = CCM_MIB_ALARM_TABLE;
+		oid[n++] = CCM_MIB_ALARM_TABLE;
+		oid[n++] = 1;
+		oid[n++] = col;
+		oid[n++] = (uint32_t)a->id;
+		if (out)
+			alarm_value(a, col, out);
+		return n;
+	}
+	k -= ALARM_COLS * v->nalarms;
+	unsigned col = CCM_MIB_IMPACT_SCOPE + 1 + (unsigned)(k / v->nirows);
+	const struct irow *r = &v->irows[k % v->nirows];
+
+	oid[n++] = CCM_MIB_IMPACT_TABLE;
 	oid[n++] = 1;
 	oid[n++] = col;
-	oid[n++] = (uint32_t)a->id;
+	oid[n++] = (uint32_t)r->keylen;
+	for (size_t i = 0; i < r->keylen; i++)
+		oid[n++] = r->key[i];
 	if (out)
-		alarm_value(a, col, out);
+		impact_value(r->im, col, out);
 	return n;
 }
 
@@ -485,6 +604,10 @@ static bool is_object(const uint32_t *oid, size_t len)
 	case CCM_MIB_ALARM_TABLE:
 		return len >= CCM_MIB_ROOT_LEN + 4 && s[2] == 1 &&
 		       s[3] > CCM_MIB_ALARM_ID && s[3] <= CCM_MIB_ALARM_LAST;
+	case CCM_MIB_IMPACT_TABLE:
+		return len >= CCM_MIB_ROOT_LEN + 4 && s[2] == 1 &&
+		       s[3] > CCM_MIB_IMPACT_SCOPE &&
+		       s[3] <= CCM_MIB_IMPACT_LAST;
 	default:
 		return false;
 	}

@@ -9,7 +9,8 @@
  * OIDs are full (the root included), at most CCM_SNMP_OID_MAX sub-ids.
  * Instances in order: the ccmonAgent scalars (.0), the component table
  * column by column, rows by index (the lower-case name as a length-prefixed
- * string), the alarm table column by column, rows by alarm id.  The notify
+ * string), the alarm table column by column, rows by alarm id, the impact
+ * table column by column, rows by scope (as components).  The notify
  * objects are accessible-for-notify only: no instance. */
 #ifndef CCM_SNMP_VIEW_H
 #define CCM_SNMP_VIEW_H
@@ -20,6 +21,7 @@
 
 #include "agent/alarm.h"
 #include "agent/engine.h"
+#include "agent/impact.h"
 #include "agent/status.h"
 #include "agent/tail.h"
 #include "parsers/config.h"
@@ -52,6 +54,8 @@ struct ccm_snmp_source {
 	ccm_status_probe_fn *probe;
 	void *probe_ctx;
 	const struct ccm_tail_stats *tail;
+	const struct ccm_impact *impacts; /* one per scope */
+	size_t nimpacts;
 	uint64_t uptime_cs;  /* hundredths of a second since the start */
 	uint64_t queued, dropped, sent; /* notifications */
 };

@@ -452,6 +452,15 @@ def test_tables(e):
     assert (as_int(s[ALARMS_ACTIVE]), as_int(s[QUEUED]),
             as_int(s[DROPPED]), as_int(s[SENT])) == (2, 0, 0, 2), s
 
+    # What users suffer: the cluster's row.
+    impact = e.table(ROOT + ".1.5.1")
+    assert list(impact) == [str_index("cluster")], impact
+    row = impact[str_index("cluster")]
+    assert as_int(row[2]) == 3, row               # messages: all(3)
+    assert as_int(row[5]) == TRUE, row            # queueing
+    assert date_and_time(row[6]) > t_gone, row    # ... until
+    assert row[10].value == "cs2", row
+
     # The components: both configured ones, indexed by their names.
     rows = e.table(COMPONENT_ENTRY)
     assert sorted(rows) == sorted([str_index(C1), str_index(C2)]), rows

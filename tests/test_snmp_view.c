@@ -1397,6 +1397,93 @@ static void test_blocked_peer_seen_in_other_case(void **state)
 	ccm_config_free(cfg);
 }
 
+/* ---- ccmonImpactTable ----------------------------------------------------- */
+
+static struct oid impact_oid(unsigned col, const char *key)
+{
+	struct oid o = ROOT_OID(CCM_MIB_OBJECTS, CCM_MIB_IMPACT_TABLE, 1, col,
+				(uint32_t)strlen(key));
+
+	for (const char *p = key; *p; p++)
+		oid_add(&o, (unsigned char)*p);
+	return o;
+}
+
+/* One row per scope after the alarm table, by lower-case scope (shorter
+ * first); the values of struct ccm_impact, enumerations none(1) some(2)
+ * all(3). */
+static void test_impact_rows(void **state)
+{
+	struct ccm_impact im[2];
+	struct ccm_snmp_source src = { .impacts = im, .nimpacts = 2 };
+	struct ccm_snmp_view *view;
+	struct ccm_snmp_value v;
+	uint8_t dt[8];
+	ccm_ms t = t0();
+
+	(void)state;
+	memset(im, 0, sizeof(im));
+	im[0].scope = "IMP1.example.com";
+	im[0].classes[CCM_CLASS_MESSAGE] = (struct ccm_class_impact){
+		.reach = CCM_REACH_ALL, .since = t, .queueing = true,
+		.queue_until = t + 300000, .worst_delay = 30000,
+	};
+	im[0].classes[CCM_CLASS_LOGIN] = (struct ccm_class_impact){
+		.reach = CCM_REACH_SOME, .since = t - 1000,
+	};
+	im[0].logging_lost = true;
+	im[0].logging_lost_since = t - 1000;
+	strcpy(im[0].servers, "cs1");
+	im[1].scope = "b";
+	view = view_of(&src);
+
+	/* after the alarm table (none here): the first impact instance */
+	expect_next(view, ROOT_OID(CCM_MIB_OBJECTS, CCM_MIB_ALARM_TABLE),
+		    impact_oid(CCM_MIB_IMPACT_MESSAGES, "b"));
+	expect_next(view, impact_oid(CCM_MIB_IMPACT_MESSAGES, "b"),
+		    impact_oid(CCM_MIB_IMPACT_MESSAGES, "imp1.example.com"));
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_MESSAGES,
+				       "imp1.example.com"));
+	assert_num(&v, CCM_SNMP_INTEGER, 3);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_LOGINS,
+				       "imp1.example.com"));
+	assert_num(&v, CCM_SNMP_INTEGER, 2);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_GROUP_CHAT, "b"));
+	assert_num(&v, CCM_SNMP_INTEGER, 1);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_QUEUEING,
+				       "imp1.example.com"));
+	assert_num(&v, CCM_SNMP_INTEGER, CCM_MIB_TRUE);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_QUEUE_UNTIL,
+				       "imp1.example.com"));
+	ccm_snmp_date_and_time(t + 300000, dt);
+	assert_int_equal(v.len, 8);
+	assert_memory_equal(v.octets, dt, 8);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_REROUTE_AT,
+				       "imp1.example.com"));
+	assert_int_equal(v.len, 0);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_LOGGING_LOST,
+				       "imp1.example.com"));
+	assert_num(&v, CCM_SNMP_INTEGER, CCM_MIB_TRUE);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SINCE,
+				       "imp1.example.com"));
+	ccm_snmp_date_and_time(t - 1000, dt);
+	assert_memory_equal(v.octets, dt, 8);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SINCE, "b"));
+	assert_int_equal(v.len, 0);
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SERVERS,
+				       "imp1.example.com"));
+	assert_str(&v, "cs1");
+	expect_no_next(view, impact_oid(CCM_MIB_IMPACT_SERVERS,
+					"imp1.example.com"));
+	/* the index column is not-accessible, as in the other tables */
+	assert_int_equal(get_status(view, impact_oid(CCM_MIB_IMPACT_SCOPE, "b")),
+			 CCM_SNMP_NO_SUCH_OBJECT);
+	assert_int_equal(get_status(view, impact_oid(CCM_MIB_IMPACT_MESSAGES,
+						     "c")),
+			 CCM_SNMP_NO_SUCH_INSTANCE);
+	ccm_snmp_view_free(view);
+}
+
 /* ---- DateAndTime and UTF-8 ----------------------------------------------- */
 
 static void test_date_and_time(void **state)
@@ -1478,6 +1565,7 @@ int main(void)
 		cmocka_unit_test(test_alarm_rows),
 		cmocka_unit_test(test_alarm_kinds),
 		cmocka_unit_test(test_enum_mappings),
+		cmocka_unit_test(test_impact_rows),
 		cmocka_unit_test(test_blocked_default_profile),
 		cmocka_unit_test(test_blocked_balanced_pair),
 		cmocka_unit_test(test_blocked_fire_and_forget),
