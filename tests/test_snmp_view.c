@@ -1434,6 +1434,7 @@ static void test_impact_rows(void **state)
 	im[0].logging_lost = true;
 	im[0].logging_lost_since = t - 1000;
 	strcpy(im[0].servers, "cs1");
+	/* cppcheck-suppress unreadVariable ; read through src.impacts */
 	im[1].scope = "b";
 	view = view_of(&src);
 
