@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "agent/analyze.h"
+#include "agent/impact_track.h"
+#include "agent/monitor.h"
 #include "agent/report.h"
+#include "parsers/config.h"
 #include "parsers/duration.h"
 
 #define EXIT_INPUT 1
@@ -14,6 +17,7 @@
 
 struct options {
 	bool json;
+	const char *config;
 	bool have_date, have_since, have_until;
 	ccm_ms date, since, until;
 	ccm_ms auth_timeout;
@@ -24,14 +28,19 @@ struct feed_ctx {
 	struct ccm_engine *engine;
 	const char *path;
 	bool oom;
+	/* --config: the live agent's monitor, at log time */
+	struct ccm_monitor *mon;
+	bool synced;
+	ccm_ms clock;
+	struct ccm_impact_track *track;
 };
 
 static void usage(FILE *out)
 {
-	fputs("usage: ccmon analyze [--json] [--date YYYY-MM-DD] [--since TIME]"
-	      " [--until TIME]\n"
-	      "                     [--auth-timeout DURATION] [--max-line BYTES]"
-	      " FILE...\n"
+	fputs("usage: ccmon analyze [--json] [--config FILE] [--date YYYY-MM-DD]"
+	      " [--since TIME]\n"
+	      "                     [--until TIME] [--auth-timeout DURATION]"
+	      " [--max-line BYTES] FILE...\n"
 	      "Replays XCP Router logs (plain or .gz, any order) into a timeline"
 	      " of component\nstates and incidents.  See ccmon(1).\n", out);
 }
@@ -53,6 +62,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "date", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
@@ -68,12 +78,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->max_line = CCM_DEFAULT_MAX_LINE;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jd:s:u:a:m:h", longopts,
+	while ((c = getopt_long(argc, argv, "+jc:d:s:u:a:m:h", longopts,
 				NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'j':
 			o->json = true;
+			break;
+		case 'c':
+			o->config = optarg;
 			break;
 		case 'd':
 			if (strlen(optarg) != 10 || ccm_time_parse(optarg, &o->date))
@@ -131,6 +144,32 @@ static int by_first_time(const void *pa, const void *pb)
 	return (a->order > b->order) - (a->order < b->order);
 }
 
+/* The monitor's judgement of what users suffer, into the history. */
+static void observe(struct feed_ctx *f, ccm_ms t)
+{
+	const struct ccm_out *outs;
+	const struct ccm_impact *im;
+	size_t n = ccm_monitor_impacts(f->mon, &im);
+
+	ccm_impact_track_update(f->track, im, n, t);
+	/* its alarms and notes are the live agent's business */
+	ccm_monitor_take(f->mon, &outs);
+	f->clock = t;
+}
+
+/* Runs the monitor's timers up to t, as the live agent's loop would:
+ * the ends of queueing windows, re-routing, losses no longer pending. */
+static void advance_to(struct feed_ctx *f, ccm_ms t)
+{
+	ccm_ms due;
+
+	while (ccm_monitor_next_due(f->mon, &due) && due <= t &&
+	       due > f->clock) {
+		ccm_monitor_advance(f->mon, due);
+		observe(f, due);
+	}
+}
+
 static void on_message(void *ctx, const struct ccm_logmsg *msg, ccm_ms t,
 		       uint64_t line_no)
 {
@@ -139,6 +178,36 @@ static void on_message(void *ctx, const struct ccm_logmsg *msg, ccm_ms t,
 
 	if (ccm_engine_feed(f->engine, t, msg, &pos))
 		f->oom = true;
+	if (!f->mon)
+		return;
+	if (!f->synced) {
+		/* live from the first line on: every line is news */
+		ccm_monitor_synced(f->mon, t);
+		f->synced = true;
+		f->clock = t;
+	}
+	if (t < f->clock)
+		t = f->clock; /* as the engine: times only move forward */
+	advance_to(f, t);
+	ccm_monitor_message(f->mon, t, t, f->path, line_no, msg, false);
+	observe(f, t);
+}
+
+/* --config: the configuration, or NULL after saying why. */
+static struct ccm_config *load_config(const char *path)
+{
+	struct ccm_findings fi;
+	struct ccm_config *cfg = NULL;
+
+	ccm_findings_init(&fi);
+	if (ccm_config_load(path, &cfg, &fi)) {
+		ccm_findings_print(&fi, stderr);
+		fprintf(stderr, "ccmon analyze: %s: not a valid configuration"
+			" (ccmon check-config -c %s)\n", path, path);
+		cfg = NULL;
+	}
+	ccm_findings_release(&fi);
+	return cfg;
 }
 
 /* Dates the first input by --date or its mtime; with --date the clock then
@@ -161,6 +230,8 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	struct ccm_recognizer *rec = ccm_recognizer_new(err, sizeof(err));
 	struct ccm_engine_config cfg = { .auth_timeout = o->auth_timeout };
 	struct ccm_timeline tl;
+	struct ccm_impact_track track;
+	struct ccm_config *config = NULL;
 	struct feed_ctx f = { 0 };
 	struct ccm_analysis a = {
 		.timeline = &tl, .inputs = inputs, .ninputs = n,
@@ -174,11 +245,35 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		return EXIT_INPUT;
 	}
 	ccm_timeline_init(&tl, o->have_since, o->since);
+	ccm_impact_track_init(&track);
 	f.engine = ccm_engine_new(&cfg, ccm_timeline_record, &tl);
 	if (!f.engine) {
 		ccm_recognizer_free(rec);
 		fputs("ccmon analyze: out of memory\n", stderr);
 		return EXIT_INPUT;
+	}
+	if (o->config) {
+		config = load_config(o->config);
+		f.mon = config ? ccm_monitor_new(config, NULL, err,
+						 sizeof(err)) : NULL;
+		if (!f.mon) {
+			if (config)
+				fprintf(stderr, "ccmon analyze: %s\n", err);
+			ccm_config_free(config);
+			ccm_engine_free(f.engine);
+			ccm_recognizer_free(rec);
+			return EXIT_USAGE;
+		}
+		/* the servers' endpoints, as the live agent knows them */
+		for (size_t i = 0; i < config->nservers; i++)
+			if (ccm_engine_bind(f.engine,
+					    config->servers[i].component,
+					    config->servers[i].host,
+					    config->servers[i].port))
+				f.oom = true;
+		f.track = &track;
+		a.impact = &track;
+		a.config_path = o->config;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct ccm_input *in = &inputs[i];
@@ -209,8 +304,10 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		a.end = a.until;
 	if (a.have_end)
 		ccm_engine_advance(f.engine, a.end);
+	if (f.mon && f.synced && a.have_end)
+		advance_to(&f, a.end);
 	a.engine = f.engine;
-	if (f.oom || tl.oom) {
+	if (f.oom || tl.oom || track.oom) {
 		fputs("ccmon analyze: out of memory\n", stderr);
 		status = EXIT_INPUT;
 	}
@@ -220,6 +317,9 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		status = EXIT_INPUT;
 	}
 	ccm_engine_free(f.engine);
+	ccm_monitor_free(f.mon);
+	ccm_config_free(config);
+	ccm_impact_track_release(&track);
 	ccm_timeline_release(&tl);
 	ccm_recognizer_free(rec);
 	return status;

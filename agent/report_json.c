@@ -167,6 +167,70 @@ static struct json_object *incidents(const struct ccm_analysis *a)
 	return arr;
 }
 
+bool ccm_report_impact_listed(const struct ccm_analysis *a,
+			      const struct ccm_impact_interval *iv)
+{
+	return (!a->have_since || iv->open || iv->end >= a->since) &&
+	       (!a->have_until || iv->start <= a->until);
+}
+
+/* "a, b" -> ["a","b"] */
+static struct json_object *name_list(const char *names)
+{
+	struct json_object *arr = json_object_new_array();
+	const char *p = names;
+
+	while (arr && *p) {
+		const char *end = strstr(p, ", ");
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		json_object_array_add(arr, json_object_new_string_len(
+						   p, (int)n));
+		p += n;
+		if (*p)
+			p += 2;
+	}
+	return arr;
+}
+
+static struct json_object *impact(const struct ccm_analysis *a)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < a->impact->n; i++) {
+		const struct ccm_impact_interval *iv = &a->impact->v[i];
+		ccm_ms end = iv->open ? (a->have_end ? a->end : iv->start) :
+					iv->end;
+		struct json_object *o, *ph;
+
+		if (!ccm_report_impact_listed(a, iv))
+			continue;
+		o = json_object_new_object();
+		ph = json_object_new_array();
+		add(o, "kind", json_object_new_string(
+			ccm_alarm_type_info(iv->kind)->id));
+		add(o, "node", json_object_new_string(iv->scope));
+		add(o, "start", jtime(true, iv->start));
+		add(o, "end", jtime(!iv->open, iv->end));
+		add(o, "duration_s", jseconds(end - iv->start));
+		add(o, "open", json_object_new_boolean(iv->open));
+		add(o, "profiles", name_list(iv->profiles));
+		add(o, "servers", name_list(iv->servers));
+		add(o, "nodes", name_list(iv->nodes));
+		for (size_t k = 0; ph && k < iv->nphases; k++) {
+			struct json_object *c = json_object_new_object();
+
+			add(c, "time", jtime(true, iv->phases[k].time));
+			add(c, "phase", json_object_new_string(
+				ccm_phase_name(iv->phases[k].phase)));
+			json_object_array_add(ph, c);
+		}
+		add(o, "phase_changes", ph);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 struct json_object *ccm_report_json_object(const struct ccm_analysis *a)
 {
 	struct json_object *doc = json_object_new_object();
@@ -187,6 +251,10 @@ struct json_object *ccm_report_json_object(const struct ccm_analysis *a)
 	add(doc, "components", components(a));
 	add(doc, "endpoints", endpoints(a));
 	add(doc, "incidents", incidents(a));
+	if (a->impact) {
+		add(doc, "config", json_object_new_string(a->config_path));
+		add(doc, "impact", impact(a));
+	}
 	return doc;
 }
 

@@ -81,6 +81,46 @@ static void incident_table(FILE *out, const struct ccm_analysis *a, int w)
 	}
 }
 
+/* What users suffered, by the profiles of the configuration:
+ *   messaging-blocked cluster  08:10:00.120 .. 08:20:31.004  10m30.884s
+ *     profiles ImLogging; servers cs1 (imp1.example.com)
+ *     08:10:00.120 queueing, 08:15:00.120 immediate-bounce */
+static void impact_table(FILE *out, const struct ccm_analysis *a)
+{
+	char t1[CCM_TIME_STRLEN], t2[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
+	size_t listed = 0;
+
+	fprintf(out, "\nImpact (by the profiles of %s)\n", a->config_path);
+	for (size_t i = 0; i < a->impact->n; i++) {
+		const struct ccm_impact_interval *iv = &a->impact->v[i];
+		ccm_ms end = iv->open ? (a->have_end ? a->end : iv->start) :
+					iv->end;
+
+		if (!ccm_report_impact_listed(a, iv))
+			continue;
+		listed++;
+		fprintf(out, "  %-18s  %s  %s .. %s  %s%s\n",
+			ccm_alarm_type_info(iv->kind)->id, iv->scope,
+			ccm_time_format(iv->start, t1),
+			iv->open ? "(still at the end)" :
+				   ccm_time_format(iv->end, t2),
+			ccm_duration_format(end - iv->start, d),
+			iv->open ? "+" : "");
+		fprintf(out, "    profiles %s; servers %s (%s)\n",
+			iv->profiles[0] ? iv->profiles : "-",
+			iv->servers[0] ? iv->servers : "-",
+			iv->nodes[0] ? iv->nodes : "-");
+		fputs("    ", out);
+		for (size_t k = 0; k < iv->nphases; k++)
+			fprintf(out, "%s%s %s", k ? ", " : "",
+				ccm_time_format(iv->phases[k].time, t1),
+				ccm_phase_name(iv->phases[k].phase));
+		fputc('\n', out);
+	}
+	if (!listed)
+		fputs("  (no user impact)\n", out);
+}
+
 int ccm_report_text(const struct ccm_analysis *a, FILE *out)
 {
 	const struct ccm_component *const *comps;
@@ -143,5 +183,7 @@ int ccm_report_text(const struct ccm_analysis *a, FILE *out)
 		}
 	}
 	incident_table(out, a, w);
+	if (a->impact)
+		impact_table(out, a);
 	return ferror(out) ? -1 : 0;
 }

@@ -622,3 +622,105 @@ def test_generator_is_deterministic(tmp_path_factory):
         if pa.endswith(".gz"):
             da, db = gzip.decompress(da), gzip.decompress(db)
         assert da == db
+
+
+# --------------------------------------------------------------------------
+# --config: what users suffered (the live agent's impact model at log time)
+
+IMPACT_CONF = """[agent]
+log = /var/log/x/rtr-jsm-1_*.log
+node = imp1.example.com
+[server cs1]
+host = 10.53.52.205
+port = 7999
+probe = none
+[server cs2]
+host = 10.53.52.206
+port = 7999
+probe = none
+profile = Logging
+[server cs3]
+host = 10.53.52.207
+port = 7999
+probe = none
+profile = Logging
+[profile Logging]
+jsm = es_IN:message:bounce, es_OUT:message:bounce
+"""
+
+IMPACT_LOG = """\
+08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:00:00.000 |info  router Component op-cs2.imp1-example-com is ACTIVE
+08:00:00.000 |info  router Component op-cs3.imp1-example-com is ACTIVE
+08:10:00.120 |info  router Component op-cs1.imp1-example-com is GONE
+08:20:31.004 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:30:00.000 |info  router Component op-cs2.imp1-example-com is GONE
+08:30:00.500 |info  mio Connecting on fd 22 to host '10.53.52.206', port 7999
+08:30:00.600 |error mio Unable to connect to host '10.53.52.206', port 7999:(111) Connection refused
+08:40:00.000 |info  router Component op-cs3.imp1-example-com is GONE
+08:41:00.000 |debug jsm heartbeat
+"""
+
+
+def impact_doc(ccmon, tmp_path, extra=()):
+    (tmp_path / "ccmon.conf").write_text(IMPACT_CONF)
+    (tmp_path / "rtr.log").write_text(IMPACT_LOG)
+    r = run(ccmon, ["--json", "--date", "2026-11-03", "--config",
+                    str(tmp_path / "ccmon.conf")] + list(extra) +
+            [str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    return json.loads(r.stdout)
+
+
+def brief_impact(doc):
+    return [(i["kind"], i["node"], i["start"][11:], i["end"] and
+             i["end"][11:], i["servers"],
+             [(p["time"][11:], p["phase"]) for p in i["phase_changes"]])
+            for i in doc["impact"]]
+
+
+def test_config_impact(ccmon, tmp_path):
+    """cs1 (default profile, alone) lost silently: IM and group chat
+    blocked, queueing for 5 min, then bounced at once; cs2 of a balanced
+    pair refuses (graceful): its share is re-routed at once, no impact;
+    cs3, the pair's last server, lost silently: IM blocked for everyone,
+    queueing (cs3's window) until the log ends."""
+    doc = impact_doc(ccmon, tmp_path)
+    assert doc["config"].endswith("ccmon.conf")
+    got = brief_impact(doc)
+    assert got == [
+        ("messaging-blocked", "cluster", "08:10:00.120", "08:20:31.004",
+         ["cs1"], [("08:10:00.120", "queueing"),
+                   ("08:15:00.120", "immediate-bounce")]),
+        ("group-chat-blocked", "cluster", "08:10:00.120", "08:20:31.004",
+         ["cs1"], [("08:10:00.120", "queueing"),
+                   ("08:15:00.120", "immediate-bounce")]),
+        ("messaging-blocked", "cluster", "08:40:00.000", None,
+         ["cs2", "cs3"], [("08:40:00.000", "queueing")]),
+    ], json.dumps(doc["impact"], indent=1)
+    assert doc["impact"][2]["open"] is True
+    assert doc["impact"][2]["profiles"] == ["Logging"]
+    assert doc["impact"][2]["duration_s"] == 60.0
+
+
+def test_config_impact_window_and_text(ccmon, tmp_path):
+    doc = impact_doc(ccmon, tmp_path, ["--since", "2026-11-03 08:25"])
+    assert [i["start"][11:] for i in doc["impact"]] == ["08:40:00.000"]
+    r = run(ccmon, ["--date", "2026-11-03", "--config",
+                    str(tmp_path / "ccmon.conf"), str(tmp_path / "rtr.log")])
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr.decode()
+    assert "\nImpact (by the profiles of " in out
+    assert "2026-11-03T08:10:00.120 queueing, 2026-11-03T08:15:00.120 " \
+        "immediate-bounce" in out, out
+    assert "(still at the end)" in out
+
+
+def test_config_invalid_is_a_usage_error(ccmon, tmp_path):
+    (tmp_path / "bad.conf").write_text("[agent]\nnode = bad node!\n")
+    (tmp_path / "rtr.log").write_text(IMPACT_LOG)
+    r = run(ccmon, ["--config", str(tmp_path / "bad.conf"),
+                    str(tmp_path / "rtr.log")])
+    assert r.returncode == 2
+    err = r.stderr.decode()
+    assert "bad.conf:2: error:" in err and "[node-name]" in err, err

@@ -12,8 +12,11 @@ A loss counts as graceful or not only 3 s after it (the time the router's
 refused reconnects or a refused probe have to show up): until then no
 share is said to wait.
 """
+import json
 import socket
+import subprocess
 import time
+from datetime import datetime
 
 import pytest
 
@@ -89,6 +92,11 @@ def current_text(h, alarm):
     return None
 
 
+def local_time(s):
+    """A time of ccmon's (local, no zone) as seconds since the epoch."""
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+
+
 def refused_port():
     """A loopback port nothing listens on (connects are refused)."""
     s = socket.socket()
@@ -146,8 +154,32 @@ def test_single_server_ungraceful_then_after_the_window(h):
     assert len(h.select("messaging-blocked", "raised")) == 1
     assert not h.select("messaging-blocked", "cleared")
     log.component(comp("cs1"), "ACTIVE")
-    impact(h, "messaging-blocked", "cleared")
+    cleared = impact(h, "messaging-blocked", "cleared")[0]
     assert d.stop() == 0, d.stderr()
+    same_story(h, log, raised, cleared)
+
+
+def same_story(h, log, raised, cleared):
+    """`ccmon analyze --config` on the same log afterwards tells what the
+    live agent told: the same interval, to the reading delay, and the
+    phase change at the end of the queueing window."""
+    r = subprocess.run([h.ccmon, "analyze", "--json", "--config",
+                        h.config_path, log.path], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    got = [i for i in json.loads(r.stdout)["impact"]
+           if i["kind"] == "messaging-blocked"]
+    assert len(got) == 1, got
+    iv = got[0]
+    start, end = local_time(iv["start"]), local_time(iv["end"])
+    assert abs(start - local_time(raised["CCMON_SINCE"])) < 0.5, \
+        (iv, raised)
+    assert abs(end - local_time(cleared["CCMON_ENDED"])) < 0.5, \
+        (iv, cleared)
+    assert [p["phase"] for p in iv["phase_changes"]] == \
+        ["queueing", "immediate-bounce"], iv
+    assert abs(local_time(iv["phase_changes"][1]["time"]) - start - 6.0) \
+        < 0.01, iv        # queue_window
 
 
 def test_single_server_graceful_by_probe(h):

@@ -1,0 +1,186 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent/impact_track.h"
+
+static const char *const phase_names[] = {
+	[CCM_PHASE_QUEUEING] = "queueing",
+	[CCM_PHASE_BOUNCE] = "immediate-bounce",
+	[CCM_PHASE_SOME_USERS] = "some-users",
+	[CCM_PHASE_DELAYED] = "logins-delayed",
+	[CCM_PHASE_UNLOGGED] = "unlogged",
+};
+
+const char *ccm_phase_name(enum ccm_phase p)
+{
+	return (unsigned)p < sizeof(phase_names) / sizeof(*phase_names) ?
+		       phase_names[p] : "?";
+}
+
+void ccm_impact_track_init(struct ccm_impact_track *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void ccm_impact_track_release(struct ccm_impact_track *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].scope);
+		free(t->v[i].phases);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+static const enum ccm_alarm_type kinds[] = {
+	CCM_ALARM_MESSAGING_BLOCKED, CCM_ALARM_GROUP_CHAT_BLOCKED,
+	CCM_ALARM_MESSAGING_DEGRADED, CCM_ALARM_LOGGING_LOST,
+};
+
+/* Whether kind holds in im, and in which phase. */
+static bool holds(const struct ccm_impact *im, enum ccm_alarm_type kind,
+		  enum ccm_phase *phase)
+{
+	const struct ccm_class_impact *msg = &im->classes[CCM_CLASS_MESSAGE];
+	const struct ccm_class_impact *gc = &im->classes[CCM_CLASS_GROUPCHAT];
+	struct ccm_impact_alarms on;
+
+	ccm_impact_alarms(im, &on);
+	switch (kind) {
+	case CCM_ALARM_MESSAGING_BLOCKED:
+		*phase = msg->queueing ? CCM_PHASE_QUEUEING : CCM_PHASE_BOUNCE;
+		return on.messaging_blocked;
+	case CCM_ALARM_GROUP_CHAT_BLOCKED:
+		*phase = gc->queueing ? CCM_PHASE_QUEUEING : CCM_PHASE_BOUNCE;
+		return on.group_chat_blocked;
+	case CCM_ALARM_MESSAGING_DEGRADED:
+		*phase = msg->reach == CCM_REACH_SOME ||
+				 gc->reach == CCM_REACH_SOME ?
+			 CCM_PHASE_SOME_USERS : CCM_PHASE_DELAYED;
+		return on.messaging_degraded;
+	case CCM_ALARM_LOGGING_LOST:
+		*phase = CCM_PHASE_UNLOGGED;
+		return on.logging_lost;
+	default:
+		return false;
+	}
+}
+
+static struct ccm_impact_interval *open_interval(struct ccm_impact_track *t,
+						 enum ccm_alarm_type kind,
+						 const char *scope)
+{
+	for (size_t i = t->n; i-- > 0;)
+		if (t->v[i].open && t->v[i].kind == kind &&
+		    !strcasecmp(t->v[i].scope, scope))
+			return &t->v[i];
+	return NULL;
+}
+
+/* Adds the names of list (", "-separated) not yet in into. */
+static void merge_names(char *into, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		const char *end = strstr(p, ", ");
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		size_t len = strlen(into);
+		bool have = false;
+
+		for (const char *q = into; (q = strstr(q, p)) != NULL; q++)
+			if (!strncmp(q, p, n) && (q == into || q[-1] == ' ') &&
+			    (q[n] == ',' || q[n] == '\0')) {
+				have = true;
+				break;
+			}
+		if (!have && len + n + 3 < CCM_IMPACT_NAMES_MAX)
+			snprintf(into + len, CCM_IMPACT_NAMES_MAX - len, "%s%.*s",
+				 len ? ", " : "", (int)n, p);
+		p += n;
+		if (*p)
+			p += 2;
+	}
+}
+
+static void add_phase(struct ccm_impact_track *t,
+		      struct ccm_impact_interval *iv, ccm_ms now,
+		      enum ccm_phase phase)
+{
+	struct ccm_phase_change *v;
+
+	if (iv->nphases && iv->phases[iv->nphases - 1].phase == phase)
+		return;
+	v = realloc(iv->phases, (iv->nphases + 1) * sizeof(*v));
+	if (!v) {
+		t->oom = true;
+		return;
+	}
+	iv->phases = v;
+	v[iv->nphases++] = (struct ccm_phase_change){ now, phase };
+}
+
+static struct ccm_impact_interval *new_interval(struct ccm_impact_track *t,
+						enum ccm_alarm_type kind,
+						const char *scope, ccm_ms now)
+{
+	struct ccm_impact_interval *iv;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct ccm_impact_interval *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v) {
+			t->oom = true;
+			return NULL;
+		}
+		t->v = v;
+		t->cap = cap;
+	}
+	iv = &t->v[t->n];
+	memset(iv, 0, sizeof(*iv));
+	iv->scope = strdup(scope);
+	if (!iv->scope) {
+		t->oom = true;
+		return NULL;
+	}
+	iv->kind = kind;
+	iv->start = now;
+	iv->open = true;
+	t->n++;
+	return iv;
+}
+
+void ccm_impact_track_update(struct ccm_impact_track *t,
+			     const struct ccm_impact *impacts, size_t n,
+			     ccm_ms now)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ccm_impact *im = &impacts[i];
+
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+			enum ccm_phase phase;
+			bool on = holds(im, kinds[k], &phase);
+			struct ccm_impact_interval *iv =
+				open_interval(t, kinds[k], im->scope);
+
+			if (!on) {
+				if (iv) {
+					iv->open = false;
+					iv->end = now;
+				}
+				continue;
+			}
+			if (!iv)
+				iv = new_interval(t, kinds[k], im->scope, now);
+			if (!iv)
+				continue;
+			merge_names(iv->profiles, im->profiles);
+			merge_names(iv->servers, im->servers);
+			merge_names(iv->nodes, im->nodes);
+			add_phase(t, iv, now, phase);
+		}
+	}
+}
