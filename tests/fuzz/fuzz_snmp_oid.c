@@ -81,6 +81,8 @@ static struct ccm_alarms *alarms, *big_alarms;
 static struct ccm_config *config;
 static struct ccm_probe_stats cs1_probe, cs3_probe;
 static struct ccm_tail_stats tail;
+/* two scopes: the cluster's, a node's with IM blocked */
+static struct ccm_impact impacts[2];
 
 /* 2026-11-25T13:05:07.890 */
 static const ccm_ms T0 = INT64_C(1795611907890);
@@ -291,9 +293,20 @@ static void build_agent(void)
 		.have_last_time = true, .last_time = t + 6000,
 	};
 
+	impacts[0].scope = "cluster";
+	impacts[1].scope = "IMP1.example.com";
+	impacts[1].classes[CCM_CLASS_MESSAGE] = (struct ccm_class_impact){
+		.reach = CCM_REACH_ALL, .since = t, .queueing = true,
+		.queue_until = t + 300000, .worst_delay = 30000,
+	};
+	impacts[1].logging_lost = true;
+	impacts[1].logging_lost_since = t;
+	snprintf(impacts[1].servers, sizeof(impacts[1].servers), "cs1");
+
 	lists[0].src = (struct ccm_snmp_source){
 		.engine = engine, .alarms = alarms, .config = config,
 		.probe = probe_of, .tail = &tail,
+		.impacts = impacts, .nimpacts = 2,
 		/* past 2^32: TimeTicks and Counter32 wrap */
 		.uptime_cs = UINT64_C(0x100001234),
 		.queued = 4, .dropped = UINT64_C(0x100000005), .sent = 6,
@@ -371,19 +384,20 @@ static void list_instances(struct listing *l)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	/* instances per source: 11 scalars, 15 columns per row, 9 per alarm.
+	/* instances per source: 11 scalars, 15 columns per row, 9 per alarm,
+	 * 9 per scope of the impact table (sources 0 and 4: two).
 	 * Rows of all parts: zz.x, op-cs1.imp1 (configured op-CS1.imp1),
 	 * op-cs2 (configured, logged in upper case), op-cs3 (configured),
 	 * the Unicode one, the 96-byte one; the 97-byte one has none.
 	 * Engine only: the same six.  Configuration only: the three
 	 * servers. */
 	static const size_t want[NSOURCES] = {
-		11 + 15 * 6 + 9 * 2,
+		11 + 15 * 6 + 9 * 2 + 9 * 2,
 		11 + 15 * 6 + 9 * 2,
 		11 + 15 * 3,
 		11,
 		/* ids 7 (once) and 2^32 - 1; 2^32 has no row */
-		11 + 15 * 6 + 9 * 2,
+		11 + 15 * 6 + 9 * 2 + 9 * 2,
 	};
 
 	(void)argc;
@@ -438,14 +452,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		TRAP_IF(found != CCM_SNMP_NO_SUCH_OBJECT &&
 			found != CCM_SNMP_NO_SUCH_INSTANCE);
-		/* noSuchInstance: under ROOT.1.{1,2,3}.x */
+		/* noSuchInstance: under ROOT.1.{1,2,3,5}.x */
 		TRAP_IF(found == CCM_SNMP_NO_SUCH_INSTANCE &&
 			(len < CCM_MIB_ROOT_LEN + 3 ||
 			 oid_cmp(oid, CCM_MIB_ROOT_LEN, root,
 				 CCM_MIB_ROOT_LEN) ||
 			 oid[CCM_MIB_ROOT_LEN] != CCM_MIB_OBJECTS ||
 			 oid[CCM_MIB_ROOT_LEN + 1] < CCM_MIB_AGENT ||
-			 oid[CCM_MIB_ROOT_LEN + 1] > CCM_MIB_ALARM_TABLE));
+			 oid[CCM_MIB_ROOT_LEN + 1] > CCM_MIB_IMPACT_TABLE ||
+			 oid[CCM_MIB_ROOT_LEN + 1] == CCM_MIB_NOTIFY_OBJECTS));
 		/* every scalar has its instance: ROOT.1.1.s.x is one only
 		 * for x = 0, and then it was found */
 		TRAP_IF(found == CCM_SNMP_NO_SUCH_OBJECT &&
@@ -468,7 +483,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  oid[CCM_MIB_ROOT_LEN + 3] <= CCM_MIB_COMP_LAST) ||
 			 (oid[CCM_MIB_ROOT_LEN + 1] == CCM_MIB_ALARM_TABLE &&
 			  oid[CCM_MIB_ROOT_LEN + 3] > CCM_MIB_ALARM_ID &&
-			  oid[CCM_MIB_ROOT_LEN + 3] <= CCM_MIB_ALARM_LAST)));
+			  oid[CCM_MIB_ROOT_LEN + 3] <= CCM_MIB_ALARM_LAST) ||
+			 (oid[CCM_MIB_ROOT_LEN + 1] == CCM_MIB_IMPACT_TABLE &&
+			  oid[CCM_MIB_ROOT_LEN + 3] > CCM_MIB_IMPACT_SCOPE &&
+			  oid[CCM_MIB_ROOT_LEN + 3] <= CCM_MIB_IMPACT_LAST)));
 	}
 
 	if (exact)
