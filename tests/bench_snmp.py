@@ -96,6 +96,8 @@ import sys
 import time
 import types
 
+from bench_agent import _pytest_stand_in, env_number, fmt, pct
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DASHED = "imp1-example-com"
 COMPONENTS = 50
@@ -151,39 +153,8 @@ class Fail(Exception):
 SKIP_EXC, FAIL_EXC = Skip, Fail
 
 
-def _pytest_stand_in():
-    """The harnesses import pytest for pytest.skip and pytest.fail only;
-    the bench may run under a python3 without pytest."""
-    try:
-        import pytest  # noqa: F401
-        return
-    except ImportError:
-        pass
-    mod = types.ModuleType("pytest")
-
-    def skip(msg="", **_):
-        raise Skip(msg)
-
-    def fail(msg="", **_):
-        raise Fail(msg)
-
-    skip.Exception = Skip
-    fail.Exception = Fail
-    mod.skip, mod.fail = skip, fail
-    sys.modules["pytest"] = mod
 
 
-def env_number(name, default, cast=float, low=None):
-    raw = os.environ.get(name, "")
-    if not raw:
-        return default
-    try:
-        v = cast(raw)
-    except ValueError:
-        raise Fail(f"{name}={raw!r} is not a number")
-    if low is not None and v < low:
-        raise Fail(f"{name}={raw!r} is below {low}")
-    return v
 
 
 # ---- /proc ------------------------------------------------------------------
@@ -391,12 +362,6 @@ def arrived_all(sent, arrived):
 
 # ---- figures ----------------------------------------------------------------
 
-def pct(sorted_values, p):
-    """Nearest-rank percentile."""
-    if not sorted_values:
-        return None
-    k = max(1, math.ceil(p / 100.0 * len(sorted_values)))
-    return sorted_values[k - 1]
 
 
 def median(v):
@@ -406,8 +371,6 @@ def median(v):
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
-def fmt(v, spec="%.3f"):
-    return "n/a" if v is None else spec % v
 
 
 ROW = "  %-24s %6s %8s %9s %9s %9s %9s %9s"

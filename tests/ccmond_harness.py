@@ -231,12 +231,12 @@ def kill_group(proc, timeout=5):
                 break
             except subprocess.TimeoutExpired:
                 continue
-    else:
-        # The leader is gone; its group may not be.
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    # Whether the leader went by itself or by a signal, its group may
+    # not have.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 # ---- the namespace ---------------------------------------------------------

@@ -34,6 +34,8 @@ import time
 
 import pytest
 
+from ccmond_harness import kill_group, read, wait_for
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.abspath(os.environ.get("top_srcdir") or os.path.dirname(HERE))
 MIBDIR = os.path.join(SRCDIR, "mibs")
@@ -110,14 +112,6 @@ def need_mib():
                         "CCMON_SHARED_MIBS)" % (m, SHARED_MIBS))
 
 
-def wait_for(pred, timeout=STEP, interval=0.1):
-    """pred()'s first true value within timeout, else its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(interval)
 
 
 def free_udp_port():
@@ -164,12 +158,6 @@ def socket_inode(path):
     return (st.st_dev, st.st_ino, st.st_ctime_ns)
 
 
-def read(path, default=""):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return default
 
 
 def tail(text, n=3000):
@@ -186,23 +174,6 @@ def strip_dot(oid):
     return oid[1:] if oid.startswith(".") else oid
 
 
-def kill_group(proc, timeout=10):
-    """Ends a process started with start_new_session, and its group."""
-    if proc.poll() is None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=timeout)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 # ---- values as net-snmp prints them -----------------------------------------
@@ -505,8 +476,8 @@ class Snmpd:
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                kill_group(self.proc)
-        kill_group(self.proc)  # anything left in its group
+                kill_group(self.proc, timeout=10)
+        kill_group(self.proc, timeout=10)  # anything left in its group
         rc = self.proc.returncode
         self.proc = None
         return rc
@@ -550,7 +521,7 @@ class Snmpd:
             self.stop(timeout=5)
         except Exception:
             if self.proc is not None:
-                kill_group(self.proc)
+                kill_group(self.proc, timeout=10)
                 self.proc = None
 
 
@@ -681,7 +652,7 @@ class Snmptrapd:
             self.stop(timeout=5)
         except Exception:
             if self.proc is not None:
-                kill_group(self.proc)
+                kill_group(self.proc, timeout=10)
                 self.proc = None
 
 
