@@ -1,6 +1,5 @@
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "agent/component_rows.h"
 
@@ -9,16 +8,6 @@ static int row_cmp(const void *a, const void *b)
 	const struct ccm_component_row *x = a, *y = b;
 
 	return strcmp(x->name, y->name);
-}
-
-/* as ccm_config_server_by_component() matches */
-static bool seen(const struct ccm_component *const *comps, size_t n,
-		 const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcasecmp(comps[i]->name, name))
-			return true;
-	return false;
 }
 
 size_t ccm_component_rows(const struct ccm_engine *engine,
@@ -52,7 +41,9 @@ size_t ccm_component_rows(const struct ccm_engine *engine,
 	for (size_t i = 0; i < nservers; i++) {
 		const struct ccm_server *s = &config->servers[i];
 
-		if (s->component && !seen(comps, ncomps, s->component))
+		/* known to the engine under any case: its row above */
+		if (s->component && !(engine && ccm_engine_component(
+						       engine, s->component)))
 			rows[n++] = (struct ccm_component_row){
 				.name = s->component, .server = s };
 	}

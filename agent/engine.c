@@ -149,22 +149,46 @@ static int grow(void *arrp, size_t *cap, size_t n)
 	return 0;
 }
 
-static struct ccm_component *component(struct ccm_engine *e,
-				       const char *name, size_t n)
+/* The component named name[0..n) and *at its place, or NULL with *at
+ * where it belongs. */
+static struct ccm_component *find_component(const struct ccm_engine *e,
+					    const char *name, size_t n,
+					    size_t *at)
 {
 	size_t lo = 0, hi = e->ncomps;
-	struct ccm_component *c;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int r = cmp_span_nocase(e->comps[mid]->name, name, n);
-		if (r == 0)
+		if (r == 0) {
+			*at = mid;
 			return e->comps[mid];
+		}
 		if (r < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	*at = lo;
+	return NULL;
+}
+
+const struct ccm_component *ccm_engine_component(const struct ccm_engine *e,
+						 const char *name)
+{
+	size_t at;
+
+	return name ? find_component(e, name, strlen(name), &at) : NULL;
+}
+
+static struct ccm_component *component(struct ccm_engine *e,
+				       const char *name, size_t n)
+{
+	size_t lo;
+	struct ccm_component *c = find_component(e, name, n, &lo);
+
+	if (c)
+		return c;
 	if (grow(&e->comps, &e->capcomps, e->ncomps))
 		return NULL;
 	c = calloc(1, sizeof(*c));

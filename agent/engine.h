@@ -122,4 +122,8 @@ size_t ccm_engine_components(const struct ccm_engine *engine,
 size_t ccm_engine_endpoints(const struct ccm_engine *engine,
 			    const struct ccm_endpoint *const **out);
 
+/* The component of that name (ignoring case), or NULL; name may be NULL. */
+const struct ccm_component *ccm_engine_component(const struct ccm_engine *engine,
+						 const char *name);
+
 #endif

@@ -434,8 +434,6 @@ void ccm_impact_text(const struct ccm_impact *im, const char *which,
 bool ccm_impact_messaging_blocked(const struct ccm_engine *engine,
 				  const struct ccm_config *config)
 {
-	const struct ccm_component *const *comps;
-	size_t n = engine ? ccm_engine_components(engine, &comps) : 0;
 	const struct ccm_impact_timing timing = {
 		CCM_QUEUE_WAIT, CCM_QUEUE_WINDOW, CCM_REROUTE_AFTER,
 	};
@@ -454,12 +452,12 @@ bool ccm_impact_messaging_blocked(const struct ccm_engine *engine,
 		free(scopes);
 		return false;
 	}
-	for (size_t i = 0; i < config->nservers; i++)
-		for (size_t j = 0; j < n; j++)
-			if (config->servers[i].component &&
-			    !strcasecmp(comps[j]->name,
-					config->servers[i].component))
-				st[i].state = comps[j]->state;
+	for (size_t i = 0; engine && i < config->nservers; i++) {
+		const struct ccm_component *c = ccm_engine_component(
+			engine, config->servers[i].component);
+
+		st[i].state = c ? c->state : CCM_STATE_UNKNOWN;
+	}
 	ccm_impact_scopes(config, scopes, nscopes);
 	for (size_t k = 0; !blocked && k < nscopes; k++) {
 		struct ccm_impact im;

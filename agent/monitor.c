@@ -488,18 +488,6 @@ void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
 
 /* ---- impact -------------------------------------------------------------- */
 
-static const struct ccm_component *component_named(const struct ccm_monitor *m,
-						   const char *name)
-{
-	const struct ccm_component *const *comps;
-	size_t n = ccm_engine_components(m->engine, &comps);
-
-	for (size_t i = 0; name && i < n; i++)
-		if (!strcasecmp(comps[i]->name, name))
-			return comps[i];
-	return NULL;
-}
-
 /* A loss is graceful when the server's host answers and refuses: the
  * compliance service stopped, the router knows at once.  Silence (a
  * timeout, no route) is an ungraceful loss. */
@@ -523,7 +511,7 @@ static void server_status(const struct ccm_monitor *m, size_t i,
 			  struct ccm_server_status *st, ccm_ms now)
 {
 	const struct ccm_component *c =
-		component_named(m, m->servers[i].srv->component);
+		ccm_engine_component(m->engine, m->servers[i].srv->component);
 
 	memset(st, 0, sizeof(*st));
 	st->state = c ? c->state : CCM_STATE_UNKNOWN;

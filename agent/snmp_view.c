@@ -15,17 +15,23 @@ static const uint32_t root[] = { CCM_MIB_ROOT };
 #define ALARM_COLS (CCM_MIB_ALARM_LAST - CCM_MIB_ALARM_ID)
 #define IMPACT_COLS (CCM_MIB_IMPACT_LAST - CCM_MIB_IMPACT_SCOPE)
 
+/* A string index (component name, scope): in lower case, since the
+ * router's names ignore case; length-prefixed in the OID. */
+struct skey {
+	uint8_t v[CCM_MIB_COMP_KEY_MAX];
+	size_t len;
+};
+
+/* The rows of both string-indexed tables start with their key. */
 struct crow {
+	struct skey key;
 	const struct ccm_component_row *row;
 	const struct ccm_probe_stats *probe;
-	uint8_t key[CCM_MIB_COMP_KEY_MAX];
-	size_t keylen;
 };
 
 struct irow {
+	struct skey key;
 	const struct ccm_impact *im;
-	uint8_t key[CCM_MIB_COMP_KEY_MAX];
-	size_t keylen;
 };
 
 struct ccm_snmp_view {
@@ -48,14 +54,37 @@ const uint32_t *ccm_snmp_root(size_t *len)
 
 /* ---- building ------------------------------------------------------------ */
 
-/* Index order: length first, then the octets (a length-prefixed string). */
-static int crow_cmp(const void *a, const void *b)
+/* False for a name the index cannot carry (empty, over its SIZE). */
+static bool skey_set(struct skey *k, const char *name)
 {
-	const struct crow *x = a, *y = b;
+	size_t len = name ? strlen(name) : 0;
 
-	if (x->keylen != y->keylen)
-		return x->keylen < y->keylen ? -1 : 1;
-	return memcmp(x->key, y->key, x->keylen);
+	if (!len || len > sizeof(k->v))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		k->v[i] = (uint8_t)tolower((unsigned char)name[i]);
+	k->len = len;
+	return true;
+}
+
+/* Index order: length first, then the octets; a and b point at rows
+ * (struct crow, struct irow), whose first member is the key. */
+static int skey_cmp(const void *a, const void *b)
+{
+	const struct skey *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->v, y->v, x->len);
+}
+
+/* Appends the index to oid at n; returns the new length. */
+static size_t skey_append(const struct skey *k, uint32_t *oid, size_t n)
+{
+	oid[n++] = (uint32_t)k->len;
+	for (size_t i = 0; i < k->len; i++)
+		oid[n++] = k->v[i];
+	return n;
 }
 
 static int build_components(struct ccm_snmp_view *v)
@@ -72,37 +101,24 @@ static int build_components(struct ccm_snmp_view *v)
 	for (size_t i = 0; i < n; i++) {
 		const struct ccm_component_row *r = &v->rows[i];
 		struct crow *c = &v->crows[v->ncrows];
-		size_t len = strlen(r->name);
 
-		if (!len || len > CCM_MIB_COMP_KEY_MAX)
+		if (!skey_set(&c->key, r->name))
 			continue;
-		for (size_t j = 0; j < len; j++)
-			c->key[j] = (uint8_t)tolower((unsigned char)r->name[j]);
-		c->keylen = len;
 		c->row = r;
 		if (r->server && v->src.probe)
 			c->probe = v->src.probe(v->src.probe_ctx,
 						r->server->name);
 		v->ncrows++;
 	}
-	qsort(v->crows, v->ncrows, sizeof(*v->crows), crow_cmp);
+	qsort(v->crows, v->ncrows, sizeof(*v->crows), skey_cmp);
 	/* One row per index: names differing only in case are one
 	 * component to the router. */
 	size_t kept = 0;
 	for (size_t i = 0; i < v->ncrows; i++)
-		if (!kept || crow_cmp(&v->crows[kept - 1], &v->crows[i]))
+		if (!kept || skey_cmp(&v->crows[kept - 1], &v->crows[i]))
 			v->crows[kept++] = v->crows[i];
 	v->ncrows = kept;
 	return 0;
-}
-
-static int irow_cmp(const void *a, const void *b)
-{
-	const struct irow *x = a, *y = b;
-
-	if (x->keylen != y->keylen)
-		return x->keylen < y->keylen ? -1 : 1;
-	return memcmp(x->key, y->key, x->keylen);
 }
 
 static int build_impacts(struct ccm_snmp_view *v)
@@ -115,17 +131,13 @@ static int build_impacts(struct ccm_snmp_view *v)
 	for (size_t i = 0; i < v->src.nimpacts; i++) {
 		const struct ccm_impact *im = &v->src.impacts[i];
 		struct irow *r = &v->irows[v->nirows];
-		size_t len = im->scope ? strlen(im->scope) : 0;
 
-		if (!len || len > CCM_MIB_COMP_KEY_MAX)
+		if (!skey_set(&r->key, im->scope))
 			continue;
-		for (size_t j = 0; j < len; j++)
-			r->key[j] = (uint8_t)tolower((unsigned char)im->scope[j]);
-		r->keylen = len;
 		r->im = im;
 		v->nirows++;
 	}
-	qsort(v->irows, v->nirows, sizeof(*v->irows), irow_cmp);
+	qsort(v->irows, v->nirows, sizeof(*v->irows), skey_cmp);
 	return 0;
 }
 
@@ -521,9 +533,7 @@ static size_t instance(const struct ccm_snmp_view *v, size_t k, uint32_t *oid,
 		oid[n++] = CCM_MIB_COMPONENT_TABLE;
 		oid[n++] = 1;
 		oid[n++] = col;
-		oid[n++] = (uint32_t)c->keylen;
-		for (size_t i = 0; i < c->keylen; i++)
-			oid[n++] = c->key[i];
+		n = skey_append(&c->key, oid, n);
 		if (out)
 			component_value(c, col, out);
 		return n;
@@ -548,9 +558,7 @@ static size_t instance(const struct ccm_snmp_view *v, size_t k, uint32_t *oid,
 	oid[n++] = CCM_MIB_IMPACT_TABLE;
 	oid[n++] = 1;
 	oid[n++] = col;
-	oid[n++] = (uint32_t)r->keylen;
-	for (size_t i = 0; i < r->keylen; i++)
-		oid[n++] = r->key[i];
+	n = skey_append(&r->key, oid, n);
 	if (out)
 		impact_value(r->im, col, out);
 	return n;
