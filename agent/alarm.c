@@ -144,6 +144,18 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 			  "compliance officer which events of which period "
 			  "were not logged.",
 	},
+	[CCM_ALARM_QUEUE_LATENCY_HIGH] = {
+		.id = "queue-latency-high",
+		.message_id = "fb3fa70ba32d433982756bc669ab7a62",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_COMPONENT,
+		.raised = "Events wait long on the compliance server",
+		.cleared = "Events on the compliance server are answered in "
+			   "time again",
+		.remedy = "Check the compliance server's own logs and load: it "
+			  "accepts the connection but answers events late or "
+			  "not at all, and every IM waits for its answer.",
+	},
 };
 
 const struct ccm_alarm_type_info *ccm_alarm_type_info(enum ccm_alarm_type t)

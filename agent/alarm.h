@@ -54,6 +54,7 @@ enum ccm_alarm_type {
 	CCM_ALARM_GROUP_CHAT_BLOCKED, /* every user's group chat fails    */
 	CCM_ALARM_MESSAGING_DEGRADED, /* some users' IMs, or logins wait  */
 	CCM_ALARM_LOGGING_LOST,       /* events pass without being logged */
+	CCM_ALARM_QUEUE_LATENCY_HIGH, /* events wait long on a component  */
 	CCM_ALARM_NTYPES
 };
 

@@ -11,6 +11,7 @@
 #include "agent/report.h"
 #include "parsers/config.h"
 #include "parsers/duration.h"
+#include "parsers/queue_lines.h"
 
 #define EXIT_INPUT 1
 #define EXIT_USAGE 2
@@ -210,6 +211,26 @@ static struct ccm_config *load_config(const char *path)
 	return cfg;
 }
 
+static int set_queue_lines(struct ccm_recognizer *rec,
+			   const struct ccm_config *config)
+{
+	char err[512];
+	struct ccm_queue_lines *q = config ?
+		ccm_queue_lines_new(config->queue_rules, config->nqueue_rules,
+				    config->agent.queue_wait, err,
+				    sizeof(err)) :
+		ccm_queue_lines_new(ccm_queue_rule_builtin(), 1,
+				    CCM_QUEUE_WAIT, err, sizeof(err));
+
+	if (!q) {
+		fprintf(stderr, "ccmon analyze: %s; queue latency not read\n",
+			err);
+		return -1;
+	}
+	ccm_recognizer_set_queue(rec, q);
+	return 0;
+}
+
 /* Dates the first input by --date or its mtime; with --date the clock then
  * runs on across the inputs, as through one file. */
 static void clock_for(const struct options *o, const struct ccm_input *in,
@@ -275,6 +296,9 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		a.impact = &track;
 		a.config_path = o->config;
 	}
+	/* the queue lines of the configuration, else the built-in one */
+	if (set_queue_lines(rec, config))
+		status = EXIT_INPUT;
 	for (size_t i = 0; i < n; i++) {
 		struct ccm_input *in = &inputs[i];
 		struct ccm_scanner sc;

@@ -31,6 +31,7 @@
 #include "agent/status.h"
 #include "agent/tail.h"
 #include "parsers/config.h"
+#include "parsers/queue_lines.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define STATE_FILE "state.json"
@@ -550,16 +551,28 @@ static void reload(struct daemon *d)
 	struct ccm_config *cfg = load_config(d, "reload refused, the running "
 					     "configuration stays");
 	struct ccm_config *old = d->cfg;
+	struct ccm_queue_lines *q;
+	char err[512];
 
 	if (!cfg)
 		return;
+	q = ccm_queue_lines_new(cfg->queue_rules, cfg->nqueue_rules,
+				cfg->agent.queue_wait, err, sizeof(err));
+	if (!q) {
+		say(d, LOG_ERR, "reload refused, the running configuration "
+		    "stays: %s", err);
+		ccm_config_free(cfg);
+		return;
+	}
 	stop_probers(d);
 	if (ccm_monitor_reconfigure(d->mon, cfg)) {
 		say(d, LOG_ERR, "reload failed: out of memory");
+		ccm_queue_lines_free(q);
 		ccm_config_free(cfg);
 		start_probers(d);
 		return;
 	}
+	ccm_recognizer_set_queue(d->rec, q);
 	d->cfg = cfg;
 	snmp_reload_note(d, old, cfg);
 	if (!same_logs(old, cfg)) {
@@ -658,6 +671,7 @@ static int setup(struct daemon *d)
 	struct ccm_alarm_sink_config sc = {
 		.facility = d->cfg->agent.syslog_facility,
 	};
+	struct ccm_queue_lines *q;
 	char err[512];
 	int have;
 	sigset_t mask;
@@ -685,6 +699,14 @@ static int setup(struct daemon *d)
 	if (!ccm_recognizer_jit(d->rec))
 		say(d, LOG_NOTICE, "PCRE2 JIT unavailable (W^X memory?): using "
 		    "the interpreter");
+	q = ccm_queue_lines_new(d->cfg->queue_rules, d->cfg->nqueue_rules,
+				d->cfg->agent.queue_wait, err, sizeof(err));
+	if (!q) {
+		say(d, LOG_ERR, "%s", err);
+		ccm_state_release(&saved);
+		return -1;
+	}
+	ccm_recognizer_set_queue(d->rec, q);
 	d->mon = ccm_monitor_new(d->cfg, have ? saved.alarms : NULL, err,
 				 sizeof(err));
 	d->sink = ccm_alarm_sink_new(&sc);

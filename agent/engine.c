@@ -56,6 +56,10 @@ struct ccm_engine *ccm_engine_new(const struct ccm_engine_config *config,
 		e->config = *config;
 	if (e->config.auth_timeout <= 0)
 		e->config.auth_timeout = CCM_DEFAULT_AUTH_TIMEOUT;
+	if (e->config.latency_window <= 0)
+		e->config.latency_window = CCM_DEFAULT_LATENCY_WINDOW;
+	if (e->config.latency_pending_max <= 0)
+		e->config.latency_pending_max = CCM_DEFAULT_LATENCY_PENDING_MAX;
 	e->fn = fn;
 	e->ctx = ctx;
 	return e;
@@ -66,6 +70,7 @@ void ccm_engine_free(struct ccm_engine *e)
 	if (!e)
 		return;
 	for (size_t i = 0; i < e->ncomps; i++) {
+		ccm_qlat_release(&e->comps[i]->latency);
 		free(e->comps[i]->name);
 		free(e->comps[i]);
 	}
@@ -82,6 +87,17 @@ void ccm_engine_free(struct ccm_engine *e)
 ccm_ms ccm_engine_now(const struct ccm_engine *e)
 {
 	return e->now;
+}
+
+ccm_ms ccm_engine_latency_window(const struct ccm_engine *e)
+{
+	return e->config.latency_window;
+}
+
+void ccm_engine_set_latency_window(struct ccm_engine *e, ccm_ms window)
+{
+	if (window > 0)
+		e->config.latency_window = window;
 }
 
 bool ccm_engine_next_due(const struct ccm_engine *e, ccm_ms *due)
@@ -369,6 +385,10 @@ void ccm_engine_advance(struct ccm_engine *e, ccm_ms now)
 	}
 	if (now > e->now)
 		e->now = now;
+	for (size_t i = 0; i < e->ncomps; i++)
+		ccm_qlat_expire(&e->comps[i]->latency, e->now,
+				   e->config.latency_window,
+				   e->config.latency_pending_max);
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -457,6 +477,46 @@ static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 	return 0;
 }
 
+static int queue_line(struct ccm_engine *e, const struct ccm_logmsg *m,
+		      const struct ccm_srcpos *pos)
+{
+	struct ccm_component *c = component(e, m->component.p, m->component.n);
+	ccm_ms wait = m->wait;
+	int rc = 1;
+
+	if (!c)
+		return -1;
+	switch (m->kind) {
+	case CCM_MSG_QUEUE_WAITED:
+		rc = ccm_qlat_add(&c->latency, e->now, wait) ? -1 : 1;
+		break;
+	case CCM_MSG_QUEUE_START:
+		return ccm_qlat_start(&c->latency, m->rule, m->key.p,
+					 m->key.n, e->now);
+	case CCM_MSG_QUEUE_END:
+		rc = ccm_qlat_end(&c->latency, m->rule, m->key.p, m->key.n,
+				     e->now, &wait);
+		break;
+	default:
+		return 0;
+	}
+	if (rc == 1 && e->fn) {
+		struct ccm_change ch = {
+			.kind = CCM_CHANGE_LATENCY,
+			.time = e->now,
+			.component = c,
+			.from = c->state,
+			.to = c->state,
+			.endpoint = c->endpoint,
+			.wait = wait,
+		};
+		if (pos)
+			ch.pos = *pos;
+		e->fn(e->ctx, &ch);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 int ccm_engine_feed(struct ccm_engine *e, ccm_ms t,
 		    const struct ccm_logmsg *m, const struct ccm_srcpos *pos)
 {
@@ -466,6 +526,13 @@ int ccm_engine_feed(struct ccm_engine *e, ccm_ms t,
 	ccm_engine_advance(e, t);
 	e->pending_connect = NULL;
 	switch (m->kind) {
+	case CCM_MSG_QUEUE_WAITED:
+	case CCM_MSG_QUEUE_START:
+	case CCM_MSG_QUEUE_END:
+		/* unrelated to a connect in progress */
+		e->pending_connect = pending;
+		rc = queue_line(e, m, pos);
+		break;
 	case CCM_MSG_NONE:
 		break;
 	case CCM_MSG_CONNECTING:

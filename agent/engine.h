@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/queue_latency.h"
 #include "parsers/logline.h"
 #include "parsers/timestamp.h"
 
@@ -61,6 +62,7 @@ struct ccm_component {
 	ccm_ms auth_deadline;
 	struct ccm_incident incident;  /* the current or last incident      */
 	bool have_incident;
+	struct ccm_qlat latency;    /* how long events wait on it         */
 };
 
 enum ccm_change_kind {
@@ -70,6 +72,7 @@ enum ccm_change_kind {
 	CCM_CHANGE_INCIDENT_CLOSE,
 	CCM_CHANGE_AUTH_TIMEOUT,  /* CONNECTED for auth_timeout, not ACTIVE  */
 	CCM_CHANGE_ENDPOINT_BOUND, /* component now known to use endpoint    */
+	CCM_CHANGE_LATENCY,       /* an event ended its wait on component    */
 };
 
 struct ccm_change {
@@ -80,14 +83,22 @@ struct ccm_change {
 	enum ccm_state from, to;                 /* TRANSITION */
 	const struct ccm_incident *incident;     /* INCIDENT_*  */
 	const struct ccm_endpoint *endpoint;     /* ENDPOINT_BOUND */
+	ccm_ms wait;                             /* LATENCY */
 };
 
 typedef void ccm_change_fn(void *ctx, const struct ccm_change *change);
 
 struct ccm_engine_config {
-	ccm_ms auth_timeout; /* default CCM_DEFAULT_AUTH_TIMEOUT */
+	ccm_ms auth_timeout;   /* default CCM_DEFAULT_AUTH_TIMEOUT */
+	ccm_ms latency_window; /* default CCM_DEFAULT_LATENCY_WINDOW: the
+				* figures of queue latency cover it */
+	ccm_ms latency_pending_max; /* a queued event without its end this
+				     * long is given up; default
+				     * CCM_DEFAULT_LATENCY_PENDING_MAX */
 };
 #define CCM_DEFAULT_AUTH_TIMEOUT INT64_C(10000)
+#define CCM_DEFAULT_LATENCY_WINDOW INT64_C(300000)
+#define CCM_DEFAULT_LATENCY_PENDING_MAX INT64_C(600000)
 
 struct ccm_engine;
 
@@ -99,7 +110,8 @@ void ccm_engine_free(struct ccm_engine *engine);
 int ccm_engine_bind(struct ccm_engine *engine, const char *component,
 		    const char *host, unsigned port);
 
-/* Moves the clock to now, firing what falls due (auth timeouts) first.
+/* Moves the clock to now, firing what falls due (auth timeouts) first,
+ * and moves the latency windows on.
  * Times earlier than the engine's clock are treated as equal to it. */
 void ccm_engine_advance(struct ccm_engine *engine, ccm_ms now);
 
@@ -121,6 +133,10 @@ size_t ccm_engine_components(const struct ccm_engine *engine,
 			     const struct ccm_component *const **out);
 size_t ccm_engine_endpoints(const struct ccm_engine *engine,
 			    const struct ccm_endpoint *const **out);
+
+/* The queue-latency window of the engine, and a new one (a reload). */
+ccm_ms ccm_engine_latency_window(const struct ccm_engine *engine);
+void ccm_engine_set_latency_window(struct ccm_engine *engine, ccm_ms window);
 
 /* The component of that name (ignoring case), or NULL; name may be NULL. */
 const struct ccm_component *ccm_engine_component(const struct ccm_engine *engine,

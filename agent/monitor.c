@@ -14,6 +14,7 @@
 
 #include "agent/impact.h"
 #include "agent/monitor.h"
+#include "parsers/duration.h"
 
 /* Log time this far from the wall clock means a clock or time-zone problem
  * (or a stale file): say so once. */
@@ -60,6 +61,8 @@ struct ccm_monitor {
 	size_t nimpacts;
 	bool have_impact_due;
 	ccm_ms impact_due; /* the impact changes by itself then */
+	bool have_latency_due;
+	ccm_ms latency_due; /* a high wait leaves a latency window then */
 };
 
 static void eval_impact(struct ccm_monitor *m, ccm_ms now);
@@ -240,6 +243,48 @@ static const char *state_word(enum ccm_state s)
 	return "not connected";
 }
 
+/* queue-latency-high: the p95 of the waits in the window against the
+ * threshold.  A window that empties clears it: the timer of the oldest
+ * sample brings the monitor back (ccm_monitor_next_due). */
+static void eval_latency(struct ccm_monitor *m, const struct ccm_component *c,
+			 ccm_ms t)
+{
+	const struct ccm_agent_config *a = &m->cfg->agent;
+	struct ccm_qlat_stats st;
+	char text[700], p95[CCM_DURATION_STRLEN], mx[CCM_DURATION_STRLEN],
+	     win[CCM_DURATION_STRLEN], high[CCM_DURATION_STRLEN];
+	bool on;
+	ccm_ms due;
+
+	if (ccm_qlat_stats(&c->latency, &st)) {
+		note(m, LOG_ERR, "out of memory: queue latency of %s not "
+		     "judged", c->name);
+		return;
+	}
+	on = a->queue_latency_high > 0 && st.count &&
+	     st.p95 >= a->queue_latency_high;
+	ccm_duration_format(st.p95, p95);
+	ccm_duration_format(st.max, mx);
+	ccm_duration_format_short(a->latency_window, win);
+	ccm_duration_format_short(a->queue_latency_high, high);
+	if (on)
+		snprintf(text, sizeof(text), "events wait long on %s: p95 %s, "
+			 "max %s over %llu waits in the last %s (threshold "
+			 "%s)", c->name, p95, mx, (unsigned long long)st.count,
+			 win, high);
+	else
+		snprintf(text, sizeof(text), "events on %s wait less than %s "
+			 "again (%llu waits in the last %s)", c->name, high,
+			 (unsigned long long)st.count, win);
+	ccm_alarms_set(m->alarms, CCM_ALARM_QUEUE_LATENCY_HIGH, c->name, on, t,
+		       text);
+	if (on && ccm_qlat_next_expiry(&c->latency, a->latency_window, &due) &&
+	    (!m->have_latency_due || due < m->latency_due)) {
+		m->latency_due = due;
+		m->have_latency_due = true;
+	}
+}
+
 static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 			   ccm_ms t)
 {
@@ -266,6 +311,7 @@ static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 			 (long long)m->cfg->agent.auth_timeout / 1000, ep);
 	ccm_alarms_set(m->alarms, CCM_ALARM_AUTH_FAILURE, c->name, auth, t,
 		       auth ? text : "authentication completed");
+	eval_latency(m, c, t);
 
 	/* A component that connects proves its endpoint reachable. */
 	if (c->endpoint && (c->state == CCM_STATE_CONNECTED ||
@@ -337,6 +383,7 @@ static void on_change(void *ctx, const struct ccm_change *ch)
 	case CCM_CHANGE_INCIDENT_OPEN:
 	case CCM_CHANGE_INCIDENT_CAUSE:
 	case CCM_CHANGE_INCIDENT_CLOSE:
+	case CCM_CHANGE_LATENCY: /* one wait is no news; the alarm is */
 		break;
 	}
 }
@@ -647,11 +694,25 @@ static void check_silence(struct ccm_monitor *m, ccm_ms now)
 	}
 }
 
+/* The windows moved: every component's waits judged again. */
+static void eval_latencies(struct ccm_monitor *m, ccm_ms now)
+{
+	const struct ccm_component *const *comps;
+	size_t n = ccm_engine_components(m->engine, &comps);
+
+	m->have_latency_due = false;
+	if (!m->synced)
+		return;
+	for (size_t i = 0; i < n; i++)
+		eval_latency(m, comps[i], now);
+}
+
 void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now)
 {
 	m->now = now;
 	ccm_engine_advance(m->engine, now);
 	eval_dirty(m, now);
+	eval_latencies(m, now);
 	check_silence(m, now);
 	eval_impact(m, now);
 	if (m->synced)
@@ -674,6 +735,11 @@ bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due)
 	}
 	if (m->synced && m->have_impact_due && (!any || m->impact_due < *due)) {
 		*due = m->impact_due;
+		any = true;
+	}
+	if (m->synced && m->have_latency_due &&
+	    (!any || m->latency_due < *due)) {
+		*due = m->latency_due;
 		any = true;
 	}
 	if (m->synced && m->cfg->agent.log_silent_after > 0) {
@@ -854,6 +920,7 @@ int ccm_monitor_reconfigure(struct ccm_monitor *m,
 	policy_from(&cfg->agent, &p);
 	for (int t = 0; t < CCM_ALARM_NTYPES; t++)
 		ccm_alarms_set_policy(m->alarms, (enum ccm_alarm_type)t, &p);
+	ccm_engine_set_latency_window(m->engine, cfg->agent.latency_window);
 	for (size_t i = 0; i < cfg->nservers; i++)
 		if (ccm_engine_bind(m->engine, cfg->servers[i].component,
 				    cfg->servers[i].host, cfg->servers[i].port))
@@ -868,7 +935,10 @@ struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
 				    char *err, size_t errlen)
 {
 	struct ccm_monitor *m = calloc(1, sizeof(*m));
-	struct ccm_engine_config ec = { .auth_timeout = cfg->agent.auth_timeout };
+	struct ccm_engine_config ec = {
+		.auth_timeout = cfg->agent.auth_timeout,
+		.latency_window = cfg->agent.latency_window,
+	};
 
 	if (!m)
 		goto oom;

@@ -73,6 +73,44 @@ static struct json_object *endpoint_name(const struct ccm_endpoint *ep)
 	return json_object_new_string(buf);
 }
 
+/* How long events waited on the component, each wait listed. */
+static struct json_object *queue_latency(const struct ccm_analysis *a,
+					 const struct ccm_component *c)
+{
+	const struct ccm_timeline *tl = a->timeline;
+	struct json_object *o = json_object_new_object();
+	struct json_object *waits = json_object_new_array();
+	struct ccm_qlat_stats st;
+
+	if (!o || !waits || ccm_timeline_latency(tl, c->name, &st)) {
+		json_object_put(o);
+		json_object_put(waits);
+		return NULL;
+	}
+	add(o, "count", json_object_new_uint64(st.count));
+	add(o, "mean_s", jseconds(st.mean));
+	add(o, "max_s", jseconds(st.max));
+	add(o, "p50_s", jseconds(st.p50));
+	add(o, "p95_s", jseconds(st.p95));
+	add(o, "p99_s", jseconds(st.p99));
+	for (size_t i = 0; i < tl->nentries; i++) {
+		const struct ccm_tl_entry *e = &tl->entries[i];
+		struct json_object *w;
+
+		if (e->kind != CCM_CHANGE_LATENCY ||
+		    strcmp(e->component, c->name))
+			continue;
+		w = json_object_new_object();
+		add(w, "time", jtime(true, e->time));
+		add(w, "wait_s", jseconds(e->wait));
+		add(w, "file", jstr_or_null(e->pos.file));
+		add(w, "line", json_object_new_uint64(e->pos.line));
+		json_object_array_add(waits, w);
+	}
+	add(o, "waits", waits);
+	return o;
+}
+
 static struct json_object *components(const struct ccm_analysis *a)
 {
 	const struct ccm_component *const *comps;
@@ -96,6 +134,7 @@ static struct json_object *components(const struct ccm_analysis *a)
 		add(o, "endpoint", endpoint_name(c->endpoint));
 		add(o, "connect_failures",
 		    json_object_new_uint64(c->connect_failures));
+		add(o, "queue_latency", queue_latency(a, c));
 		json_object_object_add(by_name, c->name, json_object_get(tr));
 		json_object_array_add(arr, o);
 	}

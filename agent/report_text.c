@@ -49,6 +49,8 @@ static void entry(FILE *out, int w, const struct ccm_tl_entry *e)
 		fprintf(out, "connects to %s:%u", ep ? ep->host : "?",
 			ep ? ep->port : 0);
 		break;
+	case CCM_CHANGE_LATENCY:
+		break; /* summed up in the queue-latency table */
 	}
 	if (e->pos.file)
 		fprintf(out, "  [%s:%llu]", e->pos.file,
@@ -79,6 +81,42 @@ static void incident_table(FILE *out, const struct ccm_analysis *a, int w)
 			ccm_duration_format(end - inc->start, d),
 			ccm_cause_name(inc->cause));
 	}
+}
+
+/* How long events waited on each component that had any:
+ *   COMPONENT  WAITS  MEAN  P50  P95  P99  MAX  LAST */
+static int latency_table(FILE *out, const struct ccm_analysis *a, int w)
+{
+	const struct ccm_component *const *comps;
+	size_t n = ccm_engine_components(a->engine, &comps);
+	char m[CCM_DURATION_STRLEN], p50[CCM_DURATION_STRLEN],
+	     p95[CCM_DURATION_STRLEN], p99[CCM_DURATION_STRLEN],
+	     mx[CCM_DURATION_STRLEN], t[CCM_TIME_STRLEN];
+	bool header = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ccm_qlat_stats st;
+
+		if (ccm_timeline_latency(a->timeline, comps[i]->name, &st))
+			return -1;
+		if (!st.count)
+			continue;
+		if (!header)
+			fprintf(out, "\nQueue latency (each wait: --json)\n"
+				"%-*s  %6s  %9s  %9s  %9s  %9s  %9s  %s\n", w,
+				"COMPONENT", "WAITS", "MEAN", "P50", "P95",
+				"P99", "MAX", "LAST");
+		header = true;
+		fprintf(out, "%-*s  %6llu  %9s  %9s  %9s  %9s  %9s  %s\n", w,
+			comps[i]->name, (unsigned long long)st.count,
+			ccm_duration_format(st.mean, m),
+			ccm_duration_format(st.p50, p50),
+			ccm_duration_format(st.p95, p95),
+			ccm_duration_format(st.p99, p99),
+			ccm_duration_format(st.max, mx),
+			ccm_time_format(st.last_time, t));
+	}
+	return 0;
 }
 
 /* What users suffered, by the profiles of the configuration:
@@ -129,6 +167,7 @@ int ccm_report_text(const struct ccm_analysis *a, FILE *out)
 	size_t neps = ccm_engine_endpoints(a->engine, &eps);
 	int w = name_width(a->engine);
 	char t1[CCM_TIME_STRLEN], t2[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
+	size_t listed = 0;
 
 	fputs("Inputs\n", out);
 	for (size_t i = 0; i < a->ninputs; i++) {
@@ -146,9 +185,15 @@ int ccm_report_text(const struct ccm_analysis *a, FILE *out)
 	}
 
 	fputs("\nTimeline\n", out);
-	for (size_t i = 0; i < a->timeline->nentries; i++)
-		entry(out, w, &a->timeline->entries[i]);
-	if (!a->timeline->nentries)
+	for (size_t i = 0; i < a->timeline->nentries; i++) {
+		const struct ccm_tl_entry *e = &a->timeline->entries[i];
+		/* a storm of bounces would bury the transitions */
+		if (e->kind == CCM_CHANGE_LATENCY)
+			continue;
+		entry(out, w, e);
+		listed++;
+	}
+	if (!listed)
 		fputs("  (no component changes)\n", out);
 
 	fprintf(out, "\nComponents\n%-*s  %-9s  %11s  %9s  %12s  %s\n", w,
@@ -183,6 +228,8 @@ int ccm_report_text(const struct ccm_analysis *a, FILE *out)
 		}
 	}
 	incident_table(out, a, w);
+	if (latency_table(out, a, w))
+		return -1;
 	if (a->impact)
 		impact_table(out, a);
 	return ferror(out) ? -1 : 0;

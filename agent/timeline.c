@@ -83,6 +83,7 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 		.incident = ch->incident ? ch->incident->id : 0,
 		.cause = ch->incident ? ch->incident->cause : CCM_CAUSE_LOST,
 		.endpoint = ch->endpoint,
+		.wait = ch->wait,
 	};
 }
 
@@ -90,4 +91,34 @@ bool ccm_timeline_listed(const struct ccm_timeline *tl,
 			 const struct ccm_tl_incident *t)
 {
 	return !tl->have_since || t->inc.open || t->inc.end >= tl->since;
+}
+
+int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
+			 struct ccm_qlat_stats *out)
+{
+	ccm_ms *v = NULL;
+	size_t n = 0, cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < tl->nentries; i++) {
+		const struct ccm_tl_entry *e = &tl->entries[i];
+
+		if (e->kind != CCM_CHANGE_LATENCY ||
+		    strcmp(e->component, component))
+			continue;
+		if (!push(&v, &n, &cap, sizeof(*v))) {
+			free(v);
+			return -1;
+		}
+		v[n - 1] = e->wait;
+		out->total++;
+		out->have_last = true;
+		out->last_time = e->time;
+		out->last_wait = e->wait;
+		if (e->wait > out->total_max)
+			out->total_max = e->wait;
+	}
+	ccm_qlat_summarise(v, n, out);
+	free(v);
+	return 0;
 }

@@ -14,6 +14,7 @@ struct ccm_tl_entry {
 	uint64_t incident;     /* incident id, 0 if none */
 	enum ccm_cause cause;
 	const struct ccm_endpoint *endpoint;
+	ccm_ms wait;           /* CCM_CHANGE_LATENCY */
 };
 
 struct ccm_tl_incident {
@@ -34,6 +35,12 @@ struct ccm_timeline {
 void ccm_timeline_init(struct ccm_timeline *tl, bool have_since, ccm_ms since);
 void ccm_timeline_release(struct ccm_timeline *tl);
 ccm_change_fn ccm_timeline_record;
+
+/* The figures of the waits listed for component (queue latency over the
+ * whole listed window, not the live agent's sliding one).  Returns 0, or
+ * -1 when out of memory. */
+int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
+			 struct ccm_qlat_stats *out);
 
 /* Whether an incident overlaps the listed window. */
 bool ccm_timeline_listed(const struct ccm_timeline *tl,

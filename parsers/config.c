@@ -45,6 +45,8 @@
 #define DEFAULT_QUEUE_WAIT (30 * SEC)       /* SPEC §4 */
 #define DEFAULT_QUEUE_WINDOW (5 * MIN)
 #define DEFAULT_REROUTE_AFTER (2 * MIN)
+#define DEFAULT_LATENCY_WINDOW (5 * MIN)
+#define DEFAULT_QUEUE_LATENCY_HIGH (5 * SEC)
 #define MAX_NOTIFICATION_QUEUE 1000000
 
 /* The longest line libinih takes whole: its 200-byte buffer less the
@@ -449,6 +451,7 @@ enum sect {
 	SECT_AGENT,
 	SECT_SERVER,
 	SECT_PROFILE,
+	SECT_LATENCY,
 	SECT_IGNORED, /* a header already reported as wrong: its keys too */
 };
 
@@ -458,10 +461,11 @@ enum key {
 	K_FLAP_WINDOW, K_FLAP_THRESHOLD, K_ALARM_RATE_LIMIT, K_MAX_LINE,
 	K_SYSLOG_FACILITY, K_SNMP, K_AGENTX_SOCKET, K_AGENTX_PING_INTERVAL,
 	K_NOTIFICATION_QUEUE, K_COMPLIANCE, K_QUEUE_WAIT, K_QUEUE_WINDOW,
-	K_REROUTE_AFTER,
+	K_REROUTE_AFTER, K_LATENCY_WINDOW, K_QUEUE_LATENCY_HIGH,
 	K_S_DESCRIPTION, K_HOST, K_PORT, K_S_NODE, K_COMPONENT, K_PROFILE,
 	K_PROBE, K_PROBE_INTERVAL, K_PROBE_TIMEOUT, K_SECRET_FILE,
 	K_P_DESCRIPTION, K_PRIORITY, K_JSM, K_TC,
+	K_L_MATCH, K_L_WAIT, K_L_START, K_L_END, K_L_ENABLED,
 	K_COUNT
 };
 
@@ -493,6 +497,8 @@ static const struct keydef {
 	[K_QUEUE_WAIT] = { SECT_AGENT, "queue_wait", false },
 	[K_QUEUE_WINDOW] = { SECT_AGENT, "queue_window", false },
 	[K_REROUTE_AFTER] = { SECT_AGENT, "reroute_after", false },
+	[K_LATENCY_WINDOW] = { SECT_AGENT, "latency_window", false },
+	[K_QUEUE_LATENCY_HIGH] = { SECT_AGENT, "queue_latency_high", false },
 	[K_S_DESCRIPTION] = { SECT_SERVER, "description", false },
 	[K_HOST] = { SECT_SERVER, "host", false },
 	[K_PORT] = { SECT_SERVER, "port", false },
@@ -507,12 +513,18 @@ static const struct keydef {
 	[K_PRIORITY] = { SECT_PROFILE, "priority", false },
 	[K_JSM] = { SECT_PROFILE, "jsm", true },
 	[K_TC] = { SECT_PROFILE, "tc", true },
+	[K_L_MATCH] = { SECT_LATENCY, "match", false },
+	[K_L_WAIT] = { SECT_LATENCY, "wait", false },
+	[K_L_START] = { SECT_LATENCY, "start", false },
+	[K_L_END] = { SECT_LATENCY, "end", false },
+	[K_L_ENABLED] = { SECT_LATENCY, "enabled", false },
 };
 
 static const char *const sect_names[] = {
 	[SECT_AGENT] = "[agent]",
 	[SECT_SERVER] = "[server NAME]",
 	[SECT_PROFILE] = "[profile NAME]",
+	[SECT_LATENCY] = "[latency NAME]",
 };
 
 /* Where each key of one section was set (0: not set) and which values were
@@ -531,6 +543,13 @@ struct server_aux {
 struct profile_aux {
 	struct keys_seen k;
 	bool ignored;
+};
+
+struct latency_aux {
+	struct keys_seen k;
+	bool ignored;
+	bool disabled;            /* enabled = no */
+	bool start_key, end_key;  /* the patterns have a group "key" */
 };
 
 struct parse {
@@ -553,6 +572,9 @@ struct parse {
 	struct server_aux *saux;   /* parallel to cfg->servers */
 	struct profile_aux *paux;  /* parallel to cfg->profiles */
 	size_t scap, pcap;
+	struct ccm_queue_rule *rules; /* [latency NAME], as read */
+	struct latency_aux *laux;
+	size_t nrules, lcap;
 
 	/* the section being read */
 	enum sect sect;
@@ -656,6 +678,8 @@ static int agent_defaults(struct ccm_agent_config *a)
 	a->queue_wait = DEFAULT_QUEUE_WAIT;
 	a->queue_window = DEFAULT_QUEUE_WINDOW;
 	a->reroute_after = DEFAULT_REROUTE_AFTER;
+	a->latency_window = DEFAULT_LATENCY_WINDOW;
+	a->queue_latency_high = DEFAULT_QUEUE_LATENCY_HIGH;
 	return a->state_dir && a->runtime_dir ? 0 : -1;
 }
 
@@ -687,10 +711,21 @@ static void profile_release(struct ccm_profile *pr)
 	free(pr->events);
 }
 
+static void rule_release(struct ccm_queue_rule *r)
+{
+	free(r->name);
+	free(r->match);
+	free(r->start);
+	free(r->end);
+}
+
 void ccm_config_free(struct ccm_config *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nqueue_rules; i++)
+		rule_release(&c->queue_rules[i]);
+	free(c->queue_rules);
 	agent_release(&c->agent);
 	for (size_t i = 0; i < c->nservers; i++)
 		server_release(&c->servers[i]);
@@ -771,6 +806,39 @@ static struct ccm_profile *add_profile(struct parse *p, const char *name,
 	p->paux[c->nprofiles].ignored = ignored;
 	p->cur = c->nprofiles++;
 	return pr;
+}
+
+static struct ccm_queue_rule *add_rule(struct parse *p, const char *name,
+				       bool ignored)
+{
+	struct ccm_queue_rule *r;
+
+	if (p->nrules == p->lcap) {
+		size_t cap = p->lcap ? 2 * p->lcap : 4;
+		struct ccm_queue_rule *v = reallocarray(p->rules, cap,
+							sizeof(*v));
+		struct latency_aux *x;
+
+		if (v)
+			p->rules = v;
+		x = v ? reallocarray(p->laux, cap, sizeof(*x)) : NULL;
+		if (!x) {
+			p->oom = true;
+			return NULL;
+		}
+		p->laux = x;
+		p->lcap = cap;
+	}
+	r = &p->rules[p->nrules];
+	memset(r, 0, sizeof(*r));
+	memset(&p->laux[p->nrules], 0, sizeof(*p->laux));
+	r->name = pstrdup(p, name);
+	if (!r->name)
+		return NULL;
+	r->line = p->lineno;
+	p->laux[p->nrules].ignored = ignored;
+	p->cur = p->nrules++;
+	return r;
 }
 
 /* ---- section headers ----------------------------------------------------- */
@@ -893,10 +961,39 @@ static void enter_profile(struct parse *p, const char *name)
 	p->keys = &p->paux[p->cur].k;
 }
 
+static void enter_latency(struct parse *p, const char *name)
+{
+	bool dup = false;
+
+	if (!*name) {
+		error_here(p, "section-name",
+			   "needs a name: write [latency NAME]");
+		p->sect = SECT_IGNORED;
+		return;
+	}
+	if (!server_name_ok(name))
+		error_here(p, "latency-name",
+			   "latency rule names may hold only letters, digits,"
+			   " '-' and '_'");
+	for (size_t i = 0; i < p->nrules && !dup; i++) {
+		if (p->laux[i].ignored || strcmp(p->rules[i].name, name))
+			continue;
+		error_here(p, "duplicate-section",
+			   "is already defined at line %u; write each section"
+			   " once", p->rules[i].line);
+		dup = true;
+	}
+	if (!add_rule(p, name, dup))
+		return;
+	p->sect = SECT_LATENCY;
+	p->keys = &p->laux[p->cur].k;
+}
+
 /* s: the header line from its '[', white space stripped at both ends. */
 static void section_line(struct parse *p, char *s)
 {
-	static const char *const types[] = { "agent", "server", "profile" };
+	static const char *const types[] = { "agent", "server", "profile",
+					     "latency" };
 	char *end = find_chars_or_comment(s + 1, "]");
 	char *type, *name, *rest;
 	const char *hint;
@@ -928,6 +1025,8 @@ static void section_line(struct parse *p, char *s)
 		enter_server(p, name);
 	else if (!strcmp(type, "profile"))
 		enter_profile(p, name);
+	else if (!strcmp(type, "latency"))
+		enter_latency(p, name);
 	else if ((hint = suggest(type, types, ARRAY_SIZE(types))))
 		error_here(p, "unknown-section",
 			   "is not a known section; did you mean [%s%s%s]?",
@@ -935,7 +1034,8 @@ static void section_line(struct parse *p, char *s)
 	else
 		error_here(p, "unknown-section",
 			   "is not a known section: ccmon.conf has [agent],"
-			   " [server NAME] and [profile NAME]");
+			   " [server NAME], [profile NAME] and"
+			   " [latency NAME]");
 }
 
 /* ---- the reader libinih calls -------------------------------------------- */
@@ -1216,6 +1316,12 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 		break;
 	case K_REROUTE_AFTER:
 		set_duration(p, k, &a->reroute_after, value, 1);
+		break;
+	case K_LATENCY_WINDOW:
+		set_duration(p, k, &a->latency_window, value, SEC);
+		break;
+	case K_QUEUE_LATENCY_HIGH:
+		set_duration(p, k, &a->queue_latency_high, value, 0);
 		break;
 	default:
 		break;
@@ -1556,6 +1662,53 @@ static void set_profile(struct parse *p, enum key k, const char *value)
 	}
 }
 
+static void set_pattern(struct parse *p, enum key k, char **field,
+			bool *has_key, const char *value)
+{
+	char why[300];
+
+	if (ccm_queue_pattern_check(value, has_key, why, sizeof(why))) {
+		error_here(p, "pattern", "%s: the PCRE2 pattern %s",
+			   keydefs[k].name, why);
+		mark_bad(p, k);
+		return;
+	}
+	replace(p, field, value);
+}
+
+static void set_latency(struct parse *p, enum key k, const char *value)
+{
+	struct ccm_queue_rule *r = &p->rules[p->cur];
+	struct latency_aux *x = &p->laux[p->cur];
+	bool key;
+
+	switch (k) {
+	case K_L_MATCH:
+		set_pattern(p, k, &r->match, &key, value);
+		break;
+	case K_L_START:
+		set_pattern(p, k, &r->start, &x->start_key, value);
+		break;
+	case K_L_END:
+		set_pattern(p, k, &r->end, &x->end_key, value);
+		break;
+	case K_L_WAIT:
+		set_duration(p, k, &r->wait, value, 1);
+		break;
+	case K_L_ENABLED:
+		if (!strcasecmp(value, "yes") || !strcasecmp(value, "no")) {
+			x->disabled = !strcasecmp(value, "no");
+			break;
+		}
+		error_here(p, "boolean", "enabled: '%s' is not yes or no",
+			   value);
+		mark_bad(p, k);
+		break;
+	default:
+		break;
+	}
+}
+
 /* ---- the handler libinih calls ------------------------------------------- */
 
 static void unknown_key(struct parse *p, const char *name)
@@ -1596,7 +1749,8 @@ static int on_pair(void *user, const char *section, const char *name,
 	if (p->sect == SECT_NONE) {
 		error_here(p, "no-section",
 			   "'%s' comes before any section: put it under"
-			   " [agent], [server NAME] or [profile NAME]", name);
+			   " [agent], [server NAME], [profile NAME] or"
+			   " [latency NAME]", name);
 		return 1;
 	}
 	if (p->sect == SECT_IGNORED)
@@ -1625,6 +1779,8 @@ static int on_pair(void *user, const char *section, const char *name,
 		set_agent(p, (enum key)k, value);
 	else if (p->sect == SECT_SERVER)
 		set_server(p, (enum key)k, value);
+	else if (p->sect == SECT_LATENCY)
+		set_latency(p, (enum key)k, value);
 	else
 		set_profile(p, (enum key)k, value);
 	return 1;
@@ -1992,11 +2148,89 @@ static int by_priority(const void *a, const void *b)
 	return (x->priority > y->priority) - (x->priority < y->priority);
 }
 
+/* One form per rule: a line that stands for a known wait (match, wait),
+ * or a pair (start, end) joined by the same groups. */
+static void check_rule(struct parse *p, size_t i)
+{
+	const struct ccm_queue_rule *r = &p->rules[i];
+	const struct latency_aux *x = &p->laux[i];
+	const unsigned *at = x->k.at;
+	char label[300];
+
+	if (x->ignored || x->disabled)
+		return;
+	label_of(label, sizeof(label), "latency", r->name);
+	if (is_bad(&x->k, K_L_MATCH) || is_bad(&x->k, K_L_START) ||
+	    is_bad(&x->k, K_L_END))
+		return;
+	if (at[K_L_MATCH] && (at[K_L_START] || at[K_L_END]))
+		report(p, CCM_LEVEL_ERROR, at[K_L_START] ? at[K_L_START] :
+		       at[K_L_END], "latency-form", label,
+		       "has match and start/end: a rule is either one line"
+		       " (match, wait) or a pair of lines (start, end)");
+	else if (!at[K_L_MATCH] && !at[K_L_START] && !at[K_L_END])
+		report(p, CCM_LEVEL_ERROR, r->line, "latency-form", label,
+		       "needs match (one line per event that waited) or"
+		       " start and end (a pair of lines around the wait)");
+	else if (!at[K_L_MATCH] && (!at[K_L_START] || !at[K_L_END]))
+		report(p, CCM_LEVEL_ERROR, r->line, "latency-form", label,
+		       "has %s without %s: a pair needs both",
+		       at[K_L_START] ? "start" : "end",
+		       at[K_L_START] ? "end" : "start");
+	else if (at[K_L_WAIT] && !at[K_L_MATCH])
+		report(p, CCM_LEVEL_ERROR, at[K_L_WAIT], "latency-form", label,
+		       "wait is for a match rule: a pair measures its own"
+		       " wait");
+	else if (!at[K_L_MATCH] && x->start_key != x->end_key)
+		report(p, CCM_LEVEL_ERROR, x->start_key ? at[K_L_END] :
+		       at[K_L_START], "latency-key", label,
+		       "only %s has a group (?<key>...): give both or neither,"
+		       " so that an end finds its start",
+		       x->start_key ? "start" : "end");
+}
+
+/* The enabled rules, then the built-in one unless a section of its name
+ * replaced or disabled it.  The strings move to the configuration. */
+static void collect_rules(struct parse *p)
+{
+	struct ccm_config *c = p->cfg;
+	bool builtin = true;
+
+	c->queue_rules = calloc(p->nrules + 1, sizeof(*c->queue_rules));
+	if (!c->queue_rules) {
+		p->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		struct ccm_queue_rule *r = &p->rules[i];
+
+		if (p->laux[i].ignored)
+			continue;
+		if (!strcmp(r->name, CCM_QUEUE_BUILTIN))
+			builtin = false;
+		if (p->laux[i].disabled)
+			continue;
+		c->queue_rules[c->nqueue_rules++] = *r;
+		memset(r, 0, sizeof(*r));
+	}
+	if (builtin) {
+		const struct ccm_queue_rule *b = ccm_queue_rule_builtin();
+		struct ccm_queue_rule *r = &c->queue_rules[c->nqueue_rules];
+
+		r->name = pstrdup(p, b->name);
+		r->match = pstrdup(p, b->match);
+		c->nqueue_rules++;
+	}
+}
+
 static void finish(struct parse *p)
 {
 	struct ccm_config *c = p->cfg;
 
 	check_agent(p);
+	for (size_t i = 0; i < p->nrules; i++)
+		check_rule(p, i);
+	collect_rules(p);
 	check_profiles(p);
 	add_builtin(p);
 	check_servers(p);
@@ -2014,6 +2248,10 @@ static void finish(struct parse *p)
 
 static void parse_release(struct parse *p)
 {
+	for (size_t i = 0; i < p->nrules; i++)
+		rule_release(&p->rules[i]);
+	free(p->rules);
+	free(p->laux);
 	for (size_t i = 0; i < p->cfg->nservers; i++)
 		free(p->saux[i].profile);
 	free(p->saux);
@@ -2161,6 +2399,28 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 	kv_duration(out, "queue_wait", a->queue_wait);
 	kv_duration(out, "queue_window", a->queue_window);
 	kv_duration(out, "reroute_after", a->reroute_after);
+	kv_duration(out, "latency_window", a->latency_window);
+	kv(out, "", "queue_latency_high",
+	   format_duration(a->queue_latency_high, buf),
+	   a->queue_latency_high ? NULL : "0: no alarm");
+}
+
+static void print_rule(const struct ccm_queue_rule *r, ccm_ms queue_wait,
+		       FILE *out)
+{
+	char buf[48];
+
+	fprintf(out, "\n[latency %s]%s\n", r->name,
+		r->line ? "" : "  ; built in");
+	if (r->match) {
+		kv(out, "", "match", r->match, NULL);
+		kv(out, "", "wait", format_duration(r->wait ? r->wait :
+						    queue_wait, buf),
+		   r->wait ? NULL : "queue_wait");
+	} else {
+		kv(out, "", "start", r->start, NULL);
+		kv(out, "", "end", r->end, NULL);
+	}
 }
 
 static void print_server(const struct ccm_server *s, FILE *out)
@@ -2261,5 +2521,7 @@ int ccm_config_print(const struct ccm_config *c, FILE *out)
 		print_server(&c->servers[i], out);
 	for (size_t i = 0; i < c->nprofiles; i++)
 		print_profile(&c->profiles[i], out);
+	for (size_t i = 0; i < c->nqueue_rules; i++)
+		print_rule(&c->queue_rules[i], c->agent.queue_wait, out);
 	return ferror(out) ? -1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "parsers/queue_lines.h"
 #include "parsers/timestamp.h"
 
 /* The build defines CCM_SYSCONFDIR ($(sysconfdir)); this is for builds
@@ -163,6 +164,8 @@ struct ccm_agent_config {
 	ccm_ms queue_wait;       /* an event queued on a lost server, at most */
 	ccm_ms queue_window;     /* queueing goes on after an ungraceful loss */
 	ccm_ms reroute_after;    /* a share moves to another node's server */
+	ccm_ms latency_window;   /* queue-latency figures cover this much */
+	ccm_ms queue_latency_high; /* p95 wait that raises the alarm; 0: off */
 	unsigned line;           /* of the [agent] header */
 };
 
@@ -173,6 +176,10 @@ struct ccm_config {
 	size_t nservers;
 	struct ccm_profile *profiles; /* by priority, the built-in one last */
 	size_t nprofiles;
+	/* [latency NAME] sections that are enabled, in the file's order,
+	 * then the built-in one unless a section of its name replaced it */
+	struct ccm_queue_rule *queue_rules;
+	size_t nqueue_rules;
 };
 
 /* Reads and validates path.  Findings are appended to *findings (which the

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "parsers/logline.h"
+#include "parsers/queue_lines.h"
 
 /* Lines are bounded (1 MiB by default) and the patterns are linear, so these
  * limits are never reached by real input; they cap the cost of a hostile
@@ -40,6 +41,7 @@ struct ccm_recognizer {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	bool jit;
+	struct ccm_queue_lines *queue;
 	uint32_t g_comp, g_state, g_fd, g_chost, g_cport, g_uhost, g_uport,
 		g_errno, g_reason, g_fcomp;
 };
@@ -122,7 +124,26 @@ void ccm_recognizer_free(struct ccm_recognizer *rec)
 	pcre2_match_context_free(rec->mctx);
 	pcre2_match_data_free(rec->md);
 	pcre2_code_free(rec->code);
+	ccm_queue_lines_free(rec->queue);
 	free(rec);
+}
+
+void ccm_recognizer_set_queue(struct ccm_recognizer *rec,
+			      struct ccm_queue_lines *q)
+{
+	ccm_queue_lines_free(rec->queue);
+	rec->queue = q;
+}
+
+enum ccm_msg_kind ccm_recognize_queue(struct ccm_recognizer *rec,
+				      const char *line, size_t len,
+				      struct ccm_logmsg *msg)
+{
+	if (!rec->queue) {
+		memset(msg, 0, sizeof(*msg));
+		return CCM_MSG_NONE;
+	}
+	return ccm_queue_recognize(rec->queue, line, len, msg);
 }
 
 bool ccm_recognizer_jit(const struct ccm_recognizer *rec)

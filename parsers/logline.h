@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum ccm_state {
 	CCM_STATE_UNKNOWN = 0,
@@ -23,6 +24,10 @@ enum ccm_msg_kind {
 	CCM_MSG_CONNECTING,       /* Connecting on fd <n> to host '<h>', port <p> */
 	CCM_MSG_CONNECT_FAILED,   /* Unable to connect to host '<h>', port <p>:(<errno>) <reason> */
 	CCM_MSG_COMPONENT_FAILED, /* Failed to connect to component <name> */
+	/* configured queue lines (parsers/queue_lines.h) */
+	CCM_MSG_QUEUE_WAITED,     /* an event waited msg->wait on component */
+	CCM_MSG_QUEUE_START,      /* an event queued on component ...       */
+	CCM_MSG_QUEUE_END,        /* ... and its end (same rule and key)    */
 };
 
 /* A view into the line: not NUL-terminated, valid while the line is. */
@@ -40,6 +45,10 @@ struct ccm_logmsg {
 	int fd;                    /* CONNECTING */
 	int err;                   /* CONNECT_FAILED: the errno in parentheses */
 	struct ccm_span reason;    /* CONNECT_FAILED */
+	struct ccm_span key;       /* QUEUE_START, _END: joins them; may be
+				    * empty */
+	unsigned rule;             /* QUEUE_*: the rule's index */
+	int64_t wait;              /* QUEUE_WAITED: milliseconds (ccm_ms) */
 };
 
 struct ccm_recognizer;
@@ -65,6 +74,17 @@ void ccm_prefilter_start(struct ccm_prefilter *pf, const char *buf,
 			 size_t len);
 /* The earliest literal occurrence at or after from, or NULL. */
 const char *ccm_prefilter_from(struct ccm_prefilter *pf, const char *from);
+
+/* Also recognise the queue lines of q (owned by the recognizer from now
+ * on, replacing any before; NULL: none). */
+struct ccm_queue_lines;
+void ccm_recognizer_set_queue(struct ccm_recognizer *rec,
+			      struct ccm_queue_lines *q);
+
+/* A line that is not a component message: one of the queue lines? */
+enum ccm_msg_kind ccm_recognize_queue(struct ccm_recognizer *rec,
+				      const char *line, size_t len,
+				      struct ccm_logmsg *msg);
 
 /* Recognises one line (without its newline).  Returns the kind found
  * (CCM_MSG_NONE for an ordinary line) and fills *msg. */

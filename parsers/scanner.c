@@ -57,7 +57,9 @@ static void line(struct ccm_scanner *sc, const char *p, size_t n,
 		sc->stats.lines--; /* not part of the window */
 		return;
 	}
-	if (!candidate || ccm_recognize(sc->rec, p, n, &msg) == CCM_MSG_NONE)
+	if ((!candidate ||
+	     ccm_recognize(sc->rec, p, n, &msg) == CCM_MSG_NONE) &&
+	    ccm_recognize_queue(sc->rec, p, n, &msg) == CCM_MSG_NONE)
 		return;
 	sc->stats.recognized++;
 	sc->fn(sc->ctx, &msg, t, sc->stats.lines);

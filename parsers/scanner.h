@@ -11,7 +11,7 @@
 
 struct ccm_scan_stats {
 	uint64_t lines;      /* lines read, overlong ones included       */
-	uint64_t recognized; /* lines holding a component message        */
+	uint64_t recognized; /* component messages and queue lines       */
 	uint64_t bad_time;   /* lines whose timestamp is malformed        */
 	uint64_t overlong;   /* lines longer than the limit, skipped whole */
 };

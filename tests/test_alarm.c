@@ -211,7 +211,7 @@ static void test_type_table(void **state)
 		"component-down", "auth-failure", "endpoint-refused",
 		"probe-failing", "log-silent", "log-unreadable",
 		"messaging-blocked", "group-chat-blocked",
-		"messaging-degraded", "logging-lost",
+		"messaging-degraded", "logging-lost", "queue-latency-high",
 	};
 	enum ccm_alarm_type t;
 
