@@ -48,6 +48,7 @@ SHAPES = ("trace", "log4j", "expressway", "iso8601", "syslog")
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 EPOCH = datetime.datetime(1970, 1, 1)
 AUTH_TIMEOUT_MS = 10000
+QUEUE_WAIT_S = 30.0  # the wait a bounce stands for (ccmon.conf queue_wait)
 SCHEMA = "ccmon.analysis/1"
 MAX_LINE = 1 << 20  # ccmon's default line limit
 
@@ -181,9 +182,6 @@ NOISE = [
     ("info", "auth-svc-1.imp1 auth", "SASL PLAIN success for {u}@example.com"),
     ("debug", "rtr-jsm-1.imp1 router",
      "stanza routed to op-cs{k}.imp1-example-com (es_IN)"),
-    ("warn", "rtr-jsm-1.imp1 router",
-     "Bouncing packet intended for op-cs{k}.imp1-example-com: External "
-     "Server Error"),
     ("debug", "client-cm-1.imp1 ccm",
      "keepalive from {u}@example.com/jabber_{n} on connection {fd}"),
     ("info", "rtr-jsm-1.imp1 router",
@@ -224,7 +222,7 @@ class Ev:
 
     def __init__(self, kind, comp=None, state=None, host=None, port=None,
                  fd=None, errno=None, reason=None):
-        self.kind = kind  # state | connecting | unable | failed
+        self.kind = kind  # state | connecting | unable | failed | bounce
         self.comp, self.state = comp, state
         self.host, self.port, self.fd = host, port, fd
         self.errno, self.reason = errno, reason
@@ -243,6 +241,9 @@ class Ev:
         if self.kind == "failed":
             lead = " " if shape == "expressway" else ""
             return "%sFailed to connect to component %s" % (lead, self.comp)
+        if self.kind == "bounce":
+            return "Bouncing packet intended for %s: External Server " \
+                "Error" % self.comp
         raise ValueError(self.kind)
 
     def level(self):
@@ -461,6 +462,13 @@ class Scenario:
     # ---- interleaving -------------------------------------------------------
 
     def _noise_line(self, t):
+        if self.rng.random() < 0.03:
+            # the router's bounce: a wait of queue_wait on a component
+            comp = "op-cs%d.imp1-example-com" % self.rng.randint(1, 9)
+            self.items.append(Item(t, ev=Ev("bounce", comp=comp),
+                                   level="warn",
+                                   src="rtr-jsm-1.imp1 router"))
+            return
         level, src, text = noise_text(self.rng)
         self.items.append(Item(t, level=level, src=src, text=text))
         if self.rng.random() < 0.06:
@@ -580,7 +588,7 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
         if name not in comps:
             comps[name] = dict(name=name, state="unknown", transitions=[],
                                incidents=0, downtime=0, endpoint=None,
-                               connected_at=None, inc=None)
+                               connected_at=None, inc=None, waits=[])
         return comps[name]
 
     def ep(host, port):
@@ -628,6 +636,16 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
                 continue
             stats["recognized"] += 1
             listed = since is None or t >= since
+            if ev.kind == "bounce":
+                # a queue line: no bearing on a connect in progress
+                for c in comps.values():
+                    auth_check(c, t)
+                c = comp(ev.comp)
+                if listed:
+                    c["waits"].append(dict(time=iso_time(t),
+                                           wait_s=QUEUE_WAIT_S, file=path,
+                                           line=lineno))
+                continue
             pend, pending_connect = pending_connect, None
             if strict and ev.kind == "state" and ev.comp in comps:
                 ca = comps[ev.comp]["connected_at"]
@@ -718,7 +736,8 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
             name=c["name"], state=c["state"], transitions=c["transitions"],
             incidents=c["incidents"], downtime_s=seconds(c["downtime"]),
             endpoint=None if c["endpoint"] is None else
-            "%s:%d" % c["endpoint"])
+            "%s:%d" % c["endpoint"],
+            queue_latency=queue_latency(c["waits"]))
             for _, c in sorted(comps.items())],
         "endpoints": [dict(host=e["host"], port=e["port"],
                            attempts=e["attempts"], failures=e["failures"],
@@ -727,6 +746,13 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
         "incidents": out_inc,
     }
     return doc
+
+
+def queue_latency(waits):
+    """Every bounce is a wait of queue_wait: the figures follow."""
+    w = QUEUE_WAIT_S if waits else 0.0
+    return dict(count=len(waits), mean_s=w, max_s=w, p50_s=w, p95_s=w,
+                p99_s=w, waits=waits)
 
 
 def open_incident(c, t, path, lineno, incidents):

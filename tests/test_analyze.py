@@ -466,7 +466,8 @@ RECOGNIZE = re.compile(
     rb"Component [^\s\"']+ is (?:CONNECTED|ACTIVE|GONE)\b"
     rb"|Connecting on fd \d{1,9} to host '[^']*', port \d{1,5}\b"
     rb"|Unable to connect to host '[^']*', port \d{1,5} ?:\(\d{1,9}\)"
-    rb"|Failed to connect to component [^\s\"']+")
+    rb"|Failed to connect to component [^\s\"']+"
+    rb"|Bouncing packet intended for [^\s\"'<>]+")
 
 TS = {
     "trace": re.compile(rb"^(\d\d):(\d\d):(\d\d)\.(\d\d\d) \|"),
@@ -724,3 +725,85 @@ def test_config_invalid_is_a_usage_error(ccmon, tmp_path):
     assert r.returncode == 2
     err = r.stderr.decode()
     assert "bad.conf:2: error:" in err and "[node-name]" in err, err
+
+
+# ---- queue latency ---------------------------------------------------------
+
+BOUNCE_LOG = """\
+08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:10:00.000 |info  router Component op-cs1.imp1-example-com is GONE
+08:10:30.000 |error router Bouncing packet intended for op-cs1.imp1-example-com. External Server Error
+08:10:31.500 |error router Bouncing packet intended for OP-CS1.imp1-example-com
+08:10:45.000 |info  jsm Sending event 7 to op-cs2.imp1-example-com
+08:10:45.250 |info  jsm Answer to event 7 from op-cs2.imp1-example-com
+08:10:46.000 |info  jsm Sending event 8 to op-cs2.imp1-example-com
+08:10:49.000 |info  jsm Answer to event 8 from op-cs2.imp1-example-com
+08:10:50.000 |info  jsm Answer to event 99 from op-cs2.imp1-example-com
+08:11:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+"""
+
+LATENCY_CONF = """\
+[agent]
+log = /var/log/rtr-jsm-1_*.log
+node = imp1.example.com
+queue_wait = 20s
+[server cs1]
+host = 10.53.52.205
+port = 7999
+probe = none
+[latency rtt]
+start = Sending event (?<key>\\d+) to (?<component>\\S+)
+end = Answer to event (?<key>\\d+) from (?<component>\\S+)
+"""
+
+
+def test_queue_latency_from_bounces(ccmon, tmp_path):
+    """The built-in rule: each bounce is an event that waited 30 s; the
+    name's case and trailing full stop do not make another component."""
+    (tmp_path / "rtr.log").write_text(BOUNCE_LOG)
+    r = run(ccmon, ["--json", "--date", "2026-11-03",
+                    str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    comps = {c["name"]: c for c in doc["components"]}
+    assert list(comps) == ["op-cs1.imp1-example-com"], list(comps)
+    q = comps["op-cs1.imp1-example-com"]["queue_latency"]
+    assert (q["count"], q["mean_s"], q["p95_s"], q["max_s"]) == \
+        (2, 30.0, 30.0, 30.0), q
+    assert [(w["time"][11:], w["line"]) for w in q["waits"]] == \
+        [("08:10:30.000", 3), ("08:10:31.500", 4)]
+    assert doc["inputs"][0]["recognized"] == 5
+    # the text report: a table, not a line per bounce in the timeline
+    r = run(ccmon, ["--date", "2026-11-03", str(tmp_path / "rtr.log")])
+    out = r.stdout.decode()
+    assert "\nQueue latency (each wait: --json)\n" in out, out
+    assert "Bouncing" not in out and "waited" not in out
+    row = [ln for ln in out.splitlines()
+           if ln.startswith("op-cs1.imp1-example-com") and "30.000s" in ln]
+    assert len(row) == 1 and " 2 " in row[0], out
+
+
+def test_queue_latency_configured_pairs(ccmon, tmp_path):
+    """--config: its [latency] pair rule besides the built-in bounce, whose
+    wait is then the configuration's queue_wait; an answer without its
+    request is no wait."""
+    (tmp_path / "ccmon.conf").write_text(LATENCY_CONF)
+    (tmp_path / "rtr.log").write_text(BOUNCE_LOG)
+    r = run(ccmon, ["--json", "--date", "2026-11-03", "--config",
+                    str(tmp_path / "ccmon.conf"), str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    comps = {c["name"]: c["queue_latency"] for c in doc["components"]}
+    assert [w["wait_s"] for w in comps["op-cs2.imp1-example-com"]["waits"]] \
+        == [0.25, 3.0]
+    assert comps["op-cs2.imp1-example-com"]["p50_s"] == 0.25
+    assert comps["op-cs2.imp1-example-com"]["p99_s"] == 3.0
+    assert comps["op-cs1.imp1-example-com"]["max_s"] == 20.0
+    # --since lists only the later waits
+    r = run(ccmon, ["--json", "--date", "2026-11-03", "--since",
+                    "2026-11-03 08:10:46", "--config",
+                    str(tmp_path / "ccmon.conf"), str(tmp_path / "rtr.log")])
+    doc = json.loads(r.stdout)
+    comps = {c["name"]: c["queue_latency"] for c in doc["components"]}
+    assert comps["op-cs2.imp1-example-com"]["count"] == 1
+    assert comps["op-cs1.imp1-example-com"]["count"] == 0

@@ -250,6 +250,31 @@ def test_component_down_raised_then_cleared(h, ids):
     assert cleared["CCMON_ENDED"] >= raised["CCMON_SINCE"]
 
 
+def test_queue_latency_high_raised_then_cleared_by_the_window(h, ids):
+    """A bounce is an event that waited queue_wait (30 s): over
+    queue_latency_high, raised at once; cleared when it leaves the
+    latency window, with no further line (the agent's timer)."""
+    log = h.log()
+    history(log, [(C1, "ACTIVE"), (C2, "ACTIVE")])
+    h.config(SERVERS, latency_window="3s", queue_latency_high="1s")
+    d = h.start()
+    t0 = time.time()
+    log.line("Bouncing packet intended for %s: External Server Error" % C1,
+             level="warning")
+    raised = h.wait_alarm("queue-latency-high", "raised", C1)[0]
+    assert received(raised) - t0 < 5, "the raise took over 5 s"
+    assert "p95 30.000s, max 30.000s over 1 waits in the last 3s " \
+        "(threshold 1s)" in raised["MESSAGE"], raised["MESSAGE"]
+    cleared = h.wait_alarm("queue-latency-high", "cleared", C1)[0]
+    # the window is 3 s: no sooner, and not much later
+    assert 2.5 <= received(cleared) - received(raised) < 8, \
+        (received(raised), received(cleared))
+    assert d.stop() == 0, d.stderr()
+    entries = h.alarms()
+    one_pair(h, ids, "queue-latency-high", C1, "major", entries)
+    assert len(entries) == 2, "other alarms:\n" + h.describe(entries)
+
+
 # ---- 3. auth-failure --------------------------------------------------------
 
 def test_auth_failure_after_auth_timeout(h, ids):

@@ -894,6 +894,90 @@ static void test_impact_keys(void **state)
 	EXPECT(AGENT "queue_window = 0s\n" SERVER, E("duration", 4));
 }
 
+static void test_latency_defaults(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	l = load_clean(BASE);
+	assert_int_equal(l.config->agent.latency_window, 5 * MIN);
+	assert_int_equal(l.config->agent.queue_latency_high, 5 * SEC);
+	/* the built-in bounce, and only it */
+	assert_int_equal(l.config->nqueue_rules, 1);
+	assert_string_equal(l.config->queue_rules[0].name, "bounce");
+	assert_string_equal(l.config->queue_rules[0].match,
+			    ccm_queue_rule_builtin()->match);
+	assert_int_equal(l.config->queue_rules[0].line, 0);
+	unload(&l);
+	l = load_clean(AGENT "latency_window = 1m\nqueue_latency_high = 0\n"
+		       SERVER);
+	assert_int_equal(l.config->agent.latency_window, MIN);
+	assert_int_equal(l.config->agent.queue_latency_high, 0);
+	unload(&l);
+	EXPECT(AGENT "latency_window = 10ms\n" SERVER, E("duration", 4));
+}
+
+static void test_latency_rules(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	/* a pair and a wait rule added before the built-in one */
+	l = load_clean(BASE "[latency rtt]\n"
+		       "start = send (?<key>\\d+) to (?<component>\\S+)\n"
+		       "end = answer (?<key>\\d+) from (?<component>\\S+)\n"
+		       "[latency slow]\nmatch = slow (?<component>\\S+)\n"
+		       "wait = 2s\n");
+	assert_int_equal(l.config->nqueue_rules, 3);
+	assert_string_equal(l.config->queue_rules[0].name, "rtt");
+	assert_non_null(l.config->queue_rules[0].start);
+	assert_int_equal(l.config->queue_rules[0].line, 7);
+	assert_int_equal(l.config->queue_rules[1].wait, 2000);
+	assert_string_equal(l.config->queue_rules[2].name, "bounce");
+	unload(&l);
+	/* the built-in one replaced, then disabled */
+	l = load_clean(BASE "[latency bounce]\nmatch = (?<component>x)\n");
+	assert_int_equal(l.config->nqueue_rules, 1);
+	assert_string_equal(l.config->queue_rules[0].match, "(?<component>x)");
+	unload(&l);
+	l = load_clean(BASE "[latency bounce]\nenabled = no\n");
+	assert_int_equal(l.config->nqueue_rules, 0);
+	unload(&l);
+	/* a disabled rule is not checked for its form */
+	l = load_clean(BASE "[latency x]\nenabled = no\n");
+	assert_int_equal(l.config->nqueue_rules, 1);
+	unload(&l);
+
+	EXPECT(BASE "[latency]\n", E("section-name", 7));
+	EXPECT(BASE "[latency a.b]\nmatch = (?<component>x)\n",
+	       E("latency-name", 7));
+	EXPECT(BASE "[latency x]\n", E("latency-form", 7));
+	EXPECT(BASE "[latency x]\nmatch = (?<component>x)\n"
+	       "start = (?<component>x)\n", E("latency-form", 9));
+	EXPECT(BASE "[latency x]\nstart = (?<component>x)\n",
+	       E("latency-form", 7));
+	EXPECT(BASE "[latency x]\nstart = (?<component>x)\n"
+	       "end = (?<component>y)\nwait = 1s\n", E("latency-form", 10));
+	EXPECT(BASE "[latency x]\nstart = (?<component>x)(?<key>k)\n"
+	       "end = (?<component>y)\n", E("latency-key", 9));
+	EXPECT(BASE "[latency x]\nmatch = (?<comp>x)\n", E("pattern", 8));
+	EXPECT(BASE "[latency x]\nmatch = (?<component>x\n",
+	       E("pattern", 8));
+	EXPECT(BASE "[latency x]\nmatch = (?<component>x)\nwait = 0s\n",
+	       E("duration", 9));
+	EXPECT(BASE "[latency x]\nmatch = (?<component>x)\nenabled = maybe\n",
+	       E("boolean", 9));
+	EXPECT(BASE "[latency x]\nmatch = (?<component>x)\n"
+	       "[latency x]\nmatch = (?<component>y)\n",
+	       E("duplicate-section", 9));
+	EXPECT(BASE "[latency x]\nhost = a\n", E("latency-form", 7),
+	       E("unknown-key", 8));
+	assert_message(BASE "[latency x]\nmatch = (?<component>x\n",
+		       "pattern", "missing closing parenthesis");
+	assert_message(BASE "[latency x]\nmatch = a\n", "pattern",
+		       "has no group (?<component>...)");
+}
+
 /* ---- warnings ------------------------------------------------------------ */
 
 static void test_bounce_fire_and_forget(void **state)
@@ -1432,6 +1516,8 @@ int main(void)
 		cmocka_unit_test(test_base_is_clean),
 		cmocka_unit_test(test_snmp_keys),
 		cmocka_unit_test(test_impact_keys),
+		cmocka_unit_test(test_latency_defaults),
+		cmocka_unit_test(test_latency_rules),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_read_error),
 		cmocka_unit_test(test_syntax),

@@ -912,6 +912,15 @@ def every_error_config(tmp):
         ("jsm = e_SESSION:all:pass", None, None),
         ("[profile P3]", "empty-profile", "warning"),
         ("priority = 5", "duplicate-priority", "error"),
+        ("[latency bad.name]", "latency-name", "error"),
+        ("match = (?<component>x)", None, None),
+        ("[latency pair]", None, None),
+        ("start = sent (?<key>\\d+) to (?<component>\\S+)", None, None),
+        ("end = answered by (?<component>\\S+)", "latency-key", "error"),
+        ("[latency half]", "latency-form", "error"),
+        ("start = sent to (?<component>\\S+)", None, None),
+        ("[latency badre]", None, None),
+        ("match = (?<component>x", "pattern", "error"),
     ]
     text = [t for t, _, _ in L]
     want = [(i, lvl, rule) for i, (_, rule, lvl) in enumerate(L, 1) if rule]

@@ -209,6 +209,55 @@ static void impact_alarms(void **state)
 	assert_null(strstr(text, "waits up to"));
 }
 
+static void waited(struct env *e, ccm_ms t, ccm_ms wait)
+{
+	struct ccm_logmsg msg = {
+		.kind = CCM_MSG_QUEUE_WAITED,
+		.component = span(COMP),
+		.wait = wait,
+	};
+
+	ccm_monitor_message(e->m, t, t, "rtr.log", 3, &msg, false);
+}
+
+/* queue-latency-high (defaults: p95 over 5 minutes against 5 s): one
+ * long wait among few raises it, the same among many short ones does
+ * not; it clears when the long waits leave the window, by the timer. */
+static void queue_latency_high(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+	ccm_ms due;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	waited(e, T0 + 2000, 100);
+	expect_alarms(e, "");
+	waited(e, T0 + 3000, 30000);
+	expect_alarms(e, "raised queue-latency-high " COMP "\n");
+	text = alarm_text(e, CCM_ALARM_QUEUE_LATENCY_HIGH, COMP);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "p95 30.000s, max 30.000s over 2 waits "
+				     "in the last 5m (threshold 5s)"));
+	/* the timer: when the oldest wait leaves the window (the log keeps
+	 * growing, so that log-silent stays out of it) */
+	ccm_monitor_log_grew(e->m, T0 + 250000, "/var/log/xcp/rtr-jsm-1_a.log");
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_int_equal(due, T0 + 2000 + 300000);
+	ccm_monitor_advance(e->m, due);
+	expect_alarms(e, "");
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_int_equal(due, T0 + 3000 + 300000);
+	ccm_monitor_advance(e->m, due);
+	expect_alarms(e, "cleared queue-latency-high " COMP "\n");
+
+	/* one long wait among a hundred short ones: p95 is short */
+	for (int i = 0; i < 100; i++)
+		waited(e, T0 + 400000 + i, 200);
+	waited(e, T0 + 400200, 30000);
+	expect_alarms(e, "");
+}
+
 static void live_component_down_and_back(void **state)
 {
 	struct env *e = *state;
@@ -524,6 +573,7 @@ int main(void)
 		T(restart_keeps_pairing),
 		T(restored_probe_alarm_waits_for_the_next_probe),
 		T(drift_is_warned_once),
+		T(queue_latency_high),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

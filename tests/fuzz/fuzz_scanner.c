@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parsers/queue_lines.h"
 #include "parsers/scanner.h"
 #include "tests/fuzz/fuzz_common.h"
 
@@ -32,15 +33,26 @@ static struct ccm_recognizer *rec;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static const struct ccm_queue_rule rules[] = {
+		{ .name = (char *)"pair",
+		  .start = (char *)"send (?<key>\\d+) to (?<component>\\S+)",
+		  .end = (char *)"answer (?<key>\\d+) from (?<component>\\S+)" },
+		{ .name = (char *)"bounce",
+		  .match = (char *)"Bouncing packet intended for "
+				   "(?<component>[^\\s\"'<>]+)" },
+	};
+	struct ccm_queue_lines *q;
 	char err[256];
 
 	(void)argc;
 	(void)argv;
 	rec = ccm_recognizer_new(err, sizeof(err));
-	if (!rec) {
+	q = rec ? ccm_queue_lines_new(rules, 2, 30000, err, sizeof(err)) : NULL;
+	if (!q) {
 		fprintf(stderr, "fuzz_scanner: %s\n", err);
 		abort();
 	}
+	ccm_recognizer_set_queue(rec, q);
 	return 0;
 }
 
@@ -81,6 +93,8 @@ static void push(struct evs *e, const struct ccm_logmsg *m, ccm_ms t,
 	x->h = fuzz_hash(m->component.p, m->component.n, 1);
 	x->h = fuzz_hash(m->host.p, m->host.n, x->h);
 	x->h = fuzz_hash(m->reason.p, m->reason.n, x->h);
+	x->h = fuzz_hash(m->key.p, m->key.n, x->h);
+	x->h = fuzz_hash((const char *)&m->wait, sizeof(m->wait), x->h);
 }
 
 static void on_msg(void *ctx, const struct ccm_logmsg *m, ccm_ms t,
@@ -109,9 +123,25 @@ static enum ccm_msg_kind recognize(const char *line, size_t n,
 	enum ccm_msg_kind k = ccm_recognize(rec, line, n, m);
 
 	FUZZ_CHECK(m->kind == k, "kind %d returned, %d in msg", k, m->kind);
-	switch (k) {
-	case CCM_MSG_NONE:
+	if (k == CCM_MSG_NONE) {
+		/* not a component message: the scanner tries the queue lines */
+		k = ccm_recognize_queue(rec, line, n, m);
+		FUZZ_CHECK(m->kind == k, "queue kind %d, %d in msg", k,
+			   m->kind);
+		if (k == CCM_MSG_NONE)
+			return k;
+		FUZZ_CHECK(k == CCM_MSG_QUEUE_WAITED ||
+			   k == CCM_MSG_QUEUE_START || k == CCM_MSG_QUEUE_END,
+			   "queue kind %d", k);
+		FUZZ_CHECK(m->component.n >= 1 &&
+			   within(m->component, line, n) &&
+			   within(m->key, line, n), "queue spans");
+		FUZZ_CHECK(m->rule < 2, "rule %u", m->rule);
+		FUZZ_CHECK(k != CCM_MSG_QUEUE_WAITED || m->wait == 30000,
+			   "wait %lld", (long long)m->wait);
 		return k;
+	}
+	switch (k) {
 	case CCM_MSG_COMPONENT_STATE:
 		FUZZ_CHECK(m->state >= CCM_STATE_CONNECTED &&
 			   m->state <= CCM_STATE_GONE &&

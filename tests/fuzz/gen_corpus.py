@@ -59,6 +59,9 @@ SHAPES = b"".join([
     b"24:00:00.000 |info invalid time of day\n",
     b"no timestamp: Component y is ACTIVE\n",
     b"x" * 300 + b" Component long is GONE\n",
+    b"00:00:01.000 |warn Bouncing packet intended for op-cs1.x-y.\n",
+    b"00:00:01.500 |info send 7 to op-cs1.x-y\n",
+    b"00:00:01.900 |info answer 7 from op-cs1.x-y: ok\n",
     b"00:00:00.001 |info after midnight: Component z is GONE",
 ])
 
