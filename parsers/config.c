@@ -737,31 +737,43 @@ void ccm_config_free(struct ccm_config *c)
 	free(c);
 }
 
+/* Room for slot n of an object array and of its parallel aux array, both
+ * zeroed; false when out of memory (said in p). */
+static bool grow_pair(struct parse *p, void *objsp, size_t objsize,
+		      void *auxp, size_t auxsize, size_t n, size_t *cap)
+{
+	void **objs = objsp, **aux = auxp;
+
+	if (n == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 4;
+		void *v = reallocarray(*objs, ncap, objsize);
+		void *x;
+
+		if (v)
+			*objs = v;
+		x = v ? reallocarray(*aux, ncap, auxsize) : NULL;
+		if (!x) {
+			p->oom = true;
+			return false;
+		}
+		*aux = x;
+		*cap = ncap;
+	}
+	memset((char *)*objs + n * objsize, 0, objsize);
+	memset((char *)*aux + n * auxsize, 0, auxsize);
+	return true;
+}
+
 static struct ccm_server *add_server(struct parse *p, const char *name,
 				     bool ignored)
 {
 	struct ccm_config *c = p->cfg;
 	struct ccm_server *s;
 
-	if (c->nservers == p->scap) {
-		size_t cap = p->scap ? 2 * p->scap : 4;
-		struct ccm_server *v = reallocarray(c->servers, cap,
-						    sizeof(*v));
-		struct server_aux *x;
-
-		if (v)
-			c->servers = v;
-		x = v ? reallocarray(p->saux, cap, sizeof(*x)) : NULL;
-		if (!x) {
-			p->oom = true;
-			return NULL;
-		}
-		p->saux = x;
-		p->scap = cap;
-	}
+	if (!grow_pair(p, &c->servers, sizeof(*c->servers), &p->saux,
+		       sizeof(*p->saux), c->nservers, &p->scap))
+		return NULL;
 	s = &c->servers[c->nservers];
-	memset(s, 0, sizeof(*s));
-	memset(&p->saux[c->nservers], 0, sizeof(*p->saux));
 	s->name = pstrdup(p, name);
 	if (!s->name)
 		return NULL;
@@ -780,25 +792,10 @@ static struct ccm_profile *add_profile(struct parse *p, const char *name,
 	struct ccm_config *c = p->cfg;
 	struct ccm_profile *pr;
 
-	if (c->nprofiles == p->pcap) {
-		size_t cap = p->pcap ? 2 * p->pcap : 4;
-		struct ccm_profile *v = reallocarray(c->profiles, cap,
-						     sizeof(*v));
-		struct profile_aux *x;
-
-		if (v)
-			c->profiles = v;
-		x = v ? reallocarray(p->paux, cap, sizeof(*x)) : NULL;
-		if (!x) {
-			p->oom = true;
-			return NULL;
-		}
-		p->paux = x;
-		p->pcap = cap;
-	}
+	if (!grow_pair(p, &c->profiles, sizeof(*c->profiles), &p->paux,
+		       sizeof(*p->paux), c->nprofiles, &p->pcap))
+		return NULL;
 	pr = &c->profiles[c->nprofiles];
-	memset(pr, 0, sizeof(*pr));
-	memset(&p->paux[c->nprofiles], 0, sizeof(*p->paux));
 	pr->name = pstrdup(p, name);
 	if (!pr->name)
 		return NULL;
@@ -813,25 +810,10 @@ static struct ccm_queue_rule *add_rule(struct parse *p, const char *name,
 {
 	struct ccm_queue_rule *r;
 
-	if (p->nrules == p->lcap) {
-		size_t cap = p->lcap ? 2 * p->lcap : 4;
-		struct ccm_queue_rule *v = reallocarray(p->rules, cap,
-							sizeof(*v));
-		struct latency_aux *x;
-
-		if (v)
-			p->rules = v;
-		x = v ? reallocarray(p->laux, cap, sizeof(*x)) : NULL;
-		if (!x) {
-			p->oom = true;
-			return NULL;
-		}
-		p->laux = x;
-		p->lcap = cap;
-	}
+	if (!grow_pair(p, &p->rules, sizeof(*p->rules), &p->laux,
+		       sizeof(*p->laux), p->nrules, &p->lcap))
+		return NULL;
 	r = &p->rules[p->nrules];
-	memset(r, 0, sizeof(*r));
-	memset(&p->laux[p->nrules], 0, sizeof(*p->laux));
 	r->name = pstrdup(p, name);
 	if (!r->name)
 		return NULL;
@@ -2206,8 +2188,10 @@ static void collect_rules(struct parse *p)
 
 		if (p->laux[i].ignored)
 			continue;
-		if (!strcmp(r->name, CCM_QUEUE_BUILTIN))
+		if (!strcmp(r->name, CCM_QUEUE_BUILTIN)) {
 			builtin = false;
+			c->builtin_rule_off = p->laux[i].disabled;
+		}
 		if (p->laux[i].disabled)
 			continue;
 		c->queue_rules[c->nqueue_rules++] = *r;
@@ -2408,18 +2392,25 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 static void print_rule(const struct ccm_queue_rule *r, ccm_ms queue_wait,
 		       FILE *out)
 {
+	/* the built-in rule as a comment, like the built-in profile: the
+	 * printed file reads back to the same configuration */
+	const char *prefix = r->line ? "" : "; ";
 	char buf[48];
 
-	fprintf(out, "\n[latency %s]%s\n", r->name,
-		r->line ? "" : "  ; built in");
+	fprintf(out, "\n%s[latency %s]\n", prefix, r->name);
+	if (!r->line)
+		fputs("; built in: used unless a section of this name replaces"
+		      " or disables it\n", out);
 	if (r->match) {
-		kv(out, "", "match", r->match, NULL);
-		kv(out, "", "wait", format_duration(r->wait ? r->wait :
-						    queue_wait, buf),
-		   r->wait ? NULL : "queue_wait");
+		kv(out, prefix, "match", r->match, NULL);
+		if (r->wait)
+			kv_duration(out, "wait", r->wait);
+		else
+			fprintf(out, "; wait: queue_wait (%s)\n",
+				format_duration(queue_wait, buf));
 	} else {
-		kv(out, "", "start", r->start, NULL);
-		kv(out, "", "end", r->end, NULL);
+		kv(out, prefix, "start", r->start, NULL);
+		kv(out, prefix, "end", r->end, NULL);
 	}
 }
 
@@ -2523,5 +2514,8 @@ int ccm_config_print(const struct ccm_config *c, FILE *out)
 		print_profile(&c->profiles[i], out);
 	for (size_t i = 0; i < c->nqueue_rules; i++)
 		print_rule(&c->queue_rules[i], c->agent.queue_wait, out);
+	if (c->builtin_rule_off)
+		fprintf(out, "\n[latency %s]\nenabled = no\n",
+			CCM_QUEUE_BUILTIN);
 	return ferror(out) ? -1 : 0;
 }

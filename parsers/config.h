@@ -180,6 +180,7 @@ struct ccm_config {
 	 * then the built-in one unless a section of its name replaced it */
 	struct ccm_queue_rule *queue_rules;
 	size_t nqueue_rules;
+	bool builtin_rule_off; /* [latency bounce] enabled = no */
 };
 
 /* Reads and validates path.  Findings are appended to *findings (which the

@@ -1297,6 +1297,20 @@ static void assert_same_config(const struct ccm_config *x,
 					 q->events[j].fire_and_forget);
 		}
 	}
+	assert_int_equal(a->latency_window, b->latency_window);
+	assert_int_equal(a->queue_latency_high, b->queue_latency_high);
+	assert_int_equal(x->nqueue_rules, y->nqueue_rules);
+	assert_int_equal(x->builtin_rule_off, y->builtin_rule_off);
+	for (size_t i = 0; i < x->nqueue_rules; i++) {
+		const struct ccm_queue_rule *r = &x->queue_rules[i];
+		const struct ccm_queue_rule *u = &y->queue_rules[i];
+
+		assert_string_equal(r->name, u->name);
+		assert_same_str(r->match, u->match);
+		assert_same_str(r->start, u->start);
+		assert_same_str(r->end, u->end);
+		assert_int_equal(r->wait, u->wait);
+	}
 }
 
 #define RICH                                                            \
@@ -1337,7 +1351,14 @@ static void assert_same_config(const struct ccm_config *x,
 	"description = decides first\n"                                 \
 	"priority = 1\n"                                                \
 	"jsm = es_IN:iq:pass, es_IN:presence:pass\n"                    \
-	"tc = onBeforeInvite:bounce\n"
+	"tc = onBeforeInvite:bounce\n"                                  \
+	"[latency rtt]\n"                                               \
+	"start = sent (?<key>\\d+) to (?<component>\\S+)\n"             \
+	"end = answer (?<key>\\d+) from (?<component>\\S+)\n"           \
+	"[latency slow]\n"                                              \
+	"match = slow (?<component>\\S+)\n"                              \
+	"[latency bounce]\n"                                            \
+	"enabled = no\n"
 
 static void test_print_round_trip(void **state)
 {
@@ -1368,6 +1389,9 @@ static void test_print_round_trip(void **state)
 	assert_non_null(strstr(t1, "\nprobe_timeout = 59m59s999ms\n"));
 	assert_non_null(strstr(t1, "\nmax_line = 4097\n"));
 	assert_non_null(strstr(t1, "\nalarm_rate_limit = 2/h\n"));
+	assert_non_null(strstr(t1, "\n[latency bounce]\nenabled = no\n"));
+	assert_non_null(strstr(t1, "\n; wait: queue_wait (30s)\n"));
+	assert_int_equal(one.config->nqueue_rules, 2);
 	free(t1);
 	free(t2);
 	free(t3);
