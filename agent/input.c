@@ -139,7 +139,9 @@ int ccm_input_scan(struct ccm_input *in, struct ccm_scanner *sc, char *err,
 		in->failed = true;
 		return -1;
 	}
-	buf = malloc(READ_CHUNK);
+	/* zeroed: the regular expressions' JIT may read a little past the
+	 * last line of a chunk (vector loads), never past the buffer */
+	buf = calloc(1, READ_CHUNK);
 	if (!buf) {
 		gzclose(gz);
 		snprintf(err, errlen, "%s: out of memory", in->path);

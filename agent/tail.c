@@ -658,7 +658,9 @@ struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
 
 	if (t)
 		t->ifd = -1;
-	if (!t || !(t->buf = malloc(READ_CHUNK)) ||
+	/* zeroed: the regular expressions' JIT may read a little past the
+	 * last line of a read (vector loads), never past the buffer */
+	if (!t || !(t->buf = calloc(1, READ_CHUNK)) ||
 	    !(t->unreadable = calloc(cfg->npatterns + 1, sizeof(bool)))) {
 		snprintf(err, errlen, "tail.c: out of memory");
 		ccm_tail_free(t);

@@ -85,6 +85,9 @@ static int keep_partial(struct ccm_scanner *sc, const char *p, size_t n)
 		np = realloc(sc->partial, cap);
 		if (!np)
 			return -1;
+		/* PCRE2's JIT loads vectors that may reach past a line's end:
+		 * the bytes there must be initialised (valgrind) */
+		memset(np + sc->partial_cap, 0, cap - sc->partial_cap);
 		sc->partial = np;
 		sc->partial_cap = cap;
 	}
