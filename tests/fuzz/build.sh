@@ -30,19 +30,22 @@ targets=${*:-scanner config xmpp_stream input state snmp_oid}
 # The sources each target links, beside tests/fuzz/fuzz_TARGET.c.
 sources() {
 	case $1 in
-	scanner) echo parsers/scanner.c parsers/logline.c parsers/timestamp.c ;;
-	config) echo parsers/config.c parsers/duration.c parsers/timestamp.c ;;
+	# queue_lines.c: the queue lines that logline.c and config.c know
+	scanner) echo parsers/scanner.c parsers/logline.c parsers/timestamp.c \
+		parsers/queue_lines.c ;;
+	config) echo parsers/config.c parsers/duration.c parsers/timestamp.c \
+		parsers/queue_lines.c ;;
 	xmpp_stream) echo parsers/xmpp_stream.c ;;
 	input) echo agent/input.c parsers/scanner.c parsers/logline.c \
-		parsers/timestamp.c ;;
+		parsers/timestamp.c parsers/queue_lines.c ;;
 	# tail.c for ccm_tail_pos_release (state.c), and what it links
 	state) echo agent/state.c agent/alarm.c agent/snmp_queue.c \
 		agent/tail.c parsers/scanner.c parsers/logline.c \
-		parsers/timestamp.c parsers/duration.c ;;
+		parsers/timestamp.c parsers/duration.c parsers/queue_lines.c ;;
 	snmp_oid) echo agent/snmp_view.c agent/component_rows.c \
-		agent/impact.c agent/engine.c agent/alarm.c \
-		agent/probe_stats.c parsers/config.c parsers/duration.c \
-		parsers/timestamp.c ;;
+		agent/impact.c agent/engine.c agent/queue_latency.c \
+		agent/alarm.c agent/probe_stats.c parsers/config.c \
+		parsers/duration.c parsers/timestamp.c parsers/queue_lines.c ;;
 	*) echo "$0: unknown target '$1'" >&2; return 1 ;;
 	esac
 }
