@@ -399,6 +399,7 @@ static void snmp_source(void *ctx, struct ccm_snmp_source *src)
 	src->probe_ctx = d;
 	src->tail = d->tail ? &d->snmp_tail : NULL;
 	src->nimpacts = ccm_monitor_impacts(d->mon, &src->impacts);
+	src->now = now_local();
 }
 
 static void on_snmp_log(void *ctx, int priority, const char *text)

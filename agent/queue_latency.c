@@ -157,10 +157,11 @@ void ccm_qlat_summarise(ccm_ms *waits, size_t n,
 	out->p99 = rank(waits, n, 99);
 }
 
-int ccm_qlat_stats(const struct ccm_qlat *l,
-		      struct ccm_qlat_stats *out)
+int ccm_qlat_stats_since(const struct ccm_qlat *l, ccm_ms since,
+			 struct ccm_qlat_stats *out)
 {
 	ccm_ms *v;
+	size_t n = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->total = l->total;
@@ -177,9 +178,20 @@ int ccm_qlat_stats(const struct ccm_qlat *l,
 	v = malloc(l->n * sizeof(*v));
 	if (!v)
 		return -1;
-	for (size_t i = 0; i < l->n; i++)
-		v[i] = l->ring[(l->head + i) % CCM_QLAT_SAMPLES].wait;
-	ccm_qlat_summarise(v, l->n, out);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ccm_qlat_sample *s =
+			&l->ring[(l->head + i) % CCM_QLAT_SAMPLES];
+
+		if (s->time > since)
+			v[n++] = s->wait;
+	}
+	ccm_qlat_summarise(v, n, out);
 	free(v);
 	return 0;
+}
+
+int ccm_qlat_stats(const struct ccm_qlat *l,
+		      struct ccm_qlat_stats *out)
+{
+	return ccm_qlat_stats_since(l, INT64_MIN, out);
 }

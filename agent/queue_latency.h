@@ -96,4 +96,10 @@ void ccm_qlat_summarise(ccm_ms *waits, size_t n,
 int ccm_qlat_stats(const struct ccm_qlat *l,
 		      struct ccm_qlat_stats *out);
 
+/* The same, of only the samples that ended after since: the window as of
+ * a later time than the last expire (a status or SNMP request between two
+ * moves of the engine's clock must not show waits that already left it). */
+int ccm_qlat_stats_since(const struct ccm_qlat *l, ccm_ms since,
+			 struct ccm_qlat_stats *out);
+
 #endif

@@ -27,6 +27,7 @@ struct crow {
 	struct skey key;
 	const struct ccm_component_row *row;
 	const struct ccm_probe_stats *probe;
+	struct ccm_qlat_stats queue; /* all 0 for a component never seen */
 };
 
 struct irow {
@@ -44,6 +45,7 @@ struct ccm_snmp_view {
 	struct ccm_alarm_view *alarms;  /* by id, ids below 2^32 */
 	size_t nalarms;
 	bool blocked;
+	ccm_ms window;                  /* of queue latency; 0 without engine */
 };
 
 const uint32_t *ccm_snmp_root(size_t *len)
@@ -90,9 +92,15 @@ static size_t skey_append(const struct skey *k, uint32_t *oid, size_t n)
 static int build_components(struct ccm_snmp_view *v)
 {
 	size_t n = ccm_component_rows(v->src.engine, v->src.config, &v->rows);
+	ccm_ms now = v->src.now;
 
 	if (n == (size_t)-1)
 		return -1;
+	if (v->src.engine) {
+		v->window = ccm_engine_latency_window(v->src.engine);
+		if (!now)
+			now = ccm_engine_now(v->src.engine);
+	}
 	if (!n)
 		return 0;
 	v->crows = calloc(n, sizeof(*v->crows));
@@ -108,6 +116,12 @@ static int build_components(struct ccm_snmp_view *v)
 		if (r->server && v->src.probe)
 			c->probe = v->src.probe(v->src.probe_ctx,
 						r->server->name);
+		/* once per request, not per column: the sort is the cost,
+		 * and every column then describes the same samples */
+		if (r->comp && ccm_qlat_stats_since(&r->comp->latency,
+						    now - v->window,
+						    &c->queue))
+			return -1;
 		v->ncrows++;
 	}
 	qsort(v->crows, v->ncrows, sizeof(*v->crows), skey_cmp);
@@ -272,7 +286,7 @@ static void set_time(struct ccm_snmp_value *out, bool have, ccm_ms t)
 		ccm_snmp_date_and_time(t, out->octets);
 }
 
-static uint64_t us(int64_t v)
+static uint64_t nonneg(int64_t v)
 {
 	return v > 0 ? (uint64_t)v : 0;
 }
@@ -318,6 +332,9 @@ static void scalar(const struct ccm_snmp_view *v, unsigned which,
 	case CCM_MIB_NOTIFICATIONS_SENT:
 		set_num(out, CCM_SNMP_COUNTER32, v->src.sent);
 		break;
+	case CCM_MIB_QUEUE_LATENCY_WINDOW:
+		set_num(out, CCM_SNMP_GAUGE32, nonneg(v->window) / 1000);
+		break;
 	}
 }
 
@@ -331,6 +348,7 @@ static void component_value(const struct crow *c, unsigned col,
 		      struct ccm_snmp_value *out)
 {
 	const struct ccm_component *comp = c->row->comp;
+	const struct ccm_qlat_stats *q = &c->queue;
 	const struct ccm_probe_stats *p = c->probe;
 	const struct ccm_latency *lat = p ? &p->connect : NULL;
 	bool open = comp && comp->have_incident && comp->incident.open;
@@ -374,19 +392,19 @@ static void component_value(const struct crow *c, unsigned col,
 		break;
 	case CCM_MIB_COMP_PROBE_LATENCY:
 		set_num(out, CCM_SNMP_GAUGE32,
-			lat && lat->count ? us(lat->last_us) : 0);
+			lat && lat->count ? nonneg(lat->last_us) : 0);
 		break;
 	case CCM_MIB_COMP_PROBE_LATENCY_MIN:
 		set_num(out, CCM_SNMP_GAUGE32,
-			lat && lat->count ? us(lat->min_us) : 0);
+			lat && lat->count ? nonneg(lat->min_us) : 0);
 		break;
 	case CCM_MIB_COMP_PROBE_LATENCY_MAX:
 		set_num(out, CCM_SNMP_GAUGE32,
-			lat && lat->count ? us(lat->max_us) : 0);
+			lat && lat->count ? nonneg(lat->max_us) : 0);
 		break;
 	case CCM_MIB_COMP_PROBE_LATENCY_MEAN:
 		set_num(out, CCM_SNMP_GAUGE32,
-			lat && lat->count ? us(ccm_latency_mean_us(lat)) : 0);
+			lat && lat->count ? nonneg(ccm_latency_mean_us(lat)) : 0);
 		break;
 	case CCM_MIB_COMP_PROBES:
 		set_num(out, CCM_SNMP_COUNTER32, p ? p->probes : 0);
@@ -394,6 +412,27 @@ static void component_value(const struct crow *c, unsigned col,
 	case CCM_MIB_COMP_PROBE_FAILURES:
 		set_num(out, CCM_SNMP_COUNTER32,
 			p ? p->probes - p->results[CCM_PROBE_OK] : 0);
+		break;
+	case CCM_MIB_COMP_QUEUE_WAITS:
+		set_num(out, CCM_SNMP_GAUGE32, q->count);
+		break;
+	case CCM_MIB_COMP_QUEUE_WAIT_MEAN:
+		set_num(out, CCM_SNMP_GAUGE32, nonneg(q->mean));
+		break;
+	case CCM_MIB_COMP_QUEUE_WAIT_P50:
+		set_num(out, CCM_SNMP_GAUGE32, nonneg(q->p50));
+		break;
+	case CCM_MIB_COMP_QUEUE_WAIT_P95:
+		set_num(out, CCM_SNMP_GAUGE32, nonneg(q->p95));
+		break;
+	case CCM_MIB_COMP_QUEUE_WAIT_P99:
+		set_num(out, CCM_SNMP_GAUGE32, nonneg(q->p99));
+		break;
+	case CCM_MIB_COMP_QUEUE_WAIT_MAX:
+		set_num(out, CCM_SNMP_GAUGE32, nonneg(q->max));
+		break;
+	case CCM_MIB_COMP_QUEUE_WAITS_TOTAL:
+		set_num(out, CCM_SNMP_COUNTER64, q->total);
 		break;
 	}
 }

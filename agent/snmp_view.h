@@ -57,6 +57,8 @@ struct ccm_snmp_source {
 	const struct ccm_impact *impacts; /* one per scope */
 	size_t nimpacts;
 	uint64_t uptime_cs;  /* hundredths of a second since the start */
+	ccm_ms now;          /* local time of the request: the queue-latency
+			      * windows end there (0: the engine's clock) */
 	uint64_t queued, dropped, sent; /* notifications */
 };
 

@@ -10,10 +10,10 @@
  * The document, one line of JSON followed by a newline:
  *   {"schema":"ccmon.status/1",
  *    "agent":{"version","now","config","lines","recognized","bad_time",
- *             "overlong","files_open","rotations"},
+ *             "overlong","files_open","rotations","latency_window_s"},
  *    "components":[{"name","server","state","transitions","last_change",
  *                   "incident":{"id","start","cause"}|null,"endpoint",
- *                   "probe":{...}|null}],
+ *                   "probe":{...}|null,"queue":{...}}],
  *    "alarms":[{"id","type","resource","severity","since","raised_at",
  *               "flapping","changes","condition","text"}]}
  * Components are every one the engine knows and every configured server's
@@ -26,7 +26,13 @@
  *    "last_ms","min_ms","mean_ms","max_ms" (connect latency),
  *    "first_byte_ms" (the last one), each a number with three decimals or
  *    null, "histogram":[{"le_ms":1,"count":N},...,{"le_ms":null,...}]}
- * (connect latencies; le_ms null is the bucket above 4096 ms).  Alarms are
+ * (connect latencies; le_ms null is the bucket above 4096 ms).  "queue"
+ * is how long events waited on the component (agent/queue_latency.h):
+ *   {"waits":N,"mean_ms","p50_ms","p95_ms","p99_ms","max_ms","total":N}
+ * "waits" and the figures over the waits that ended within
+ * "latency_window_s" (the configured latency_window, in seconds) before
+ * "now", each figure a whole number of ms or null when there is no wait;
+ * "total" every wait since the agent started.  Alarms are
  * the raised ones (RAISED sent, CLEARED not) by id; "condition" false
  * means the condition is gone and the clear waits for its hold.  Times are
  * the agent's: local civil time, "YYYY-MM-DDTHH:MM:SS.mmm" without a zone,

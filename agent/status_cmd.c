@@ -17,6 +17,7 @@
 #include <sys/un.h>
 
 #include "agent/status.h"
+#include "parsers/duration.h"
 
 #define EXIT_ERRORS 1
 #define EXIT_USAGE 2
@@ -194,8 +195,8 @@ static struct json_object *member(struct json_object *o, const char *key,
 	return v;
 }
 
-/* The columns of both tables; a row fills them as text. */
-#define COLS 6
+/* The columns of the tables; a row fills them as text. */
+#define COLS 8
 struct table {
 	const char *head[COLS];
 	size_t ncols;
@@ -294,6 +295,31 @@ static const struct table component_table = {
 	.fill = fill_component,
 };
 
+/* A component's waits over the window; "-" for figures without a wait. */
+static void fill_queue(struct json_object *o, char cells[COLS][CELL_MAX])
+{
+	static const char *const keys[] = { "waits", "mean_ms", "p50_ms",
+					    "p95_ms", "p99_ms", "max_ms",
+					    "total" };
+	struct json_object *q = member(o, "queue", json_type_object);
+
+	cell(o, "name", cells[0], CELL_MAX);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (q)
+			cell(q, keys[i], cells[i + 1], CELL_MAX);
+		else
+			snprintf(cells[i + 1], CELL_MAX, "-");
+	}
+}
+
+static const struct table queue_table = {
+	.head = { "COMPONENT", "WAITS", "MEAN", "P50", "P95", "P99", "MAX",
+		  "TOTAL" },
+	.ncols = 8,
+	.right = { false, true, true, true, true, true, true, true },
+	.fill = fill_queue,
+};
+
 static const struct table alarm_table = {
 	.head = { "SEVERITY", "TYPE", "RESOURCE", "SINCE", "TEXT" },
 	.ncols = 5,
@@ -306,6 +332,41 @@ static void print_alarms(struct json_object *alarms, FILE *out)
 		fputs("No active alarms.\n", out);
 	else
 		print_table(&alarm_table, alarms, out);
+}
+
+/* The components events waited on since the agent started.  None is the
+ * usual case: then nothing is printed, not an empty table. */
+static void print_queues(struct json_object *agent, struct json_object *comps,
+			 FILE *out)
+{
+	struct json_object *waited = json_object_new_array();
+	struct json_object *win = member(agent, "latency_window_s",
+					 json_type_int);
+	int64_t w = win ? json_object_get_int64(win) : 0;
+	char wbuf[CCM_DURATION_STRLEN];
+
+	if (!waited) {
+		fputs("(out of memory)\n", out);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(comps); i++) {
+		struct json_object *c = json_object_array_get_idx(comps, i);
+		struct json_object *q = member(c, "queue", json_type_object);
+		struct json_object *total = q ?
+			member(q, "total", json_type_int) : NULL;
+
+		if (total && json_object_get_int64(total) > 0)
+			json_object_array_add(waited, json_object_get(c));
+	}
+	if (json_object_array_length(waited) > 0) {
+		/* bounded: the document is another process's */
+		fprintf(out, "\nQueue waits (ms) in the last %s, and in all:\n",
+			w > 0 && w < INT64_MAX / 1000 ?
+				ccm_duration_format_short(w * 1000, wbuf) :
+				"window");
+		print_table(&queue_table, waited, out);
+	}
+	json_object_put(waited);
 }
 
 static void print_agent(struct json_object *agent, FILE *out)
@@ -358,6 +419,7 @@ int ccm_status_print_text(const struct json_object *doc, FILE *out)
 		fputs("No components known yet.\n", out);
 	else
 		print_table(&component_table, comps, out);
+	print_queues(agent, comps, out);
 	fputc('\n', out);
 	print_alarms(alarms, out);
 	return fflush(out) || ferror(out) ? -1 : 0;
@@ -498,9 +560,10 @@ static int show_saved(const char *state_dir, bool json)
 static void usage(FILE *out)
 {
 	fputs("usage: ccmon status [-c FILE] [--json]\n"
-	      "Shows the state of each open-port component, the probe figures"
-	      " and the active\nalarms of the running ccmond, asked through its"
-	      " status socket in the runtime\ndirectory of the configuration"
+	      "Shows the state of each open-port component, the probe figures,"
+	      " how long events\nwait on each component and the active alarms"
+	      " of the running ccmond, asked\nthrough its status socket in the"
+	      " runtime directory of the configuration"
 	      " file (default " CCM_CONFIG_DEFAULT_PATH ").\nWhen ccmond is not"
 	      " running, shows the alarms of its state file as of the last\n"
 	      "save.  Exit status: 0 shown, 1 error, 2 usage, 3 ccmond is not"

@@ -91,14 +91,44 @@ static struct json_object *probe_figures(const struct ccm_probe_stats *st)
 	return o;
 }
 
+/* Waits in ms are whole: the router's log times have no finer grain. */
+static struct json_object *jwait(bool have, ccm_ms ms)
+{
+	return have ? json_object_new_int64(ms) : NULL;
+}
+
+static struct json_object *queue_figures(const struct ccm_qlat_stats *q)
+{
+	struct json_object *o = json_object_new_object();
+	bool any = q->count > 0;
+
+	add(o, "waits", json_object_new_uint64(q->count));
+	add(o, "mean_ms", jwait(any, q->mean));
+	add(o, "p50_ms", jwait(any, q->p50));
+	add(o, "p95_ms", jwait(any, q->p95));
+	add(o, "p99_ms", jwait(any, q->p99));
+	add(o, "max_ms", jwait(any, q->max));
+	add(o, "total", json_object_new_uint64(q->total));
+	return o;
+}
+
+/* since: the waits that ended after it are in the window.  NULL when out
+ * of memory. */
 static struct json_object *component(const struct ccm_component_row *r,
-				     ccm_status_probe_fn *probe, void *ctx)
+				     ccm_status_probe_fn *probe, void *ctx,
+				     ccm_ms since)
 {
 	const struct ccm_component *c = r->comp;
 	const struct ccm_probe_stats *st = NULL;
 	struct json_object *o = json_object_new_object();
 	struct json_object *inc = NULL;
+	struct ccm_qlat_stats q;
 
+	memset(&q, 0, sizeof(q));
+	if (c && ccm_qlat_stats_since(&c->latency, since, &q)) {
+		json_object_put(o);
+		return NULL;
+	}
 	add(o, "name", json_object_new_string(r->name));
 	add(o, "server", r->server ? json_object_new_string(r->server->name) :
 				     NULL);
@@ -126,22 +156,35 @@ static struct json_object *component(const struct ccm_component_row *r,
 	if (r->server && probe)
 		st = probe(ctx, r->server->name);
 	add(o, "probe", st ? probe_figures(st) : NULL);
+	add(o, "queue", queue_figures(&q));
 	return o;
 }
 
 static struct json_object *components(const struct ccm_engine *engine,
 				      ccm_status_probe_fn *probe, void *ctx,
-				      const struct ccm_config *config)
+				      const struct ccm_config *config,
+				      ccm_ms now)
 {
 	struct ccm_component_row *rows;
 	size_t n = ccm_component_rows(engine, config, &rows);
+	/* the window as of the request: the engine only moves it when
+	 * something happens */
+	ccm_ms since = now - (engine ? ccm_engine_latency_window(engine) : 0);
 	struct json_object *arr;
 
 	if (n == (size_t)-1)
 		return NULL;
 	arr = json_object_new_array();
-	for (size_t i = 0; arr && i < n; i++)
-		json_object_array_add(arr, component(&rows[i], probe, ctx));
+	for (size_t i = 0; arr && i < n; i++) {
+		struct json_object *c = component(&rows[i], probe, ctx, since);
+
+		if (!c) {
+			json_object_put(arr);
+			arr = NULL;
+			break;
+		}
+		json_object_array_add(arr, c);
+	}
 	free(rows);
 	return arr;
 }
@@ -174,7 +217,8 @@ static struct json_object *alarm_list(const struct ccm_alarms *alarms)
 	return arr;
 }
 
-static struct json_object *agent(const struct ccm_config *config,
+static struct json_object *agent(const struct ccm_engine *engine,
+				 const struct ccm_config *config,
 				 const struct ccm_tail_stats *t, ccm_ms now)
 {
 	struct json_object *o = json_object_new_object();
@@ -188,6 +232,8 @@ static struct json_object *agent(const struct ccm_config *config,
 	add(o, "overlong", t ? json_object_new_uint64(t->overlong) : NULL);
 	add(o, "files_open", t ? json_object_new_uint64(t->files_open) : NULL);
 	add(o, "rotations", t ? json_object_new_uint64(t->rotations) : NULL);
+	add(o, "latency_window_s", engine ? json_object_new_int64(
+			ccm_engine_latency_window(engine) / 1000) : NULL);
 	return o;
 }
 
@@ -205,8 +251,8 @@ char *ccm_status_json_build(const struct ccm_engine *engine,
 	if (!doc)
 		return NULL;
 	add(doc, "schema", json_object_new_string(CCM_STATUS_SCHEMA));
-	add(doc, "agent", agent(config, tail, now));
-	comps = components(engine, probe, probe_ctx, config);
+	add(doc, "agent", agent(engine, config, tail, now));
+	comps = components(engine, probe, probe_ctx, config, now);
 	alist = alarm_list(alarms);
 	add(doc, "components", comps);
 	add(doc, "alarms", alist);

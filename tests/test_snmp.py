@@ -17,7 +17,7 @@ The contract (CCMON-MIB, mibs/CCMON-MIB.txt), numerically under ROOT =
 1.3.6.1.4.1.8072.9999.9999.42:
   ROOT.0.1 ccmonAlarmRaised, ROOT.0.2 ccmonAlarmCleared, with the varbinds
   ROOT.1.4.{1..8}.0 in that order after sysUpTime.0 and snmpTrapOID.0;
-  ROOT.1.1.{1..11}.0 the agent's scalars;
+  ROOT.1.1.{1..12}.0 the agent's scalars;
   ROOT.1.2.1.<col>.<len>.<name octets> the component table (lowercase
   names);
   ROOT.1.3.1.<col>.<alarm id> the table of active alarms.
@@ -54,7 +54,8 @@ def notify(n):
 
 
 VERSION, UPTIME, BLOCKED, LINES_READ, LINES_RECOGNIZED, PARSE_ERRORS, \
-    LAST_LINE_TIME, ALARMS_ACTIVE, QUEUED, DROPPED, SENT = range(1, 12)
+    LAST_LINE_TIME, ALARMS_ACTIVE, QUEUED, DROPPED, SENT, \
+    QUEUE_WINDOW = range(1, 13)
 N_ID, N_TYPE, N_RESTYPE, N_RESOURCE, N_SEVERITY, N_TEXT, N_TIME, \
     N_SINCE = (notify(i) for i in range(1, 9))
 NOTIFY_VARS = [notify(i) for i in range(1, 9)]
@@ -62,6 +63,9 @@ NOTIFY_VARS = [notify(i) for i in range(1, 9)]
 COMPONENT_ENTRY = ROOT + ".1.2.1"
 (C_NAME, C_SERVER, C_STATE, C_LAST_CHANGE, C_TRANSITIONS, C_REFUSED,
  C_CAUSE, C_INCIDENT_START, C_PROBE_RESULT) = range(2, 11)
+# the queue latency columns, in order: waits in the window, mean, p50,
+# p95, p99, max (ms), waits since the start
+C_QUEUE = tuple(range(17, 24))
 ALARM_ENTRY = ROOT + ".1.3.1"
 (A_TYPE, A_RESTYPE, A_RESOURCE, A_SEVERITY, A_RAISED_TIME, A_SINCE, A_TEXT,
  A_FLAPPING, A_CONDITION) = range(2, 11)
@@ -74,7 +78,8 @@ COMPONENT_DOWN = 1                          # CcmonAlarmKind
 RES_COMPONENT = 1                           # CcmonResourceType
 RES_SCOPE = 4
 MESSAGING_BLOCKED = 7
-CRITICAL = 3                                # CcmonSeverity
+QUEUE_LATENCY_HIGH = 11
+CRITICAL, MAJOR = 3, 4                      # CcmonSeverity
 
 # ---- the servers (as tests/test_ccmond.py) ----------------------------------
 
@@ -555,6 +560,95 @@ def test_notifications_raise_then_clear(e):
     s = e.scalars()
     assert (as_int(s[QUEUED]), as_int(s[DROPPED]), as_int(s[SENT]),
             as_int(s[ALARMS_ACTIVE])) == (0, 0, 2, 0), s
+    assert d.stop() == 0, d.stderr()
+
+
+# ---- 3b. queue latency ------------------------------------------------------
+
+def bounce(log, comp):
+    """The router gave up on an event for comp after queue_wait."""
+    log.line("Bouncing packet intended for %s: External Server Error" % comp,
+             level="warn")
+
+
+def queue_columns(e):
+    """{component: (waits, mean, p50, p95, p99, max, total)}, walked."""
+    rows = e.table(COMPONENT_ENTRY)
+    out = {}
+    for index, r in rows.items():
+        assert r[C_QUEUE[0]].type == "Gauge32", r
+        assert r[C_QUEUE[-1]].type == "Counter64", r
+        out[r[C_NAME].value.lower()] = tuple(as_int(r[c]) for c in C_QUEUE)
+    return out
+
+
+def check_queue_trap(t, kind):
+    v = t["vars"]
+    assert KIND[t["oid"]] == kind, t["raw"]
+    assert [x.oid for x in t["varlist"]] == \
+        [SYS_UPTIME, SNMP_TRAP_OID] + NOTIFY_VARS, t["raw"]
+    assert int(v[N_TYPE]) == QUEUE_LATENCY_HIGH, t["raw"]
+    assert int(v[N_RESTYPE]) == RES_COMPONENT, t["raw"]
+    assert v[N_RESOURCE].lower() == C1, t["raw"]
+    assert int(v[N_SEVERITY]) == MAJOR, t["raw"]
+
+
+def test_queue_latency(e):
+    """Three bounces on cs1's component (each a wait of queue_wait, 30 s by
+    default, over queue_latency_high, 5 s): the columns, ccmon status and a
+    queueLatencyHigh raised; once the waits leave the window, cleared, the
+    window's figures 0 and the total kept."""
+    e.snmpd.start()
+    log = e.h.log()
+    history(log, [(C1, "ACTIVE"), (C2, "ACTIVE")])
+    e.config([srv(0), srv(1)], latency_window="10s")
+    d = e.h.start()
+    e.served()
+    t_bounce = time.time()
+    for _ in range(3):
+        bounce(log, C1)
+    e.h.wait_alarm("queue-latency-high", "raised", C1)
+    raised = e.wait_ccmon(1)
+    assert len(raised) == 1, e.trapd.describe_traps(raised)
+    check_queue_trap(raised[0], "raised")
+    assert "p95 30" in raised[0]["vars"][N_TEXT], raised[0]["raw"]
+
+    assert e.scalar_int(QUEUE_WINDOW) == 10
+    q = queue_columns(e)
+    assert time.time() - t_bounce < 10, "too slow to see the window: %s" % q
+    assert q == {C1: (3, 30000, 30000, 30000, 30000, 30000, 3),
+                 C2: (0, 0, 0, 0, 0, 0, 0)}, q
+    alarms = e.table(ALARM_ENTRY)
+    assert [as_int(r[A_TYPE]) for r in alarms.values()] == \
+        [QUEUE_LATENCY_HIGH], alarms
+    if have_mib():
+        named = {v.oid: v for v in e.snmpd.snmpwalk(ROOT, mib=True)}
+        assert named['CCMON-MIB::ccmonComponentQueueWaitP95."%s"' % C1] \
+            .value == "30000 milliseconds", named
+        assert [v.value for o, v in named.items()
+                if o.startswith("CCMON-MIB::ccmonAlarmType.")] == \
+            ["queueLatencyHigh(11)"], named
+
+    # ccmon status says the same
+    rc, doc, err = e.h.status()
+    assert rc == 0 and doc, err
+    assert doc["agent"]["latency_window_s"] == 10, doc
+    comps = {c["name"].lower(): c for c in doc["components"]}
+    assert comps[C1]["queue"] == {
+        "waits": 3, "mean_ms": 30000, "p50_ms": 30000, "p95_ms": 30000,
+        "p99_ms": 30000, "max_ms": 30000, "total": 3}, comps[C1]
+    assert comps[C2]["queue"]["waits"] == 0, comps[C2]
+    assert comps[C2]["queue"]["p95_ms"] is None, comps[C2]
+
+    # the waits leave the window: cleared without a line
+    e.h.wait_alarm("queue-latency-high", "cleared", C1, timeout=10 + STEP)
+    got = e.wait_ccmon(2)
+    assert len(got) == 2, e.trapd.describe_traps(got)
+    check_queue_trap(got[1], "cleared")
+    assert got[1]["vars"][N_ID] == got[0]["vars"][N_ID]
+    q = queue_columns(e)
+    assert q[C1] == (0, 0, 0, 0, 0, 0, 3), q
+    assert e.table(ALARM_ENTRY) == {}
     assert d.stop() == 0, d.stderr()
 
 

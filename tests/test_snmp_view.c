@@ -271,6 +271,20 @@ static void feed_connect(struct ccm_engine *e, ccm_ms t, const char *host,
 	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
 }
 
+/* A wait of the router's queue on name that ended at t (as a bounce after
+ * queue_wait reports it). */
+static void feed_wait(struct ccm_engine *e, ccm_ms t, const char *name,
+		      ccm_ms wait)
+{
+	struct ccm_logmsg m = {
+		.kind = CCM_MSG_QUEUE_WAITED,
+		.component = { name, strlen(name) },
+		.wait = wait,
+	};
+
+	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
+}
+
 static void probe_report(struct ccm_probe_stats *st,
 			 enum ccm_probe_result result, int64_t connect_us)
 {
@@ -461,7 +475,7 @@ static void test_walk_order(void **state)
 	(void)state;
 	agent_init(&a);
 	view = view_of(&a.src);
-	assert_int_equal(NINSTANCES, 11 + 15 * 3 + 9 * 2);
+	assert_int_equal(NINSTANCES, 12 + 22 * 3 + 9 * 2);
 	assert_int_equal(expected_instances(want), NINSTANCES);
 
 	/* from the root */
@@ -521,7 +535,7 @@ static void test_next_from_anywhere(void **state)
 	expect_next(view, ROOT_OID(1, 1, 3), scalar_oid(3));
 	expect_next(view, scalar_oid(3), scalar_oid(4));
 	expect_next(view, ROOT_OID(1, 1, 3, 0, 7), scalar_oid(4));
-	expect_next(view, scalar_oid(11), comp_oid(2, SHORT));
+	expect_next(view, scalar_oid(12), comp_oid(2, SHORT));
 	expect_next(view, ROOT_OID(1, 2), comp_oid(2, SHORT));
 	/* the index column is skipped */
 	expect_next(view, ROOT_OID(1, 2, 1, 1, 4, 'z', 'z', '.', 'x'),
@@ -586,9 +600,9 @@ static void test_get_no_such(void **state)
 			 CCM_SNMP_NO_SUCH_OBJECT);
 	assert_int_equal(get_status(view, ROOT_OID(1, 1, 0, 0)),
 			 CCM_SNMP_NO_SUCH_OBJECT);
-	assert_int_equal(get_status(view, ROOT_OID(1, 1, 12, 0)),
+	assert_int_equal(get_status(view, ROOT_OID(1, 1, 13, 0)),
 			 CCM_SNMP_NO_SUCH_OBJECT);
-	assert_int_equal(get_status(view, ROOT_OID(1, 2, 1, 17, 4, 'z', 'z',
+	assert_int_equal(get_status(view, ROOT_OID(1, 2, 1, 24, 4, 'z', 'z',
 						   '.', 'x')),
 			 CCM_SNMP_NO_SUCH_OBJECT);
 	assert_int_equal(get_status(view, ROOT_OID(1, 2, 2, 4, 4, 'z', 'z',
@@ -671,6 +685,8 @@ static void test_scalars(void **state)
 	assert_num(&v, CCM_SNMP_COUNTER32, 5);
 	v = scalar(view, CCM_MIB_NOTIFICATIONS_SENT);
 	assert_num(&v, CCM_SNMP_COUNTER32, 6);
+	v = scalar(view, CCM_MIB_QUEUE_LATENCY_WINDOW); /* the default 5m */
+	assert_num(&v, CCM_SNMP_GAUGE32, 300);
 	ccm_snmp_view_free(view);
 
 	/* no line with a time stamp yet: zero-length; Counter64 is 64 bits */
@@ -732,7 +748,7 @@ static void test_null_source(void **state)
 	(void)state;
 	n = walk(view, oid_of(root, CCM_MIB_ROOT_LEN), got,
 		 CCM_MIB_AGENT_LAST + 1);
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 12);
 	for (unsigned s = 1; s <= CCM_MIB_AGENT_LAST; s++) {
 		struct oid want = scalar_oid(s);
 
@@ -761,6 +777,8 @@ static void test_null_source(void **state)
 	assert_num(&v, CCM_SNMP_COUNTER32, 0);
 	v = scalar(view, CCM_MIB_NOTIFICATIONS_SENT);
 	assert_num(&v, CCM_SNMP_COUNTER32, 0);
+	v = scalar(view, CCM_MIB_QUEUE_LATENCY_WINDOW);
+	assert_num(&v, CCM_SNMP_GAUGE32, 0);
 	assert_int_equal(get_status(view, comp_oid(2, SHORT)),
 			 CCM_SNMP_NO_SUCH_INSTANCE);
 	assert_int_equal(get_status(view, alarm_oid(2, 1)),
@@ -972,7 +990,7 @@ static void test_component_index(void **state)
 	struct ccm_snmp_source src = { .engine = e };
 	struct ccm_snmp_view *view;
 	struct ccm_snmp_value v;
-	struct oid got[CCM_MIB_AGENT_LAST + 15 * 4 + 1];
+	struct oid got[CCM_MIB_AGENT_LAST + 22 * 4 + 1];
 	const char *order[4] = { "b", "ab", "b-x", n96 };
 	size_t n;
 
@@ -991,7 +1009,7 @@ static void test_component_index(void **state)
 	view = view_of(&src);
 	n = walk(view, oid_of(root, CCM_MIB_ROOT_LEN), got,
 		 sizeof(got) / sizeof(got[0]));
-	assert_int_equal(n, CCM_MIB_AGENT_LAST + 15 * 4);
+	assert_int_equal(n, CCM_MIB_AGENT_LAST + 22 * 4);
 	for (size_t r = 0; r < 4; r++) {
 		struct oid want = comp_oid(2, order[r]);
 
@@ -1095,6 +1113,79 @@ static void test_component_probe_columns(void **state)
 	}
 }
 
+/* ---- queue latency ------------------------------------------------------- */
+
+static void assert_queue(const struct ccm_snmp_view *view, const char *key,
+			 uint64_t waits, uint64_t mean, uint64_t p50,
+			 uint64_t p95, uint64_t p99, uint64_t max,
+			 uint64_t total)
+{
+	struct ccm_snmp_value v;
+
+	v = comp(view, CCM_MIB_COMP_QUEUE_WAITS, key);
+	assert_num(&v, CCM_SNMP_GAUGE32, waits);
+	v = comp(view, CCM_MIB_COMP_QUEUE_WAIT_MEAN, key);
+	assert_num(&v, CCM_SNMP_GAUGE32, mean);
+	v = comp(view, CCM_MIB_COMP_QUEUE_WAIT_P50, key);
+	assert_num(&v, CCM_SNMP_GAUGE32, p50);
+	v = comp(view, CCM_MIB_COMP_QUEUE_WAIT_P95, key);
+	assert_num(&v, CCM_SNMP_GAUGE32, p95);
+	v = comp(view, CCM_MIB_COMP_QUEUE_WAIT_P99, key);
+	assert_num(&v, CCM_SNMP_GAUGE32, p99);
+	v = comp(view, CCM_MIB_COMP_QUEUE_WAIT_MAX, key);
+	assert_num(&v, CCM_SNMP_GAUGE32, max);
+	v = comp(view, CCM_MIB_COMP_QUEUE_WAITS_TOTAL, key);
+	assert_num(&v, CCM_SNMP_COUNTER64, total);
+}
+
+/* cs1's component waited 20 times: 1 s to 20 s, one a second, the last
+ * ending at t0 + 30 s; the other components never waited.  Nearest rank
+ * over 20 waits: p50 is the 10th, p95 the 19th, p99 the 20th. */
+static void test_component_queue_columns(void **state)
+{
+	struct agent a;
+	struct ccm_snmp_view *view;
+	const ccm_ms t = t0();
+
+	(void)state;
+	agent_init(&a);
+	for (ccm_ms i = 1; i <= 20; i++)
+		feed_wait(a.engine, t + 10000 + i * 1000, COMP1_LOG, i * 1000);
+	a.src.now = t + 30000;
+	view = view_of(&a.src);
+	assert_queue(view, "op-cs1.imp1", 20, 10500, 10000, 19000, 20000,
+		     20000, 20);
+	assert_queue(view, SHORT, 0, 0, 0, 0, 0, 0, 0);
+	assert_queue(view, COMP2, 0, 0, 0, 0, 0, 0, 0); /* never seen */
+	ccm_snmp_view_free(view);
+
+	/* 5 minutes on, nothing fed in between: the first 12 waits left
+	 * the window (it covers ends after now - 5m), the total keeps
+	 * them */
+	a.src.now = t + 30000 + 300000 - 8000;
+	view = view_of(&a.src);
+	assert_queue(view, "op-cs1.imp1", 8, 16500, 16000, 20000, 20000,
+		     20000, 20);
+	ccm_snmp_view_free(view);
+
+	/* without a time of its own, the view's window ends at the
+	 * engine's clock */
+	a.src.now = 0;
+	ccm_engine_advance(a.engine, t + 30000 + 300000 - 1000);
+	view = view_of(&a.src);
+	assert_queue(view, "op-cs1.imp1", 1, 20000, 20000, 20000, 20000,
+		     20000, 20);
+	ccm_snmp_view_free(view);
+
+	/* a wait longer than Unsigned32's milliseconds latches */
+	feed_wait(a.engine, t + 400000, SHORT, INT64_C(0x100000000));
+	view = view_of(&a.src);
+	assert_queue(view, SHORT, 1, U64(0xFFFFFFFF), U64(0xFFFFFFFF),
+		     U64(0xFFFFFFFF), U64(0xFFFFFFFF), U64(0xFFFFFFFF), 1);
+	ccm_snmp_view_free(view);
+	agent_release(&a);
+}
+
 /* As ccmond runs: the monitor binds each configured server's component
  * under its configured spelling (ccm_engine_bind), the log names it in
  * another case.  The router ignores case: still one component, and its
@@ -1108,7 +1199,7 @@ static void test_component_bound_and_seen_in_other_case(void **state)
 	struct ccm_snmp_source src = { .engine = e, .config = &cfg };
 	struct ccm_snmp_view *view;
 	struct ccm_snmp_value v;
-	struct oid got[CCM_MIB_AGENT_LAST + 15 * 2 + 1];
+	struct oid got[CCM_MIB_AGENT_LAST + 22 * 2 + 1];
 
 	(void)state;
 	assert_non_null(e);
@@ -1118,7 +1209,7 @@ static void test_component_bound_and_seen_in_other_case(void **state)
 	view = view_of(&src);
 	assert_int_equal(walk(view, oid_of(root, CCM_MIB_ROOT_LEN), got,
 			      sizeof(got) / sizeof(got[0])),
-			 CCM_MIB_AGENT_LAST + 15);
+			 CCM_MIB_AGENT_LAST + 22);
 	v = comp(view, CCM_MIB_COMP_SERVER, "op-cs1.imp1");
 	assert_str(&v, "cs1");
 	v = comp(view, CCM_MIB_COMP_STATE, "op-cs1.imp1");
@@ -1280,6 +1371,10 @@ static void test_enum_mappings(void **state)
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_PROBE_FAILING), 4);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_LOG_SILENT), 5);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_LOG_UNREADABLE), 6);
+	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_MESSAGING_BLOCKED), 7);
+	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_LOGGING_LOST), 10);
+	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_QUEUE_LATENCY_HIGH),
+			 11);
 	assert_int_equal(ccm_snmp_severity(CCM_SEV_CRITICAL), 3);
 	assert_int_equal(ccm_snmp_severity(CCM_SEV_MAJOR), 4);
 	assert_int_equal(ccm_snmp_severity(CCM_SEV_MINOR), 5);
@@ -1563,6 +1658,7 @@ int main(void)
 		cmocka_unit_test(test_component_index),
 		cmocka_unit_test(test_component_probe_columns),
 		cmocka_unit_test(test_component_bound_and_seen_in_other_case),
+		cmocka_unit_test(test_component_queue_columns),
 		cmocka_unit_test(test_alarm_rows),
 		cmocka_unit_test(test_alarm_kinds),
 		cmocka_unit_test(test_enum_mappings),

@@ -96,6 +96,19 @@ static void feed_connect(struct ccm_engine *e, ccm_ms t, const char *host,
 	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
 }
 
+/* A wait of the router's queue on comp that ended at t. */
+static void feed_wait(struct ccm_engine *e, ccm_ms t, const char *comp,
+		      ccm_ms wait)
+{
+	struct ccm_logmsg m = {
+		.kind = CCM_MSG_QUEUE_WAITED,
+		.component = { comp, strlen(comp) },
+		.wait = wait,
+	};
+
+	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
+}
+
 static void probe_report(struct ccm_probe_stats *st,
 			 enum ccm_probe_result result, int64_t connect_us,
 			 int64_t first_byte_us)
@@ -137,8 +150,10 @@ static const struct ccm_probe_stats *probe_of(void *ctx, const char *server)
 }
 
 /* cs1 went ACTIVE then GONE with its connects refused since, and raised
- * component-down; cs2 is configured but not in the log yet; a third
- * component is in the log but not configured. */
+ * component-down; events waited on it three times, once long before the
+ * latency window (5m) that ends at the document's time, T0 + 6 s; cs2 is
+ * configured but not in the log yet; a third component is in the log but
+ * not configured. */
 static void agent_init(struct agent *a)
 {
 	struct ccm_alarm_policy pol;
@@ -151,6 +166,7 @@ static void agent_init(struct agent *a)
 	a->alarms = ccm_alarms_new(&pol, count_raised, a);
 	assert_non_null(a->alarms);
 
+	feed_wait(a->engine, T0 - 400000, COMP1, 2000);
 	feed_connect(a->engine, T0, HOST1, 7999, 0);
 	feed_state(a->engine, T0 + 10, COMP1, CCM_STATE_CONNECTED);
 	feed_state(a->engine, T0 + 20, COMP1, CCM_STATE_ACTIVE);
@@ -158,6 +174,8 @@ static void agent_init(struct agent *a)
 	feed_state(a->engine, T0 + 5000, COMP1, CCM_STATE_GONE);
 	feed_connect(a->engine, T0 + 5100, HOST1, 7999, 0);
 	feed_connect(a->engine, T0 + 5101, HOST1, 7999, 111);
+	feed_wait(a->engine, T0 + 5200, COMP1, 30000);
+	feed_wait(a->engine, T0 + 5300, COMP1, 1000);
 	assert_int_equal(ccm_alarms_set(a->alarms, CCM_ALARM_COMPONENT_DOWN,
 					COMP1, true, T0 + 5000,
 					"Component " COMP1 " is GONE"),
@@ -214,12 +232,17 @@ static char *agent_doc(struct agent *a)
 	"{\"le_ms\":2048,\"count\":0},{\"le_ms\":4096,\"count\":0},"        \
 	"{\"le_ms\":null,\"count\":0}"
 
+#define QUEUE_NONE                                                          \
+	"\"queue\":{\"waits\":0,\"mean_ms\":null,\"p50_ms\":null,"          \
+	"\"p95_ms\":null,\"p99_ms\":null,\"max_ms\":null,\"total\":0}"
+
 static const char expected_doc[] =
 	"{\"schema\":\"ccmon.status/1\","
 	"\"agent\":{\"version\":\"" PACKAGE_STRING "\","
 	"\"now\":\"2026-11-03T08:10:06.000\","
 	"\"config\":\"/etc/ccmon/ccmon.conf\",\"lines\":120,\"recognized\":7,"
-	"\"bad_time\":1,\"overlong\":0,\"files_open\":1,\"rotations\":2},"
+	"\"bad_time\":1,\"overlong\":0,\"files_open\":1,\"rotations\":2,"
+	"\"latency_window_s\":300},"
 	"\"components\":["
 	"{\"name\":\"" COMP1 "\",\"server\":\"cs1\",\"state\":\"gone\","
 	"\"transitions\":3,\"last_change\":\"2026-11-03T08:10:05.000\","
@@ -231,13 +254,15 @@ static const char expected_doc[] =
 	"\"error\":0},"
 	"\"last_ms\":0.380,\"min_ms\":0.380,\"mean_ms\":0.396,"
 	"\"max_ms\":0.412,\"first_byte_ms\":1.500,"
-	"\"histogram\":[{\"le_ms\":1,\"count\":2}," HIST_EMPTY_FROM_2 "]}},"
+	"\"histogram\":[{\"le_ms\":1,\"count\":2}," HIST_EMPTY_FROM_2 "]},"
+	"\"queue\":{\"waits\":2,\"mean_ms\":15500,\"p50_ms\":1000,"
+	"\"p95_ms\":30000,\"p99_ms\":30000,\"max_ms\":30000,\"total\":3}},"
 	"{\"name\":\"" COMP2 "\",\"server\":\"cs2\",\"state\":\"unknown\","
 	"\"transitions\":0,\"last_change\":null,\"incident\":null,"
-	"\"endpoint\":\"cs2.example.com:7400\",\"probe\":null},"
+	"\"endpoint\":\"cs2.example.com:7400\",\"probe\":null," QUEUE_NONE "},"
 	"{\"name\":\"" OTHER "\",\"server\":null,\"state\":\"active\","
 	"\"transitions\":1,\"last_change\":\"2026-11-03T08:10:00.030\","
-	"\"incident\":null,\"endpoint\":null,\"probe\":null}],"
+	"\"incident\":null,\"endpoint\":null,\"probe\":null," QUEUE_NONE "}],"
 	"\"alarms\":[{\"id\":1,\"type\":\"component-down\","
 	"\"resource\":\"" COMP1 "\",\"severity\":\"critical\","
 	"\"since\":\"2026-11-03T08:10:05.000\","
@@ -271,7 +296,8 @@ static void test_document_empty(void **state)
 		PACKAGE_STRING "\",\"now\":\"2026-11-03T08:10:00.000\","
 		"\"config\":null,\"lines\":null,\"recognized\":null,"
 		"\"bad_time\":null,\"overlong\":null,\"files_open\":null,"
-		"\"rotations\":null},\"components\":[],\"alarms\":[]}\n");
+		"\"rotations\":null,\"latency_window_s\":null},"
+		"\"components\":[],\"alarms\":[]}\n");
 	free(doc);
 }
 
@@ -358,6 +384,12 @@ static const char expected_text[] =
 	"-                        -\n"
 	"op-legacy.imp1-example-com  -       active             1  "
 	"2026-11-03T08:10:00.030  -\n"
+	"\n"
+	"Queue waits (ms) in the last 5m, and in all:\n"
+	"COMPONENT                WAITS   MEAN   P50    P95    P99    MAX  "
+	"TOTAL\n"
+	"op-cs1.imp1-example-com      2  15500  1000  30000  30000  30000  "
+	"    3\n"
 	"\n"
 	"SEVERITY  TYPE            RESOURCE                 SINCE        "
 	"            TEXT\n"

@@ -2,8 +2,8 @@
  * (agent/snmp_view.c, CCMON-MIB as values, no net-snmp).
  *
  * Built once per process: the parts of a running agent, as
- * tests/test_snmp_view.c builds them: an engine fed component and connect
- * messages (names in two cases, one of exactly the largest key, one too
+ * tests/test_snmp_view.c builds them: an engine fed component, connect and
+ * queue messages (names in two cases, one of exactly the largest key, one too
  * long, one with UTF-8, incidents open), alarms with two raised (ids 1 and
  * 3: id 2 was cleared; one text past 255 bytes, one of 1024 cut inside
  * UTF-8), a configuration loaded from a file (three servers, a profile),
@@ -29,7 +29,7 @@
  *   a GET of it finds the same value (type, num, len, octets);
  * - every value is well formed (its type's range, octets within bounds).
  * And at start: the walk of each source is strictly increasing and has
- * the instances the source makes (11 scalars, 15 columns per component
+ * the instances the source makes (12 scalars, 22 columns per component
  * row, 9 per raised alarm). */
 #include <stdbool.h>
 #include <stdint.h>
@@ -149,6 +149,18 @@ static void feed_state(ccm_ms t, const char *name, enum ccm_state state)
 	FUZZ_CHECK(ccm_engine_feed(engine, t, &m, NULL) == 0, "feed");
 }
 
+/* A wait of the router's queue on name that ended at t. */
+static void feed_wait(ccm_ms t, const char *name, ccm_ms wait)
+{
+	struct ccm_logmsg m = {
+		.kind = CCM_MSG_QUEUE_WAITED,
+		.component = { name, strlen(name) },
+		.wait = wait,
+	};
+
+	FUZZ_CHECK(ccm_engine_feed(engine, t, &m, NULL) == 0, "feed");
+}
+
 static void feed_connect(ccm_ms t, const char *host, unsigned port, int err)
 {
 	static const char reason[] = "Connection refused";
@@ -250,6 +262,10 @@ static void build_agent(void)
 	feed_connect(t + 90, "10.53.52.207", 7999, 111);
 	feed_state(t + 100, "op-cs3.imp1-example-com", CCM_STATE_CONNECTED);
 	feed_state(t + 5000, "op-cs1.imp1", CCM_STATE_GONE);
+	/* queue waits, one past Unsigned32's milliseconds */
+	feed_wait(t + 5100, "op-cs1.imp1", 30000);
+	feed_wait(t + 5200, "op-cs1.imp1", INT64_C(0x100000000));
+	feed_wait(t + 5300, "zz.x", 0);
 	/* past the auth timeout of cs3's component */
 	ccm_engine_advance(engine, t + 20000);
 
@@ -384,7 +400,7 @@ static void list_instances(struct listing *l)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	/* instances per source: 11 scalars, 15 columns per row, 9 per alarm,
+	/* instances per source: 12 scalars, 22 columns per row, 9 per alarm,
 	 * 9 per scope of the impact table (sources 0 and 4: two).
 	 * Rows of all parts: zz.x, op-cs1.imp1 (configured op-CS1.imp1),
 	 * op-cs2 (configured, logged in upper case), op-cs3 (configured),
@@ -392,12 +408,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * Engine only: the same six.  Configuration only: the three
 	 * servers. */
 	static const size_t want[NSOURCES] = {
-		11 + 15 * 6 + 9 * 2 + 9 * 2,
-		11 + 15 * 6 + 9 * 2,
-		11 + 15 * 3,
-		11,
+		12 + 22 * 6 + 9 * 2 + 9 * 2,
+		12 + 22 * 6 + 9 * 2,
+		12 + 22 * 3,
+		12,
 		/* ids 7 (once) and 2^32 - 1; 2^32 has no row */
-		11 + 15 * 6 + 9 * 2 + 9 * 2,
+		12 + 22 * 6 + 9 * 2 + 9 * 2,
 	};
 
 	(void)argc;
