@@ -211,22 +211,46 @@ static int cmp_endpoint(const struct ccm_endpoint *ep, const char *host,
 	return c ? c : (ep->port > port) - (ep->port < port);
 }
 
-static struct ccm_endpoint *endpoint(struct ccm_engine *e, const char *host,
-				     size_t n, unsigned port)
+/* The endpoint host[0..n):port, or NULL with *at where it belongs. */
+static struct ccm_endpoint *find_endpoint(const struct ccm_engine *e,
+					  const char *host, size_t n,
+					  unsigned port, size_t *at)
 {
 	size_t lo = 0, hi = e->neps;
-	struct ccm_endpoint *ep;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int r = cmp_endpoint(e->eps[mid], host, n, port);
-		if (r == 0)
+		if (r == 0) {
+			*at = mid;
 			return e->eps[mid];
+		}
 		if (r < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	*at = lo;
+	return NULL;
+}
+
+const struct ccm_endpoint *ccm_engine_endpoint(const struct ccm_engine *e,
+					       const char *host, size_t n,
+					       unsigned port)
+{
+	size_t at;
+
+	return host ? find_endpoint(e, host, n, port, &at) : NULL;
+}
+
+static struct ccm_endpoint *endpoint(struct ccm_engine *e, const char *host,
+				     size_t n, unsigned port)
+{
+	size_t lo;
+	struct ccm_endpoint *ep = find_endpoint(e, host, n, port, &lo);
+
+	if (ep)
+		return ep;
 	if (grow(&e->eps, &e->capeps, e->neps))
 		return NULL;
 	ep = calloc(1, sizeof(*ep));

@@ -126,4 +126,10 @@ size_t ccm_engine_endpoints(const struct ccm_engine *engine,
 const struct ccm_component *ccm_engine_component(const struct ccm_engine *engine,
 						 const char *name);
 
+/* The endpoint host[0..n):port, or NULL; host may be NULL.  Exact match:
+ * the router writes an address the same way each time. */
+const struct ccm_endpoint *ccm_engine_endpoint(const struct ccm_engine *engine,
+					       const char *host, size_t n,
+					       unsigned port);
+
 #endif
