@@ -12,10 +12,6 @@
 
 #include "agent/engine.h"
 
-/* The router runs on Linux: its "(111)" is ECONNREFUSED there, whatever
- * the errno numbering of the machine reading the log. */
-#define ROUTER_ECONNREFUSED 111
-
 struct ccm_engine {
 	struct ccm_engine_config config;
 	ccm_change_fn *fn;
@@ -447,7 +443,7 @@ static int connect_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 	if (!ep)
 		return -1;
 	ep->failures++;
-	if (m->err == ROUTER_ECONNREFUSED)
+	if (m->err == CCM_ROUTER_ECONNREFUSED)
 		ep->refused++;
 	if (asprintf(&text, "(%d) %.*s", m->err, (int)m->reason.n,
 		     m->reason.p) < 0)

@@ -26,6 +26,10 @@ struct ccm_srcpos {
 	uint64_t line;
 };
 
+/* The router runs on Linux: its "(111)" is ECONNREFUSED there, whatever
+ * the errno numbering of the machine reading the log. */
+#define CCM_ROUTER_ECONNREFUSED 111
+
 struct ccm_endpoint {
 	char *host;
 	unsigned port;
