@@ -15,8 +15,9 @@
 #include "agent/report.h"
 #include "parsers/duration.h"
 
-/* Incidents and impacts named in the summary; the tables hold all. */
-#define SUMMARY_MAX 10
+/* Incidents and impacts told one by one in the summary; beyond, the
+ * summary goes by component, and the tables hold every one. */
+#define SUMMARY_MAX 8
 
 static const char style[] =
 	"<style>\n"
@@ -253,58 +254,98 @@ static void pick_longest(const ccm_ms *dur, size_t n, bool *chosen)
 	}
 }
 
+static void incident_sentence(FILE *out, const struct ccm_analysis *a,
+			      const struct ccm_tl_incident *t)
+{
+	char b1[CCM_TIME_STRLEN], b2[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
+	const struct ccm_incident *inc = &t->inc;
+
+	fputs("<li><b>", out);
+	ccm_html_escape(out, t->component);
+	fprintf(out, "</b> was down for <b>%s%s</b>, from %s to %s "
+		"(incident #%llu). Cause <span class=\"cause\">%s</span>: "
+		"%s.</li>\n",
+		ccm_duration_format(incident_end(a, inc) - inc->start, d),
+		inc->open ? " or more" : "", when(inc->start, b1),
+		inc->open ? "the end of the log (still open)" :
+			    when(inc->end, b2),
+		(unsigned long long)inc->id, ccm_cause_name(inc->cause),
+		cause_meaning(inc->cause));
+}
+
+/* Many incidents: a line per component says more than the first few. */
+static void component_sentence(FILE *out, const struct ccm_analysis *a,
+			       const struct ccm_component *c)
+{
+	const struct ccm_timeline *tl = a->timeline;
+	const struct ccm_tl_incident *longest = NULL;
+	size_t n = 0, by_cause[CCM_CAUSE_REFUSED + 1] = { 0 };
+	ccm_ms total = 0, dmax = -1;
+	char b1[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
+
+	for (size_t i = 0; i < tl->nincidents; i++) {
+		const struct ccm_tl_incident *t = &tl->incidents[i];
+		ccm_ms dur = incident_end(a, &t->inc) - t->inc.start;
+
+		if (t->component != c->name || !ccm_timeline_listed(tl, t))
+			continue;
+		n++;
+		total += dur;
+		by_cause[t->inc.cause]++;
+		if (dur > dmax) {
+			dmax = dur;
+			longest = t;
+		}
+	}
+	if (!longest)
+		return;
+	fputs("<li><b>", out);
+	ccm_html_escape(out, c->name);
+	fprintf(out, "</b>: %zu incident%s, down <b>%s</b> in all",
+		n, n == 1 ? "" : "s", ccm_duration_format(total, d));
+	fprintf(out, "; the longest %s from %s (#%llu, <span "
+		"class=\"cause\">%s</span>); causes:",
+		ccm_duration_format(dmax, d), when(longest->inc.start, b1),
+		(unsigned long long)longest->inc.id,
+		ccm_cause_name(longest->inc.cause));
+	for (int k = CCM_CAUSE_REFUSED, first = 1; k >= CCM_CAUSE_LOST; k--)
+		if (by_cause[k]) {
+			fprintf(out, "%s%zu %s", first ? " " : ", ",
+				by_cause[k], ccm_cause_name((enum ccm_cause)k));
+			first = 0;
+		}
+	fprintf(out, "; at the end %s.</li>\n", ccm_state_name(c->state));
+}
+
 static void summary_incidents(FILE *out, const struct ccm_analysis *a)
 {
 	const struct ccm_timeline *tl = a->timeline;
-	char b1[CCM_TIME_STRLEN], b2[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
-	ccm_ms *dur = calloc(tl->nincidents + 1, sizeof(*dur));
-	bool *chosen = calloc(tl->nincidents + 1, sizeof(*chosen));
+	const struct ccm_component *const *comps;
+	size_t ncomps = ccm_engine_components(a->engine, &comps);
 	size_t listed = 0;
 
-	if (!dur || !chosen) {
-		free(dur);
-		free(chosen);
-		fputs("<p>(out of memory: see the table below)</p>\n", out);
-		return;
-	}
-	for (size_t i = 0; i < tl->nincidents; i++) {
-		const struct ccm_tl_incident *t = &tl->incidents[i];
-		/* unlisted ones get -1 and are never picked over a listed */
-		dur[i] = ccm_timeline_listed(tl, t) ?
-			 incident_end(a, &t->inc) - t->inc.start : -1;
-		listed += dur[i] >= 0;
-	}
+	for (size_t i = 0; i < tl->nincidents; i++)
+		listed += ccm_timeline_listed(tl, &tl->incidents[i]);
 	if (!listed) {
 		fputs("<p id=\"verdict\">No incident: every compliance "
 		      "component that was seen stayed active.</p>\n", out);
-		free(dur);
-		free(chosen);
 		return;
 	}
-	pick_longest(dur, tl->nincidents, chosen);
 	fprintf(out, "<p id=\"verdict\">%zu incident%s.%s</p>\n<ul "
 		"id=\"what-broke\">\n", listed, listed == 1 ? "" : "s",
-		listed > SUMMARY_MAX ? " The longest, in time order:" : "");
-	for (size_t i = 0; i < tl->nincidents; i++) {
-		const struct ccm_tl_incident *t = &tl->incidents[i];
-		const struct ccm_incident *inc = &t->inc;
-
-		if (!chosen[i] || dur[i] < 0)
-			continue;
-		fputs("<li><b>", out);
-		ccm_html_escape(out, t->component);
-		fprintf(out, "</b> was down for <b>%s%s</b>, from %s to %s "
-			"(incident #%llu). Cause <span class=\"cause\">%s</span>:"
-			" %s.</li>\n", ccm_duration_format(dur[i], d),
-			inc->open ? " or more" : "", when(inc->start, b1),
-			inc->open ? "the end of the log (still open)" :
-				    when(inc->end, b2),
-			(unsigned long long)inc->id, ccm_cause_name(inc->cause),
-			cause_meaning(inc->cause));
-	}
+		listed > SUMMARY_MAX ? " By component (each incident is in "
+				       "the table below):" : "");
+	for (size_t i = 0; listed <= SUMMARY_MAX && i < tl->nincidents; i++)
+		if (ccm_timeline_listed(tl, &tl->incidents[i]))
+			incident_sentence(out, a, &tl->incidents[i]);
+	for (size_t i = 0; listed > SUMMARY_MAX && i < ncomps; i++)
+		component_sentence(out, a, comps[i]);
 	fputs("</ul>\n", out);
-	free(dur);
-	free(chosen);
+	for (int k = CCM_CAUSE_REFUSED; listed > SUMMARY_MAX && k >= 0; k--)
+		fprintf(out, "%s<b>%s</b>: %s%s", k == CCM_CAUSE_REFUSED ?
+			"<p id=\"causes\">Causes: " : " ",
+			ccm_cause_name((enum ccm_cause)k),
+			cause_meaning((enum ccm_cause)k), k ? "." : ".</p>\n");
 }
 
 static void summary_impact(FILE *out, const struct ccm_analysis *a)

@@ -410,6 +410,20 @@ static ccm_ms incident_end(const struct ccm_analysis *a,
 	return a->have_end ? a->end : s->t1;
 }
 
+/* Where the component's next listed incident from index i on is drawn,
+ * or the right edge. */
+static double next_band_x(const struct ccm_analysis *a, const struct scale *s,
+			  const struct ccm_component *c, size_t i)
+{
+	const struct ccm_timeline *tl = a->timeline;
+
+	for (; i < tl->nincidents; i++)
+		if (tl->incidents[i].component == c->name &&
+		    ccm_timeline_listed(tl, &tl->incidents[i]))
+			return xof(s, tl->incidents[i].inc.start);
+	return SVG_W;
+}
+
 /* Incidents of the component as bands; those whose drawings would touch
  * share one band that says how many it holds. */
 static void bands(FILE *out, const struct ccm_analysis *a,
@@ -426,7 +440,7 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 		ccm_ms end = incident_end(a, inc, s);
 		size_t n = 1, j;
 		bool mixed = false, open = inc->open;
-		double xa, xb;
+		double xa, xb, w, next_x;
 		char label[96];
 
 		if (first->component != c->name ||
@@ -478,26 +492,25 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 		fprintf(out, "<title>%s: %s to %s</title></rect>\n", label,
 			when(inc->start, b1),
 			open ? "the end of the log" : when(end, b2));
-		/* inside when it fits, else beside it unless that would
-		 * write over the previous label: the table has them all */
+		/* inside when it fits, else beside it where that writes
+		 * over no other band or label: the table has them all */
+		w = (double)strlen(label) * CHAR_W;
+		next_x = next_band_x(a, s, c, j);
 		if (fits(xb - xa, strlen(label))) {
 			fprintf(out, "<text class=\"band-label\" x=\"%.2f\" "
 				"y=\"%.1f\">%s</text>\n", xa + 3, by + 12,
 				label);
-			free_x = xb;
-		} else if (xb + 3 >= free_x &&
-			   xb + 3 + (double)strlen(label) * CHAR_W <= SVG_W) {
+		} else if (xb + 3 >= free_x && xb + 6 + w <= next_x) {
 			fprintf(out, "<text class=\"band-label outside\" "
 				"x=\"%.2f\" y=\"%.1f\">%s</text>\n", xb + 3,
 				by + 12, label);
-			free_x = xb + 9 + (double)strlen(label) * CHAR_W;
-		} else if (xa - 3 - (double)strlen(label) * CHAR_W >= free_x) {
-			/* at the right edge (an incident open at the end) */
+			xb += 6 + w;
+		} else if (xa - 6 - w >= free_x) {
 			fprintf(out, "<text class=\"band-label outside\" "
 				"x=\"%.2f\" y=\"%.1f\" text-anchor=\"end\">%s"
 				"</text>\n", xa - 3, by + 12, label);
-			free_x = xb;
 		}
+		free_x = xb;
 	}
 }
 

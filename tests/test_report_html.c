@@ -270,8 +270,34 @@ static void test_lanes_bands_marks(void **state)
 	assert_int_equal(count(f->doc, "<svg"), 1);
 	assert_int_equal(count(f->doc, "<g"), count(f->doc, "</g>"));
 	assert_null(strstr(f->doc, "http"));
-	assert_non_null(strstr(f->doc, "Cause <span class=\"cause\">refused"
-				       "</span>"));
+	/* twelve incidents: the summary goes by component */
+	assert_non_null(strstr(f->doc, "<li><b>alpha</b>: 1 incident, down "
+				       "<b>4.200s</b> in all; the longest "
+				       "4.200s from 2024-03-25 17:19:46.000 "
+				       "(#1, <span class=\"cause\">refused"
+				       "</span>); causes: 1 refused; at the "
+				       "end active.</li>"));
+	assert_non_null(strstr(f->doc, "<b>flap</b>: 10 incidents"));
+}
+
+static void test_few_incidents_told_one_by_one(void **state)
+{
+	struct fx *f = *state;
+
+	st(f, 0, "alpha", CCM_STATE_ACTIVE);
+	st(f, 1000, "alpha", CCM_STATE_GONE);
+	refused(f, 1500, "10.0.0.1", 7999);
+	connecting(f, 2000, "10.0.0.1", 7999);
+	st(f, 2000, "alpha", CCM_STATE_CONNECTED);
+	st(f, 5200, "alpha", CCM_STATE_ACTIVE);
+	render(f);
+	assert_non_null(strstr(f->doc, "<li><b>alpha</b> was down for "
+				       "<b>4.200s</b>, from 2024-03-25 "
+				       "17:19:46.000 to 2024-03-25 "
+				       "17:19:50.200 (incident #1). Cause "
+				       "<span class=\"cause\">refused</span>"
+				       ": the router's connections"));
+	assert_non_null(strstr(f->doc, "run again with <code>--config FILE"));
 }
 
 static void test_dense_merged_and_said(void **state)
@@ -327,6 +353,7 @@ int main(void)
 		T(test_hostile_names_escaped),
 		T(test_command_shell_quoted),
 		T(test_lanes_bands_marks),
+		T(test_few_incidents_told_one_by_one),
 		T(test_dense_merged_and_said),
 		T(test_sparse_nothing_merged),
 		T(test_nothing_dated),
