@@ -257,8 +257,7 @@ static int write_html(const struct ccm_analysis *a, const char *path)
 		fprintf(stderr, "ccmon analyze: %s: out of memory\n", path);
 		return -1;
 	}
-	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".XXXXXX", sizeof(".XXXXXX"));
+	snprintf(tmp, n + sizeof(".XXXXXX"), "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		fprintf(stderr, "ccmon analyze: %s: cannot create a file "

@@ -651,10 +651,10 @@ static void legend(FILE *out, double y, bool impact)
 
 	fprintf(out, "<g class=\"legend\">\n<text class=\"lane-name\" "
 		"x=\"4\" y=\"%.1f\">Legend</text>\n", y + 10);
-	x = PLOT_X0;
 	for (size_t i = 0; i < sizeof(state_looks) / sizeof(state_looks[0]);
-	     i++, x += 210)
-		swatch(out, x, y, state_looks[i].id, state_looks[i].label);
+	     i++)
+		swatch(out, PLOT_X0 + 210.0 * (double)i, y, state_looks[i].id,
+		       state_looks[i].label);
 	y += 20;
 	x = PLOT_X0;
 	fprintf(out, "<path d=\"M%.1f %.1fv12\" class=\"mark attempt\"/>"
@@ -670,19 +670,18 @@ static void legend(FILE *out, double y, bool impact)
 	x += 210;
 	swatch(out, x, y, "merged-fail", "several connects, some failed");
 	y += 20;
-	x = PLOT_X0;
 	for (size_t i = 0; i < sizeof(cause_looks) / sizeof(cause_looks[0]);
-	     i++, x += 210)
-		swatch(out, x, y, cause_looks[i].id, cause_looks[i].label);
-	swatch(out, x, y, "mixed", "incidents, causes mixed");
+	     i++)
+		swatch(out, PLOT_X0 + 210.0 * (double)i, y, cause_looks[i].id,
+		       cause_looks[i].label);
+	swatch(out, PLOT_X0 + 210.0 * 3, y, "mixed",
+	       "incidents, causes mixed");
 	if (impact) {
 		y += 20;
-		x = PLOT_X0;
 		for (size_t i = 0;
-		     i < sizeof(phase_looks) / sizeof(phase_looks[0]);
-		     i++, x += 180)
-			swatch(out, x, y, phase_looks[i].id,
-			       phase_looks[i].label);
+		     i < sizeof(phase_looks) / sizeof(phase_looks[0]); i++)
+			swatch(out, PLOT_X0 + 180.0 * (double)i, y,
+			       phase_looks[i].id, phase_looks[i].label);
 	}
 	fputs("</g>\n", out);
 }
@@ -744,7 +743,7 @@ int ccm_svg_timeline(const struct ccm_analysis *a, FILE *out,
 	fputs(defs, out);
 	axis(out, &s, height - LEGEND_H - (nimpact ? 20 : 0));
 	y = AXIS_H;
-	for (size_t i = 0; i < ncomps; i++, y += LANE_H) {
+	for (size_t i = 0; i < ncomps; i++) {
 		const struct ccm_component *c = comps[i];
 
 		fputs("<g class=\"lane\" data-kind=\"component\" "
@@ -757,6 +756,7 @@ int ccm_svg_timeline(const struct ccm_analysis *a, FILE *out,
 		marks(out, a, &s, c, NULL, y, st);
 		bands(out, a, &s, c, y, st);
 		fputs("</g>\n", out);
+		y += LANE_H;
 	}
 	for (size_t i = 0; i < neps; i++) {
 		char hp[64];
