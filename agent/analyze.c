@@ -1,9 +1,12 @@
 /* `ccmon analyze`: replays old logs through the engine with log time. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/analyze.h"
 #include "agent/impact_track.h"
@@ -18,11 +21,14 @@
 
 struct options {
 	bool json;
+	const char *html;
 	const char *config;
 	bool have_date, have_since, have_until;
 	ccm_ms date, since, until;
 	ccm_ms auth_timeout;
 	size_t max_line;
+	const char *const *argv; /* the whole command, for the HTML report */
+	size_t argc;
 };
 
 struct feed_ctx {
@@ -34,14 +40,16 @@ struct feed_ctx {
 	bool synced;
 	ccm_ms clock;
 	struct ccm_impact_track *track;
+	struct ccm_timeline *tl;
 };
 
 static void usage(FILE *out)
 {
-	fputs("usage: ccmon analyze [--json] [--config FILE] [--date YYYY-MM-DD]"
-	      " [--since TIME]\n"
-	      "                     [--until TIME] [--auth-timeout DURATION]"
-	      " [--max-line BYTES] FILE...\n"
+	fputs("usage: ccmon analyze [--json] [--html OUT.html] [--config FILE]"
+	      " [--date YYYY-MM-DD]\n"
+	      "                     [--since TIME] [--until TIME]"
+	      " [--auth-timeout DURATION]\n"
+	      "                     [--max-line BYTES] FILE...\n"
 	      "Replays XCP Router logs (plain or .gz, any order) into a timeline"
 	      " of component\nstates and incidents.  See ccmon(1).\n", out);
 }
@@ -63,6 +71,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "date", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 's' },
@@ -75,16 +84,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->argv = (const char *const *)argv;
+	o->argc = (size_t)argc;
 	o->auth_timeout = CCM_DEFAULT_AUTH_TIMEOUT;
 	o->max_line = CCM_DEFAULT_MAX_LINE;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jc:d:s:u:a:m:h", longopts,
+	while ((c = getopt_long(argc, argv, "+jH:c:d:s:u:a:m:h", longopts,
 				NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'j':
 			o->json = true;
+			break;
+		case 'H':
+			if (!*optarg)
+				return bad_usage("%s", "--html wants a file name");
+			o->html = optarg;
 			break;
 		case 'c':
 			o->config = optarg;
@@ -179,6 +195,8 @@ static void on_message(void *ctx, const struct ccm_logmsg *msg, ccm_ms t,
 
 	if (ccm_engine_feed(f->engine, t, msg, &pos))
 		f->oom = true;
+	else
+		ccm_timeline_message(f->tl, f->engine, msg, &pos);
 	if (!f->mon)
 		return;
 	if (!f->synced) {
@@ -244,6 +262,62 @@ static void clock_for(const struct options *o, const struct ccm_input *in,
 		ccm_clock_init(clock, CCM_BASIS_DATE, o->date);
 }
 
+/* The HTML report into path, whole or not at all: written beside it under
+ * a temporary name, then renamed over it.  Returns 0, or -1 after saying
+ * why on stderr. */
+static int write_html(const struct ccm_analysis *a, const char *path)
+{
+	size_t n = strlen(path);
+	char *tmp = malloc(n + sizeof(".XXXXXX"));
+	const char *what = "cannot write";
+	FILE *f;
+	mode_t mask;
+	int fd;
+
+	if (!tmp) {
+		fprintf(stderr, "ccmon analyze: %s: out of memory\n", path);
+		return -1;
+	}
+	snprintf(tmp, n + sizeof(".XXXXXX"), "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "ccmon analyze: %s: cannot create a file "
+			"beside it: %s\n", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	/* a report, not a secret: the mode any new file would get, where
+	 * mkstemp() gives 0600 */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) || !(f = fdopen(fd, "w"))) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		goto fail;
+	}
+	if (ccm_report_html(a, f) || fflush(f) || fsync(fileno(f))) {
+		int err = errno;
+		fclose(f);
+		errno = err;
+		goto fail;
+	}
+	what = "cannot close";
+	if (fclose(f))
+		goto fail;
+	what = "cannot rename the new report to it";
+	if (rename(tmp, path))
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	fprintf(stderr, "ccmon analyze: %s: %s: %s\n", path, what,
+		strerror(errno));
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
 static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	       int status)
 {
@@ -267,6 +341,7 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	}
 	ccm_timeline_init(&tl, o->have_since, o->since);
 	ccm_impact_track_init(&track);
+	f.tl = &tl;
 	f.engine = ccm_engine_new(&cfg, ccm_timeline_record, &tl);
 	if (!f.engine) {
 		ccm_recognizer_free(rec);
@@ -335,11 +410,15 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		fputs("ccmon analyze: out of memory\n", stderr);
 		status = EXIT_INPUT;
 	}
+	a.argv = o->argv;
+	a.argc = o->argc;
 	rc = o->json ? ccm_report_json(&a, stdout) : ccm_report_text(&a, stdout);
 	if (rc || fflush(stdout)) {
 		perror("ccmon analyze: writing the report");
 		status = EXIT_INPUT;
 	}
+	if (o->html && write_html(&a, o->html))
+		status = EXIT_INPUT;
 	ccm_engine_free(f.engine);
 	ccm_monitor_free(f.mon);
 	ccm_config_free(config);

@@ -12,10 +12,6 @@
 
 #include "agent/engine.h"
 
-/* The router runs on Linux: its "(111)" is ECONNREFUSED there, whatever
- * the errno numbering of the machine reading the log. */
-#define ROUTER_ECONNREFUSED 111
-
 struct ccm_engine {
 	struct ccm_engine_config config;
 	ccm_change_fn *fn;
@@ -227,22 +223,46 @@ static int cmp_endpoint(const struct ccm_endpoint *ep, const char *host,
 	return c ? c : (ep->port > port) - (ep->port < port);
 }
 
-static struct ccm_endpoint *endpoint(struct ccm_engine *e, const char *host,
-				     size_t n, unsigned port)
+/* The endpoint host[0..n):port, or NULL with *at where it belongs. */
+static struct ccm_endpoint *find_endpoint(const struct ccm_engine *e,
+					  const char *host, size_t n,
+					  unsigned port, size_t *at)
 {
 	size_t lo = 0, hi = e->neps;
-	struct ccm_endpoint *ep;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int r = cmp_endpoint(e->eps[mid], host, n, port);
-		if (r == 0)
+		if (r == 0) {
+			*at = mid;
 			return e->eps[mid];
+		}
 		if (r < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	*at = lo;
+	return NULL;
+}
+
+const struct ccm_endpoint *ccm_engine_endpoint(const struct ccm_engine *e,
+					       const char *host, size_t n,
+					       unsigned port)
+{
+	size_t at;
+
+	return host ? find_endpoint(e, host, n, port, &at) : NULL;
+}
+
+static struct ccm_endpoint *endpoint(struct ccm_engine *e, const char *host,
+				     size_t n, unsigned port)
+{
+	size_t lo;
+	struct ccm_endpoint *ep = find_endpoint(e, host, n, port, &lo);
+
+	if (ep)
+		return ep;
 	if (grow(&e->eps, &e->capeps, e->neps))
 		return NULL;
 	ep = calloc(1, sizeof(*ep));
@@ -443,7 +463,7 @@ static int connect_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 	if (!ep)
 		return -1;
 	ep->failures++;
-	if (m->err == ROUTER_ECONNREFUSED)
+	if (m->err == CCM_ROUTER_ECONNREFUSED)
 		ep->refused++;
 	if (asprintf(&text, "(%d) %.*s", m->err, (int)m->reason.n,
 		     m->reason.p) < 0)

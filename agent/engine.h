@@ -27,6 +27,10 @@ struct ccm_srcpos {
 	uint64_t line;
 };
 
+/* The router runs on Linux: its "(111)" is ECONNREFUSED there, whatever
+ * the errno numbering of the machine reading the log. */
+#define CCM_ROUTER_ECONNREFUSED 111
+
 struct ccm_endpoint {
 	char *host;
 	unsigned port;
@@ -141,5 +145,11 @@ void ccm_engine_set_latency_window(struct ccm_engine *engine, ccm_ms window);
 /* The component of that name (ignoring case), or NULL; name may be NULL. */
 const struct ccm_component *ccm_engine_component(const struct ccm_engine *engine,
 						 const char *name);
+
+/* The endpoint host[0..n):port, or NULL; host may be NULL.  Exact match:
+ * the router writes an address the same way each time. */
+const struct ccm_endpoint *ccm_engine_endpoint(const struct ccm_engine *engine,
+					       const char *host, size_t n,
+					       unsigned port);
 
 #endif

@@ -22,6 +22,10 @@ struct ccm_analysis {
 	ccm_ms end; /* the last time read: open incidents last at least to it */
 	const struct ccm_impact_track *impact; /* --config, else NULL */
 	const char *config_path;
+	/* the command as given, from "analyze" on: the HTML report shows
+	 * what produced it */
+	const char *const *argv;
+	size_t argc;
 };
 
 struct json_object;
@@ -32,6 +36,39 @@ struct json_object *ccm_report_json_object(const struct ccm_analysis *a);
 /* Returns 0, or -1 on a write error or out of memory. */
 int ccm_report_json(const struct ccm_analysis *a, FILE *out);
 int ccm_report_text(const struct ccm_analysis *a, FILE *out);
+
+/* One self-contained HTML document (inline CSS and SVG; nothing it shows
+ * is fetched): the timeline picture, the incidents, the impact, the
+ * command and inputs.  Markup is also well-formed XML. */
+int ccm_report_html(const struct ccm_analysis *a, FILE *out);
+
+/* Text for HTML content or a quoted attribute value.  Names come from
+ * logs: & < > " ' are escaped, and control characters and bytes that are
+ * not UTF-8 become U+FFFD, so no input can end an element or make the
+ * document ill-formed. */
+void ccm_html_escape(FILE *out, const char *s);
+void ccm_html_escape_n(FILE *out, const char *s, size_t n);
+
+/* What the timeline picture holds, for the text around it. */
+struct ccm_svg_stats {
+	size_t lanes;          /* components, and endpoints of none     */
+	size_t impact_lanes;   /* one per impact kind and scope         */
+	size_t bands;          /* incident bands drawn                  */
+	size_t band_incidents; /* incidents in them                     */
+	size_t shared_bands;   /* bands standing for several incidents  */
+	size_t shared_incidents; /* incidents in those                  */
+	size_t merged_marks;   /* hatched marks standing for several    */
+	size_t merged_changes; /* transitions and connects inside them  */
+	ccm_ms column;         /* log time one drawing column spans     */
+};
+
+/* The timeline as an inline <svg>, or nothing when the analysis holds
+ * no dated line.  Returns 0, or -1 on a write error. */
+int ccm_svg_timeline(const struct ccm_analysis *a, FILE *out,
+		     struct ccm_svg_stats *stats);
+
+/* The window the picture spans; false when nothing is dated. */
+bool ccm_report_window(const struct ccm_analysis *a, ccm_ms *t0, ccm_ms *t1);
 
 /* Whether an impact interval overlaps the listed window. */
 bool ccm_report_impact_listed(const struct ccm_analysis *a,

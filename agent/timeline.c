@@ -14,6 +14,7 @@ void ccm_timeline_release(struct ccm_timeline *tl)
 {
 	free(tl->entries);
 	free(tl->incidents);
+	free(tl->connects);
 	memset(tl, 0, sizeof(*tl));
 }
 
@@ -85,6 +86,65 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 		.endpoint = ch->endpoint,
 		.wait = ch->wait,
 	};
+}
+
+void ccm_timeline_connect(struct ccm_timeline *tl,
+			  const struct ccm_tl_connect *c)
+{
+	struct ccm_tl_connect *e;
+
+	if (tl->have_since && c->time < tl->since)
+		return;
+	e = push(&tl->connects, &tl->nconnects, &tl->capconnects,
+		 sizeof(*e));
+	if (!e) {
+		tl->oom = true;
+		return;
+	}
+	*e = *c;
+}
+
+void ccm_timeline_message(struct ccm_timeline *tl,
+			  const struct ccm_engine *engine,
+			  const struct ccm_logmsg *msg,
+			  const struct ccm_srcpos *pos)
+{
+	struct ccm_tl_connect c = {
+		.time = ccm_engine_now(engine),
+		.failed = msg->kind != CCM_MSG_CONNECTING,
+		.refused = msg->kind == CCM_MSG_CONNECT_FAILED &&
+			   msg->err == CCM_ROUTER_ECONNREFUSED,
+	};
+	const struct ccm_component *comp;
+	char *name;
+
+	if (pos)
+		c.pos = *pos;
+	switch (msg->kind) {
+	case CCM_MSG_CONNECTING:
+	case CCM_MSG_CONNECT_FAILED:
+		c.endpoint = ccm_engine_endpoint(engine, msg->host.p,
+						 msg->host.n, msg->port);
+		if (!c.endpoint)
+			return;
+		break;
+	case CCM_MSG_COMPONENT_FAILED:
+		/* rare lines: a copy to look the span up by is cheap */
+		name = strndup(msg->component.p, msg->component.n);
+		if (!name) {
+			tl->oom = true;
+			return;
+		}
+		comp = ccm_engine_component(engine, name);
+		free(name);
+		if (!comp)
+			return;
+		c.component = comp->name;
+		break;
+	default:
+		return;
+	}
+	ccm_timeline_connect(tl, &c);
 }
 
 bool ccm_timeline_listed(const struct ccm_timeline *tl,

@@ -734,6 +734,31 @@ static void test_endpoint_counters(void **state)
 	assert_int_equal(ccm_engine_components(v->e, &cs), 0);
 }
 
+/* The analyzer finds the endpoint of a connect line by its address, to
+ * put the attempt on the timeline: exact host and port, span not
+ * terminated, nothing created by looking. */
+static void test_endpoint_lookup(void **state)
+{
+	struct env *v = *state;
+	const struct ccm_endpoint *const *es;
+	const char *line = "10.0.0.1', port 7999";
+
+	assert_null(ccm_engine_endpoint(v->e, E1_HOST, strlen(E1_HOST),
+					E1_PORT));
+	assert_null(ccm_engine_endpoint(v->e, NULL, 0, E1_PORT));
+	connecting(v, 0, E1_HOST, E1_PORT);
+	connecting(v, 0, "10.0.0.10", E1_PORT);
+	assert_ptr_equal(ccm_engine_endpoint(v->e, line, strlen(E1_HOST),
+					     E1_PORT),
+			 ep(v, E1_HOST, E1_PORT));
+	assert_ptr_equal(ccm_engine_endpoint(v->e, "10.0.0.10", 9, E1_PORT),
+			 ep(v, "10.0.0.10", E1_PORT));
+	assert_null(ccm_engine_endpoint(v->e, E1_HOST, strlen(E1_HOST),
+					7400));
+	assert_null(ccm_engine_endpoint(v->e, "10.0.0.", 7, E1_PORT));
+	assert_int_equal(ccm_engine_endpoints(v->e, &es), 2);
+}
+
 /* Spans are not NUL-terminated: only their n bytes count. */
 static void test_spans_not_terminated(void **state)
 {
@@ -1310,6 +1335,7 @@ int main(void)
 		T(test_component_failed_unknown),
 		T(test_downtime),
 		T(test_endpoint_counters),
+		T(test_endpoint_lookup),
 		T(test_spans_not_terminated),
 		T(test_bind_by_inference),
 		T(test_bind_config_not_overridden),
