@@ -545,6 +545,54 @@ static void component_table(FILE *out, const struct ccm_analysis *a)
 	fputs("</section>\n", out);
 }
 
+/* How long events waited on each component that had waits: the router's
+ * bounces (each an event that waited queue_wait and failed) or the
+ * configured [latency] pairs. */
+static int latency_table(FILE *out, const struct ccm_analysis *a)
+{
+	const struct ccm_component *const *comps;
+	size_t n = ccm_engine_components(a->engine, &comps);
+	char d[CCM_DURATION_STRLEN], t[CCM_TIME_STRLEN];
+	size_t rows = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ccm_qlat_stats st;
+
+		if (ccm_timeline_latency(a->timeline, comps[i]->name, &st))
+			return -1;
+		if (!st.count)
+			continue;
+		if (!rows++)
+			fputs("<section id=\"latency\"><h2>Queue latency</h2>\n"
+			      "<p>How long events waited on a component before it"
+			      " answered or the router bounced them (every"
+			      " <q>Bouncing packet intended for</q> line is an"
+			      " event that waited the queue wait and failed; the"
+			      " sender got an error).</p>\n<table>\n<tr>"
+			      "<th>component</th><th>waits</th><th>mean</th>"
+			      "<th>p50</th><th>p95</th><th>p99</th><th>max</th>"
+			      "<th>last</th></tr>\n", out);
+		fputs("<tr data-queue-row=\"1\">", out);
+		cell(out, comps[i]->name);
+		num(out, st.count);
+		fprintf(out, "<td class=\"num\">%s</td>",
+			ccm_duration_format(st.mean, d));
+		fprintf(out, "<td class=\"num\">%s</td>",
+			ccm_duration_format(st.p50, d));
+		fprintf(out, "<td class=\"num\">%s</td>",
+			ccm_duration_format(st.p95, d));
+		fprintf(out, "<td class=\"num\">%s</td>",
+			ccm_duration_format(st.p99, d));
+		fprintf(out, "<td class=\"num\">%s</td>",
+			ccm_duration_format(st.max, d));
+		cell(out, when(st.last_time, t));
+		fputs("</tr>\n", out);
+	}
+	if (rows)
+		fputs("</table>\n</section>\n", out);
+	return 0;
+}
+
 /* ---- provenance --------------------------------------------------------- */
 
 /* One word as a POSIX shell reads it back: bare when it is made of safe
@@ -674,12 +722,14 @@ int ccm_report_html(const struct ccm_analysis *a, FILE *out)
 	summary_impact(out, a);
 	fputs("</section>\n", out);
 	timeline_section(out, a);
-	/* Probe figures and queue latencies belong here, once the analysis
-	 * carries them: a replay of router logs has neither yet, and the
-	 * report draws only what the analysis holds. */
+	/* A replay of router logs has no probe figures: ccmond's probes are
+	 * its own, not the router's, and the report shows only what the
+	 * analysis holds. */
 	incident_table(out, a);
 	if (a->impact)
 		impact_table(out, a);
+	if (latency_table(out, a))
+		return -1;
 	component_table(out, a);
 	provenance(out, a);
 	fputs("</body>\n</html>\n", out);

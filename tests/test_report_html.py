@@ -99,6 +99,12 @@ def check_document(doc, text):
     lines = [int(tr.get("data-lines")) for tr in root.iter("tr")
              if tr.get("data-lines")]
     assert lines == [i["lines"] for i in doc["inputs"]]
+    # a queue-latency row for each component that had waits, as in JSON
+    waited = [(c["name"], c["queue_latency"]["count"])
+              for c in doc["components"] if c["queue_latency"]["count"]]
+    got = [tuple("".join(td.itertext()) for td in tr.findall("td")[:2])
+           for tr in root.iter("tr") if tr.get("data-queue-row")]
+    assert got == [(n, str(k)) for n, k in waited], (got, waited)
     notice = root.find(".//p[@id='merge-notice']")
     assert notice is not None
     assert int(notice.get("data-lanes")) == len(lanes(root))
