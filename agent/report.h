@@ -49,6 +49,9 @@ int ccm_report_html(const struct ccm_analysis *a, FILE *out);
 void ccm_html_escape(FILE *out, const char *s);
 void ccm_html_escape_n(FILE *out, const char *s, size_t n);
 
+/* What an impact kind means to a reader: "IM blocked", ... */
+const char *ccm_html_impact_label(enum ccm_alarm_type kind);
+
 /* What the timeline picture holds, for the text around it. */
 struct ccm_svg_stats {
 	size_t lanes;          /* components, and endpoints of none     */

@@ -207,7 +207,7 @@ static const char *cause_meaning(enum ccm_cause c)
 	return "";
 }
 
-static const char *impact_label(enum ccm_alarm_type k)
+const char *ccm_html_impact_label(enum ccm_alarm_type k)
 {
 	switch (k) {
 	case CCM_ALARM_MESSAGING_BLOCKED:
@@ -386,7 +386,7 @@ static void summary_impact(FILE *out, const struct ccm_analysis *a)
 
 		if (!chosen[i] || dur[i] < 0)
 			continue;
-		fprintf(out, "<li><b>%s</b> for <b>", impact_label(iv->kind));
+		fprintf(out, "<li><b>%s</b> for <b>", ccm_html_impact_label(iv->kind));
 		ccm_html_escape(out, iv->scope);
 		fprintf(out, "</b>, %s%s from %s to %s; profiles ",
 			ccm_duration_format(dur[i], d), iv->open ? " or more" :
@@ -473,7 +473,7 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 			continue;
 		fprintf(out, "<tr data-impact=\"%s\"><td>%s</td>",
 			ccm_alarm_type_info(iv->kind)->id,
-			impact_label(iv->kind));
+			ccm_html_impact_label(iv->kind));
 		cell(out, iv->scope);
 		cell(out, when(iv->start, b1));
 		cell(out, iv->open ? "(still at the end)" : when(iv->end, b2));

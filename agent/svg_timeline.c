@@ -539,22 +539,6 @@ static bool orphan(const struct ccm_analysis *a, const struct ccm_endpoint *ep)
 
 /* ---- impact -------------------------------------------------------------- */
 
-static const char *kind_label(enum ccm_alarm_type k)
-{
-	switch (k) {
-	case CCM_ALARM_MESSAGING_BLOCKED:
-		return "IM blocked";
-	case CCM_ALARM_GROUP_CHAT_BLOCKED:
-		return "group chat blocked";
-	case CCM_ALARM_MESSAGING_DEGRADED:
-		return "IM degraded, logins delayed";
-	case CCM_ALARM_LOGGING_LOST:
-		return "logging lost";
-	default:
-		return ccm_alarm_type_info(k)->id;
-	}
-}
-
 /* Whether interval i opens a lane: the first of its kind and scope. */
 static bool first_of_lane(const struct ccm_impact_track *t, size_t i)
 {
@@ -587,7 +571,7 @@ static void impact_lane(FILE *out, const struct ccm_analysis *a,
 		"data-scope=\"", ccm_alarm_type_info(lead->kind)->id);
 	ccm_html_escape(out, lead->scope);
 	fprintf(out, "\">\n<text class=\"lane-name\" x=\"4\" y=\"%.1f\">%s, ",
-		y + 14, kind_label(lead->kind));
+		y + 14, ccm_html_impact_label(lead->kind));
 	ccm_html_escape(out, lead->scope);
 	fputs("</text>\n", out);
 	for (size_t i = first; i < t->n; i++) {
@@ -600,7 +584,7 @@ static void impact_lane(FILE *out, const struct ccm_analysis *a,
 			continue;
 		fprintf(out, "<g class=\"impact\" data-start=\"%s\">"
 			"<title>%s, ", when(iv->start, b1),
-			kind_label(iv->kind));
+			ccm_html_impact_label(iv->kind));
 		ccm_html_escape(out, iv->scope);
 		fprintf(out, ": %s to %s (%s); servers ", b1,
 			iv->open ? "the end of the log" : when(end, b2),
