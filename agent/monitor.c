@@ -13,8 +13,8 @@
 #include <syslog.h>
 
 #include "agent/impact.h"
+#include "agent/latency_watch.h"
 #include "agent/monitor.h"
-#include "parsers/duration.h"
 
 /* Log time this far from the wall clock means a clock or time-zone problem
  * (or a stale file): say so once. */
@@ -61,8 +61,7 @@ struct ccm_monitor {
 	size_t nimpacts;
 	bool have_impact_due;
 	ccm_ms impact_due; /* the impact changes by itself then */
-	bool have_latency_due;
-	ccm_ms latency_due; /* a high wait leaves a latency window then */
+	struct ccm_latency_watch *latency; /* queue-latency-high verdicts */
 };
 
 static void eval_impact(struct ccm_monitor *m, ccm_ms now);
@@ -244,45 +243,23 @@ static const char *state_word(enum ccm_state s)
 }
 
 /* queue-latency-high: the p95 of the waits in the window against the
- * threshold.  A window that empties clears it: the timer of the oldest
- * sample brings the monitor back (ccm_monitor_next_due). */
+ * threshold (agent/latency_watch.h says when it is worth judging). */
 static void eval_latency(struct ccm_monitor *m, const struct ccm_component *c,
 			 ccm_ms t)
 {
 	const struct ccm_agent_config *a = &m->cfg->agent;
-	struct ccm_qlat_stats st;
-	char text[700], p95[CCM_DURATION_STRLEN], mx[CCM_DURATION_STRLEN],
-	     win[CCM_DURATION_STRLEN], high[CCM_DURATION_STRLEN];
+	char text[700];
 	bool on;
-	ccm_ms due;
 
-	if (ccm_qlat_stats(&c->latency, &st)) {
+	if (ccm_latency_watch_judge(m->latency, c, t, a->queue_latency_high,
+				    a->latency_window, &on, text,
+				    sizeof(text))) {
 		note(m, LOG_ERR, "out of memory: queue latency of %s not "
 		     "judged", c->name);
 		return;
 	}
-	on = a->queue_latency_high > 0 && st.count &&
-	     st.p95 >= a->queue_latency_high;
-	ccm_duration_format(st.p95, p95);
-	ccm_duration_format(st.max, mx);
-	ccm_duration_format_short(a->latency_window, win);
-	ccm_duration_format_short(a->queue_latency_high, high);
-	if (on)
-		snprintf(text, sizeof(text), "events wait long on %s: p95 %s, "
-			 "max %s over %llu waits in the last %s (threshold "
-			 "%s)", c->name, p95, mx, (unsigned long long)st.count,
-			 win, high);
-	else
-		snprintf(text, sizeof(text), "events on %s wait less than %s "
-			 "again (%llu waits in the last %s)", c->name, high,
-			 (unsigned long long)st.count, win);
 	ccm_alarms_set(m->alarms, CCM_ALARM_QUEUE_LATENCY_HIGH, c->name, on, t,
 		       text);
-	if (on && ccm_qlat_next_expiry(&c->latency, a->latency_window, &due) &&
-	    (!m->have_latency_due || due < m->latency_due)) {
-		m->latency_due = due;
-		m->have_latency_due = true;
-	}
 }
 
 static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
@@ -355,7 +332,10 @@ static void on_change(void *ctx, const struct ccm_change *ch)
 	struct ccm_monitor *m = ctx;
 	const struct ccm_component *c = ch->component;
 
-	mark_dirty(m, c);
+	if (ch->kind != CCM_CHANGE_LATENCY ||
+	    ccm_latency_watch_wait(m->latency, c, ch->wait,
+				   m->cfg->agent.queue_latency_high))
+		mark_dirty(m, c);
 	if (!m->live_input && ch->kind != CCM_CHANGE_AUTH_TIMEOUT)
 		return;
 	switch (ch->kind) {
@@ -694,17 +674,18 @@ static void check_silence(struct ccm_monitor *m, ccm_ms now)
 	}
 }
 
-/* The windows moved: every component's waits judged again. */
+/* The windows moved on: the components whose verdict it may change. */
 static void eval_latencies(struct ccm_monitor *m, ccm_ms now)
 {
-	const struct ccm_component *const *comps;
-	size_t n = ccm_engine_components(m->engine, &comps);
+	const struct ccm_component *due[16];
+	size_t n;
 
-	m->have_latency_due = false;
 	if (!m->synced)
 		return;
-	for (size_t i = 0; i < n; i++)
-		eval_latency(m, comps[i], now);
+	/* each judgement moves the component's time on past now */
+	while ((n = ccm_latency_watch_due(m->latency, now, due, 16)))
+		for (size_t i = 0; i < n; i++)
+			eval_latency(m, due[i], now);
 }
 
 void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now)
@@ -737,9 +718,9 @@ bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due)
 		*due = m->impact_due;
 		any = true;
 	}
-	if (m->synced && m->have_latency_due &&
-	    (!any || m->latency_due < *due)) {
-		*due = m->latency_due;
+	if (m->synced && ccm_latency_watch_next_due(m->latency, &t) &&
+	    (!any || t < *due)) {
+		*due = t;
 		any = true;
 	}
 	if (m->synced && m->cfg->agent.log_silent_after > 0) {
@@ -945,7 +926,8 @@ struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
 	m->cfg = cfg;
 	m->engine = ccm_engine_new(&ec, on_change, m);
 	m->alarms = ccm_alarms_new(NULL, on_alarm, m);
-	if (!m->engine || !m->alarms)
+	m->latency = ccm_latency_watch_new();
+	if (!m->engine || !m->alarms || !m->latency)
 		goto oom;
 	if (snapshot && ccm_alarms_restore(m->alarms, snapshot) < 0) {
 		/* a damaged snapshot costs the pairing of old alarms, not
@@ -975,6 +957,7 @@ void ccm_monitor_free(struct ccm_monitor *m)
 	free(m->impacts);
 	ccm_alarms_free(m->alarms);
 	ccm_engine_free(m->engine);
+	ccm_latency_watch_free(m->latency);
 	free(m);
 }
 

@@ -11,6 +11,10 @@
 
 #define CCM_ANALYSIS_SCHEMA "ccmon.analysis/1"
 
+/* Waits listed per component in the JSON document; the figures cover
+ * every one. */
+#define CCM_REPORT_WAITS_MAX 10000
+
 struct ccm_analysis {
 	const struct ccm_engine *engine;
 	const struct ccm_timeline *timeline;

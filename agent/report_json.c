@@ -81,6 +81,7 @@ static struct json_object *queue_latency(const struct ccm_analysis *a,
 	struct json_object *o = json_object_new_object();
 	struct json_object *waits = json_object_new_array();
 	struct ccm_qlat_stats st;
+	size_t listed = 0, omitted = 0;
 
 	if (!o || !waits || ccm_timeline_latency(tl, c->name, &st)) {
 		json_object_put(o);
@@ -100,6 +101,13 @@ static struct json_object *queue_latency(const struct ccm_analysis *a,
 		if (e->kind != CCM_CHANGE_LATENCY ||
 		    strcmp(e->component, c->name))
 			continue;
+		/* a storm of bounces would make the document huge: the
+		 * first ones tell when it began, the figures cover all */
+		if (listed == CCM_REPORT_WAITS_MAX) {
+			omitted++;
+			continue;
+		}
+		listed++;
 		w = json_object_new_object();
 		add(w, "time", jtime(true, e->time));
 		add(w, "wait_s", jseconds(e->wait));
@@ -108,6 +116,7 @@ static struct json_object *queue_latency(const struct ccm_analysis *a,
 		json_object_array_add(waits, w);
 	}
 	add(o, "waits", waits);
+	add(o, "waits_omitted", json_object_new_uint64(omitted));
 	return o;
 }
 

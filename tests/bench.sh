@@ -119,6 +119,34 @@ else
 	failed=1
 fi
 
+# A bounce storm: 200,000 "Bouncing packet intended for" lines, 1000 a
+# second, replayed with a configuration, so that the live agent's own
+# judgement (impact, queue-latency-high) runs on every one of them; beside
+# grep counting the same lines.
+storm=$tmp/storm.log
+"$PYTHON3" - "$storm" <<'PY'
+import sys
+c = "op-cs1.imp1-example-com"
+with open(sys.argv[1], "w") as f:
+    f.write("10:00:00.000 |info router Component %s is ACTIVE\n" % c)
+    f.write("10:00:01.000 |info router Component %s is GONE\n" % c)
+    for i in range(200000):
+        ms = 2000 + i
+        f.write("%02d:%02d:%02d.%03d |warning router Bouncing packet "
+                "intended for %s: External Server Error\n" % (
+                    10 + ms // 3600000, ms // 60000 % 60, ms // 1000 % 60,
+                    ms % 1000, c))
+PY
+printf '[agent]\nlog = /var/log/rtr-jsm-1_*.log\nnode = imp1.example.com\n'\
+'[server cs1]\nhost = 10.0.0.1\nport = 7999\nprobe = none\n' >"$tmp/storm.conf"
+big=$storm
+bytes=$(wc -c <"$storm")
+printf '\nbounce storm: 200000 bounces at 1000/s, %s bytes\n' "$bytes"
+printf '%-10s %10s %14s %10s\n' tool wall_s peak_rss_KiB MB/s
+measure ccmon "$tmp/storm.json" "$CCMON" analyze --json --date 2026-11-03 \
+	--config "$tmp/storm.conf" "$storm"
+measure grep "$tmp/storm.grep" grep -c "Bouncing packet intended for" "$storm"
+
 # The live agent: append -> journald latency, idle CPU and RSS of ccmond
 # beside tail -F | grep | systemd-cat (tests/bench_agent.py; it says
 # "agent bench skipped: ..." and succeeds where it cannot run).  CCMOND

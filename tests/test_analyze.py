@@ -807,3 +807,24 @@ def test_queue_latency_configured_pairs(ccmon, tmp_path):
     comps = {c["name"]: c["queue_latency"] for c in doc["components"]}
     assert comps["op-cs2.imp1-example-com"]["count"] == 1
     assert comps["op-cs1.imp1-example-com"]["count"] == 0
+
+
+def test_queue_latency_storm_listed_in_part(ccmon, tmp_path):
+    """A storm of bounces: the figures cover all, the JSON lists the first
+    10,000 and counts the rest."""
+    n = 10005
+    lines = ["08:00:00.000 |info router Component op-cs1.imp1-example-com "
+             "is GONE"]
+    for i in range(n):
+        ms = 1000 + i * 10
+        lines.append("08:%02d:%02d.%03d |warning router Bouncing packet "
+                     "intended for op-cs1.imp1-example-com" % (
+                         ms // 60000, ms // 1000 % 60, ms % 1000))
+    (tmp_path / "rtr.log").write_text("\n".join(lines) + "\n")
+    r = run(ccmon, ["--json", "--date", "2026-11-03",
+                    str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    q = json.loads(r.stdout)["components"][0]["queue_latency"]
+    assert (q["count"], len(q["waits"]), q["waits_omitted"]) == \
+        (n, 10000, 5)
+    assert q["waits"][0]["line"] == 2 and q["waits"][-1]["line"] == 10001

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agent/engine.h"
+#include "agent/latency_watch.h"
 #include "agent/queue_latency.h"
 #include "parsers/queue_lines.h"
 #include "parsers/scanner.h"
@@ -449,6 +450,66 @@ static void test_scanner_reads_queue_lines(void **state)
 	ccm_recognizer_free(r);
 }
 
+/* ---- when to judge queue-latency-high ------------------------------------ */
+
+static void test_watch_judges_only_what_can_change(void **state)
+{
+	struct ccm_engine_config cfg = { .latency_window = 60000 };
+	struct ccm_engine *e = ccm_engine_new(&cfg, NULL, NULL);
+	struct ccm_latency_watch *w = ccm_latency_watch_new();
+	struct ccm_logmsg m = {
+		.kind = CCM_MSG_QUEUE_WAITED,
+		.component = { COMP, strlen(COMP) },
+		.wait = 30000,
+	};
+	const struct ccm_component *c, *due[4];
+	char text[300];
+	bool on = true;
+	ccm_ms when;
+
+	(void)state;
+	assert_non_null(e);
+	assert_non_null(w);
+	ccm_engine_feed(e, T0, &m, NULL);
+	c = ccm_engine_component(e, COMP);
+	/* never judged: off; a short wait cannot raise it, a long one can */
+	assert_false(ccm_latency_watch_wait(w, c, 4999, 5000));
+	assert_true(ccm_latency_watch_wait(w, c, 5000, 5000));
+	assert_false(ccm_latency_watch_next_due(w, &when));
+	assert_int_equal(ccm_latency_watch_judge(w, c, T0, 5000, 60000, &on,
+						 text, sizeof(text)), 0);
+	assert_true(on);
+	assert_non_null(strstr(text, "p95 30.000s, max 30.000s over 1 waits "
+				     "in the last 1m (threshold 5s)"));
+	/* on: only a short wait can clear it */
+	assert_false(ccm_latency_watch_wait(w, c, 30000, 5000));
+	assert_true(ccm_latency_watch_wait(w, c, 10, 5000));
+	/* by the clock: when the wait leaves the window */
+	assert_true(ccm_latency_watch_next_due(w, &when));
+	assert_int_equal(when, T0 + 60000);
+	assert_int_equal(ccm_latency_watch_due(w, T0 + 59999, due, 4), 0);
+	assert_int_equal(ccm_latency_watch_due(w, T0 + 60000, due, 4), 1);
+	assert_ptr_equal(due[0], c);
+	/* at most once a second, however soon the oldest wait leaves */
+	m.wait = 20000;
+	ccm_engine_feed(e, T0 + 59990, &m, NULL);
+	ccm_latency_watch_judge(w, c, T0 + 59990, 5000, 60000, &on, text,
+				sizeof(text));
+	assert_true(ccm_latency_watch_next_due(w, &when));
+	assert_int_equal(when, T0 + 59990 + CCM_LATENCY_RECHECK);
+	/* the window empty: off, nothing to watch */
+	ccm_engine_advance(e, T0 + 200000);
+	ccm_latency_watch_judge(w, c, T0 + 200000, 5000, 60000, &on, text,
+				sizeof(text));
+	assert_false(on);
+	assert_non_null(strstr(text, "wait less than 5s again (0 waits"));
+	assert_false(ccm_latency_watch_next_due(w, &when));
+	/* the alarm turned off (threshold 0): a verdict still on is judged */
+	assert_false(ccm_latency_watch_wait(w, c, 30000, 0));
+	ccm_latency_watch_free(w);
+	ccm_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_engine_takes_waits),
 		cmocka_unit_test(test_queue_line_keeps_pending_connect),
 		cmocka_unit_test(test_scanner_reads_queue_lines),
+		cmocka_unit_test(test_watch_judges_only_what_can_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
