@@ -184,3 +184,18 @@ void ccm_impact_track_update(struct ccm_impact_track *t,
 		}
 	}
 }
+
+ccm_ms ccm_impact_delayed(const struct ccm_impact_interval *iv, ccm_ms end)
+{
+	ccm_ms sum = 0;
+
+	for (size_t k = 0; k < iv->nphases; k++) {
+		ccm_ms until = k + 1 < iv->nphases ? iv->phases[k + 1].time : end;
+
+		if ((iv->phases[k].phase == CCM_PHASE_QUEUEING ||
+		     iv->phases[k].phase == CCM_PHASE_DELAYED) &&
+		    until > iv->phases[k].time)
+			sum += until - iv->phases[k].time;
+	}
+	return sum;
+}

@@ -48,6 +48,11 @@ struct ccm_impact_track {
 void ccm_impact_track_init(struct ccm_impact_track *t);
 void ccm_impact_track_release(struct ccm_impact_track *t);
 
+/* What the model says events waited in an interval that lasted until
+ * end: the time spent in phases where each event is held up to
+ * queue_wait (queueing, logins delayed). */
+ccm_ms ccm_impact_delayed(const struct ccm_impact_interval *iv, ccm_ms end);
+
 /* The impacts of every scope at now (later than or equal to any time
  * given before). */
 void ccm_impact_track_update(struct ccm_impact_track *t,

@@ -274,6 +274,7 @@ static struct json_object *impact(const struct ccm_analysis *a)
 			json_object_array_add(ph, c);
 		}
 		add(o, "phase_changes", ph);
+		add(o, "delayed_s", jseconds(ccm_impact_delayed(iv, end)));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -153,6 +153,10 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 			fprintf(out, "%s%s %s", k ? ", " : "",
 				ccm_time_format(iv->phases[k].time, t1),
 				ccm_phase_name(iv->phases[k].phase));
+		if (ccm_impact_delayed(iv, end))
+			fprintf(out, "; events held up to queue_wait for %s",
+				ccm_duration_format(ccm_impact_delayed(iv, end),
+						    d));
 		fputc('\n', out);
 	}
 	if (!listed)

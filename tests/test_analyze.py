@@ -702,6 +702,9 @@ def test_config_impact(ccmon, tmp_path):
     assert doc["impact"][2]["open"] is True
     assert doc["impact"][2]["profiles"] == ["Logging"]
     assert doc["impact"][2]["duration_s"] == 60.0
+    # the model's delay: queueing for the 5 min window, then bounced at
+    # once; the last still queueing when the log ends
+    assert [i["delayed_s"] for i in doc["impact"]] == [300.0, 300.0, 60.0]
 
 
 def test_config_impact_window_and_text(ccmon, tmp_path):
