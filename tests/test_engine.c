@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "agent/engine.h"
+#include "tests/logmsg.h"
 
 #define FILE_NAME "rtr-jsm-1.log"
 #define T0 INT64_C(1711387185000) /* 2024-03-25T17:19:45.000 */
@@ -196,11 +197,6 @@ static void expect(struct env *v, const char *want)
 
 /* ---- feeding ----------------------------------------------------------- */
 
-static struct ccm_span span(const char *s)
-{
-	return (struct ccm_span){ s, strlen(s) };
-}
-
 static void feed(struct env *v, ccm_ms dt, const struct ccm_logmsg *m)
 {
 	struct ccm_srcpos pos = { FILE_NAME, ++v->line };
@@ -211,11 +207,7 @@ static void feed(struct env *v, ccm_ms dt, const struct ccm_logmsg *m)
 static void st(struct env *v, ccm_ms dt, const char *name,
 	       enum ccm_state state)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_COMPONENT_STATE,
-		.component = span(name),
-		.state = state,
-	};
+	struct ccm_logmsg m = msg_state(name, state);
 
 	feed(v, dt, &m);
 }
@@ -223,12 +215,7 @@ static void st(struct env *v, ccm_ms dt, const char *name,
 static void connecting(struct env *v, ccm_ms dt, const char *host,
 		       unsigned port)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_CONNECTING,
-		.host = span(host),
-		.port = port,
-		.fd = 22,
-	};
+	struct ccm_logmsg m = msg_connecting(host, port);
 
 	feed(v, dt, &m);
 }
@@ -236,13 +223,7 @@ static void connecting(struct env *v, ccm_ms dt, const char *host,
 static void failed(struct env *v, ccm_ms dt, const char *host, unsigned port,
 		   int err, const char *reason)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_CONNECT_FAILED,
-		.host = span(host),
-		.port = port,
-		.err = err,
-		.reason = span(reason),
-	};
+	struct ccm_logmsg m = msg_failed(host, port, err, reason);
 
 	feed(v, dt, &m);
 }

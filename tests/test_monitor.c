@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "agent/monitor.h"
+#include "tests/logmsg.h"
 
 #define T0 (ccm_days_from_civil(2026, 11, 3) * CCM_MS_PER_DAY + 8 * 3600000)
 #define COMP "op-cs1.imp1-example-com"
@@ -88,11 +89,6 @@ static int teardown(void **state)
 	unlink(e->path);
 	free(e);
 	return 0;
-}
-
-static struct ccm_span span(const char *s)
-{
-	return (struct ccm_span){ s, strlen(s) };
 }
 
 static void comp(struct env *e, ccm_ms t, enum ccm_state st, bool replay)

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "agent/report.h"
+#include "tests/logmsg.h"
 
 #define FILE_NAME "rtr-jsm-1.log"
 #define EVIL "<script>alert(1)</script>&amp"
@@ -47,11 +48,6 @@ struct fx {
 	size_t len;
 };
 
-static struct ccm_span span(const char *s)
-{
-	return (struct ccm_span){ s, strlen(s) };
-}
-
 /* As analyze.c's on_message: the engine, then the timeline's connects. */
 static void feed(struct fx *f, ccm_ms dt, const struct ccm_logmsg *m)
 {
@@ -63,11 +59,7 @@ static void feed(struct fx *f, ccm_ms dt, const struct ccm_logmsg *m)
 
 static void st(struct fx *f, ccm_ms dt, const char *name, enum ccm_state s)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_COMPONENT_STATE,
-		.component = span(name),
-		.state = s,
-	};
+	struct ccm_logmsg m = msg_state(name, s);
 
 	feed(f, dt, &m);
 }
@@ -75,25 +67,15 @@ static void st(struct fx *f, ccm_ms dt, const char *name, enum ccm_state s)
 static void connecting(struct fx *f, ccm_ms dt, const char *host,
 		       unsigned port)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_CONNECTING,
-		.host = span(host),
-		.port = port,
-		.fd = 22,
-	};
+	struct ccm_logmsg m = msg_connecting(host, port);
 
 	feed(f, dt, &m);
 }
 
 static void refused(struct fx *f, ccm_ms dt, const char *host, unsigned port)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_CONNECT_FAILED,
-		.host = span(host),
-		.port = port,
-		.err = 111,
-		.reason = span("Connection refused"),
-	};
+	struct ccm_logmsg m = msg_failed(host, port, 111,
+					 "Connection refused");
 
 	feed(f, dt, &m);
 }

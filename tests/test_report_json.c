@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "agent/report.h"
+#include "tests/logmsg.h"
 
 #define FILE_NAME "rtr-jsm-1.log"
 
@@ -47,11 +48,6 @@ struct fx {
 
 /* ---- driving the engine ------------------------------------------------ */
 
-static struct ccm_span span(const char *s)
-{
-	return (struct ccm_span){ s, strlen(s) };
-}
-
 static void feed(struct fx *f, ccm_ms dt, const struct ccm_logmsg *m)
 {
 	struct ccm_srcpos pos = { FILE_NAME, ++f->line };
@@ -61,11 +57,7 @@ static void feed(struct fx *f, ccm_ms dt, const struct ccm_logmsg *m)
 
 static void st(struct fx *f, ccm_ms dt, const char *name, enum ccm_state s)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_COMPONENT_STATE,
-		.component = span(name),
-		.state = s,
-	};
+	struct ccm_logmsg m = msg_state(name, s);
 
 	feed(f, dt, &m);
 }
@@ -73,25 +65,15 @@ static void st(struct fx *f, ccm_ms dt, const char *name, enum ccm_state s)
 static void connecting(struct fx *f, ccm_ms dt, const char *host,
 		       unsigned port)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_CONNECTING,
-		.host = span(host),
-		.port = port,
-		.fd = 22,
-	};
+	struct ccm_logmsg m = msg_connecting(host, port);
 
 	feed(f, dt, &m);
 }
 
 static void refused(struct fx *f, ccm_ms dt, const char *host, unsigned port)
 {
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_CONNECT_FAILED,
-		.host = span(host),
-		.port = port,
-		.err = 111,
-		.reason = span("Connection refused"),
-	};
+	struct ccm_logmsg m = msg_failed(host, port, 111,
+					 "Connection refused");
 
 	feed(f, dt, &m);
 }
