@@ -572,19 +572,15 @@ static int latency_table(FILE *out, const struct ccm_analysis *a)
 			      "<th>component</th><th>waits</th><th>mean</th>"
 			      "<th>p50</th><th>p95</th><th>p99</th><th>max</th>"
 			      "<th>last</th></tr>\n", out);
+		const ccm_ms figures[] = { st.mean, st.p50, st.p95, st.p99,
+					   st.max };
+
 		fputs("<tr data-queue-row=\"1\">", out);
 		cell(out, comps[i]->name);
 		num(out, st.count);
-		fprintf(out, "<td class=\"num\">%s</td>",
-			ccm_duration_format(st.mean, d));
-		fprintf(out, "<td class=\"num\">%s</td>",
-			ccm_duration_format(st.p50, d));
-		fprintf(out, "<td class=\"num\">%s</td>",
-			ccm_duration_format(st.p95, d));
-		fprintf(out, "<td class=\"num\">%s</td>",
-			ccm_duration_format(st.p99, d));
-		fprintf(out, "<td class=\"num\">%s</td>",
-			ccm_duration_format(st.max, d));
+		for (size_t k = 0; k < sizeof(figures) / sizeof(*figures); k++)
+			fprintf(out, "<td class=\"num\">%s</td>",
+				ccm_duration_format(figures[k], d));
 		cell(out, when(st.last_time, t));
 		fputs("</tr>\n", out);
 	}
