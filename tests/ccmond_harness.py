@@ -38,6 +38,8 @@ CS_SERVER = os.path.join(HERE, "cs_server.py")
 JOURNALD = "/lib/systemd/systemd-journald"
 
 STEP = 15.0    # seconds any single wait may take, at most
+UNSHARE_TIMEOUT = 120  # seconds for unshare to mount, however busy
+JOURNALD_TIMEOUT = 120  # seconds for our journald's socket, however busy
 NEUTRAL_PROFILE = "DiscoOnly"
 IMPACT_ALARMS = frozenset(("messaging-blocked", "group-chat-blocked",
                            "messaging-degraded", "logging-lost"))
@@ -75,9 +77,15 @@ jpid=$!
 i=0
 while [ ! -S /run/systemd/journal/socket ]; do
     i=$((i + 1))
-    if ! kill -0 "$jpid" 2>/dev/null || [ "$i" -gt 200 ]; then
-        kill -9 "$jpid" 2>/dev/null || true
+    if ! kill -0 "$jpid" 2>/dev/null; then
         echo "journald did not start" >"$W/ns.status"
+        exit 0
+    fi
+    # 20 naps a second for JOURNALD_TIMEOUT at least: slowness fails, it
+    # does not skip
+    if [ "$i" -gt %(naps)d ]; then
+        kill -9 "$jpid" 2>/dev/null || true
+        echo "journald not ready in time" >"$W/ns.status"
         exit 0
     fi
     sleep 0.05
@@ -207,11 +215,11 @@ def need_namespace(workdir):
         r = subprocess.run(["unshare", "--mount", "--propagation", "private",
                             "--", "mount", "-n", "-t", "tmpfs", "ccmon-probe",
                             probe], capture_output=True, text=True,
-                           timeout=10)
+                           timeout=UNSHARE_TIMEOUT)
     except subprocess.TimeoutExpired:
-        pytest.skip("unshare --mount did not return within 10 s")
-    finally:
-        pass
+        # A slow machine is no reason to skip: wait long, then fail.
+        pytest.fail("unshare --mount did not return within %d s"
+                    % UNSHARE_TIMEOUT)
     if r.returncode != 0:
         pytest.skip("cannot mount in a private mount namespace: "
                     + (r.stderr.strip() or f"exit {r.returncode}"))
@@ -255,7 +263,8 @@ class Namespace:
             os.mkdir(os.path.join(workdir, "journal"))
             with open(os.path.join(workdir, "journald.conf"), "w") as f:
                 f.write(JOURNALD_CONF)
-            script = JOURNAL_HOLDER % {"journald": JOURNALD}
+            script = JOURNAL_HOLDER % {"journald": JOURNALD,
+                                       "naps": JOURNALD_TIMEOUT * 20}
         else:
             os.mkdir(os.path.join(workdir, "dev"))
             script = SYSLOG_HOLDER
@@ -267,7 +276,8 @@ class Namespace:
         status = os.path.join(workdir, "ns.status")
         got = wait_for(lambda: read(status).strip() or
                        (self.holder.poll() is not None and "exited"),
-                       timeout=STEP, interval=0.05)
+                       timeout=JOURNALD_TIMEOUT + UNSHARE_TIMEOUT,
+                       interval=0.05)
         if got == "journald did not start":
             said = read(os.path.join(workdir, "journald.out")).strip()
             self.close()

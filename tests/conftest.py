@@ -3,8 +3,13 @@
 The binary under test comes from the environment variable CCMON (set by
 `make check` through tests/pytest.test).  Tests that need it are skipped
 when CCMON is unset; tests of the log generator itself always run.
+
+The skip rule: with CI=true in the environment a skip is a failure unless
+tests/expected-skips.txt (or the file CCMON_EXPECTED_SKIPS names) lists it,
+so that the suite cannot go green by skipping what it was meant to test.
 """
 import os
+import re
 import sys
 
 import pytest
@@ -30,3 +35,63 @@ def ccmon():
 @pytest.fixture(scope="session")
 def fixtures_dir():
     return os.path.join(HERE, "fixtures")
+
+
+# ---- the skip rule -----------------------------------------------------------
+
+def ci_is_on():
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def expected_skips():
+    """The patterns of tests/expected-skips.txt (comments, blanks out)."""
+    path = os.environ.get("CCMON_EXPECTED_SKIPS") or \
+        os.path.join(HERE, "expected-skips.txt")
+    pats = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                try:
+                    pats.append(re.compile(line))
+                except re.error as e:
+                    raise pytest.UsageError("%s:%d: bad pattern: %s"
+                                            % (path, n, e))
+    except FileNotFoundError:
+        pass
+    return path, pats
+
+
+def skip_reason(report):
+    lr = report.longrepr
+    if isinstance(lr, tuple) and len(lr) == 3:
+        return str(lr[2]).removeprefix("Skipped: ")
+    return str(lr)
+
+
+def enforce_skip_rule(report):
+    """An unexpected skip, under CI=true, made a failure in place."""
+    if not report.skipped or hasattr(report, "wasxfail") or not ci_is_on():
+        return
+    reason = skip_reason(report)
+    subject = "%s: %s" % (report.nodeid, reason)
+    path, pats = expected_skips()
+    if any(p.search(subject) for p in pats):
+        return
+    report.outcome = "failed"
+    report.longrepr = ("skipped under CI=true, and %s does not list this "
+                       "skip as expected, so it fails: %s" % (path, subject))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    enforce_skip_rule(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    enforce_skip_rule(outcome.get_result())

@@ -32,6 +32,7 @@ C1 = component_of("cs1")   # op-cs1.imp1-example-com
 C2 = component_of("cs2")
 C3 = component_of("cs3")
 HOST1, HOST2, HOST3 = "10.53.52.205", "10.53.52.206", "10.53.52.207"
+MARK_HOST = "10.53.52.250"  # no server's: its alarms are markers
 PORT = 7999
 
 SEVERITY_PRIORITY = {"critical": "2", "major": "3", "minor": "4",
@@ -629,14 +630,20 @@ def test_first_start_replays_history_silently(h, ids):
     d = h.start()
     raised = h.wait_alarm("component-down", "raised", C3)[0]
     refused = h.wait_alarm("endpoint-refused", "raised", "cs3")[0]
-    time.sleep(2.0)  # anything else would have come by now
+    # A marker: an endpoint no server has, refused now.  Once its alarm
+    # is in, what the first look decided is in before it.
+    log.connecting(MARK_HOST, PORT)
+    log.refused(MARK_HOST, PORT)
+    mark = "%s:%d" % (MARK_HOST, PORT)
+    h.wait_alarm("endpoint-refused", "raised", mark)
     entries = h.alarms()
     got = sorted((e["CCMON_ALARM"], e["CCMON_STATE"],
                   e["CCMON_RESOURCE"].lower()) for e in entries)
     assert got == sorted([("component-down", "raised", C3),
                           ("endpoint-refused", "raised", "cs3"),
                           ("component-down", "raised", C2),
-                          ("auth-failure", "raised", C2)]), \
+                          ("auth-failure", "raised", C2),
+                          ("endpoint-refused", "raised", mark)]), \
         "want the four conditions that hold now, nothing of the " \
         "past:\n" + h.describe(entries)
     check_entry(raised, ids, "component-down", "raised", C3, "critical")
@@ -649,7 +656,8 @@ def test_first_start_replays_history_silently(h, ids):
     assert sorted((a["type"], a["resource"].lower())
                   for a in doc["alarms"]) == \
         sorted([("component-down", C3), ("endpoint-refused", "cs3"),
-                ("component-down", C2), ("auth-failure", C2)]), doc
+                ("component-down", C2), ("auth-failure", C2),
+                ("endpoint-refused", mark)]), doc
     assert d.stop() == 0, d.stderr()
 
 

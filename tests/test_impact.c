@@ -282,6 +282,33 @@ static void test_other_node_takes_over_after_2_min(void **state)
 	ccm_config_free(c);
 }
 
+/* The next change is strictly after now: at the instant of a change the
+ * next one is the later one, or none (else a timer set for it would fire
+ * again at once, for ever). */
+static void test_next_change_is_after_now(void **state)
+{
+	struct ccm_config *c = load(AGENT SERVER("cs1", "imp1.example.com", ""));
+	struct ccm_server_status st[] = { gone(T0, false) };
+	struct ccm_impact im = eval(c, st, T0 + MIN);
+	ccm_ms when = 0;
+
+	(void)state;
+	assert_true(ccm_impact_next_change(&im, T0 + 5 * MIN - 1, &when));
+	assert_int_equal(when, T0 + 5 * MIN);
+	assert_false(ccm_impact_next_change(&im, T0 + 5 * MIN, &when));
+	ccm_config_free(c);
+
+	c = load(TWO_NODES);
+	im = eval(c, (struct ccm_server_status[]){ gone(T0, false), up() },
+		  T0 + 30 * SEC);
+	assert_true(ccm_impact_next_change(&im, T0 + 30 * SEC, &when));
+	assert_int_equal(when, T0 + 2 * MIN);
+	when = 0;
+	if (ccm_impact_next_change(&im, T0 + 2 * MIN, &when))
+		assert_true(when > T0 + 2 * MIN);
+	ccm_config_free(c);
+}
+
 /* Both nodes' servers down: everyone. */
 static void test_every_server_of_the_profile_down(void **state)
 {
@@ -447,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_connected),
 		cmocka_unit_test(test_per_node),
 		cmocka_unit_test(test_event_classes),
+		cmocka_unit_test(test_next_change_is_after_now),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

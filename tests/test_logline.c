@@ -105,6 +105,17 @@ static void trailing_punctuation_is_not_the_name(void **state)
 	assert_int_equal(rec(state, "Failed to connect to component "
 			     "op-a.b-c.", &m), CCM_MSG_COMPONENT_FAILED);
 	assert_span(m.component, "op-a.b-c");
+	/* each mark that may end the sentence */
+	static const char *const ends[] = { ".", ",", ";", ":", ";.", ":;" };
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		char line[96];
+
+		snprintf(line, sizeof(line), "Failed to connect to component "
+			 "op-a.b-c%s", ends[i]);
+		assert_int_equal(rec(state, line, &m),
+				 CCM_MSG_COMPONENT_FAILED);
+		assert_span(m.component, "op-a.b-c");
+	}
 	/* a NUL is not punctuation (strchr would match its terminator) */
 	assert_int_equal(ccm_recognize(*state, "Component a\0 is GONE", 20,
 				       &m), CCM_MSG_COMPONENT_STATE);
@@ -164,6 +175,18 @@ static void connect_rejects_bad_ports(void **state)
 
 	assert_int_equal(rec(state, "Connecting on fd 3 to host 'h', port 70000",
 			     &m), CCM_MSG_NONE);
+	/* the last port, then one past it */
+	assert_int_equal(rec(state, "Connecting on fd 3 to host 'h', port 65535",
+			     &m), CCM_MSG_CONNECTING);
+	assert_int_equal(m.port, 65535);
+	assert_int_equal(rec(state, "Connecting on fd 3 to host 'h', port 65536",
+			     &m), CCM_MSG_NONE);
+	assert_int_equal(rec(state, "Unable to connect to host 'h', port 65535:"
+			     "(111) Connection refused", &m),
+			 CCM_MSG_CONNECT_FAILED);
+	assert_int_equal(m.port, 65535);
+	assert_int_equal(rec(state, "Unable to connect to host 'h', port 65536:"
+			     "(111) Connection refused", &m), CCM_MSG_NONE);
 	assert_int_equal(rec(state, "Connecting on fd 3 to host 'h', port x",
 			     &m), CCM_MSG_NONE);
 	assert_int_equal(rec(state, "Connecting on fd 3 to host 'h', port 123456",

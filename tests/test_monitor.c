@@ -254,6 +254,40 @@ static void queue_latency_high(void **state)
 	expect_alarms(e, "");
 }
 
+/* queue-latency-high decided by p95 among distinct waits: of 12, the
+ * 12th is p95 (nearest rank, 11.4 rounds up), so one long wait raises
+ * it; among 20 the 19th is p95 and the long 20th does not. */
+static void queue_latency_high_by_p95(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	for (int i = 0; i < 11; i++)
+		waited(e, T0 + 2000 + i * 10, 100 * (i + 1));
+	expect_alarms(e, "");
+	waited(e, T0 + 2200, 30000);
+	expect_alarms(e, "raised queue-latency-high " COMP "\n");
+	text = alarm_text(e, CCM_ALARM_QUEUE_LATENCY_HIGH, COMP);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "p95 30.000s, max 30.000s over 12 "
+				     "waits"));
+}
+
+static void queue_latency_normal_by_p95(void **state)
+{
+	struct env *e = *state;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	for (int i = 0; i < 19; i++)
+		waited(e, T0 + 2000 + i * 10, 200 * (i + 1));
+	waited(e, T0 + 2300, 30000);
+	ccm_monitor_advance(e->m, T0 + 4000);
+	expect_alarms(e, "");
+}
+
 static void live_component_down_and_back(void **state)
 {
 	struct env *e = *state;
@@ -553,6 +587,114 @@ static void drift_is_warned_once(void **state)
 	assert_int_equal(warnings, 1);
 }
 
+/* A refusal and a connect logged in the same millisecond, in that order:
+ * the connect is the news, the endpoint accepts connections again. */
+static void refusal_then_connect_in_the_same_ms(void **state)
+{
+	struct env *e = *state;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	refused(e, T0 + 3000);
+	expect_alarms(e, "raised component-down " COMP "\n"
+			 "raised endpoint-refused cs1\n");
+	refused(e, T0 + 4000);
+	comp(e, T0 + 4000, CCM_STATE_CONNECTED, false);
+	expect_alarms(e, "cleared endpoint-refused cs1\n");
+}
+
+/* A line of COMP read at now, stamped logged. */
+static void comp_at(struct env *e, ccm_ms now, ccm_ms logged,
+		    enum ccm_state st, bool replay)
+{
+	struct ccm_logmsg msg = msg_state(COMP, st);
+
+	ccm_monitor_message(e->m, now, logged, "rtr.log", 7, &msg, replay);
+}
+
+/* The decision of type on COMP taken out now (exactly one expected). */
+static struct ccm_alarm_decision take_one(struct env *e,
+					  enum ccm_alarm_type type)
+{
+	const struct ccm_out *o;
+	size_t n = ccm_monitor_take(e->m, &o);
+	struct ccm_alarm_decision d = { .id = 0 };
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (o[i].kind == CCM_OUT_ALARM && o[i].decision.type == type) {
+			d = o[i].decision;
+			found++;
+		}
+	assert_int_equal(found, 1);
+	return d;
+}
+
+#define LAG INT64_C(20000) /* read 20 s after it was logged */
+
+/* Live news runs on the wall clock: the alarm's times and the deadlines
+ * are the reading's; only the note says when the line was logged. */
+static void live_lines_run_on_the_wall_clock(void **state)
+{
+	struct env *e = *state;
+	struct ccm_alarm_decision d;
+	const struct ccm_out *o;
+	ccm_ms due;
+	size_t n;
+	int noted = 0;
+
+	ccm_monitor_synced(e->m, T0);
+	comp_at(e, T0 + 1000, T0 + 1000 - LAG, CCM_STATE_ACTIVE, false);
+	n = ccm_monitor_take(e->m, &o);
+	for (size_t i = 0; i < n; i++)
+		if (o[i].kind == CCM_OUT_NOTE &&
+		    strstr(o[i].text, "rtr.log:7, logged "
+				      "2026-11-03T07:59:41.000"))
+			noted++;
+	assert_int_equal(noted, 1);
+	comp_at(e, T0 + 2000, T0 + 2000 - LAG, CCM_STATE_GONE, false);
+	d = take_one(e, CCM_ALARM_COMPONENT_DOWN);
+	assert_int_equal(d.state, CCM_ALARM_RAISED);
+	assert_int_equal(d.since, T0 + 2000);
+	assert_int_equal(d.time, T0 + 2000);
+	/* the auth deadline counts from the reading of CONNECTED */
+	comp_at(e, T0 + 3000, T0 + 3000 - LAG, CCM_STATE_CONNECTED, false);
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_int_equal(due, T0 + 5000);
+	ccm_monitor_advance(e->m, due);
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_int_equal(due, T0 + 13000);
+	ccm_monitor_advance(e->m, T0 + 12999);
+	expect_alarms(e, "");
+	ccm_monitor_advance(e->m, T0 + 13000);
+	expect_alarms(e, "raised auth-failure " COMP "\n");
+	comp_at(e, T0 + 14000, T0 + 14000 - LAG, CCM_STATE_ACTIVE, false);
+	d = take_one(e, CCM_ALARM_COMPONENT_DOWN);
+	assert_int_equal(d.state, CCM_ALARM_CLEARED);
+	assert_int_equal(d.ended, T0 + 14000);
+}
+
+/* The first look (before synced) runs on the log's clock: what happened
+ * while the agent was stopped keeps its own times, whenever it is read. */
+static void replayed_lines_run_on_the_log_clock(void **state)
+{
+	struct env *e = *state;
+	struct ccm_alarm_decision d;
+	const ccm_ms now = T0 + 3600000; /* read an hour later */
+
+	comp_at(e, now, T0, CCM_STATE_ACTIVE, true);
+	comp_at(e, now, T0 + 1000, CCM_STATE_GONE, true);
+	/* news before the first look is complete: still the log's time */
+	comp_at(e, now + 10, T0 + 2000, CCM_STATE_CONNECTED, false);
+	comp_at(e, now + 20, T0 + 2500, CCM_STATE_GONE, false);
+	expect_alarms(e, "");
+	ccm_monitor_synced(e->m, now + 100);
+	d = take_one(e, CCM_ALARM_COMPONENT_DOWN);
+	assert_int_equal(d.state, CCM_ALARM_RAISED);
+	assert_int_equal(d.since, T0 + 1000);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -570,6 +712,11 @@ int main(void)
 		T(restored_probe_alarm_waits_for_the_next_probe),
 		T(drift_is_warned_once),
 		T(queue_latency_high),
+		T(queue_latency_high_by_p95),
+		T(queue_latency_normal_by_p95),
+		T(refusal_then_connect_in_the_same_ms),
+		T(live_lines_run_on_the_wall_clock),
+		T(replayed_lines_run_on_the_log_clock),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

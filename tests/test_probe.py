@@ -23,6 +23,7 @@ SERVER = os.path.join(HERE, "cs_server.py")
 SECRET = "Tr0ub4dor-and-3-never-printed"
 COMPONENT = "op-cs1.imp1-example-com"
 RUN_TIMEOUT = 30  # seconds, per ccmon run
+START_TIMEOUT = 120  # seconds for a server to say its port, however busy
 LATENCY = re.compile(r"(\d+)\.(\d{3}) ms")
 
 
@@ -40,13 +41,19 @@ class Servers:
             stdout=subprocess.PIPE, stderr=log)
         log.close()
         self.procs.append(p)
-        r, _, _ = select.select([p.stdout], [], [], 15)
+        r, _, _ = select.select([p.stdout], [], [], START_TIMEOUT)
         line = p.stdout.readline() if r else b""
         if not line.strip().isdigit():
             self.stop(p)
-            if mode == "full":
+            with open(log.name, encoding="utf-8", errors="replace") as f:
+                said = f.read()
+            # The kernel would not drop SYNs here (a fact of this machine,
+            # said by the server as it exits); slowness is no such fact.
+            if mode == "full" and "cannot fill the accept queue" in said:
                 pytest.skip("cannot make connect() hang on loopback here")
-            pytest.fail("cs_server.py --mode %s printed no port" % mode)
+            pytest.fail("cs_server.py --mode %s printed no port within "
+                        "%d s: %s" % (mode, START_TIMEOUT,
+                                      said.strip() or "it said nothing"))
         return int(line)
 
     @staticmethod

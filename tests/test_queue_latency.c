@@ -46,6 +46,36 @@ static void test_percentiles_nearest_rank(void **state)
 	ccm_qlat_release(&l);
 }
 
+/* Few distinct waits, so that the percentiles fall on different samples:
+ * the nearest rank rounds up (12 * 0.95 = 11.4 -> the 12th). */
+static void test_percentiles_of_few_waits(void **state)
+{
+	struct ccm_qlat l;
+	struct ccm_qlat_stats st;
+
+	(void)state;
+	ccm_qlat_init(&l);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(ccm_qlat_add(&l, T0 + i, (i * 5) % 12 + 1), 0);
+	assert_int_equal(ccm_qlat_stats(&l, &st), 0);
+	assert_int_equal(st.count, 12);
+	assert_int_equal(st.p50, 6);
+	assert_int_equal(st.p95, 12);
+	assert_int_equal(st.p99, 12);
+	assert_int_equal(st.max, 12);
+	ccm_qlat_release(&l);
+
+	/* 21 waits: 21 * 0.95 = 19.95 -> the 20th, not the 21st */
+	ccm_qlat_init(&l);
+	for (int i = 0; i < 21; i++)
+		ccm_qlat_add(&l, T0 + i, i + 1);
+	ccm_qlat_stats(&l, &st);
+	assert_int_equal(st.p50, 11);
+	assert_int_equal(st.p95, 20);
+	assert_int_equal(st.p99, 21);
+	ccm_qlat_release(&l);
+}
+
 static void test_one_sample_is_every_percentile(void **state)
 {
 	struct ccm_qlat l;
@@ -527,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_queue_line_keeps_pending_connect),
 		cmocka_unit_test(test_scanner_reads_queue_lines),
 		cmocka_unit_test(test_watch_judges_only_what_can_change),
+		cmocka_unit_test(test_percentiles_of_few_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,9 @@ static void test_detect(void **state)
 	assert_detect("12:29:24.762|debug", CCM_TS_TRACE);
 	assert_detect("12:29:24.762", CCM_TS_TRACE);
 	assert_detect("12:29:24.762\r", CCM_TS_TRACE);
+	assert_detect("12:29:24.762\t|debug x", CCM_TS_TRACE);
+	assert_detect("12:29:24.762\r|debug x", CCM_TS_TRACE);
+	assert_detect("12:29:24.762\v|debug x", CCM_TS_NONE);
 	assert_detect("2024-12-11 14:20:52,650 FATAL [XCPConfigMgr] x",
 		      CCM_TS_LOG4J);
 	assert_detect("2024-12-11 14:20:52.650 INFO", CCM_TS_LOG4J);
@@ -133,6 +136,10 @@ static void test_trace_read(void **state)
 	read_ok(&c, "12:29:25.001", at(2026, 3, 10, 12, 29, 25, 1));
 	read_ok(&c, "12:29:25.002\r", at(2026, 3, 10, 12, 29, 25, 2));
 	read_ok(&c, "12:29:25.999 |x\r", at(2026, 3, 10, 12, 29, 25, 999));
+	/* a tab or a stray '\r' ends the time as a blank does */
+	read_ok(&c, "12:29:26.001\t|debug x", at(2026, 3, 10, 12, 29, 26, 1));
+	read_ok(&c, "12:29:26.002\r|debug x", at(2026, 3, 10, 12, 29, 26, 2));
+	read_ok(&c, "12:29:26.003\r", at(2026, 3, 10, 12, 29, 26, 3));
 	read_ok(&c, "00:00:00.000 |x", at(2026, 3, 11, 0, 0, 0, 0));
 	read_ok(&c, "23:59:59.999 |x", at(2026, 3, 11, 23, 59, 59, 999));
 }
