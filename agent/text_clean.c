@@ -59,6 +59,23 @@ size_t ccm_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp,
 	return len;
 }
 
+size_t ccm_utf8_incomplete_tail(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t bad;
+
+	for (size_t k = 1; k <= 3 && k <= n; k++) {
+		const unsigned char *q = p + n - k;
+
+		if (*q >= 0x80 && *q <= 0xbf)
+			continue; /* a continuation: its lead is further back */
+		return *q >= 0xc2 && *q <= 0xf4 &&
+		       !ccm_utf8_decode(q, k, &cp, &bad) && bad == k ? k : 0;
+	}
+	return 0;
+}
+
 bool ccm_text_hidden(uint32_t cp, enum ccm_text_mode mode)
 {
 	if (mode == CCM_TEXT_UTF8)

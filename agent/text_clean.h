@@ -40,6 +40,11 @@ enum ccm_text_mode {
 size_t ccm_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp,
 		       size_t *bad);
 
+/* How many bytes at the end of s[0..n) begin a character that more bytes
+ * could complete (0..3): what a writer cleaning chunk by chunk keeps for
+ * the next chunk. */
+size_t ccm_utf8_incomplete_tail(const char *s, size_t n);
+
 /* Whether a character is replaced in mode (CCM_TEXT_UTF8: never). */
 bool ccm_text_hidden(uint32_t cp, enum ccm_text_mode mode);
 

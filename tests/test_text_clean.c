@@ -165,6 +165,25 @@ static void clean_into_cuts_whole_characters(void **state)
 	assert_null(ccm_text_clean_str(NULL, CCM_TEXT_UTF8));
 }
 
+/* A writer cleaning chunk by chunk keeps what the next chunk completes,
+ * and only that. */
+static void incomplete_tails(void **state)
+{
+	(void)state;
+	assert_int_equal(ccm_utf8_incomplete_tail("ab", 2), 0);
+	assert_int_equal(ccm_utf8_incomplete_tail("", 0), 0);
+	assert_int_equal(ccm_utf8_incomplete_tail("a\xc3", 2), 1);
+	assert_int_equal(ccm_utf8_incomplete_tail("a\xc3\xa9", 3), 0);
+	assert_int_equal(ccm_utf8_incomplete_tail("a\xe2\x82", 3), 2);
+	assert_int_equal(ccm_utf8_incomplete_tail("\xf0\x9f\x98", 3), 3);
+	assert_int_equal(ccm_utf8_incomplete_tail("\xf0\x9f\x98\x80", 4), 0);
+	/* nothing can complete these */
+	assert_int_equal(ccm_utf8_incomplete_tail("a\xff", 2), 0);
+	assert_int_equal(ccm_utf8_incomplete_tail("a\xc0", 2), 0);
+	assert_int_equal(ccm_utf8_incomplete_tail("a\xed\xa0", 3), 0);
+	assert_int_equal(ccm_utf8_incomplete_tail("a\x80\x80\x80", 4), 0);
+}
+
 /* Resources: clean names as they are; others cleaned, bounded, marked,
  * and still one per name. */
 static void resources(void **state)
@@ -222,6 +241,7 @@ int main(void)
 		cmocka_unit_test(every_code_point),
 		cmocka_unit_test(display_hides_what_moves_a_terminal),
 		cmocka_unit_test(clean_into_cuts_whole_characters),
+		cmocka_unit_test(incomplete_tails),
 		cmocka_unit_test(resources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
