@@ -698,9 +698,9 @@ static void test_text_update_without_message(void **state)
 	/* Control characters from a log line cannot break the line nor
 	 * reach a terminal: U+FFFD each, as for stray bytes. */
 	set(v, 4000, CCM_ALARM_COMPONENT_DOWN, COMP, true,
-	    "bad\nline\t!\x1b]0;x\x07\xff\xe2\x80\xae.");
+	    "bad\nline\t!\x1b]0;x\x07\xff\xe2\x80\xae.\xe2\x80\xac");
 	assert_true(ccm_alarms_next_active(v->as, 0, &av));
-	assert_string_equal(av.text, "bad" R "line" R "!" R "]0;x" R R R ".");
+	assert_string_equal(av.text, "bad" R "line" R "!" R "]0;x" R R R "." R);
 	set(v, 5000, CCM_ALARM_COMPONENT_DOWN, COMP, false, "ACTIVE at 08:10");
 	expect(v, "5000 cleared #1 component-down " COMP " critical since=0"
 		  " ended=5000 | ACTIVE at 08:10; the condition lasted"

@@ -333,7 +333,7 @@ static void test_names_cleaned_counted(void **state)
 	st(v, 1, "OP-\x1b[2JX", CCM_STATE_GONE);
 	compfail(v, 2, "op-\x1b[2Jx");
 	st(v, 3, "op-\xff", CCM_STATE_GONE);
-	st(v, 3, "op-\xe2\x80\xae", CCM_STATE_GONE);
+	st(v, 3, "op-\xe2\x80\xae\xe2\x80\xac", CCM_STATE_GONE);
 	st(v, 3, longname, CCM_STATE_GONE);
 	compfail(v, 4, "op-\xc2\x9b");
 	assert_int_equal(ccm_engine_names_cleaned(v->e), 5);

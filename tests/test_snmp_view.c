@@ -1636,10 +1636,10 @@ static void test_snmp_text_cleaned(void **state)
 	size_t n;
 
 	(void)state;
-	n = ccm_snmp_text(b, 255, "op-\x1b[2J\xc2\x9b\xe2\x80\xae\xff-x");
-	assert_int_equal(n, 3 + 3 + 3 + 3 + 3 + 3 + 2); /* 4 replaced */
+	n = ccm_snmp_text(b, 255, "op-\x1b[2J\xc2\x9b\xe2\x80\xae\xe2\x80\xac\xff-x");
+	assert_int_equal(n, 3 + 3 + 3 + 3 + 3 + 3 + 3 + 2); /* 5 replaced */
 	assert_memory_equal(b, "op-\xef\xbf\xbd[2J\xef\xbf\xbd\xef\xbf\xbd"
-			    "\xef\xbf\xbd-x", n);
+			    "\xef\xbf\xbd\xef\xbf\xbd-x", n);
 	/* a replacement does not fit in 5 bytes after "op-" */
 	assert_int_equal(ccm_snmp_text(b, 5, "op-\x01x"), 3);
 	assert_int_equal(ccm_snmp_text(b, 255, NULL), 0);

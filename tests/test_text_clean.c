@@ -111,7 +111,9 @@ static void every_code_point(void **state)
 }
 
 /* ESC/OSC, C1 (as bytes: ill-formed; as characters: hidden), DEL, the
- * bidi overrides and isolates: one U+FFFD each, nothing else touched. */
+ * bidi overrides and isolates: one U+FFFD each, nothing else touched.
+ * Each override here is closed by U+202C, itself hidden: clang-tidy
+ * (misc-misleading-bidirectional) rejects a literal left open. */
 static void display_hides_what_moves_a_terminal(void **state)
 {
 	(void)state;
@@ -120,17 +122,17 @@ static void display_hides_what_moves_a_terminal(void **state)
 	EXPECT("a\x9b" "31mb", CCM_TEXT_DISPLAY, "a" R "31mb");
 	EXPECT("a\xc2\x9b" "31mb\xc2\x85", CCM_TEXT_DISPLAY, "a" R "31mb" R);
 	EXPECT("x\x7fy\x01z\rw", CCM_TEXT_DISPLAY, "x" R "y" R "z" R "w");
-	EXPECT("evil\xe2\x80\xaegnp.exe", CCM_TEXT_DISPLAY,
-	       "evil" R "gnp.exe");
+	EXPECT("evil\xe2\x80\xaegnp\xe2\x80\xac.exe", CCM_TEXT_DISPLAY,
+	       "evil" R "gnp" R ".exe");
 	EXPECT("\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa\xe2\x81\xa6"
-	       "\xe2\x81\xa9\xef\xbf\xbe", CCM_TEXT_DISPLAY,
-	       R R R R R R R);
+	       "\xe2\x81\xa9\xef\xbf\xbe\xe2\x80\xac", CCM_TEXT_DISPLAY,
+	       R R R R R R R R);
 	/* tab and newline: hidden on one line, kept where there are lines */
 	EXPECT("a\tb\nc", CCM_TEXT_DISPLAY, "a" R "b" R "c");
 	EXPECT("a\tb\nc\rd", CCM_TEXT_DISPLAY_NL, "a\tb\nc" R "d");
 	/* what is not a control stays: letters, marks, emoji, U+200D */
-	EXPECT("caf\xc3\xa9 \xe2\x80\x8d \xf0\x9f\x98\x80 \xe2\x80\xab",
-	       CCM_TEXT_DISPLAY, "caf\xc3\xa9 \xe2\x80\x8d \xf0\x9f\x98\x80 " R);
+	EXPECT("caf\xc3\xa9 \xe2\x80\x8d \xf0\x9f\x98\x80 \xe2\x80\xab\xe2\x80\xac",
+	       CCM_TEXT_DISPLAY, "caf\xc3\xa9 \xe2\x80\x8d \xf0\x9f\x98\x80 " R R);
 	assert_false(ccm_text_hidden(0x1b, CCM_TEXT_UTF8));
 	assert_true(ccm_text_hidden(0x202e, CCM_TEXT_DISPLAY_NL));
 	assert_false(ccm_text_hidden(0x2070, CCM_TEXT_DISPLAY));
