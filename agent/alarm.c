@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "agent/alarm.h"
+#include "agent/text_clean.h"
 #include "parsers/duration.h"
 
 #define SNAPSHOT_VERSION 1
@@ -426,28 +427,15 @@ static int insert_at(struct ccm_alarms *as, size_t at, struct alarm *a)
 	return 0;
 }
 
-/* Texts end up in journal fields and syslog lines: one line, bounded. */
+/* Texts end up in journal fields, syslog lines and terminals: one line,
+ * fit to show, bounded (cut between characters). */
 static char *clean_text(const char *s)
 {
-	size_t n = strnlen(s, CCM_ALARM_TEXT_MAX + 1);
-	char *t;
+	char t[CCM_ALARM_TEXT_MAX + 1];
 
-	if (n > CCM_ALARM_TEXT_MAX) {
-		n = CCM_ALARM_TEXT_MAX;
-		/* Do not leave half a UTF-8 sequence behind. */
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	t = malloc(n + 1);
-	if (!t)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		t[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-	}
-	t[n] = '\0';
-	return t;
+	ccm_text_clean_into(t, sizeof(t), s, strnlen(s, sizeof(t)),
+			    CCM_TEXT_DISPLAY, NULL);
+	return strdup(t);
 }
 
 static int store_text(char **slot, const char *s)
@@ -769,33 +757,32 @@ static void change(struct ccm_alarms *as, struct alarm *a, bool cond,
 	set_want(a, true, a->episode_start);
 }
 
-/* A resource is a key: cleaning it like a text would make two keys one. */
-static bool valid_resource(const char *s)
+/* A resource is a key: a name from a log that is not fit to show (control
+ * characters, bytes that are not UTF-8, over CCM_ALARM_TEXT_MAX bytes)
+ * becomes a cleaned, bounded form that still tells names apart
+ * (ccm_text_resource()), rather than an alarm nobody hears of.  NULL for
+ * no resource at all. */
+static const char *resource_key(const char *s,
+				char buf[static CCM_TEXT_RESOURCE_MAX + 1])
 {
-	size_t n;
-
 	if (!s || !*s)
-		return false;
-	n = strnlen(s, CCM_ALARM_TEXT_MAX + 1);
-	if (n > CCM_ALARM_TEXT_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	}
-	return true;
+		return NULL;
+	ccm_text_resource(s, buf);
+	return buf;
 }
 
 int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
 		   const char *resource, bool cond, ccm_ms now,
 		   const char *text)
 {
+	char key[CCM_TEXT_RESOURCE_MAX + 1];
 	struct alarm *a;
 	bool found;
 	size_t at;
 	int rc = 0;
 
-	if ((unsigned)type >= CCM_ALARM_NTYPES || !valid_resource(resource)) {
+	resource = resource_key(resource, key);
+	if ((unsigned)type >= CCM_ALARM_NTYPES || !resource) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -1017,6 +1004,8 @@ static int get_int(const struct json_object *o, const char *key, int64_t min,
 /* One entry into a new alarm; *skip for entries to pass over. */
 static struct alarm *load_alarm(const struct json_object *o, bool *skip)
 {
+	char key[CCM_TEXT_RESOURCE_MAX + 1];
+	const char *res;
 	struct json_object *v;
 	enum ccm_alarm_type type;
 	struct alarm *a;
@@ -1040,11 +1029,11 @@ static struct alarm *load_alarm(const struct json_object *o, bool *skip)
 	     get_int(o, "changes", 0, INT64_MAX, &changes)))
 		return NULL;
 	v = member(o, "resource", json_type_string);
-	if (!v || !valid_resource(json_object_get_string(v)))
+	if (!v || !(res = resource_key(json_object_get_string(v), key)))
 		return NULL;
 
 	a = calloc(1, sizeof(*a));
-	if (!a || !(a->resource = strdup(json_object_get_string(v))))
+	if (!a || !(a->resource = strdup(res)))
 		goto oom;
 	a->type = type;
 	a->severity = types[type].severity;

@@ -166,11 +166,14 @@ void ccm_alarms_set_policy(struct ccm_alarms *alarms, enum ccm_alarm_type type,
  * first; times earlier than the clock count as the clock).  text (may be
  * NULL: keep the last one) says what is wrong while the condition holds,
  * what ended it while it does not; a new text while raised replaces the
- * stored one without a message.  Control characters become spaces, and
- * texts are cut at CCM_ALARM_TEXT_MAX bytes.  Reporting a condition
- * absent for an alarm never seen costs nothing.  Returns 0, or -1 with
- * errno ENOMEM, or EINVAL for an unknown type or a resource that is empty,
- * longer than CCM_ALARM_TEXT_MAX or holds control characters. */
+ * stored one without a message.  Texts are cleaned for display
+ * (agent/text_clean.h: control characters and bytes that are not UTF-8
+ * become U+FFFD) and cut at CCM_ALARM_TEXT_MAX bytes.  A resource that is
+ * not fit to show or longer than CCM_ALARM_TEXT_MAX bytes is replaced by
+ * its ccm_text_resource() form, cleaned, bounded and still distinct.
+ * Reporting a condition absent for an alarm never seen costs nothing.
+ * Returns 0, or -1 with errno ENOMEM, or EINVAL for an unknown type or an
+ * empty resource. */
 int ccm_alarms_set(struct ccm_alarms *alarms, enum ccm_alarm_type type,
 		   const char *resource, bool condition, ccm_ms now,
 		   const char *text);

@@ -21,6 +21,7 @@
 #include <systemd/sd-journal.h>
 
 #include "agent/alarm_sink.h"
+#include "agent/text_clean.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define IDENT "ccmond"
@@ -107,7 +108,7 @@ static void field(struct fields *f, const char *key, const char *fmt, ...)
 
 static void field(struct fields *f, const char *key, const char *fmt, ...)
 {
-	char *val, *kv;
+	char *val, *shown, *kv;
 	va_list ap;
 	int r;
 
@@ -125,8 +126,16 @@ static void field(struct fields *f, const char *key, const char *fmt, ...)
 		f->failed = true;
 		return;
 	}
-	r = asprintf(&kv, "%s=%s", key, val);
+	/* journald keeps a value with a control character or a byte that is
+	 * not UTF-8 as a blob: clean for display, as every human output */
+	shown = ccm_text_clean(val, (size_t)r, CCM_TEXT_DISPLAY, NULL);
 	free(val);
+	if (!shown) {
+		f->failed = true;
+		return;
+	}
+	r = asprintf(&kv, "%s=%s", key, shown);
+	free(shown);
 	if (r < 0) {
 		f->failed = true;
 		return;
@@ -285,6 +294,16 @@ static void to_syslog(struct ccm_alarm_sink *s,
 
 /* ---- entry points ------------------------------------------------------ */
 
+/* The syslog line starts with it as it is: cleaned like the fields.
+ * Takes msg; NULL when out of memory. */
+static char *clean_message(char *msg)
+{
+	char *t = ccm_text_clean_str(msg, CCM_TEXT_DISPLAY);
+
+	free(msg);
+	return t;
+}
+
 int ccm_alarm_sink_write(struct ccm_alarm_sink *s,
 			 const struct ccm_alarm_decision *d,
 			 const char *component, const char *server)
@@ -298,7 +317,7 @@ int ccm_alarm_sink_write(struct ccm_alarm_sink *s,
 		s->stats.last_errno = EINVAL;
 		return -1;
 	}
-	msg = ccm_alarm_message(d, s->utc);
+	msg = clean_message(ccm_alarm_message(d, s->utc));
 	if (!msg) {
 		s->stats.errors++;
 		s->stats.last_errno = ENOMEM;

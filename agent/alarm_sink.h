@@ -8,7 +8,9 @@
  * CCMON_SEVERITY, CCMON_RESOURCE, CCMON_RESOURCE_KIND, CCMON_COMPONENT
  * and/or CCMON_SERVER (when known), CCMON_LOG (log alarms), CCMON_SINCE,
  * CCMON_RAISED_AT, and for a clear CCMON_ENDED; CCMON_FLAPPING=yes,
- * CCMON_CHANGES and CCMON_WITHHELD when they apply.
+ * CCMON_CHANGES and CCMON_WITHHELD when they apply.  Every value, MESSAGE
+ * included, is cleaned for display (agent/text_clean.h): valid UTF-8
+ * without control characters, so journald stores text, not a blob.
  *
  * The syslog line is MESSAGE followed by the CCMON_* and MESSAGE_ID pairs as
  * KEY=value (values with spaces or quotes in double quotes, backslash

@@ -30,6 +30,7 @@
 #include "agent/state.h"
 #include "agent/status.h"
 #include "agent/tail.h"
+#include "agent/text_clean.h"
 #include "parsers/config.h"
 #include "parsers/queue_lines.h"
 
@@ -74,22 +75,33 @@ struct daemon {
 
 /* ---- logging ----------------------------------------------------------- */
 
+/* Messages name components, hosts and files from logs: cleaned for
+ * display (agent/text_clean.h) so that no escape sequence reaches a
+ * terminal or the journal, and no line is forged. */
 __attribute__((format(printf, 3, 4)))
 static void say(struct daemon *d, int prio, const char *fmt, ...)
 {
+	char *raw = NULL, *msg;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	if (d->foreground) {
-		fputs("ccmond: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else if (d->to_journal) {
-		sd_journal_printv(prio, fmt, ap);
-	} else {
-		vsyslog(prio, fmt, ap);
-	}
+	n = vasprintf(&raw, fmt, ap);
 	va_end(ap);
+	msg = n < 0 ? NULL : ccm_text_clean(raw, (size_t)n, CCM_TEXT_DISPLAY,
+					     NULL);
+	free(raw);
+	if (!msg)
+		msg = strdup("a message was lost: out of memory");
+	if (!msg)
+		return;
+	if (d->foreground)
+		fprintf(stderr, "ccmond: %s\n", msg);
+	else if (d->to_journal)
+		sd_journal_print(prio, "%s", msg);
+	else
+		syslog(prio, "%s", msg);
+	free(msg);
 }
 
 static ccm_ms now_local(void)
@@ -132,7 +144,8 @@ static void arm_due(struct daemon *d);
  * too, besides going to journald or syslog. */
 static void echo_alarm(const struct ccm_alarm_decision *dec)
 {
-	char *text = ccm_alarm_message(dec, false);
+	char *raw = ccm_alarm_message(dec, false);
+	char *text = ccm_text_clean_str(raw, CCM_TEXT_DISPLAY);
 	const char *shown = text;
 
 	if (shown && !strncmp(shown, "ccmon: ", 7))
@@ -140,6 +153,7 @@ static void echo_alarm(const struct ccm_alarm_decision *dec)
 	if (shown)
 		fprintf(stderr, "ccmond: %s\n", shown);
 	free(text);
+	free(raw);
 }
 
 /* Persists, then acts: see the comment at the top. */

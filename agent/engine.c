@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "agent/engine.h"
+#include "agent/text_clean.h"
 
 struct ccm_engine {
 	struct ccm_engine_config config;
@@ -26,6 +27,7 @@ struct ccm_engine {
 	/* The endpoint of the last message if it was "Connecting on fd":
 	 * the next component line tells whose endpoint it is. */
 	struct ccm_endpoint *pending_connect;
+	uint64_t names_cleaned; /* components named unfit to show */
 };
 
 const char *ccm_cause_name(enum ccm_cause cause)
@@ -83,6 +85,11 @@ void ccm_engine_free(struct ccm_engine *e)
 ccm_ms ccm_engine_now(const struct ccm_engine *e)
 {
 	return e->now;
+}
+
+uint64_t ccm_engine_names_cleaned(const struct ccm_engine *e)
+{
+	return e->names_cleaned;
 }
 
 ccm_ms ccm_engine_latency_window(const struct ccm_engine *e)
@@ -212,6 +219,9 @@ static struct ccm_component *component(struct ccm_engine *e,
 		(e->ncomps - lo) * sizeof(*e->comps));
 	e->comps[lo] = c;
 	e->ncomps++;
+	if (n > CCM_TEXT_RESOURCE_MAX ||
+	    !ccm_text_is_clean(name, n, CCM_TEXT_DISPLAY))
+		e->names_cleaned++;
 	return c;
 }
 

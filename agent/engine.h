@@ -138,6 +138,11 @@ size_t ccm_engine_components(const struct ccm_engine *engine,
 size_t ccm_engine_endpoints(const struct ccm_engine *engine,
 			    const struct ccm_endpoint *const **out);
 
+/* Components whose name is not fit to show as it is (control characters,
+ * bytes that are not UTF-8, over CCM_TEXT_RESOURCE_MAX bytes: see
+ * agent/text_clean.h), counted once each when first named. */
+uint64_t ccm_engine_names_cleaned(const struct ccm_engine *engine);
+
 /* The queue-latency window of the engine, and a new one (a reload). */
 ccm_ms ccm_engine_latency_window(const struct ccm_engine *engine);
 void ccm_engine_set_latency_window(struct ccm_engine *engine, ccm_ms window);

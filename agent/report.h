@@ -47,9 +47,11 @@ int ccm_report_text(const struct ccm_analysis *a, FILE *out);
 int ccm_report_html(const struct ccm_analysis *a, FILE *out);
 
 /* Text for HTML content or a quoted attribute value.  Names come from
- * logs: & < > " ' are escaped, and control characters and bytes that are
- * not UTF-8 become U+FFFD, so no input can end an element or make the
- * document ill-formed. */
+ * logs: & < > " ' are escaped, and what the display rule of
+ * agent/text_clean.h hides (ill-formed UTF-8, one U+FFFD per maximal
+ * subpart; controls but tab and newline; bidi controls) becomes U+FFFD,
+ * so no input can end an element, make the document ill-formed or
+ * reorder what it shows. */
 void ccm_html_escape(FILE *out, const char *s);
 void ccm_html_escape_n(FILE *out, const char *s, size_t n);
 

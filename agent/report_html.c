@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agent/report.h"
+#include "agent/text_clean.h"
 #include "parsers/duration.h"
 
 /* Incidents and impacts told one by one in the summary; beyond, the
@@ -58,56 +59,20 @@ static const char style[] =
 
 /* ---- escaping ----------------------------------------------------------- */
 
-#define REPLACEMENT "\xef\xbf\xbd"
-
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
- * forms, no surrogates), or 0.  U+FFFE and U+FFFF, not characters in XML,
- * count as ill-formed too. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t n, left = (size_t)(end - p);
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	if (n == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe)
-		return 0;
-	return n;
-}
-
 void ccm_html_escape_n(FILE *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
 	while (p < end) {
-		size_t len = utf8_len(p, end);
+		uint32_t cp;
+		size_t bad, len = ccm_utf8_decode(p, (size_t)(end - p), &cp,
+						  &bad);
 
-		if (len == 0) {
-			fputs(REPLACEMENT, out);
-			p++;
+		/* the display rule of every human output: one U+FFFD per
+		 * ill-formed sequence and per control (agent/text_clean.h) */
+		if (!len || ccm_text_hidden(cp, CCM_TEXT_DISPLAY_NL)) {
+			fputs(CCM_TEXT_REPLACEMENT, out);
+			p += len ? len : bad;
 			continue;
 		}
 		if (len > 1) {
@@ -131,15 +96,8 @@ void ccm_html_escape_n(FILE *out, const char *s, size_t n)
 		case '\'':
 			fputs("&#39;", out);
 			break;
-		case '\t':
-		case '\n':
-			fputc(*p, out);
-			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fputs(REPLACEMENT, out);
-			else
-				fputc(*p, out);
+			fputc(*p, out);
 		}
 		p++;
 	}

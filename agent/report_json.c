@@ -1,9 +1,11 @@
 /* The ccmon.analysis/1 JSON document (doc/analysis-json.md). */
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/report.h"
+#include "agent/text_clean.h"
 
 double ccm_seconds(ccm_ms d)
 {
@@ -311,6 +313,8 @@ int ccm_report_json(const struct ccm_analysis *a, FILE *out)
 {
 	struct json_object *doc = ccm_report_json_object(a);
 	const char *s;
+	char *t;
+	size_t n;
 	int rc;
 
 	if (!doc)
@@ -318,7 +322,12 @@ int ccm_report_json(const struct ccm_analysis *a, FILE *out)
 	s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 						JSON_C_TO_STRING_SPACED |
 						JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = s && fputs(s, out) >= 0 && fputc('\n', out) != EOF ? 0 : -1;
+	/* json-c copies bytes >= 0x80 as they are; structure is ASCII, so
+	 * repairing the whole text repairs each string alone */
+	t = s ? ccm_text_clean(s, strlen(s), CCM_TEXT_UTF8, &n) : NULL;
+	rc = t && fwrite(t, 1, n, out) == n && fputc('\n', out) != EOF ? 0 :
+									 -1;
+	free(t);
 	json_object_put(doc);
 	return rc;
 }

@@ -1,9 +1,11 @@
 /* The human timeline: one line per change, then summaries.  Columns are
  * padded for a terminal; every line still reads alone when grepped. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/report.h"
+#include "agent/text_clean.h"
 #include "parsers/duration.h"
 
 static int name_width(const struct ccm_engine *engine)
@@ -163,7 +165,7 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 		fputs("  (no user impact)\n", out);
 }
 
-int ccm_report_text(const struct ccm_analysis *a, FILE *out)
+static int write_report(const struct ccm_analysis *a, FILE *out)
 {
 	const struct ccm_component *const *comps;
 	const struct ccm_endpoint *const *eps;
@@ -237,4 +239,74 @@ int ccm_report_text(const struct ccm_analysis *a, FILE *out)
 	if (a->impact)
 		impact_table(out, a);
 	return ferror(out) ? -1 : 0;
+}
+
+/* ---- cleaning on the way out ---------------------------------------------- */
+
+/* Names, hosts, errors and paths all come from logs: rather than clean
+ * each at its printf, the whole report passes through one filter that
+ * cleans it for display (agent/text_clean.h), lines kept.  stdio hands it
+ * buffers that may end inside a character: those bytes wait for the next. */
+struct clean_out {
+	FILE *out;
+	char carry[4];
+	size_t ncarry;
+	bool failed;
+};
+
+static void clean_write(struct clean_out *c, const char *s, size_t n)
+{
+	size_t len;
+	char *t = ccm_text_clean(s, n, CCM_TEXT_DISPLAY_NL, &len);
+
+	if (!t || fwrite(t, 1, len, c->out) != len)
+		c->failed = true;
+	free(t);
+}
+
+static ssize_t clean_cookie_write(void *cookie, const char *buf, size_t size)
+{
+	struct clean_out *c = cookie;
+	size_t tail, n = c->ncarry + size;
+	char *joined = malloc(n ? n : 1);
+
+	if (!joined) {
+		c->failed = true;
+		return -1;
+	}
+	memcpy(joined, c->carry, c->ncarry);
+	memcpy(joined + c->ncarry, buf, size);
+	tail = ccm_utf8_incomplete_tail(joined, n);
+	clean_write(c, joined, n - tail);
+	memcpy(c->carry, joined + n - tail, tail);
+	c->ncarry = tail;
+	free(joined);
+	return c->failed ? -1 : (ssize_t)size;
+}
+
+static int clean_cookie_close(void *cookie)
+{
+	struct clean_out *c = cookie;
+
+	clean_write(c, c->carry, c->ncarry); /* cut short: U+FFFD */
+	c->ncarry = 0;
+	return c->failed ? -1 : 0;
+}
+
+int ccm_report_text(const struct ccm_analysis *a, FILE *out)
+{
+	struct clean_out c = { .out = out };
+	cookie_io_functions_t io = {
+		.write = clean_cookie_write,
+		.close = clean_cookie_close,
+	};
+	FILE *f = fopencookie(&c, "w", io);
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = write_report(a, f);
+	if (fclose(f) || c.failed || ferror(out))
+		rc = -1;
+	return rc;
 }

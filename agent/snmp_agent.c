@@ -233,8 +233,10 @@ static netsnmp_pdu *notify_pdu(const struct ccm_snmp_notice *n)
 	long type = ccm_snmp_alarm_type(n->type);
 	long restype = ccm_snmp_resource_type(n->resource_type);
 	long sev = ccm_snmp_severity(n->severity);
-	size_t tlen = ccm_snmp_utf8_cut(n->text, CCM_ALARM_TEXT_MAX);
-	size_t rlen = ccm_snmp_utf8_cut(n->resource, CCM_MIB_ADMIN_STRING_MAX);
+	u_char text[CCM_SNMP_OCTETS_MAX], res[CCM_SNMP_OCTETS_MAX];
+	size_t tlen = ccm_snmp_text(text, CCM_ALARM_TEXT_MAX, n->text);
+	size_t rlen = ccm_snmp_text(res, CCM_MIB_ADMIN_STRING_MAX,
+				    n->resource);
 	u_char when[CCM_MIB_DATEANDTIME_LEN], since[CCM_MIB_DATEANDTIME_LEN];
 
 	if (!pdu)
@@ -249,11 +251,11 @@ static netsnmp_pdu *notify_pdu(const struct ccm_snmp_notice *n)
 		       sizeof(type));
 	add_notify_var(pdu, CCM_MIB_NOTIFY_RESOURCE_TYPE, ASN_INTEGER,
 		       &restype, sizeof(restype));
-	add_notify_var(pdu, CCM_MIB_NOTIFY_RESOURCE, ASN_OCTET_STR,
-		       n->resource, rlen);
+	add_notify_var(pdu, CCM_MIB_NOTIFY_RESOURCE, ASN_OCTET_STR, res,
+		       rlen);
 	add_notify_var(pdu, CCM_MIB_NOTIFY_SEVERITY, ASN_INTEGER, &sev,
 		       sizeof(sev));
-	add_notify_var(pdu, CCM_MIB_NOTIFY_TEXT, ASN_OCTET_STR, n->text, tlen);
+	add_notify_var(pdu, CCM_MIB_NOTIFY_TEXT, ASN_OCTET_STR, text, tlen);
 	add_notify_var(pdu, CCM_MIB_NOTIFY_TIME, ASN_OCTET_STR, when,
 		       sizeof(when));
 	add_notify_var(pdu, CCM_MIB_NOTIFY_SINCE, ASN_OCTET_STR, since,

@@ -6,6 +6,7 @@
 #include "agent/impact.h"
 #include "agent/snmp_mib.h"
 #include "agent/snmp_view.h"
+#include "agent/text_clean.h"
 
 static const uint32_t root[] = { CCM_MIB_ROOT };
 
@@ -56,15 +57,22 @@ const uint32_t *ccm_snmp_root(size_t *len)
 
 /* ---- building ------------------------------------------------------------ */
 
-/* False for a name the index cannot carry (empty, over its SIZE). */
+/* False for a name the index cannot carry (empty, over its SIZE, once
+ * cleaned as ccmonComponentName shows it). */
 static bool skey_set(struct skey *k, const char *name)
 {
-	size_t len = name ? strlen(name) : 0;
+	char buf[sizeof(k->v) + 1];
+	size_t len;
+	bool cut;
 
-	if (!len || len > sizeof(k->v))
+	if (!name)
+		return false;
+	len = ccm_text_clean_into(buf, sizeof(buf), name, strlen(name),
+				  CCM_TEXT_DISPLAY, &cut);
+	if (!len || cut)
 		return false;
 	for (size_t i = 0; i < len; i++)
-		k->v[i] = (uint8_t)tolower((unsigned char)name[i]);
+		k->v[i] = (uint8_t)tolower((unsigned char)buf[i]);
 	k->len = len;
 	return true;
 }
@@ -266,15 +274,27 @@ size_t ccm_snmp_utf8_cut(const char *s, size_t max)
 	return max;
 }
 
+size_t ccm_snmp_text(uint8_t *dst, size_t max, const char *s)
+{
+	char buf[CCM_SNMP_OCTETS_MAX + 1];
+	size_t len;
+
+	if (!s)
+		return 0;
+	if (max > CCM_SNMP_OCTETS_MAX)
+		max = CCM_SNMP_OCTETS_MAX;
+	len = ccm_text_clean_into(buf, max + 1, s, strlen(s),
+				  CCM_TEXT_DISPLAY, NULL);
+	memcpy(dst, buf, len);
+	return len;
+}
+
 /* max: the object's SIZE (SnmpAdminString 255, CcmonText 1024) */
 static void set_str(struct ccm_snmp_value *out, const char *s, size_t max)
 {
 	out->type = CCM_SNMP_OCTETS;
 	out->num = 0;
-	out->len = ccm_snmp_utf8_cut(s, max < sizeof(out->octets) ?
-					    max : sizeof(out->octets));
-	if (s && out->len)
-		memcpy(out->octets, s, out->len);
+	out->len = ccm_snmp_text(out->octets, max, s);
 }
 
 static void set_time(struct ccm_snmp_value *out, bool have, ccm_ms t)

@@ -89,6 +89,13 @@ bool ccm_snmp_view_next(const struct ccm_snmp_view *view, const uint32_t *oid,
  * character (s NULL: 0). */
 size_t ccm_snmp_utf8_cut(const char *s, size_t max);
 
+/* s as a value of a string object (SnmpAdminString, CcmonText) in dst:
+ * cleaned for display (agent/text_clean.h: valid UTF-8, no control
+ * characters; the MIB's strings are UTF-8 text for operators), at most
+ * max bytes (at most CCM_SNMP_OCTETS_MAX), cut between characters.
+ * Returns its length; s NULL: 0. */
+size_t ccm_snmp_text(uint8_t *dst, size_t max, const char *s);
+
 /* A DateAndTime of 8 octets (no zone) for a local civil time. */
 void ccm_snmp_date_and_time(ccm_ms t, uint8_t out[8]);
 

@@ -10,7 +10,8 @@
  * The document, one line of JSON followed by a newline:
  *   {"schema":"ccmon.status/1",
  *    "agent":{"version","now","config","lines","recognized","bad_time",
- *             "overlong","files_open","rotations","latency_window_s"},
+ *             "overlong","files_open","rotations","latency_window_s",
+ *             "names_cleaned"},
  *    "components":[{"name","server","state","transitions","last_change",
  *                   "incident":{"id","start","cause"}|null,"endpoint",
  *                   "probe":{...}|null,"queue":{...}}],
@@ -37,7 +38,9 @@
  * means the condition is gone and the clear waits for its hold.  Times are
  * the agent's: local civil time, "YYYY-MM-DDTHH:MM:SS.mmm" without a zone,
  * as in the router's logs; agent counters are null before the logs are
- * open. */
+ * open.  "names_cleaned" counts the components whose name is not fit to
+ * show (agent/text_clean.h): their alarms carry a cleaned resource.  The
+ * document is valid UTF-8: bytes of names that are not become U+FFFD. */
 #ifndef CCM_STATUS_H
 #define CCM_STATUS_H
 

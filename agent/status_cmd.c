@@ -17,6 +17,7 @@
 #include <sys/un.h>
 
 #include "agent/status.h"
+#include "agent/text_clean.h"
 #include "parsers/duration.h"
 
 #define EXIT_ERRORS 1
@@ -165,23 +166,34 @@ int ccm_status_fetch(const char *path, int timeout_ms, char **out,
 
 #define CELL_MAX 1200
 
-/* A JSON member as text for a terminal, in buf: control characters (which
- * a log line could smuggle into a component name) become '?'.  "-" for
- * null or absent. */
+/* A JSON member as text for a terminal, in buf: cleaned for display
+ * (agent/text_clean.h), since a log line could smuggle escape sequences
+ * into a component name.  "-" for null or absent. */
 static const char *cell(struct json_object *o, const char *key, char *buf,
 			size_t size)
 {
 	struct json_object *v;
 	const char *s = "-";
-	size_t i;
 
 	if (json_object_object_get_ex(o, key, &v) && v)
 		s = json_object_get_string(v);
-	for (i = 0; s[i] && i + 1 < size; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
-								      s[i];
-	buf[i] = '\0';
+	ccm_text_clean_into(buf, size, s, strlen(s), CCM_TEXT_DISPLAY, NULL);
 	return buf;
+}
+
+/* A JSON document for a script: valid UTF-8 whatever it holds. */
+static void put_json(const char *s, size_t n, FILE *out)
+{
+	char *t = ccm_text_clean(s, n, CCM_TEXT_UTF8, &n);
+
+	if (!t) {
+		fputs("ccmon status: out of memory\n", stderr);
+		return;
+	}
+	fwrite(t, 1, n, out);
+	if (!n || t[n - 1] != '\n')
+		fputc('\n', out);
+	free(t);
 }
 
 static struct json_object *member(struct json_object *o, const char *key,
@@ -204,6 +216,17 @@ struct table {
 	void (*fill)(struct json_object *row, char cells[COLS][CELL_MAX]);
 };
 
+/* Columns a cleaned cell takes: one per character (the bytes that do
+ * not continue a UTF-8 sequence). */
+static size_t columns(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 static void print_table(const struct table *t, struct json_object *rows,
 			FILE *out)
 {
@@ -216,12 +239,12 @@ static void print_table(const struct table *t, struct json_object *rows,
 		return;
 	}
 	for (size_t c = 0; c < t->ncols; c++)
-		width[c] = strlen(t->head[c]);
+		width[c] = columns(t->head[c]);
 	for (size_t r = 0; r < n; r++) {
 		t->fill(json_object_array_get_idx(rows, r), cells);
 		for (size_t c = 0; c < t->ncols; c++)
-			if (strlen(cells[c]) > width[c])
-				width[c] = strlen(cells[c]);
+			if (columns(cells[c]) > width[c])
+				width[c] = columns(cells[c]);
 	}
 	for (size_t r = 0; r <= n; r++) {
 		if (r > 0)
@@ -229,12 +252,15 @@ static void print_table(const struct table *t, struct json_object *rows,
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *s = r ? cells[c] : t->head[c];
 			bool last = c + 1 == t->ncols;
+			size_t pad = width[c] - columns(s);
 
+			if (t->right[c])
+				fprintf(out, "%*s", (int)pad, "");
+			fputs(s, out);
 			/* no padding after the last column */
-			fprintf(out, t->right[c] ? "%*s" : "%-*s",
-				last && !t->right[c] ? 0 : (int)width[c], s);
 			if (!last)
-				fputs("  ", out);
+				fprintf(out, "%*s  ", t->right[c] ? 0 : (int)pad,
+					"");
 		}
 		fputc('\n', out);
 	}
@@ -533,9 +559,10 @@ static int show_saved(const char *state_dir, bool json)
 		json_object_object_add(out, "components",
 				       json_object_new_array());
 		json_object_object_add(out, "alarms", alarms);
-		puts(json_object_to_json_string_ext(
+		const char *text = json_object_to_json_string_ext(
 			out, JSON_C_TO_STRING_PLAIN |
-				     JSON_C_TO_STRING_NOSLASHESCAPE));
+				     JSON_C_TO_STRING_NOSLASHESCAPE);
+		put_json(text, strlen(text), stdout);
 		json_object_put(out);
 	} else {
 		if (saved) {
@@ -596,9 +623,9 @@ static int show_live(const char *text, size_t len, bool json)
 	}
 	if (!json)
 		ccm_status_print_text(doc, stdout);
-	/* as received: the agent's own bytes are what a script wants */
-	else if (fwrite(text, 1, len, stdout) == len && text[len - 1] != '\n')
-		putchar('\n');
+	/* as received, but valid UTF-8 even from an older agent */
+	else
+		put_json(text, len, stdout);
 	if (fflush(stdout) || ferror(stdout)) {
 		perror("ccmon status: writing the status");
 		status = EXIT_ERRORS;

@@ -10,6 +10,7 @@
 
 #include "agent/component_rows.h"
 #include "agent/status.h"
+#include "agent/text_clean.h"
 
 static void add(struct json_object *o, const char *key, struct json_object *v)
 {
@@ -234,6 +235,8 @@ static struct json_object *agent(const struct ccm_engine *engine,
 	add(o, "rotations", t ? json_object_new_uint64(t->rotations) : NULL);
 	add(o, "latency_window_s", engine ? json_object_new_int64(
 			ccm_engine_latency_window(engine) / 1000) : NULL);
+	add(o, "names_cleaned", engine ? json_object_new_uint64(
+			ccm_engine_names_cleaned(engine)) : NULL);
 	return o;
 }
 
@@ -262,8 +265,16 @@ char *ccm_status_json_build(const struct ccm_engine *engine,
 				     doc, JSON_C_TO_STRING_PLAIN |
 					  JSON_C_TO_STRING_NOSLASHESCAPE) :
 			     NULL;
-	if (s && asprintf(&text, "%s\n", s) < 0)
-		text = NULL;
+	/* json-c copies bytes >= 0x80 as they are: names from logs would
+	 * make a document strict parsers refuse.  Structure is ASCII, so
+	 * repairing the whole text repairs each string alone. */
+	if (s) {
+		size_t n = strlen(s);
+
+		text = ccm_text_clean(s, n, CCM_TEXT_UTF8, &n);
+		if (text)
+			memcpy(text + n, "\n", 2);
+	}
 	json_object_put(doc);
 	return text;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agent/report.h"
+#include "agent/text_clean.h"
 #include "parsers/duration.h"
 
 #define SVG_W 1200
@@ -231,7 +232,10 @@ static void lane_name(FILE *out, const char *name, double y,
 	/* a long name is cut for the picture, whole in the tooltip and
 	 * the tables */
 	if (n > NAME_MAX_CHARS) {
-		ccm_html_escape_n(out, name, NAME_MAX_CHARS - 1);
+		/* between characters, not inside one */
+		ccm_html_escape_n(out, name, NAME_MAX_CHARS - 1 -
+				  ccm_utf8_incomplete_tail(name,
+							   NAME_MAX_CHARS - 1));
 		fputs("\xe2\x80\xa6", out); /* ellipsis */
 	} else {
 		ccm_html_escape(out, name);

@@ -23,6 +23,7 @@
 
 #define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
 
+#define R "\xef\xbf\xbd" /* U+FFFD */
 #define COMP "op-cs1.imp1-example-com"
 #define COMP2 "op-cs2.imp1-example-com"
 #define SERVER "10.53.52.205:7999"
@@ -694,10 +695,12 @@ static void test_text_update_without_message(void **state)
 	assert_string_equal(av.text, "Component is GONE (cause: refused: "
 			    SERVER " refuses connections)");
 	assert_int_equal(av.raised_at - T0, 0);
-	/* Control characters from a log line cannot break the line. */
-	set(v, 4000, CCM_ALARM_COMPONENT_DOWN, COMP, true, "bad\nline\t!");
+	/* Control characters from a log line cannot break the line nor
+	 * reach a terminal: U+FFFD each, as for stray bytes. */
+	set(v, 4000, CCM_ALARM_COMPONENT_DOWN, COMP, true,
+	    "bad\nline\t!\x1b]0;x\x07\xff\xe2\x80\xae.\xe2\x80\xac");
 	assert_true(ccm_alarms_next_active(v->as, 0, &av));
-	assert_string_equal(av.text, "bad line !");
+	assert_string_equal(av.text, "bad" R "line" R "!" R "]0;x" R R R "." R);
 	set(v, 5000, CCM_ALARM_COMPONENT_DOWN, COMP, false, "ACTIVE at 08:10");
 	expect(v, "5000 cleared #1 component-down " COMP " critical since=0"
 		  " ended=5000 | ACTIVE at 08:10; the condition lasted"
@@ -707,7 +710,6 @@ static void test_text_update_without_message(void **state)
 static void test_invalid_arguments(void **state)
 {
 	struct env *v = *state;
-	char longres[CCM_ALARM_TEXT_MAX + 2];
 
 	errno = 0;
 	assert_int_equal(ccm_alarms_set(v->as, CCM_ALARM_NTYPES, COMP, true,
@@ -717,15 +719,80 @@ static void test_invalid_arguments(void **state)
 					true, T0, NULL), -1);
 	assert_int_equal(ccm_alarms_set(v->as, CCM_ALARM_COMPONENT_DOWN, NULL,
 					true, T0, NULL), -1);
-	assert_int_equal(ccm_alarms_set(v->as, CCM_ALARM_COMPONENT_DOWN,
-					"a\nb", true, T0, NULL), -1);
-	memset(longres, 'x', sizeof(longres) - 1);
-	longres[sizeof(longres) - 1] = '\0';
-	assert_int_equal(ccm_alarms_set(v->as, CCM_ALARM_COMPONENT_DOWN,
-					longres, true, T0, NULL), -1);
 	assert_int_equal(errno, EINVAL);
 	expect(v, "");
 	assert_int_equal(ccm_alarms_count_active(v->as), 0);
+}
+
+/* A name with a control character or over CCM_ALARM_TEXT_MAX bytes was
+ * refused (EINVAL, ignored by the caller): the component showed as gone
+ * and no alarm said so.  Now it raises, under a cleaned, bounded
+ * resource, one alarm per name, raised and cleared as any other. */
+static void test_unfit_resources_raise(void **state)
+{
+	struct env *v = *state;
+	char longres[CCM_ALARM_TEXT_MAX + 2], longres2[sizeof(longres)];
+	struct ccm_alarm_view av;
+	uint64_t after = 0;
+	size_t n = 0;
+
+	memset(longres, 'x', sizeof(longres) - 1);
+	longres[sizeof(longres) - 1] = '\0';
+	memcpy(longres2, longres, sizeof(longres));
+	longres2[sizeof(longres) - 2] = 'y'; /* differs past any cut */
+	set(v, 0, CCM_ALARM_COMPONENT_DOWN, "op-\x1b[2Jx", true, "down");
+	set(v, 0, CCM_ALARM_COMPONENT_DOWN, "op-\x1b[3Jx", true, "down");
+	set(v, 0, CCM_ALARM_COMPONENT_DOWN, longres, true, "down");
+	set(v, 0, CCM_ALARM_COMPONENT_DOWN, longres2, true, "down");
+	set(v, 0, CCM_ALARM_COMPONENT_DOWN, "op-\xc3", true, "down");
+	assert_int_equal(ccm_alarms_count_active(v->as), 5);
+	while (ccm_alarms_next_active(v->as, after, &av)) {
+		size_t len = strlen(av.resource);
+
+		after = av.id;
+		n++;
+		assert_true(len <= CCM_ALARM_TEXT_MAX);
+		for (size_t i = 0; i < len; i++)
+			assert_true((unsigned char)av.resource[i] >= 0x20 &&
+				    av.resource[i] != 0x7f);
+		if (av.id == 1)
+			assert_non_null(strstr(av.resource, "op-" R "[2Jx "
+					       "[cleaned #"));
+		if (av.id == 3)
+			assert_non_null(strstr(av.resource, "xxx... [cut from"
+					       " 1025 bytes #"));
+		if (av.id == 5)
+			assert_non_null(strstr(av.resource, "op-" R " ["));
+	}
+	assert_int_equal(n, 5);
+	forget(v);
+	/* the same name finds the same alarm again */
+	set(v, 1000, CCM_ALARM_COMPONENT_DOWN, "op-\x1b[2Jx", false, "up");
+	set(v, 1000, CCM_ALARM_COMPONENT_DOWN, longres, false, "up");
+	assert_int_equal(ccm_alarms_count_active(v->as), 3);
+	assert_int_equal(v->count, 2);
+	forget(v);
+}
+
+/* A snapshot of an older version, whose resource is a raw name, restores
+ * under the key the same name finds now: no second RAISED. */
+static void test_restore_maps_raw_resource(void **state)
+{
+	struct env *v = *state;
+	struct ccm_alarm_view av;
+	struct json_object *o = json_tokener_parse(
+		"{\"version\":1,\"last_id\":1,\"alarms\":[{\"type\":"
+		"\"component-down\",\"resource\":\"a\\nb\",\"id\":1,"
+		"\"since\":0,\"raised_at\":0}]}");
+
+	assert_non_null(o);
+	assert_int_equal(ccm_alarms_restore(v->as, o), 1);
+	json_object_put(o);
+	assert_true(ccm_alarms_next_active(v->as, 0, &av));
+	assert_non_null(strstr(av.resource, "a" R "b [cleaned #"));
+	set(v, 1000, CCM_ALARM_COMPONENT_DOWN, "a\nb", true, "down");
+	expect(v, "");
+	assert_int_equal(ccm_alarms_count_active(v->as), 1);
 }
 
 /* A long text is cut on a character boundary. */
@@ -964,7 +1031,7 @@ static void test_restore_rejects(void **state)
 		"\"component-down\",\"resource\":\"x\",\"id\":1,"
 		"\"since\":-9223372036854775807,\"raised_at\":0}]}",
 		"{\"version\":1,\"last_id\":0,\"alarms\":[{\"type\":"
-		"\"component-down\",\"resource\":\"a\\nb\",\"id\":1,"
+		"\"component-down\",\"resource\":\"\",\"id\":1,"
 		"\"since\":0,\"raised_at\":0}]}",
 		/* a good one, then a bad one: nothing stays */
 		"{\"version\":1,\"last_id\":0,\"alarms\":[{\"type\":"
@@ -1158,6 +1225,8 @@ int main(void)
 		T(test_text_update_without_message),
 		T(test_invalid_arguments),
 		T(test_long_text),
+		T(test_unfit_resources_raise),
+		T(test_restore_maps_raw_resource),
 		T(test_time_never_runs_back),
 		T(test_time_order_across_alarms),
 		T(test_snapshot_restore),

@@ -316,6 +316,30 @@ static void test_names(void **state)
 
 /* ---- causes ------------------------------------------------------------ */
 
+/* Names unfit to show are counted once each, whatever the messages that
+ * name them, and whatever the spelling. */
+static void test_names_cleaned_counted(void **state)
+{
+	struct env *v = *state;
+	char *longname = malloc(1100);
+
+	assert_non_null(longname);
+	memset(longname, 'a', 1099);
+	longname[1099] = '\0';
+	st(v, 0, "op-ok", CCM_STATE_ACTIVE);
+	st(v, 0, "op-caf\xc3\xa9", CCM_STATE_ACTIVE);
+	assert_int_equal(ccm_engine_names_cleaned(v->e), 0);
+	st(v, 0, "op-\x1b[2Jx", CCM_STATE_ACTIVE);
+	st(v, 1, "OP-\x1b[2JX", CCM_STATE_GONE);
+	compfail(v, 2, "op-\x1b[2Jx");
+	st(v, 3, "op-\xff", CCM_STATE_GONE);
+	st(v, 3, "op-\xe2\x80\xae\xe2\x80\xac", CCM_STATE_GONE);
+	st(v, 3, longname, CCM_STATE_GONE);
+	compfail(v, 4, "op-\xc2\x9b");
+	assert_int_equal(ccm_engine_names_cleaned(v->e), 5);
+	free(longname);
+}
+
 static void test_cause_lost(void **state)
 {
 	struct env *v = *state;
@@ -1296,6 +1320,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_names_cleaned_counted),
 		T(test_cause_lost),
 		T(test_cause_refused_endpoint),
 		T(test_cause_refused_any_errno),

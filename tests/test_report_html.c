@@ -187,17 +187,19 @@ static void test_escape(void **state)
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	/* markup, a control character, a stray byte, é, U+FFFE, a cut-off
-	 * sequence, an overlong '/' and a surrogate: each byte of what is
-	 * not a character one U+FFFD */
+	 * sequence, an overlong '/', a surrogate, U+202E and C1 CSI: one
+	 * U+FFFD per maximal subpart of what is not UTF-8 (the rule of every
+	 * output, agent/text_clean.h), one per hidden character */
 	static const char in[] = "<a href=\"x\">'&'</a>\x01\xff\xc3\xa9"
-				 "\xef\xbf\xbe\xc3\xc0\xaf\xed\xa0\x80\tz";
+				 "\xef\xbf\xbe\xc3\xc0\xaf\xed\xa0\x80\tz"
+				 "\xe2\x80\xae\xe2\x80\xac\xc2\x9b";
 
 	(void)state;
 	assert_non_null(out);
 	ccm_html_escape_n(out, in, sizeof(in) - 1);
 	assert_int_equal(fclose(out), 0);
 	assert_string_equal(buf, "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;"
-			    "&lt;/a&gt;" R R "\xc3\xa9" R R R R R R R R R "\tz");
+			    "&lt;/a&gt;" R R "\xc3\xa9" R R R R R R R "\tz" R R R);
 	free(buf);
 }
 

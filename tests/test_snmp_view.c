@@ -1627,6 +1627,25 @@ static void test_utf8_cut(void **state)
 	assert_int_equal(ccm_snmp_utf8_cut("\xF0\x9F\x98\x80", 3), 0);
 }
 
+/* SnmpAdminString and CcmonText are UTF-8 text for operators: a name from
+ * a log with escapes, C1, U+202E or stray bytes comes out valid and
+ * inert, U+FFFD for each, cut between characters. */
+static void test_snmp_text_cleaned(void **state)
+{
+	uint8_t b[CCM_SNMP_OCTETS_MAX];
+	size_t n;
+
+	(void)state;
+	n = ccm_snmp_text(b, 255, "op-\x1b[2J\xc2\x9b\xe2\x80\xae\xe2\x80\xac\xff-x");
+	assert_int_equal(n, 3 + 3 + 3 + 3 + 3 + 3 + 3 + 2); /* 5 replaced */
+	assert_memory_equal(b, "op-\xef\xbf\xbd[2J\xef\xbf\xbd\xef\xbf\xbd"
+			    "\xef\xbf\xbd\xef\xbf\xbd-x", n);
+	/* a replacement does not fit in 5 bytes after "op-" */
+	assert_int_equal(ccm_snmp_text(b, 5, "op-\x01x"), 3);
+	assert_int_equal(ccm_snmp_text(b, 255, NULL), 0);
+	assert_int_equal(ccm_snmp_text(b, 99999, "ok"), 2);
+}
+
 static void test_root(void **state)
 {
 	size_t len = 0;
@@ -1669,6 +1688,7 @@ int main(void)
 		cmocka_unit_test(test_blocked_peer_seen_in_other_case),
 		cmocka_unit_test(test_date_and_time),
 		cmocka_unit_test(test_utf8_cut),
+		cmocka_unit_test(test_snmp_text_cleaned),
 		cmocka_unit_test(test_root),
 	};
 

@@ -29,6 +29,8 @@
 
 #include "agent/status.h"
 
+#define R "\xef\xbf\xbd" /* U+FFFD */
+
 #define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
 #define COMP1 "op-cs1.imp1-example-com"
 #define COMP2 "op-cs2.imp1-example-com"
@@ -242,7 +244,7 @@ static const char expected_doc[] =
 	"\"now\":\"2026-11-03T08:10:06.000\","
 	"\"config\":\"/etc/ccmon/ccmon.conf\",\"lines\":120,\"recognized\":7,"
 	"\"bad_time\":1,\"overlong\":0,\"files_open\":1,\"rotations\":2,"
-	"\"latency_window_s\":300},"
+	"\"latency_window_s\":300,\"names_cleaned\":0},"
 	"\"components\":["
 	"{\"name\":\"" COMP1 "\",\"server\":\"cs1\",\"state\":\"gone\","
 	"\"transitions\":3,\"last_change\":\"2026-11-03T08:10:05.000\","
@@ -296,7 +298,8 @@ static void test_document_empty(void **state)
 		PACKAGE_STRING "\",\"now\":\"2026-11-03T08:10:00.000\","
 		"\"config\":null,\"lines\":null,\"recognized\":null,"
 		"\"bad_time\":null,\"overlong\":null,\"files_open\":null,"
-		"\"rotations\":null,\"latency_window_s\":null},"
+		"\"rotations\":null,\"latency_window_s\":null,"
+		"\"names_cleaned\":null},"
 		"\"components\":[],\"alarms\":[]}\n");
 	free(doc);
 }
@@ -423,13 +426,17 @@ static void test_text(void **state)
 	free(text);
 	json_object_put(doc);
 
-	/* control characters from a log never reach the terminal */
+	/* control characters from a log never reach the terminal: each
+	 * shows as U+FFFD, one column wide */
 	doc = json_tokener_parse(
 		"{\"schema\":\"ccmon.status/1\",\"agent\":{\"version\":\"v\","
 		"\"now\":\"n\",\"config\":\"c\",\"lines\":null},"
 		"\"components\":[{\"name\":\"op-\\u001b[2Jx\",\"server\":null,"
 		"\"state\":\"active\",\"transitions\":1,\"last_change\":null,"
-		"\"probe\":{\"result\":null,\"probes\":0}}],"
+		"\"probe\":{\"result\":null,\"probes\":0}},"
+		"{\"name\":\"op-\\u202e\\u009b\xff\",\"server\":null,"
+		"\"state\":\"gone\",\"transitions\":1,\"last_change\":null,"
+		"\"probe\":null}],"
 		"\"alarms\":[]}");
 	assert_non_null(doc);
 	text = print_to_string(doc, &rc);
@@ -438,8 +445,10 @@ static void test_text(void **state)
 		"ccmond (v) at n, configuration c: logs not open yet\n\n"
 		"COMPONENT  SERVER  STATE   TRANSITIONS  LAST-CHANGE  "
 		"PROBE last/mean ms\n"
-		"op-?[2Jx   -       active            1  -            "
-		"no probe yet\n\n"
+		"op-" R "[2Jx   -       active            1  -            "
+		"no probe yet\n"
+		"op-" R R R "     -       gone              1  -            "
+		"-\n\n"
 		"No active alarms.\n");
 	free(text);
 	json_object_put(doc);
