@@ -23,8 +23,8 @@ import time
 
 import pytest
 
-from ccmond_harness import (Harness, binaries, component_of, message_ids,
-                            read, stamp, wait_for)
+from ccmond_harness import (STEP, Harness, binaries, component_of,
+                            message_ids, read, stamp, wait_for)
 from test_snmp import (SENT, C1, e, key_of,  # noqa: F401 (fixture e)
                        key_of_entry, history as snmp_history,
                        srv as snmp_srv)
@@ -43,6 +43,9 @@ TIME = "/usr/bin/time"
 # (tail.c: drain_usec default 5 s), and the periodic check runs every 1 s.
 CCMOND_DRAIN_S = 5.0
 CCMOND_POLL_S = 1.0
+# log_silent_after where log-silent marks that the drain time has passed
+# on ccmond's clock: longer than it by a few periodic checks.
+LOG_SILENT_S = CCMOND_DRAIN_S + 3 * CCMOND_POLL_S
 
 
 @pytest.fixture
@@ -98,6 +101,13 @@ def agent_stats(h):
     return doc.get("agent") if rc == 0 and doc else None
 
 
+def silent_now(h):
+    """The active log-silent alarms, as ccmon status says."""
+    rc, doc, _ = h.status()
+    return [a for a in (doc or {}).get("alarms", [])
+            if a["type"] == "log-silent"] if rc == 0 else []
+
+
 def stderr_count(d, text):
     return sum(1 for l in list(d.stderr_lines) if text in l)
 
@@ -130,7 +140,7 @@ def test_log_directory_unreadable_then_readable(h, ids):
     (the ones written meanwhile included, the ones read before not again)."""
     log = h.log()
     history(log, [(C1, "ACTIVE"), (C2, "ACTIVE"), (C3, "ACTIVE")])
-    h.config(SERVERS)
+    h.config(SERVERS, log_silent_after="%ds" % LOG_SILENT_S)
     d = h.start(user=NOBODY)
     log.component(C1, "GONE")
     h.wait_alarm("component-down", "raised", C1)
@@ -147,10 +157,22 @@ def test_log_directory_unreadable_then_readable(h, ids):
             problems.append("no log-unreadable raised within %.0f s of "
                             "chmod 000 %s" % (CCMOND_DRAIN_S +
                                                2 * CCMOND_POLL_S, h.logdir))
-        # The router writes on through its open descriptor.
+        # The router writes on through its open descriptor: read through
+        # it, the directory being no rotation.
         log.component(C2, "GONE")
-        time.sleep(CCMOND_DRAIN_S + 1.5)
+        h.wait_alarm("component-down", "raised", C2)
+        # Then silence, longer than the drain time of a file no name leads
+        # to: log-silent, decided on ccmond's own clock after
+        # LOG_SILENT_S of it, is the marker that the drain time ran out
+        # with no line (a file wrongly drained is closed by then).
+        silent = wait_for(lambda: silent_now(h), timeout=LOG_SILENT_S + STEP)
+        assert silent, "no log-silent within %.0f s of the last line; " \
+            "alarms:\n%s" % (LOG_SILENT_S + STEP, h.describe())
         assert d.alive(), d.stderr()
+        st = agent_stats(h)
+        assert st is not None and st["files_open"] == 1, \
+            "the log's file is no longer followed while its directory " \
+            "cannot be read: %s" % st
     finally:
         os.chmod(h.logdir, 0o755)
     if raised:
@@ -169,9 +191,10 @@ def test_log_directory_unreadable_then_readable(h, ids):
     h.wait_alarm("component-down", "raised", C2, timeout=10)
     log.component(C2, "ACTIVE")
     h.wait_alarm("component-down", "cleared", C2)
+    # C3's raise is the marker: lines read again would be read before
+    # its line, which is later in the same file.
     log.component(C3, "GONE")
     h.wait_alarm("component-down", "raised", C3)
-    time.sleep(1.0)
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
     per = last_per_alarm(h, "component-down", entries)
