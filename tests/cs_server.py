@@ -37,6 +37,7 @@ import re
 import select
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -214,18 +215,44 @@ def handle(args, sock, deadline):
         conn.close()
 
 
-def fill_backlog(port):
-    """Connections nobody accepts until one gets no answer: from then on
-    the kernel drops every SYN to the port."""
+TCP_ESTABLISHED = 1
+FILL_TIMEOUT = 60.0  # seconds for our own loopback handshakes, however busy
+
+
+def tcp_info(sock):
+    """(state, tcpi_unacked, tcpi_sacked) from the kernel's TCP_INFO: for
+    a listener the last two are its accept queue's length and limit."""
+    raw = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return (raw[0],) + struct.unpack_from("II", raw, 24)
+
+
+def queue_full(srv):
+    """The kernel's own verdict (sk_acceptq_is_full): more queued than the
+    backlog, so that it drops every SYN to the port."""
+    _, queued, backlog = tcp_info(srv)
+    return queued > backlog
+
+
+def fill_backlog(srv, port):
+    """Connections nobody accepts until the kernel says the accept queue
+    of srv is full: from then on it drops every SYN to the port.  Each
+    connection is waited for until its handshake is done or the queue is
+    full, not for a while."""
     fillers = []
+    deadline = time.monotonic() + FILL_TIMEOUT
     for _ in range(64):
+        if queue_full(srv):
+            return fillers
         c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         c.setblocking(False)
         c.connect_ex(("127.0.0.1", port))
         fillers.append(c)
-        _, w, _ = select.select([], [c], [], 0.3)
-        if not w:
-            return fillers
+        while tcp_info(c)[0] != TCP_ESTABLISHED and not queue_full(srv):
+            if time.monotonic() > deadline:
+                raise SystemExit("cs_server: a loopback connection neither "
+                                 "established nor the accept queue full "
+                                 "within %.0f s" % FILL_TIMEOUT)
+            time.sleep(0.01)
     raise SystemExit("cs_server: cannot fill the accept queue")
 
 
@@ -266,7 +293,7 @@ def main():
         print(port, flush=True)
         return 0
     srv.listen(0 if args.mode == "full" else 16)
-    fillers = fill_backlog(port) if args.mode == "full" else []
+    fillers = fill_backlog(srv, port) if args.mode == "full" else []
     print(port, flush=True)
     log("%s on 127.0.0.1 port %d", args.mode, port)
 

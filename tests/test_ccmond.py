@@ -597,19 +597,40 @@ def test_restart_resumes_at_the_last_complete_line(h, ids):
     # Half a line when it stops: not a message yet, not skipped either.
     os.write(log.fd, ("%s |info router Component %s is GO"
                       % (stamp(), C1)).encode())
-    time.sleep(0.7)
-    assert not h.alarms(), h.describe()
+    # A marker in another file of the pattern, an endpoint no server has
+    # refused: the pass that reads that new file reads every file
+    # followed, so once its alarm is in, one the half line caused would
+    # be in before it.
+    mark1 = refused_marker(h, h.log("rtr-jsm-1_000002.log"), PORT)
+    assert [(e["CCMON_ALARM"], e["CCMON_RESOURCE"]) for e in h.alarms()] \
+        == [("endpoint-refused", mark1)], h.describe()
     assert d1.stop() == 0, d1.stderr()
     os.write(log.fd, b"NE\n")
     d2 = h.start()
     h.wait_alarm("component-down", "raised", C1)
     log.component(C1, "ACTIVE")
     h.wait_alarm("component-down", "cleared", C1)
-    time.sleep(0.5)
+    # Another marker, after which nothing more may come.
+    mark2 = refused_marker(h, log, PORT + 1)
     assert d2.stop() == 0, d2.stderr()
     entries = h.alarms()
+    assert [(e["CCMON_ALARM"], e["CCMON_RESOURCE"]) for e in entries
+            if e["CCMON_ALARM"] == "endpoint-refused"] == \
+        [("endpoint-refused", mark1), ("endpoint-refused", mark2)], \
+        h.describe(entries)
+    entries = h.select("component-down", entries=entries)
     one_pair(h, ids, "component-down", C1, "critical", entries)
     assert len(entries) == 2, h.describe(entries)
+
+
+def refused_marker(h, log, port):
+    """MARK_HOST:port refused in log; waits for its endpoint-refused
+    alarm and returns its resource."""
+    log.connecting(MARK_HOST, port)
+    log.refused(MARK_HOST, port)
+    mark = "%s:%d" % (MARK_HOST, port)
+    h.wait_alarm("endpoint-refused", "raised", mark)
+    return mark
 
 
 # ---- 9. first start ---------------------------------------------------------

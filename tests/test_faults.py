@@ -23,8 +23,8 @@ import time
 
 import pytest
 
-from ccmond_harness import (Harness, binaries, component_of, message_ids,
-                            read, stamp, wait_for)
+from ccmond_harness import (STEP, Harness, binaries, component_of,
+                            message_ids, read, stamp, wait_for)
 from test_snmp import (SENT, C1, e, key_of,  # noqa: F401 (fixture e)
                        key_of_entry, history as snmp_history,
                        srv as snmp_srv)
@@ -43,6 +43,12 @@ TIME = "/usr/bin/time"
 # (tail.c: drain_usec default 5 s), and the periodic check runs every 1 s.
 CCMOND_DRAIN_S = 5.0
 CCMOND_POLL_S = 1.0
+# log_silent_after where log-silent marks that the drain time has passed
+# on ccmond's clock: longer than it by a few periodic checks.
+LOG_SILENT_S = CCMOND_DRAIN_S + 3 * CCMOND_POLL_S
+# ... and where it marks that a lazy save (ccmond.c: a second after
+# ordinary lines) is past.
+LAZY_MARK_S = 3
 
 
 @pytest.fixture
@@ -98,6 +104,13 @@ def agent_stats(h):
     return doc.get("agent") if rc == 0 and doc else None
 
 
+def silent_now(h):
+    """The active log-silent alarms, as ccmon status says."""
+    rc, doc, _ = h.status()
+    return [a for a in (doc or {}).get("alarms", [])
+            if a["type"] == "log-silent"] if rc == 0 else []
+
+
 def stderr_count(d, text):
     return sum(1 for l in list(d.stderr_lines) if text in l)
 
@@ -130,7 +143,7 @@ def test_log_directory_unreadable_then_readable(h, ids):
     (the ones written meanwhile included, the ones read before not again)."""
     log = h.log()
     history(log, [(C1, "ACTIVE"), (C2, "ACTIVE"), (C3, "ACTIVE")])
-    h.config(SERVERS)
+    h.config(SERVERS, log_silent_after="%ds" % LOG_SILENT_S)
     d = h.start(user=NOBODY)
     log.component(C1, "GONE")
     h.wait_alarm("component-down", "raised", C1)
@@ -147,10 +160,22 @@ def test_log_directory_unreadable_then_readable(h, ids):
             problems.append("no log-unreadable raised within %.0f s of "
                             "chmod 000 %s" % (CCMOND_DRAIN_S +
                                                2 * CCMOND_POLL_S, h.logdir))
-        # The router writes on through its open descriptor.
+        # The router writes on through its open descriptor: read through
+        # it, the directory being no rotation.
         log.component(C2, "GONE")
-        time.sleep(CCMOND_DRAIN_S + 1.5)
+        h.wait_alarm("component-down", "raised", C2)
+        # Then silence, longer than the drain time of a file no name leads
+        # to: log-silent, decided on ccmond's own clock after
+        # LOG_SILENT_S of it, is the marker that the drain time ran out
+        # with no line (a file wrongly drained is closed by then).
+        silent = wait_for(lambda: silent_now(h), timeout=LOG_SILENT_S + STEP)
+        assert silent, "no log-silent within %.0f s of the last line; " \
+            "alarms:\n%s" % (LOG_SILENT_S + STEP, h.describe())
         assert d.alive(), d.stderr()
+        st = agent_stats(h)
+        assert st is not None and st["files_open"] == 1, \
+            "the log's file is no longer followed while its directory " \
+            "cannot be read: %s" % st
     finally:
         os.chmod(h.logdir, 0o755)
     if raised:
@@ -169,9 +194,10 @@ def test_log_directory_unreadable_then_readable(h, ids):
     h.wait_alarm("component-down", "raised", C2, timeout=10)
     log.component(C2, "ACTIVE")
     h.wait_alarm("component-down", "cleared", C2)
+    # C3's raise is the marker: lines read again would be read before
+    # its line, which is later in the same file.
     log.component(C3, "GONE")
     h.wait_alarm("component-down", "raised", C3)
-    time.sleep(1.0)
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
     per = last_per_alarm(h, "component-down", entries)
@@ -297,7 +323,7 @@ def test_state_write_fails_alarms_go_on(h, ids, kind):
     it says so and the state is current again."""
     log = h.log()
     history(log, [(C1, "ACTIVE"), (C2, "ACTIVE")])
-    h.config(SERVERS)
+    h.config(SERVERS, log_silent_after="%ds" % LAZY_MARK_S)
     fault = StateFault(h, kind)
     d = h.start(user=fault.user())
     assert fault.state()["version"] == 1
@@ -312,12 +338,20 @@ def test_state_write_fails_alarms_go_on(h, ids, kind):
         h.wait_alarm("component-down", "cleared", C1)
         log.component(C2, "GONE")
         h.wait_alarm("component-down", "raised", C2)
+        # A lazy save of the ordinary lines fails too.  Its marker:
+        # log-silent, decided on ccmond's clock LAZY_MARK_S after they
+        # were read, later than the save due a second after.
+        lines = agent_stats(h)["lines"] + 20
         log.noise(20)
-        time.sleep(1.5)  # a lazy save of the ordinary lines fails too
+        marked = wait_for(lambda: agent_stats(h)["lines"] >= lines and
+                          silent_now(h), timeout=LAZY_MARK_S + STEP)
+        assert marked, "no log-silent after the ordinary lines:\n%s\n%s" \
+            % (agent_stats(h), h.describe())
         assert d.alive(), d.stderr()
         rc, doc, err = h.status()
         assert rc == 0, err
-        assert [a["resource"].lower() for a in doc["alarms"]] == [C2], doc
+        assert [a["resource"].lower() for a in doc["alarms"]
+                if a["type"] == "component-down"] == [C2], doc
         assert stderr_count(d, "cannot save the state") == 1, \
             "the failure is to be said once:\n" + d.stderr()
         line = [l for l in d.stderr_lines if "cannot save the state" in l][0]
@@ -331,18 +365,23 @@ def test_state_write_fails_alarms_go_on(h, ids, kind):
     assert wait_for(lambda: stderr_count(d, "state saved again"),
                     timeout=5), \
         "no 'state saved again' after the repair:\n" + d.stderr()
-    time.sleep(0.3)
-    st = fault.state()
     size = os.path.getsize(log.path)
-    assert [f["offset"] for f in st["files"]] == [size], st
+    st = wait_for(lambda: (lambda s: s if [f["offset"] for f in s["files"]]
+                           == [size] else None)(fault.state()))
+    assert st, fault.state()
     assert st.get("alarms", {}).get("alarms", []) == [], st
     assert d.stop() == 0, d.stderr()
 
-    # The saved state is the truth: a restart repeats nothing.
+    # The saved state is the truth: a restart repeats nothing.  C1's
+    # raise is the marker: a line read again is read before its line.
     d2 = h.start(user=fault.user())
-    time.sleep(1.5)
+    log.component(C1, "GONE")
+    h.wait_alarm("component-down", "raised", C1, count=2)
     assert d2.stop() == 0, d2.stderr()
-    entries = h.alarms()
+    entries = h.select("component-down")
+    assert key_of_entry(entries[-1])[1] == "raised" and \
+        entries[-1]["CCMON_RESOURCE"].lower() == C1, h.describe(entries)
+    entries = entries[:-1]
     one_pair(h, ids, "component-down", C1, "critical", entries)
     one_pair(h, ids, "component-down", C2, "critical", entries)
     assert len(entries) == 4, h.describe(entries)

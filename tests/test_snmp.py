@@ -101,6 +101,9 @@ jsm = es_IN:message:bounce, es_OUT:message:bounce
 """
 
 AGENTX_LINE = re.compile(r"agentx|master", re.I)
+# log_silent_after where log-silent marks that a ping interval (1 s here)
+# is past on ccmond's clock
+SILENT_MARK_S = 3
 
 
 # ---- 1. the harness alone ---------------------------------------------------
@@ -347,6 +350,40 @@ class Env:
                       "(%d)" % (count, timeout, len(self.ccmon_traps())))
         return got
 
+    def mark(self, log, comp):
+        """A marker: comp goes GONE; waits for its raise in the journal and
+        then for its notification; returns that notification's key.
+        Notifications leave in order through the one master to the one
+        snmptrapd: once the marker's is in, any decided before it is in
+        too, so exact counts may be asserted on what came before it."""
+        n = len(self.h.select("component-down", "raised", comp))
+        log.component(comp, "GONE")
+        entry = self.h.wait_alarm("component-down", "raised", comp,
+                                  count=n + 1)[-1]
+        key = key_of_entry(entry)
+        if not wait_for(lambda: key in [key_of(t) for t in
+                                        self.ccmon_traps()],
+                        timeout=STEP, interval=0.1):
+            self.fail("no notification of the marker %s within %.0f s"
+                      % (key, STEP))
+        return key
+
+    def before_mark(self, key):
+        """The CCMON-MIB notifications before the marker's, which is
+        checked to be the last."""
+        got = self.ccmon_traps()
+        assert got and key_of(got[-1]) == key, \
+            "the marker %s is not the last notification:\n%s" % (
+                key, self.trapd.describe_traps(got))
+        return got[:-1]
+
+    def silent(self):
+        """ccmon status shows log-silent active: decided on ccmond's own
+        clock log_silent_after after the last line it read."""
+        rc, doc, _ = self.h.status()
+        return rc == 0 and doc and any(a["type"] == "log-silent"
+                                       for a in doc["alarms"])
+
     def agentx_lines(self, d):
         return [line for line in list(d.stderr_lines)
                 if AGENTX_LINE.search(line)]
@@ -543,11 +580,11 @@ def test_notifications_raise_then_clear(e):
     log.component(C1, "ACTIVE")
     e.wait_ccmon(2)
     e.wait_scalar(SENT, 2)
-    time.sleep(1.5)  # more than a ping interval: nothing more comes
-    got = e.ccmon_traps()
+    mark = e.mark(log, C2)
+    got = e.before_mark(mark)
     assert [KIND[t["oid"]] for t in got] == ["raised", "cleared"], \
         e.trapd.describe_traps(got)
-    entries = e.h.alarms()
+    entries = e.h.alarms()[:-1]
     assert [key_of_entry(x) for x in entries] == [key_of(t) for t in got], \
         e.describe()
     raised, cleared = got
@@ -559,7 +596,7 @@ def test_notifications_raise_then_clear(e):
     assert raised["vars"][N_RESOURCE].lower() == C1
     s = e.scalars()
     assert (as_int(s[QUEUED]), as_int(s[DROPPED]), as_int(s[SENT]),
-            as_int(s[ALARMS_ACTIVE])) == (0, 0, 2, 0), s
+            as_int(s[ALARMS_ACTIVE])) == (0, 0, 3, 1), s
     assert d.stop() == 0, d.stderr()
 
 
@@ -722,9 +759,9 @@ def test_master_restart_mid_scenario(e):
     assert sorted(e.table(COMPONENT_ENTRY)) == \
         sorted(str_index(c) for c in comps)
     assert e.table(ALARM_ENTRY) == {}
-    time.sleep(1.5)  # more than a ping interval: nothing more comes
+    mark = e.mark(log, C1)
 
-    got = e.ccmon_traps()
+    got = e.before_mark(mark)
     keys = [key_of(t) for t in got]
     assert len(decided) == 20 and len(set(decided)) == 20, decided
     assert sorted(keys) == sorted(decided), \
@@ -749,7 +786,7 @@ def test_master_restart_mid_scenario(e):
     assert all(v == ["raised", "cleared"] for v in by_id.values()), by_id
     s = e.scalars()
     assert (as_int(s[QUEUED]), as_int(s[DROPPED]), as_int(s[SENT])) == \
-        (0, 0, 20), s
+        (0, 0, 21), s
     assert d.alive(), d.stderr()
     assert d.stop() == 0, d.stderr()
 
@@ -787,8 +824,8 @@ def test_started_before_the_master(e):
     got = e.wait_ccmon(2)
     check_notification(got[1], cleared)
     e.wait_scalar(SENT, 2)
-    time.sleep(1.5)
-    assert len(e.ccmon_traps()) == 2, e.trapd.describe_traps()
+    mark = e.mark(log, C2)
+    assert len(e.before_mark(mark)) == 2, e.trapd.describe_traps()
     # Its coming was said (once), the absence no more.
     later = e.agentx_lines(d)
     assert len(later) <= len(absent) + 1, "\n".join(later)
@@ -824,8 +861,8 @@ def test_agent_restart_keeps_what_is_owed(e):
     e.served()
     got = e.wait_ccmon(3)
     e.wait_scalar(SENT, 3)
-    time.sleep(1.5)
-    got = e.ccmon_traps()
+    mark = e.mark(log, C1)
+    got = e.before_mark(mark)
     assert [key_of(t) for t in got] == [key_of_entry(x) for x in owed], \
         "want the three owed notifications, once each, in order:\n" + \
         e.trapd.describe_traps(got)
@@ -856,8 +893,8 @@ def test_queue_keeps_the_newest(e):
     e.served()
     got = e.wait_ccmon(3)
     e.wait_scalar(SENT, 3)
-    time.sleep(1.5)
-    got = e.ccmon_traps()
+    mark = e.mark(log, C1)
+    got = e.before_mark(mark)
     assert [key_of(t) for t in got] == keys[1:], \
         "want the newest three, in order:\n" + e.trapd.describe_traps(got)
     assert e.scalar_int(DROPPED) == 1
@@ -871,16 +908,21 @@ def test_snmp_no_never_touches_the_master(e):
     e.snmpd.start()
     log = e.h.log()
     history(log, [(C1, "ACTIVE")])
-    e.config([srv(0)], snmp="no")
+    # log-silent, SILENT_MARK_S on ccmond's clock after the last line,
+    # marks that the ping interval it would have used (1 s) is past.
+    e.config([srv(0)], snmp="no", log_silent_after="%ds" % SILENT_MARK_S)
     d = e.h.start()
     log.component(C1, "GONE")
     e.h.wait_alarm("component-down", "raised", C1)
-    time.sleep(1.5)  # more than the ping interval it would have used
+    # the line's growth cleared any log-silent before: this one is later
+    if not wait_for(e.silent, timeout=SILENT_MARK_S + STEP):
+        e.fail("no log-silent after the last line")
     assert e.snmpd.subagents() == 0
     assert e.snmpd.snmpwalk(ROOT) == []
     log.component(C1, "ACTIVE")
     e.h.wait_alarm("component-down", "cleared", C1)
-    time.sleep(1.0)
+    if not wait_for(e.silent, timeout=SILENT_MARK_S + STEP):
+        e.fail("no log-silent after the last line")
     assert e.snmpd.subagents() == 0
     assert e.ccmon_traps() == []
     assert not e.agentx_lines(d), d.stderr()
