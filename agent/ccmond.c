@@ -283,13 +283,14 @@ static void synced(struct daemon *d)
 	d->synced = true;
 	ccm_monitor_synced(d->mon, now_local());
 	d->positions_moved = true;
+	d->last_alarms = SIZE_MAX; /* STATUS= replaces "replaying" */
 	flush(d);
 	if (start_probers(d))
 		say(d, LOG_ERR, "cannot schedule the probes");
 	say(d, LOG_NOTICE, "watching %zu log pattern%s and %zu server%s",
 	    d->cfg->agent.nlogs, d->cfg->agent.nlogs == 1 ? "" : "s",
 	    d->cfg->nservers, d->cfg->nservers == 1 ? "" : "s");
-	sd_notify(0, "READY=1\nSTATUS=watching");
+	sd_notify(0, "READY=1");
 }
 
 static void replay_progress(struct daemon *d)
@@ -457,7 +458,7 @@ static enum ccm_claim start_status(struct daemon *d, const char *dir,
 	struct ccm_status_server *srv;
 	char *path, *dircopy;
 	int fd = mine ? d->runtime_fd : -1;
-	pid_t holder;
+	pid_t holder = 0;
 	enum ccm_claim c = mine ? CCM_CLAIM_OK :
 		ccm_runtime_dir_claim(dir, &fd, &holder, err, errlen);
 

@@ -231,7 +231,7 @@ static int on_listen(sd_event_source *src, int fd, uint32_t revents,
 		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (cfd >= 0 && s->stats.clients >= s->max_clients) {
-			close(cfd);
+			close_client_fd(cfd);
 			s->stats.turned_away++;
 			continue;
 		}
