@@ -453,8 +453,7 @@ static enum ccm_claim start_status(struct daemon *d, const char *dir,
 				   char *err, size_t errlen)
 {
 	const struct ccm_agent_config *a = &d->cfg->agent;
-	bool mine = d->runtime_fd >= 0 && d->runtime_dir_used &&
-		    !strcmp(dir, d->runtime_dir_used);
+	bool mine = d->runtime_fd >= 0 && !strcmp(dir, d->runtime_dir_used);
 	struct ccm_status_server *srv;
 	char *path, *dircopy;
 	int fd = mine ? d->runtime_fd : -1;
