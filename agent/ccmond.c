@@ -26,6 +26,7 @@
 
 #include "agent/alarm_sink.h"
 #include "agent/monitor.h"
+#include "agent/runtime_dir.h"
 #include "agent/snmp_agent.h"
 #include "agent/state.h"
 #include "agent/status.h"
@@ -39,6 +40,10 @@
 #define STATUS_SOCKET "ccmond.sock"
 #define LAZY_SAVE_USEC UINT64_C(1000000)
 #define LOCK_FILE "ccmond.lock"
+/* A status socket that could not be made is tried again this often. */
+#define STATUS_RETRY_USEC UINT64_C(5000000)
+/* The first replay's progress is told systemd (STATUS=) this often. */
+#define PROGRESS_USEC UINT64_C(1000000)
 
 struct prober {
 	struct daemon *d;
@@ -71,6 +76,13 @@ struct daemon {
 	size_t last_alarms;
 	struct ccm_snmp_agent *snmp;   /* NULL with snmp = no */
 	struct ccm_tail_stats snmp_tail; /* what an SNMP request reads */
+	bool synced;         /* the first replay is over: READY=1 was sent */
+	uint64_t progress_said; /* monotonic usec of the last STATUS= */
+	int runtime_fd;      /* the lock of runtime_dir_used, or -1 */
+	char *runtime_dir_used; /* where the status socket is (or is to be) */
+	char *state_dir_used;   /* where state_path is */
+	int facility_used;      /* the alarm sink's syslog facility */
+	sd_event_source *status_retry; /* while there is no status socket */
 };
 
 /* ---- logging ----------------------------------------------------------- */
@@ -276,6 +288,38 @@ static void arm_lazy_save(struct daemon *d)
 	}
 }
 
+static int start_probers(struct daemon *d);
+
+/* The first replay is over: what it found is judged, the probes start,
+ * and systemd hears READY=1 (ccmond(8), START). */
+static void synced(struct daemon *d)
+{
+	d->synced = true;
+	ccm_monitor_synced(d->mon, now_local());
+	d->positions_moved = true;
+	d->last_alarms = SIZE_MAX; /* STATUS= replaces "replaying" */
+	flush(d);
+	if (start_probers(d))
+		say(d, LOG_ERR, "cannot schedule the probes");
+	say(d, LOG_NOTICE, "watching %zu log pattern%s and %zu server%s",
+	    d->cfg->agent.nlogs, d->cfg->agent.nlogs == 1 ? "" : "s",
+	    d->cfg->nservers, d->cfg->nservers == 1 ? "" : "s");
+	sd_notify(0, "READY=1");
+}
+
+static void replay_progress(struct daemon *d)
+{
+	struct ccm_tail_stats ts;
+	uint64_t now;
+
+	sd_event_now(d->loop, CLOCK_MONOTONIC, &now);
+	if (d->progress_said && now - d->progress_said < PROGRESS_USEC)
+		return;
+	d->progress_said = now;
+	ccm_tail_stats(d->tail, &ts);
+	sd_notifyf(0, "STATUS=replaying the logs: %u%%", ccm_tail_replay_percent(&ts));
+}
+
 /* Lines that carried component messages are saved past before anything
  * they caused is acted on (exactly once across a crash).  Ordinary lines
  * cause nothing: re-reading them after a crash changes nothing, so their
@@ -290,8 +334,22 @@ static void on_pass_done(void *ctx, bool grew)
 	else if (grew)
 		arm_lazy_save(d);
 	d->pass_had_messages = false;
-	if (d->tail) /* not during the first pass: main flushes after it */
-		flush(d);
+	if (!d->tail) /* within ccm_tail_new(): its caller goes on */
+		return;
+	if (!d->synced) {
+		/* Nothing is acted on before the replay is over: positions
+		 * need no save before acting, only now and then (and at a
+		 * stop) so that a restart resumes near where this one was. */
+		if (d->positions_moved)
+			arm_lazy_save(d);
+		d->positions_moved = false;
+		if (ccm_tail_caught_up(d->tail)) {
+			synced(d);
+			return;
+		}
+		replay_progress(d);
+	}
+	flush(d);
 }
 
 static void on_grew(void *ctx, const char *path)
@@ -395,6 +453,88 @@ static char *build_status(void *ctx)
 	return ccm_status_json_build(ccm_monitor_engine(d->mon),
 				     ccm_monitor_alarms(d->mon), probe_stats, d,
 				     d->cfg, &ts, now_local());
+}
+
+static void set_string(char **field, char *value)
+{
+	free(*field);
+	*field = value;
+}
+
+/* Serves the status socket in dir (claimed first: one agent per runtime
+ * directory), in place of the one served so far, if any. */
+static enum ccm_claim start_status(struct daemon *d, const char *dir,
+				   char *err, size_t errlen)
+{
+	const struct ccm_agent_config *a = &d->cfg->agent;
+	bool mine = d->runtime_fd >= 0 && !strcmp(dir, d->runtime_dir_used);
+	struct ccm_status_server *srv;
+	char *path, *dircopy;
+	int fd = mine ? d->runtime_fd : -1;
+	pid_t holder = 0;
+	enum ccm_claim c = mine ? CCM_CLAIM_OK :
+		ccm_runtime_dir_claim(dir, &fd, &holder, err, errlen);
+
+	if (c != CCM_CLAIM_OK)
+		return c;
+	if (asprintf(&path, "%s/%s", dir, STATUS_SOCKET) < 0) {
+		path = NULL;
+		snprintf(err, errlen, "ccmond.c: out of memory");
+		srv = NULL;
+	} else {
+		srv = ccm_status_server_new(d->loop, path, build_status, d, err,
+					    errlen);
+	}
+	dircopy = srv ? strdup(dir) : NULL;
+	if (!dircopy) {
+		if (srv)
+			snprintf(err, errlen, "ccmond.c: out of memory");
+		ccm_status_server_free(srv);
+		if (!mine)
+			close(fd);
+		free(path);
+		return CCM_CLAIM_FAILED;
+	}
+	ccm_status_server_set_limits(srv, a->status_clients,
+				     (uint64_t)a->status_timeout * 1000u);
+	ccm_status_server_free(d->status);
+	if (!mine && d->runtime_fd >= 0)
+		close(d->runtime_fd);
+	d->status = srv;
+	d->runtime_fd = fd;
+	set_string(&d->status_path, path);
+	set_string(&d->runtime_dir_used, dircopy);
+	d->status_retry = sd_event_source_disable_unref(d->status_retry);
+	return CCM_CLAIM_OK;
+}
+
+static int on_status_retry(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+	char err[512];
+
+	(void)usec;
+	if (start_status(d, d->runtime_dir_used, err, sizeof(err)) ==
+	    CCM_CLAIM_OK) {
+		say(d, LOG_NOTICE, "status socket at %s", d->status_path);
+		return 0; /* the source is gone with the retry */
+	}
+	sd_event_source_set_time_relative(s, STATUS_RETRY_USEC);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+/* Without a status socket `ccmon status` cannot see the agent: said, and
+ * tried again until it works. */
+static void retry_status(struct daemon *d, const char *why)
+{
+	say(d, LOG_WARNING, "no status socket yet: %s; trying again every %llu"
+	    " s", why, (unsigned long long)(STATUS_RETRY_USEC / 1000000u));
+	if (!d->status_retry &&
+	    sd_event_add_time_relative(d->loop, &d->status_retry,
+				       CLOCK_MONOTONIC, STATUS_RETRY_USEC, 0,
+				       on_status_retry, d) < 0)
+		say(d, LOG_ERR, "cannot schedule the status socket's retry");
 }
 
 /* ---- SNMP ------------------------------------------------------------------------- */
@@ -561,8 +701,110 @@ static struct ccm_tail_pos *carry_positions(struct ccm_tail *t,
 	return v;
 }
 
+static int lock_state_dir(struct daemon *d);
+
+/* state_dir changed: the lock and the state move there (the state file left
+ * behind is removed: resumed from later, it would repeat lines).  false,
+ * said why, when the old one stays. */
+static bool move_state_dir(struct daemon *d)
+{
+	const char *dir = d->cfg->agent.state_dir;
+	int old_fd = d->lock_fd;
+	bool old_failing = d->state_failing;
+	char *path, *dircopy = strdup(dir), *old_path = d->state_path;
+
+	if (!strcmp(dir, d->state_dir_used)) {
+		free(dircopy);
+		return true;
+	}
+	d->lock_fd = -1;
+	if (!dircopy || asprintf(&path, "%s/%s", dir, STATE_FILE) < 0) {
+		free(dircopy);
+		d->lock_fd = old_fd;
+		say(d, LOG_ERR, "state_dir stays %s: out of memory",
+		    d->state_dir_used);
+		return false;
+	}
+	if (lock_state_dir(d) == 0) { /* says why not */
+		d->state_path = path;
+		d->state_failing = false;
+		save_state(d);
+		if (!d->state_failing) {
+			if (unlink(old_path) < 0 && errno != ENOENT)
+				say(d, LOG_WARNING, "%s: cannot remove it: %s",
+				    old_path, strerror(errno));
+			close(old_fd);
+			free(old_path);
+			set_string(&d->state_dir_used, dircopy);
+			say(d, LOG_NOTICE, "state_dir is now %s", dir);
+			return true;
+		}
+		d->state_path = old_path;
+	}
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	d->lock_fd = old_fd;
+	d->state_failing = old_failing;
+	free(path);
+	free(dircopy);
+	say(d, LOG_ERR, "state_dir stays %s: %s cannot be used (see above)",
+	    d->state_dir_used, dir);
+	return false;
+}
+
+/* runtime_dir changed: the status socket moves there. */
+static bool move_runtime_dir(struct daemon *d)
+{
+	const char *dir = d->cfg->agent.runtime_dir;
+	char err[512];
+
+	if (!strcmp(dir, d->runtime_dir_used))
+		return true;
+	if (!d->status) {
+		/* none yet: the retry tries the new place */
+		char *copy = strdup(dir);
+		if (copy)
+			set_string(&d->runtime_dir_used, copy);
+		return copy != NULL;
+	}
+	if (start_status(d, dir, err, sizeof(err)) != CCM_CLAIM_OK) {
+		say(d, LOG_ERR, "runtime_dir stays %s: %s", d->runtime_dir_used,
+		    err);
+		return false;
+	}
+	say(d, LOG_NOTICE, "runtime_dir is now %s: status socket at %s", dir,
+	    d->status_path);
+	return true;
+}
+
+/* syslog_facility changed: alarms (and, without journald, our own
+ * messages) go out with the new one. */
+static bool change_facility(struct daemon *d)
+{
+	int facility = d->cfg->agent.syslog_facility;
+	struct ccm_alarm_sink_config sc = { .facility = facility };
+	struct ccm_alarm_sink *sink;
+
+	if (facility == d->facility_used)
+		return true;
+	sink = ccm_alarm_sink_new(&sc);
+	if (!sink) {
+		say(d, LOG_ERR, "syslog_facility stays as it was: out of "
+		    "memory");
+		return false;
+	}
+	ccm_alarm_sink_free(d->sink); /* closes syslog if it opened it */
+	d->sink = sink;
+	d->facility_used = facility;
+	if (!d->foreground && !d->to_journal)
+		openlog("ccmond", LOG_PID, facility);
+	return true;
+}
+
 static void reload(struct daemon *d)
 {
+	bool applied = true;
+
 	struct ccm_config *cfg = load_config(d, "reload refused, the running "
 					     "configuration stays");
 	struct ccm_config *old = d->cfg;
@@ -584,7 +826,8 @@ static void reload(struct daemon *d)
 		say(d, LOG_ERR, "reload failed: out of memory");
 		ccm_queue_lines_free(q);
 		ccm_config_free(cfg);
-		start_probers(d);
+		if (d->synced)
+			start_probers(d);
 		return;
 	}
 	ccm_recognizer_set_queue(d->rec, q);
@@ -614,9 +857,21 @@ static void reload(struct daemon *d)
 		free(pos);
 	}
 	ccm_config_free(old);
-	if (start_probers(d))
+	if (d->synced && start_probers(d))
 		say(d, LOG_ERR, "cannot schedule the probes");
-	say(d, LOG_NOTICE, "configuration reloaded from %s", d->config_path);
+	applied &= move_state_dir(d);
+	applied &= move_runtime_dir(d);
+	applied &= change_facility(d);
+	if (d->status)
+		ccm_status_server_set_limits(
+			d->status, cfg->agent.status_clients,
+			(uint64_t)cfg->agent.status_timeout * 1000u);
+	if (applied)
+		say(d, LOG_NOTICE, "configuration reloaded from %s",
+		    d->config_path);
+	else
+		say(d, LOG_WARNING, "configuration reloaded from %s, but for"
+		    " what stays as it was (said above)", d->config_path);
 	flush(d);
 }
 
@@ -630,7 +885,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	if (si->ssi_signo == SIGHUP) {
 		sd_notify(0, "RELOADING=1");
 		reload(d);
-		sd_notify(0, "READY=1");
+		if (d->synced)
+			sd_notify(0, "READY=1");
 		return 0;
 	}
 	sd_notify(0, "STOPPING=1");
@@ -695,9 +951,10 @@ static int setup(struct daemon *d)
 		return -1;
 	if (asprintf(&d->state_path, "%s/%s", d->cfg->agent.state_dir,
 		     STATE_FILE) < 0 ||
-	    asprintf(&d->status_path, "%s/%s", d->cfg->agent.runtime_dir,
-		     STATUS_SOCKET) < 0)
+	    !(d->state_dir_used = strdup(d->cfg->agent.state_dir)) ||
+	    !(d->runtime_dir_used = strdup(d->cfg->agent.runtime_dir)))
 		return -1;
+	d->facility_used = d->cfg->agent.syslog_facility;
 	have = ccm_state_load(d->state_path, &saved, err, sizeof(err));
 	if (have < 0) {
 		/* Refusing to start would leave the link unwatched. */
@@ -748,6 +1005,20 @@ static int setup(struct daemon *d)
 	sd_event_add_time(d->loop, &d->lazy_save, CLOCK_MONOTONIC, 0, 0,
 			  on_lazy_save, d);
 	sd_event_source_set_enabled(d->lazy_save, SD_EVENT_OFF);
+	/* Before the replay, which the socket tells about.  Another agent on
+	 * this runtime_dir is a reason not to start (it would run unseen);
+	 * anything else is not (the logs matter more): tried again. */
+	switch (start_status(d, d->runtime_dir_used, err, sizeof(err))) {
+	case CCM_CLAIM_OK:
+		break;
+	case CCM_CLAIM_HELD:
+		say(d, LOG_ERR, "%s", err);
+		ccm_state_release(&saved);
+		return -1;
+	case CCM_CLAIM_FAILED:
+		retry_status(d, err);
+		break;
+	}
 
 	/* before the first flush: its alarms are notified too */
 	if (start_snmp(d) < 0) {
@@ -765,15 +1036,12 @@ static int setup(struct daemon *d)
 	ccm_state_release(&saved);
 	if (!d->tail)
 		return -1;
-	ccm_monitor_synced(d->mon, now_local());
-	d->positions_moved = true;
-	flush(d);
-	if (start_probers(d))
-		say(d, LOG_ERR, "cannot schedule the probes");
-	d->status = ccm_status_server_new(d->loop, d->status_path,
-					  build_status, d, err, sizeof(err));
-	if (!d->status)
-		say(d, LOG_WARNING, "no status socket: %s", err);
+	/* The replay goes on from the loop if its first slice did not see
+	 * it through (on_pass_done). */
+	if (ccm_tail_caught_up(d->tail))
+		synced(d);
+	else
+		replay_progress(d);
 	return 0;
 }
 
@@ -784,6 +1052,9 @@ static void teardown(struct daemon *d)
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	ccm_status_server_free(d->status);
+	if (d->runtime_fd >= 0)
+		close(d->runtime_fd);
+	sd_event_source_unref(d->status_retry);
 	stop_probers(d);
 	ccm_snmp_agent_free(d->snmp);
 	ccm_tail_free(d->tail);
@@ -796,6 +1067,8 @@ static void teardown(struct daemon *d)
 	sd_event_unref(d->loop);
 	free(d->state_path);
 	free(d->status_path);
+	free(d->state_dir_used);
+	free(d->runtime_dir_used);
 }
 
 int main(int argc, char **argv)
@@ -808,7 +1081,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d = { .config_path = CCM_CONFIG_DEFAULT_PATH,
-			    .lock_fd = -1 };
+			    .lock_fd = -1, .runtime_fd = -1 };
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "c:fhV", longopts, NULL)) != -1) {
@@ -840,15 +1113,14 @@ int main(int argc, char **argv)
 	d.cfg = load_config(&d, "not starting");
 	if (!d.cfg)
 		return 1;
+	if (!d.foreground && !d.to_journal)
+		openlog("ccmond", LOG_PID, d.cfg->agent.syslog_facility);
 	if (setup(&d) < 0) {
 		say(&d, LOG_ERR, "start failed");
 		teardown(&d);
 		return 1;
 	}
-	say(&d, LOG_NOTICE, "watching %zu log pattern%s and %zu server%s",
-	    d.cfg->agent.nlogs, d.cfg->agent.nlogs == 1 ? "" : "s",
-	    d.cfg->nservers, d.cfg->nservers == 1 ? "" : "s");
-	sd_notify(0, "READY=1");
+	/* READY=1 once the first replay is over (synced()) */
 	rc = sd_event_loop(d.loop);
 	teardown(&d);
 	return rc < 0 ? 1 : 0;

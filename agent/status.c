@@ -2,10 +2,15 @@
  *
  * Nothing here may stall the agent's loop: the socket and every client are
  * non-blocking, an answer that does not fit the socket buffer at once is
- * finished as the client reads it, and a client that reads too slowly is
- * dropped after the timeout.  Beyond max_clients, connections wait in the
- * listen backlog (the listening source is off meanwhile) rather than being
- * refused: a status request is worth waiting a moment for. */
+ * finished as the client reads it, and a client that takes nothing for the
+ * timeout is dropped (one that reads but too slowly, after MAX_TIMEOUTS
+ * times the timeout in all): a large answer read while the loop is busy
+ * (a replay) takes several turns, and must not be cut.  Beyond max_clients, a connection is accepted
+ * and closed at once, unanswered: left in the listen backlog, it would
+ * queue behind clients that never read, each holding its place for the
+ * whole timeout (3,000 of them kept `ccmon status` waiting for minutes),
+ * while an empty answer costs nothing and tells the client to ask again
+ * (ccmon status does, until its own deadline). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +28,12 @@
  * loop. */
 #define ACCEPT_RETRY_USEC UINT64_C(1000000)
 #define TIMER_ACCURACY_USEC UINT64_C(10000)
+/* Connections taken per wake-up; the rest wait for the next turn of the
+ * loop, after the agent's other work. */
+#define ACCEPT_BATCH 256u
+/* A client that reads, however slowly, is dropped after this many times the
+ * timeout: slots are few. */
+#define MAX_TIMEOUTS 15u
 
 struct client {
 	struct ccm_status_server *srv;
@@ -30,6 +41,7 @@ struct client {
 	int fd;
 	char *buf;
 	size_t len, off;
+	uint64_t hard_deadline;  /* CLOCK_MONOTONIC usec */
 	sd_event_source *io, *timer;
 };
 
@@ -49,10 +61,10 @@ struct ccm_status_server {
 	struct ccm_status_server_stats stats;
 };
 
-/* Listening resumes when there is room and accept() is not resting. */
+/* Listening resumes when accept() is not resting. */
 static void update_listen(struct ccm_status_server *s)
 {
-	bool on = !s->retry && s->stats.clients < s->max_clients;
+	bool on = !s->retry;
 
 	if (!s->listen)
 		return;
@@ -118,14 +130,24 @@ static int on_writable(sd_event_source *src, int fd, uint32_t revents,
 		       void *userdata)
 {
 	struct client *c = userdata;
+	size_t before = c->off;
+	uint64_t now, until;
 	int rc;
 
 	(void)src;
 	(void)revents;
 	/* EPOLLERR and EPOLLHUP show as a failed send */
 	rc = push(fd, c->buf, c->len, &c->off);
-	if (rc != 0)
+	if (rc != 0) {
 		client_free(c, rc > 0);
+		return 0;
+	}
+	if (c->off > before &&
+	    sd_event_now(c->srv->loop, CLOCK_MONOTONIC, &now) >= 0) {
+		until = now + c->srv->timeout_usec;
+		sd_event_source_set_time(c->timer, until < c->hard_deadline ?
+						   until : c->hard_deadline);
+	}
 	return 0;
 }
 
@@ -170,6 +192,8 @@ static void serve(struct ccm_status_server *s, int fd)
 		s->clients->prev = c;
 	s->clients = c;
 	s->stats.clients++;
+	if (sd_event_now(s->loop, CLOCK_MONOTONIC, &c->hard_deadline) >= 0)
+		c->hard_deadline += s->timeout_usec * MAX_TIMEOUTS;
 	if (sd_event_add_io(s->loop, &c->io, fd, EPOLLOUT, on_writable,
 			    c) < 0 ||
 	    sd_event_add_time_relative(s->loop, &c->timer, CLOCK_MONOTONIC,
@@ -200,11 +224,17 @@ static int on_listen(sd_event_source *src, int fd, uint32_t revents,
 
 	(void)src;
 	(void)revents;
-	while (s->stats.clients < s->max_clients) {
+	/* bounded: a flood of connects must not keep the loop here */
+	for (unsigned i = 0; i < ACCEPT_BATCH; i++) {
 		/* cppcheck-suppress nullPointer ; accept4(2) takes NULL, NULL
 		 * (cppcheck's gnu.cfg says not-null) */
 		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
+		if (cfd >= 0 && s->stats.clients >= s->max_clients) {
+			close_client_fd(cfd);
+			s->stats.turned_away++;
+			continue;
+		}
 		if (cfd >= 0) {
 			serve(s, cfd);
 			continue;

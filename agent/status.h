@@ -2,8 +2,9 @@
  *
  * ccmond answers on a UNIX stream socket, runtime_dir/ccmond.sock: a client
  * connects, sends nothing, and reads one JSON document (ccmon.status/1,
- * below) up to end of file.  Reading is all the socket offers, so it needs
- * no authentication beyond its mode, 0660 (owner and group ccmon): the
+ * below) up to end of file.  An empty answer (end of file at once) means
+ * the agent is serving as many clients as it will: ask again shortly.
+ * Reading is all the socket offers, so it needs no authentication beyond its mode, 0660 (owner and group ccmon): the
  * document names components, servers and hosts, which are not for every
  * local user.  Operators who should see it join group ccmon.
  *
@@ -11,7 +12,7 @@
  *   {"schema":"ccmon.status/1",
  *    "agent":{"version","now","config","lines","recognized","bad_time",
  *             "overlong","files_open","rotations","latency_window_s",
- *             "names_cleaned"},
+ *             "replaying","names_cleaned"},
  *    "components":[{"name","server","state","transitions","last_change",
  *                   "incident":{"id","start","cause"}|null,"endpoint",
  *                   "probe":{...}|null,"queue":{...}}],
@@ -33,7 +34,10 @@
  * "waits" and the figures over the waits that ended within
  * "latency_window_s" (the configured latency_window, in seconds) before
  * "now", each figure a whole number of ms or null when there is no wait;
- * "total" every wait since the agent started.  Alarms are
+ * "total" every wait since the agent started.  "replaying" is how far the
+ * first replay of the logs is, in percent (0-99), while it lasts, null
+ * after (components and alarms are then as of the lines replayed so far,
+ * and no alarm is raised yet).  Alarms are
  * the raised ones (RAISED sent, CLEARED not) by id; "condition" false
  * means the condition is gone and the clear waits for its hold.  Times are
  * the agent's: local civil time, "YYYY-MM-DDTHH:MM:SS.mmm" without a zone,
@@ -62,9 +66,9 @@ struct json_object;
 #define CCM_STATUS_SOCKET "ccmond.sock"   /* in runtime_dir */
 #define CCM_STATUS_MODE 0660
 
-/* The server's defaults: clients served at once (more wait in the listen
- * backlog), and how long one may take to read its answer before it is
- * dropped. */
+/* The server's defaults (status_clients, status_timeout): clients served at
+ * once (more are closed at once, unanswered: "busy, ask again"), and how
+ * long one may take to read its answer before it is dropped. */
 #define CCM_STATUS_MAX_CLIENTS 16u
 #define CCM_STATUS_CLIENT_TIMEOUT_USEC UINT64_C(2000000)
 
@@ -99,6 +103,7 @@ struct ccm_status_server_stats {
 	unsigned clients;  /* being served now */
 	uint64_t served;   /* answers written whole */
 	uint64_t dropped;  /* clients that went or were too slow */
+	uint64_t turned_away; /* closed unanswered: max_clients were busy */
 };
 void ccm_status_server_stats(const struct ccm_status_server *s,
 			     struct ccm_status_server_stats *out);
@@ -124,7 +129,9 @@ char *ccm_status_json_build(const struct ccm_engine *engine,
 /* Connects to the socket at path and reads the whole answer, within
  * timeout_ms in all.  Returns 0 with *out (malloc'd, NUL-terminated) and
  * *len, or a negative errno: -ENOENT or -ECONNREFUSED when no agent is
- * there, -ETIMEDOUT, -EMSGSIZE for an answer over 64 MiB, ... */
+ * there, -ETIMEDOUT, -EBUSY when every answer until the deadline was
+ * empty (the agent's clients all busy), -EMSGSIZE for an answer over
+ * 64 MiB, ... */
 int ccm_status_fetch(const char *path, int timeout_ms, char **out,
 		     size_t *len);
 

@@ -30,6 +30,8 @@
 /* Connects wait this long between tries while the agent's backlog is
  * full. */
 #define BACKLOG_RETRY_MS 20
+/* ... and after an empty answer, while it serves as many as it will. */
+#define BUSY_RETRY_MS 50
 
 /* ---- the client ---------------------------------------------------------- */
 
@@ -98,11 +100,10 @@ static int connect_within(int fd, const struct sockaddr_un *sa,
 	}
 }
 
-int ccm_status_fetch(const char *path, int timeout_ms, char **out,
-		     size_t *len)
+static int fetch_once(const char *path, int64_t deadline, char **out,
+		      size_t *len)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int64_t deadline = mono_ms() + timeout_ms;
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
 	int fd, rc;
@@ -160,6 +161,26 @@ int ccm_status_fetch(const char *path, int timeout_ms, char **out,
 	*out = buf;
 	*len = n;
 	return 0;
+}
+
+int ccm_status_fetch(const char *path, int timeout_ms, char **out,
+		     size_t *len)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+
+	for (;;) {
+		int rc = fetch_once(path, deadline, out, len);
+
+		if (rc || *len)
+			return rc;
+		/* an empty answer: the agent serves as many as it will */
+		free(*out);
+		*out = NULL;
+		if (remaining(deadline) == 0)
+			return -EBUSY;
+		poll(NULL, 0, remaining(deadline) < BUSY_RETRY_MS ?
+			      remaining(deadline) : BUSY_RETRY_MS);
+	}
 }
 
 /* ---- the human form ------------------------------------------------------ */
@@ -413,6 +434,10 @@ static void print_agent(struct json_object *agent, FILE *out)
 			cell(agent, "lines", lines, sizeof(lines)),
 			cell(agent, "recognized", rec, sizeof(rec)),
 			cell(agent, "rotations", rot, sizeof(rot)));
+	if (member(agent, "replaying", json_type_int))
+		fprintf(out, "replaying the logs: %s%% (what follows is not "
+			"complete yet)\n",
+			cell(agent, "replaying", rot, sizeof(rot)));
 }
 
 static bool is_status_doc(const struct json_object *doc,
@@ -566,8 +591,9 @@ static int show_saved(const char *state_dir, bool json)
 		json_object_put(out);
 	} else {
 		if (saved) {
-			printf("Alarms raised as of the last save (%s, %s):\n",
-			       path, when);
+			printf("Not a live view: ccmond does not answer. The "
+			       "alarms raised when it last saved its state "
+			       "(%s, %s):\n", path, when);
 			print_alarms(alarms, stdout);
 		}
 		json_object_put(saved);
@@ -703,6 +729,8 @@ int ccm_status_main(int argc, char **argv)
 	} else {
 		fprintf(stderr, "ccmon status: %s: %s%s\n", sock,
 			rc == -ETIMEDOUT ? "ccmond did not answer in time" :
+			rc == -EBUSY ? "ccmond is busy with other clients "
+				       "(status_clients): try again" :
 					   strerror(-rc),
 			rc == -EACCES ? " (members of group ccmon may ask)" :
 					"");

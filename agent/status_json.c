@@ -233,6 +233,8 @@ static struct json_object *agent(const struct ccm_engine *engine,
 	add(o, "overlong", t ? json_object_new_uint64(t->overlong) : NULL);
 	add(o, "files_open", t ? json_object_new_uint64(t->files_open) : NULL);
 	add(o, "rotations", t ? json_object_new_uint64(t->rotations) : NULL);
+	add(o, "replaying", t && t->replaying ? json_object_new_int(
+			(int)ccm_tail_replay_percent(t)) : NULL);
 	add(o, "latency_window_s", engine ? json_object_new_int64(
 			ccm_engine_latency_window(engine) / 1000) : NULL);
 	add(o, "names_cleaned", engine ? json_object_new_uint64(

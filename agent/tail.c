@@ -9,7 +9,13 @@
  * are read first in a pass and kept open until they have been idle at
  * their end for drain_usec: a writer that has not yet reopened its log
  * still writes to the old file, and those lines come before the new file's
- * first ones. */
+ * first ones.
+ *
+ * A pass reads for at most SLICE_USEC, then hands the loop back and goes on
+ * from a deferred source: a first replay of a large history (or a big burst)
+ * must not keep the agent from its signals, status socket and watchdog.  A
+ * pass stopped by its slice goes on before any other reading, in the same
+ * order (rotated files first), so slicing changes no line's order. */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -28,6 +34,9 @@
 #include "agent/tail.h"
 
 #define READ_CHUNK ((size_t)1 << 20)
+/* Bytes scanned between looks at the slice's clock: a few ms of lines. */
+#define SLICE_READ ((size_t)64 << 10)
+#define SLICE_USEC UINT64_C(50000)
 /* Identities of content that was truncated away, kept to recognise a
  * copytruncate copy appearing under a followed name. */
 #define RECENT_MAX 16
@@ -68,6 +77,10 @@ struct ccm_tail {
 	char *buf;
 	int ifd;                   /* inotify */
 	sd_event_source *io, *timer;
+	sd_event_source *resume;   /* goes on with a pass its slice cut */
+	uint64_t slice_end;        /* monotonic usec: the pass yields then */
+	bool cut;                  /* the pass stopped at slice_end */
+	bool caught_up;            /* a pass has read everything there was */
 	unsigned gen;
 	/* the file being scanned, for the scanner's callback */
 	struct tfile *cur;
@@ -328,10 +341,14 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 	     (f->pos.fp_len && !fp_matches(f->fd, f->pos.fp_len, f->pos.fp_crc))))
 		restart_file(t, f);
 	for (;;) {
-		size_t want = READ_CHUNK;
+		size_t want = SLICE_READ;
 		ssize_t n;
 		const char *nl;
 
+		if (grew && mono_usec() >= t->slice_end) {
+			t->cut = true;
+			break;
+		}
 		if (f->read_off < f->replay_until &&
 		    f->replay_until - f->read_off < want)
 			want = (size_t)(f->replay_until - f->read_off);
@@ -457,6 +474,8 @@ static void read_all(struct ccm_tail *t, bool *grew)
 			}
 			g = read_file(t, f);
 			*grew |= g;
+			if (t->cut)
+				return; /* the rest after the loop's turn */
 			if (!f->rotated || g) {
 				f->idle_since = 0;
 				i++;
@@ -480,6 +499,8 @@ static void pass(struct ccm_tail *t, bool names, bool replay_all)
 {
 	bool grew = false;
 
+	t->slice_end = mono_usec() + SLICE_USEC;
+	t->cut = false;
 	if (!names)
 		goto read;
 	t->gen++;
@@ -502,6 +523,10 @@ static void pass(struct ccm_tail *t, bool names, bool replay_all)
 	}
 read:
 	read_all(t, &grew);
+	if (t->cut && t->resume)
+		sd_event_source_set_enabled(t->resume, SD_EVENT_ONESHOT);
+	else if (!t->cut)
+		t->caught_up = true;
 	if (t->ops->pass_done)
 		t->ops->pass_done(t->ctx, grew);
 }
@@ -512,6 +537,13 @@ void ccm_tail_rescan(struct ccm_tail *t)
 }
 
 /* ---- event sources --------------------------------------------------------- */
+
+static int on_resume(sd_event_source *s, void *ud)
+{
+	(void)s;
+	pass(ud, false, false);
+	return 0;
+}
 
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *ud)
 {
@@ -714,6 +746,16 @@ struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
 		return NULL;
 	}
 	sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
+	/* after everything else that is pending: signals, the status socket,
+	 * timers */
+	if (sd_event_add_defer(loop, &t->resume, on_resume, t) < 0 ||
+	    sd_event_source_set_priority(t->resume,
+					 SD_EVENT_PRIORITY_IDLE) < 0) {
+		snprintf(err, errlen, "tail.c: cannot add the resume source");
+		ccm_tail_free(t);
+		return NULL;
+	}
+	sd_event_source_set_enabled(t->resume, SD_EVENT_OFF);
 
 	t->gen++;
 	for (size_t i = 0; i < nsaved; i++)
@@ -734,6 +776,7 @@ void ccm_tail_free(struct ccm_tail *t)
 	free(t->posv); /* its paths are the files' */
 	sd_event_source_unref(t->io);
 	sd_event_source_unref(t->timer);
+	sd_event_source_disable_unref(t->resume);
 	if (t->ifd >= 0)
 		close(t->ifd);
 	if (t->loop)
@@ -771,7 +814,27 @@ void ccm_tail_stats(const struct ccm_tail *t, struct ccm_tail_stats *out)
 	out->overlong = t->closed.overlong;
 	out->have_last_time = t->closed.have_last_time;
 	out->last_time = t->closed.last_time;
-	for (size_t i = 0; i < t->nfiles; i++)
-		add_stats(out, &t->files[i]->sc);
+	for (size_t i = 0; i < t->nfiles; i++) {
+		const struct tfile *f = t->files[i];
+
+		add_stats(out, &f->sc);
+		out->replay_total += f->replay_until;
+		out->replay_done += f->read_off < f->replay_until ?
+				    f->read_off : f->replay_until;
+	}
 	out->files_open = t->nfiles;
+	out->replaying = !t->caught_up;
+}
+
+unsigned ccm_tail_replay_percent(const struct ccm_tail_stats *s)
+{
+	uint64_t pct = s->replay_total ?
+		s->replay_done * 100u / s->replay_total : 0;
+
+	return pct > 99 ? 99u : (unsigned)pct;
+}
+
+bool ccm_tail_caught_up(const struct ccm_tail *t)
+{
+	return t->caught_up;
 }

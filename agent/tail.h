@@ -73,8 +73,10 @@ struct ccm_tail;
 /* Follows the files; saved (may be NULL: the first start ever) holds the
  * positions of the last run.  With saved positions, files that appeared
  * since are read from their start as news; without, everything there is
- * replayed.  The initial pass runs before this returns.  NULL on failure
- * with the reason in err. */
+ * replayed.  The initial pass starts before this returns; like every pass
+ * it reads for a slice of time at most, and goes on from the loop (a
+ * deferred source of idle priority) until it has read everything there was
+ * (ccm_tail_caught_up()).  NULL on failure with the reason in err. */
 struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
 			      struct ccm_recognizer *rec,
 			      const struct ccm_tail_pos *saved, size_t nsaved,
@@ -96,9 +98,18 @@ struct ccm_tail_stats {
 	uint64_t rotations, truncations, overflows;
 	bool have_last_time;
 	ccm_ms last_time;   /* the latest log time read, over all files */
+	bool replaying;     /* the initial pass is not over */
+	uint64_t replay_done, replay_total; /* bytes of replay, open files */
 };
 void ccm_tail_stats(const struct ccm_tail *tail, struct ccm_tail_stats *out);
+/* How far the initial pass is, in percent of the replay's bytes: 99 at
+ * most, the pass being over only when `replaying` says so. */
+unsigned ccm_tail_replay_percent(const struct ccm_tail_stats *stats);
 
 void ccm_tail_pos_release(struct ccm_tail_pos *pos);
+
+/* Whether a pass has read everything there was, once: the initial pass,
+ * sliced or not, is over. */
+bool ccm_tail_caught_up(const struct ccm_tail *tail);
 
 #endif

@@ -48,6 +48,9 @@
 #define DEFAULT_LATENCY_WINDOW (5 * MIN)
 #define DEFAULT_QUEUE_LATENCY_HIGH (5 * SEC)
 #define MAX_NOTIFICATION_QUEUE 1000000
+#define DEFAULT_STATUS_CLIENTS 16
+#define MAX_STATUS_CLIENTS 1024
+#define DEFAULT_STATUS_TIMEOUT (2 * SEC)
 
 /* The longest line libinih takes whole: its 200-byte buffer less the
  * newline and the NUL.  The printer keeps its lines within it too. */
@@ -462,6 +465,7 @@ enum key {
 	K_SYSLOG_FACILITY, K_SNMP, K_AGENTX_SOCKET, K_AGENTX_PING_INTERVAL,
 	K_NOTIFICATION_QUEUE, K_COMPLIANCE, K_QUEUE_WAIT, K_QUEUE_WINDOW,
 	K_REROUTE_AFTER, K_LATENCY_WINDOW, K_QUEUE_LATENCY_HIGH,
+	K_STATUS_CLIENTS, K_STATUS_TIMEOUT,
 	K_S_DESCRIPTION, K_HOST, K_PORT, K_S_NODE, K_COMPONENT, K_PROFILE,
 	K_PROBE, K_PROBE_INTERVAL, K_PROBE_TIMEOUT, K_SECRET_FILE,
 	K_P_DESCRIPTION, K_PRIORITY, K_JSM, K_TC,
@@ -499,6 +503,8 @@ static const struct keydef {
 	[K_REROUTE_AFTER] = { SECT_AGENT, "reroute_after", false },
 	[K_LATENCY_WINDOW] = { SECT_AGENT, "latency_window", false },
 	[K_QUEUE_LATENCY_HIGH] = { SECT_AGENT, "queue_latency_high", false },
+	[K_STATUS_CLIENTS] = { SECT_AGENT, "status_clients", false },
+	[K_STATUS_TIMEOUT] = { SECT_AGENT, "status_timeout", false },
 	[K_S_DESCRIPTION] = { SECT_SERVER, "description", false },
 	[K_HOST] = { SECT_SERVER, "host", false },
 	[K_PORT] = { SECT_SERVER, "port", false },
@@ -680,6 +686,8 @@ static int agent_defaults(struct ccm_agent_config *a)
 	a->reroute_after = DEFAULT_REROUTE_AFTER;
 	a->latency_window = DEFAULT_LATENCY_WINDOW;
 	a->queue_latency_high = DEFAULT_QUEUE_LATENCY_HIGH;
+	a->status_clients = DEFAULT_STATUS_CLIENTS;
+	a->status_timeout = DEFAULT_STATUS_TIMEOUT;
 	return a->state_dir && a->runtime_dir ? 0 : -1;
 }
 
@@ -1304,6 +1312,19 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 		break;
 	case K_QUEUE_LATENCY_HIGH:
 		set_duration(p, k, &a->queue_latency_high, value, 0);
+		break;
+	case K_STATUS_CLIENTS:
+		if (parse_uint(value, MAX_STATUS_CLIENTS, &n) || n < 1) {
+			error_here(p, "integer",
+				   "status_clients: '%s' is not a whole number"
+				   " from 1 to %d", value, MAX_STATUS_CLIENTS);
+			mark_bad(p, k);
+			break;
+		}
+		a->status_clients = (unsigned)n;
+		break;
+	case K_STATUS_TIMEOUT:
+		set_duration(p, k, &a->status_timeout, value, 100);
 		break;
 	default:
 		break;
@@ -2387,6 +2408,8 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 	kv(out, "", "queue_latency_high",
 	   format_duration(a->queue_latency_high, buf),
 	   a->queue_latency_high ? NULL : "0: no alarm");
+	fprintf(out, "status_clients = %u\n", a->status_clients);
+	kv_duration(out, "status_timeout", a->status_timeout);
 }
 
 static void print_rule(const struct ccm_queue_rule *r, ccm_ms queue_wait,

@@ -166,6 +166,8 @@ struct ccm_agent_config {
 	ccm_ms reroute_after;    /* a share moves to another node's server */
 	ccm_ms latency_window;   /* queue-latency figures cover this much */
 	ccm_ms queue_latency_high; /* p95 wait that raises the alarm; 0: off */
+	unsigned status_clients; /* status socket: clients served at once */
+	ccm_ms status_timeout;   /* ... each of which has this long to read */
 	unsigned line;           /* of the [agent] header */
 };
 

@@ -244,6 +244,7 @@ static const char expected_doc[] =
 	"\"now\":\"2026-11-03T08:10:06.000\","
 	"\"config\":\"/etc/ccmon/ccmon.conf\",\"lines\":120,\"recognized\":7,"
 	"\"bad_time\":1,\"overlong\":0,\"files_open\":1,\"rotations\":2,"
+	"\"replaying\":null,"
 	"\"latency_window_s\":300,\"names_cleaned\":0},"
 	"\"components\":["
 	"{\"name\":\"" COMP1 "\",\"server\":\"cs1\",\"state\":\"gone\","
@@ -298,7 +299,7 @@ static void test_document_empty(void **state)
 		PACKAGE_STRING "\",\"now\":\"2026-11-03T08:10:00.000\","
 		"\"config\":null,\"lines\":null,\"recognized\":null,"
 		"\"bad_time\":null,\"overlong\":null,\"files_open\":null,"
-		"\"rotations\":null,\"latency_window_s\":null,"
+		"\"rotations\":null,\"replaying\":null,\"latency_window_s\":null,"
 		"\"names_cleaned\":null},"
 		"\"components\":[],\"alarms\":[]}\n");
 	free(doc);
@@ -672,19 +673,21 @@ static void test_server_many(void **state)
 }
 
 /* More clients than the limit, all at once, with answers too big for the
- * socket buffer: the rest wait in the backlog and are served in turn. */
+ * socket buffer: the limit's worth are served, the rest are turned away at
+ * once with an empty answer (ask again) rather than left waiting in the
+ * backlog behind clients that may never read. */
 static void test_server_limit(void **state)
 {
-	enum { N = 12, SIZE = 1 << 20 };
+	enum { N = 12, LIMIT = 3, SIZE = 1 << 20 };
 	struct fixture f;
 	struct reader rs[N];
 	struct ccm_status_server_stats st;
-	unsigned most = 0;
+	unsigned most = 0, whole = 0, empty = 0;
 	int64_t end;
 
 	(void)state;
 	fixture_init(&f, big_text(SIZE));
-	ccm_status_server_set_limits(f.srv, 3, 0);
+	ccm_status_server_set_limits(f.srv, LIMIT, 0);
 	for (size_t i = 0; i < N; i++)
 		reader_connect(&rs[i], f.path);
 	end = mono_ms() + 10000;
@@ -701,13 +704,18 @@ static void test_server_limit(void **state)
 		if (all)
 			break;
 	}
-	assert_int_equal(most, 3);
+	assert_int_equal(most, LIMIT);
 	for (size_t i = 0; i < N; i++) {
-		assert_int_equal(rs[i].len, SIZE);
+		whole += rs[i].len == SIZE;
+		empty += rs[i].len == 0;
 		reader_release(&rs[i]);
 	}
+	assert_int_equal(whole, LIMIT);
+	assert_int_equal(empty, N - LIMIT);
+	assert_int_equal(f.b.calls, LIMIT); /* no document for the others */
 	ccm_status_server_stats(f.srv, &st);
-	assert_int_equal(st.served, N);
+	assert_int_equal(st.served, LIMIT);
+	assert_int_equal(st.turned_away, N - LIMIT);
 	fixture_release(&f);
 }
 
@@ -1118,7 +1126,8 @@ static void test_main_not_running(void **state)
 
 	assert_int_equal(run_status(dir, &out, &err, "-c", conf, NULL), 3);
 	assert_true(strncmp(err, msg, strlen(msg)) == 0);
-	snprintf(msg, sizeof(msg), "Alarms raised as of the last save (%s, ",
+	snprintf(msg, sizeof(msg), "Not a live view: ccmond does not answer."
+		 " The alarms raised when it last saved its state (%s, ",
 		 spath);
 	assert_true(strncmp(out, msg, strlen(msg)) == 0);
 	assert_non_null(strstr(out,
