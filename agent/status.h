@@ -4,9 +4,10 @@
  * connects, sends nothing, and reads one JSON document (ccmon.status/1,
  * below) up to end of file.  An empty answer (end of file at once) means
  * the agent is serving as many clients as it will: ask again shortly.
- * Reading is all the socket offers, so it needs no authentication beyond its mode, 0660 (owner and group ccmon): the
- * document names components, servers and hosts, which are not for every
- * local user.  Operators who should see it join group ccmon.
+ * Reading is all the socket offers, so it needs no authentication beyond
+ * its mode, 0660 (owner and group ccmon): the document names components,
+ * servers and hosts, which are not for every local user.  Operators who
+ * should see it join group ccmon.
  *
  * The document, one line of JSON followed by a newline:
  *   {"schema":"ccmon.status/1",
