@@ -2275,6 +2275,9 @@ int ccm_config_load(const char *path, struct ccm_config **out,
 		report(&p, CCM_LEVEL_ERROR, 0, "too-large", NULL,
 		       "larger than %zu KiB: not a configuration file",
 		       CCM_CONFIG_MAX_BYTES >> 10);
+	else if (code == -EIO)
+		report(&p, CCM_LEVEL_ERROR, 0, "read", NULL, "cannot read: %s",
+		       strerror(EIO));
 	else if (code < 0)
 		report(&p, CCM_LEVEL_ERROR, 0, "open", NULL, "cannot open: %s",
 		       ccm_open_strerror(-code));
