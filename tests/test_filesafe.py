@@ -338,3 +338,20 @@ def test_secret_file_same_checks(tmp_path, case):
         c.stderr
     assert "the secret file %s" % path in p.stderr and why in p.stderr, \
         p.stderr
+
+
+def test_status_with_fifo_state_file(tmp_path):
+    """ccmon status with no agent running reads the saved state: a FIFO
+    there is refused at once (it used to wait for a writer forever)."""
+    _, ccmon = binaries()
+    for d in ("state", "run"):
+        (tmp_path / d).mkdir()
+    os.mkfifo(str(tmp_path / "state" / "state.json"), 0o600)
+    conf = tmp_path / "ccmon.conf"
+    conf.write_text("[agent]\nlog = %s/log/*.log\nnode = imp1.example.com\n"
+                    "state_dir = %s/state\nruntime_dir = %s/run\nsnmp = no\n"
+                    % (tmp_path, tmp_path, tmp_path))
+    r = subprocess.run([ccmon, "status", "-c", str(conf)],
+                       capture_output=True, text=True, timeout=DEADLINE)
+    assert r.returncode != 0, r
+    assert "state.json: not a state file" in r.stderr, r.stderr
