@@ -51,11 +51,15 @@ def vm_hwm_kib(pid):
 def exits(d, timeout=DEADLINE):
     """The exit status of a ccmond expected to end by itself."""
     try:
-        return d.proc.wait(timeout=timeout)
+        d.proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         d.close()
         pytest.fail("ccmond still running %.0f s after start; stderr:\n%s"
                     % (timeout, d.stderr()))
+    # ended: its stderr and stdout readers reach the end of the pipes
+    for t in d._threads[:2]:
+        t.join(DEADLINE)
+    return d.stop()
 
 
 def stops_quickly(d):
