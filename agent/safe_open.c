@@ -8,6 +8,12 @@
 
 #include "agent/safe_open.h"
 
+/* A negative code for errno, negative whatever errno holds. */
+static int failed(int err)
+{
+	return err > 0 ? -err : -EIO;
+}
+
 int ccm_open_file(const char *path, int oflags, mode_t mode, struct stat *st)
 {
 	/* O_NONBLOCK: open(2) of a FIFO waits for a writer, forever, and
@@ -16,18 +22,19 @@ int ccm_open_file(const char *path, int oflags, mode_t mode, struct stat *st)
 	int fl, err;
 	struct stat lst;
 
+	memset(st, 0, sizeof(*st)); /* filled whatever happens */
 	if (fd < 0) {
 		err = errno;
 		/* O_NOFOLLOW says ELOOP; a planted link is named as one */
 		if (err == ELOOP && (oflags & O_NOFOLLOW) &&
 		    lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
 			return -(CCM_ENOTREG | S_IFLNK);
-		return -err;
+		return failed(err);
 	}
 	if (fstat(fd, st) < 0) {
 		err = errno;
 		close(fd);
-		return -err;
+		return failed(err);
 	}
 	if (!S_ISREG(st->st_mode)) {
 		close(fd);
@@ -37,7 +44,7 @@ int ccm_open_file(const char *path, int oflags, mode_t mode, struct stat *st)
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
 		err = errno;
 		close(fd);
-		return -err;
+		return failed(err);
 	}
 	return fd;
 }
@@ -71,7 +78,7 @@ int ccm_read_file(const char *path, int oflags, size_t max, char **text,
 			int err = errno;
 			free(buf);
 			close(fd);
-			return -err;
+			return failed(err);
 		}
 		if (n == 0)
 			break;
