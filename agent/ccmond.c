@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/file.h>
 #include <getopt.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include "agent/alarm_sink.h"
 #include "agent/monitor.h"
 #include "agent/runtime_dir.h"
+#include "agent/safe_open.h"
 #include "agent/snmp_agent.h"
 #include "agent/state.h"
 #include "agent/status.h"
@@ -911,17 +913,26 @@ static void usage(FILE *out)
 static int lock_state_dir(struct daemon *d)
 {
 	char *path;
+	char err[512];
+	struct stat st;
 
 	if (mkdir(d->cfg->agent.state_dir, 0750) < 0 && errno != EEXIST) {
 		say(d, LOG_ERR, "%s: %s", d->cfg->agent.state_dir,
 		    strerror(errno));
 		return -1;
 	}
+	if (ccm_check_private_dir(d->cfg->agent.state_dir, err,
+				  sizeof(err)) < 0) {
+		say(d, LOG_ERR, "state_dir %s", err);
+		return -1;
+	}
 	if (asprintf(&path, "%s/%s", d->cfg->agent.state_dir, LOCK_FILE) < 0)
 		return -1;
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	d->lock_fd = ccm_open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0640,
+				   &st);
 	if (d->lock_fd < 0) {
-		say(d, LOG_ERR, "%s: %s", path, strerror(errno));
+		say(d, LOG_ERR, "%s: %s", path, ccm_open_strerror(-d->lock_fd));
+		d->lock_fd = -1;
 		free(path);
 		return -1;
 	}
@@ -949,6 +960,14 @@ static int setup(struct daemon *d)
 
 	if (lock_state_dir(d) < 0)
 		return -1;
+	/* refused before anything starts; a missing one is created with the
+	 * status socket */
+	if (access(d->cfg->agent.runtime_dir, F_OK) == 0 &&
+	    ccm_check_private_dir(d->cfg->agent.runtime_dir, err,
+				  sizeof(err)) < 0) {
+		say(d, LOG_ERR, "runtime_dir %s", err);
+		return -1;
+	}
 	if (asprintf(&d->state_path, "%s/%s", d->cfg->agent.state_dir,
 		     STATE_FILE) < 0 ||
 	    !(d->state_dir_used = strdup(d->cfg->agent.state_dir)) ||
@@ -957,9 +976,21 @@ static int setup(struct daemon *d)
 	d->facility_used = d->cfg->agent.syslog_facility;
 	have = ccm_state_load(d->state_path, &saved, err, sizeof(err));
 	if (have < 0) {
-		/* Refusing to start would leave the link unwatched. */
-		say(d, LOG_WARNING, "%s; starting as if for the first time",
-		    err);
+		/* Refusing to start would leave the link unwatched.  A bad
+		 * file is kept for a look, since the next save replaces it. */
+		char aside[PATH_MAX], why[512];
+
+		if (have == -2)
+			say(d, LOG_WARNING, "%s; starting as if for the first "
+			    "time", err);
+		else if (ccm_state_set_aside(d->state_path, time(NULL), aside,
+					     sizeof(aside), why,
+					     sizeof(why)) == 0)
+			say(d, LOG_WARNING, "%s; kept as %s; starting as if "
+			    "for the first time", err, aside);
+		else
+			say(d, LOG_WARNING, "%s; %s; starting as if for the "
+			    "first time", err, why);
 		have = 0;
 	}
 	d->rec = ccm_recognizer_new(err, sizeof(err));

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/check_config.h"
+#include "agent/safe_open.h"
 #include "parsers/config.h"
 
 #define EXIT_ERRORS 1
@@ -18,6 +20,29 @@ static void usage(FILE *out)
 	      "the vendor's rules, prints the effective configuration to"
 	      " stdout and every\nfinding to stderr.  See ccmon.conf(5).\n",
 	      out);
+}
+
+/* The very checks 'ccmon probe --handshake' makes before it reads one:
+ * a file it would refuse is an error here too. */
+static void check_secret_files(const struct ccm_config *config,
+			       struct ccm_findings *findings)
+{
+	for (size_t i = 0; i < config->nservers; i++) {
+		const struct ccm_server *s = &config->servers[i];
+		char why[512];
+		int fd;
+
+		if (!s->secret_file)
+			continue;
+		fd = ccm_open_secret(s->secret_file, why, sizeof(why));
+		if (fd >= 0)
+			close(fd);
+		else
+			ccm_findings_add(findings, CCM_LEVEL_ERROR,
+					 config->path, s->line, "secret-file",
+					 "[server %s] secret_file: %s",
+					 s->name, why);
+	}
 }
 
 static int bad_usage(const char *what, const char *arg)
@@ -63,6 +88,11 @@ int ccm_check_config_main(int argc, char **argv)
 		fputs("ccmon check-config: out of memory\n", stderr);
 		ccm_findings_release(&findings);
 		return EXIT_ERRORS;
+	}
+	if (config) {
+		check_secret_files(config, &findings);
+		if (findings.errors)
+			errors = (int)findings.errors;
 	}
 	status = errors ? EXIT_ERRORS : 0;
 	/* the configuration first, so that a terminal shows the findings

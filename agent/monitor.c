@@ -15,6 +15,7 @@
 #include "agent/impact.h"
 #include "agent/latency_watch.h"
 #include "agent/monitor.h"
+#include "agent/safe_open.h"
 
 /* Log time this far from the wall clock means a clock or time-zone problem
  * (or a stale file): say so once. */
@@ -444,7 +445,7 @@ void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
 	switch (ev) {
 	case CCM_TAIL_UNREADABLE:
 		snprintf(text, sizeof(text), "%s cannot be read: %s", path,
-			 strerror(err));
+			 ccm_open_strerror(err));
 		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_UNREADABLE, path, true,
 			       now, text);
 		break;

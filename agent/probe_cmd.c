@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "agent/probe.h"
+#include "agent/safe_open.h"
 #include "parsers/config.h"
 #include "parsers/duration.h"
 
@@ -58,9 +59,10 @@ static void usage(FILE *out)
 	      " --handshake) are the password\nand the component name"
 	      " accepted.  SERVER is a [server] of the configuration\nfile"
 	      " (default " CCM_CONFIG_DEFAULT_PATH "); an IPv6 address is"
-	      " written [ADDR]:PORT.\nThe secret file must not be readable by"
-	      " group or others.  Exit status: 0 all\nchecks passed, 1 a check"
-	      " failed, 2 usage or configuration error.\n", out);
+	      " written [ADDR]:PORT.\nThe secret file must be a regular file,"
+	      " not a symbolic link, neither readable\nnor writable by group or"
+	      " others.  Exit status: 0 all checks passed, 1 a check\nfailed,"
+	      " 2 usage or configuration error.\n", out);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -287,35 +289,18 @@ static int from_config(const struct options *o, struct target *t)
 	return rc;
 }
 
-/* Reads the secret; refuses a file that others could read, since the
- * password it holds lets anyone displace the router's link. */
+/* Reads the secret; refuses a file that others could read or replace,
+ * since the password it holds lets anyone displace the router's link
+ * (check-config applies the same checks). */
 static int read_secret(const char *path, char *buf, size_t size, size_t *len)
 {
-	struct stat st;
+	char why[512];
 	ssize_t n;
 	size_t got = 0;
-	/* O_NONBLOCK: a FIFO must not hang us before the S_ISREG check */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = ccm_open_secret(path, why, sizeof(why));
 
 	if (fd < 0)
-		return refuse("cannot open the secret file %s: %s", path,
-			      strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return refuse("cannot stat the secret file %s: %s", path,
-			      strerror(errno));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return refuse("the secret file %s is not a regular file", path);
-	}
-	if (st.st_mode & (S_IRGRP | S_IROTH)) {
-		close(fd);
-		return refuse("the secret file %s is readable by group or "
-			      "others (mode %04o): refusing it; make it "
-			      "readable by its owner only (chmod 600 %s)", path,
-			      (unsigned)(st.st_mode & 07777), path);
-	}
+		return refuse("%s", why);
 	while ((n = read(fd, buf + got, size - got)) > 0) {
 		got += (size_t)n;
 		if (got == size)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/runtime_dir.h"
+#include "agent/safe_open.h"
 
 /* The pid the holder wrote, or 0. */
 static pid_t read_holder(int fd)
@@ -52,6 +53,10 @@ enum ccm_claim ccm_runtime_dir_claim(const char *dir, int *fd, pid_t *holder,
 		snprintf(err, errlen, "runtime_dir %s: not a directory", dir);
 		return CCM_CLAIM_FAILED;
 	}
+	/* at start and on a reload alike: a socket in a folder others may
+	 * write can be replaced under the clients' feet */
+	if (ccm_check_private_dir(dir, err, errlen) < 0)
+		return CCM_CLAIM_FAILED;
 	if (asprintf(&path, "%s/%s", dir, CCM_RUNTIME_LOCK) < 0) {
 		snprintf(err, errlen, "runtime_dir.c: out of memory");
 		return CCM_CLAIM_FAILED;

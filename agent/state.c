@@ -2,11 +2,15 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "agent/safe_open.h"
 #include "agent/state.h"
 
 #define STATE_VERSION 1
@@ -35,18 +39,56 @@ static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
 int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 		   size_t errlen)
 {
-	struct json_object *doc, *files, *v;
+	char *text;
+	size_t len;
+	int code, rc;
+
+	memset(st, 0, sizeof(*st));
+	/* never through a link, never a FIFO or a device, never unbounded */
+	code = ccm_read_file(path, O_RDONLY | O_NOFOLLOW, CCM_STATE_MAX_BYTES,
+			     &text, &len);
+	if (code == -ENOENT)
+		return 0;
+	if (code == -EFBIG) {
+		snprintf(err, errlen, "%s: larger than %zu MiB: not a ccmon "
+			 "state file", path, CCM_STATE_MAX_BYTES >> 20);
+		return -1;
+	}
+	if (code < 0) {
+		snprintf(err, errlen, "%s: %s", path, ccm_open_strerror(-code));
+		return (-code & CCM_ENOTREG) ? -1 : -2;
+	}
+	rc = ccm_state_parse(text, len, path, st, err, errlen);
+	free(text);
+	return rc;
+}
+
+int ccm_state_parse(const char *text, size_t len, const char *path,
+		    struct ccm_saved *st, char *err, size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *doc = NULL, *files, *v;
 	uint64_t version;
 
 	memset(st, 0, sizeof(*st));
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 0;
-	doc = json_object_from_file(path);
-	if (!doc) {
-		snprintf(err, errlen, "%s: unreadable or not JSON: %s", path,
-			 json_util_get_last_err());
+	if (!tok) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -2;
+	}
+	if (len <= INT_MAX)
+		doc = json_tokener_parse_ex(tok, text, (int)len);
+	if (!doc || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		snprintf(err, errlen, "%s: not JSON: %s", path,
+			 len > INT_MAX ? "too large" :
+			 e == json_tokener_continue ? "empty or cut short" :
+			 json_tokener_error_desc(e));
+		json_object_put(doc);
+		json_tokener_free(tok);
 		return -1;
 	}
+	json_tokener_free(tok);
 	if (!get_u64(doc, "version", &version) || version != STATE_VERSION ||
 	    !json_object_object_get_ex(doc, "files", &files) ||
 	    !json_object_is_type(files, json_type_array)) {
@@ -60,7 +102,7 @@ int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 	if (!st->files) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		json_object_put(doc);
-		return -1;
+		return -2;
 	}
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
 		struct json_object *f = json_object_array_get_idx(files, i);
@@ -124,6 +166,7 @@ int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 	struct json_object *arr = json_object_new_array();
 	char *tmp = NULL;
 	const char *text;
+	struct stat st;
 	size_t len;
 	int fd = -1, rc = -1;
 
@@ -160,11 +203,24 @@ int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
+	/* A stale one (a crash) goes, and what is written is a file of our
+	 * own making: whatever was planted under that name, a link included,
+	 * is removed, never followed. */
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		tmp = NULL; /* not ours: left alone */
+		goto out;
+	}
 	/* group-readable: operators in the agent's group may read the
 	 * saved alarms with 'ccmon status' while the agent is down */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = ccm_open_file(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+			   0640, &st);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "%s: %s", tmp, ccm_open_strerror(-fd));
+		free(tmp);
+		tmp = NULL; /* not ours: left alone */
+		fd = -1;
 		goto out;
 	}
 	for (size_t off = 0; off < len;) {
@@ -203,4 +259,33 @@ out:
 	free(tmp);
 	json_object_put(doc);
 	return rc;
+}
+
+int ccm_state_set_aside(const char *path, time_t when, char *aside,
+			size_t asidelen, char *err, size_t errlen)
+{
+	struct tm tm;
+	char stamp[32];
+
+	if (!gmtime_r(&when, &tm) ||
+	    !strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm)) {
+		snprintf(err, errlen, "%s: no time to name it by", path);
+		return -1;
+	}
+	/* a second one in the same second is numbered, never replaces */
+	for (unsigned n = 1; n <= 100; n++) {
+		if (n == 1)
+			snprintf(aside, asidelen, "%s.bad-%s", path, stamp);
+		else
+			snprintf(aside, asidelen, "%s.bad-%s-%u", path, stamp,
+				 n);
+		if (renameat2(AT_FDCWD, path, AT_FDCWD, aside,
+			      RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	snprintf(err, errlen, "%s: cannot rename it to %s: %s", path, aside,
+		 strerror(errno));
+	return -1;
 }

@@ -4,6 +4,7 @@
  * read the state file when the agent is not running, so that the alarms it
  * left raised are still on view. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -16,6 +17,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "agent/safe_open.h"
+#include "agent/state.h"
 #include "agent/status.h"
 #include "agent/text_clean.h"
 #include "parsers/duration.h"
@@ -542,6 +545,22 @@ static const char *mtime_text(const struct stat *st, char *buf, size_t size)
 	return buf;
 }
 
+/* The saved state, read as ccmond reads it: a regular file, not a link,
+ * bounded (a FIFO or /dev/zero there must not hang or flood us). */
+static struct json_object *read_saved(const char *path)
+{
+	struct json_object *doc;
+	char *text;
+	size_t len;
+
+	if (ccm_read_file(path, O_RDONLY | O_NOFOLLOW, CCM_STATE_MAX_BYTES,
+			  &text, &len) < 0)
+		return NULL;
+	doc = json_tokener_parse(text);
+	free(text);
+	return doc;
+}
+
 /* Shows the alarms the agent saved last.  Problems reading the file are
  * said on stderr; the exit status is "not running" whatever they are. */
 static int show_saved(const char *state_dir, bool json)
@@ -563,7 +582,7 @@ static int show_saved(const char *state_dir, bool json)
 		fprintf(stderr, "ccmon status: %s: %s%s\n", path,
 			strerror(errno), errno == EACCES ?
 			" (only root and the agent's user may read it)" : "");
-	} else if (!(doc = json_object_from_file(path))) {
+	} else if (!(doc = read_saved(path))) {
 		fprintf(stderr, "ccmon status: %s: not a state file\n", path);
 	} else {
 		mtime_text(&st, when, sizeof(when));

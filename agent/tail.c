@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "agent/safe_open.h"
 #include "agent/tail.h"
 
 #define READ_CHUNK ((size_t)1 << 20)
@@ -243,18 +244,11 @@ static struct tfile *find(struct ccm_tail *t, dev_t dev, ino_t ino)
 	return NULL;
 }
 
+/* The descriptor, or a negative code (see ccm_open_file): a FIFO put
+ * under a followed name is refused, never waited on. */
 static int open_regular(const char *path, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	return fd;
+	return ccm_open_file(path, O_RDONLY, 0, st);
 }
 
 /* ---- reading --------------------------------------------------------------- */
@@ -428,7 +422,9 @@ static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 		struct tfile *f;
 		int fd;
 
-		if (stat(g.gl_pathv[k], &st) < 0 || !S_ISREG(st.st_mode))
+		/* a directory the pattern matches is no log; anything else
+		 * that is not a file (FIFO, device) is, unreadable */
+		if (stat(g.gl_pathv[k], &st) < 0 || S_ISDIR(st.st_mode))
 			continue;
 		f = find(t, st.st_dev, st.st_ino);
 		if (f) {
@@ -438,7 +434,7 @@ static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 		}
 		fd = open_regular(g.gl_pathv[k], &st);
 		if (fd < 0) {
-			bad = errno;
+			bad = -fd;
 			continue;
 		}
 		adopt(t, fd, g.gl_pathv[k], &st, replay_all);

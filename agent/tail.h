@@ -47,7 +47,8 @@ struct ccm_tail_ops {
 	void (*message)(void *ctx, const char *path, uint64_t line,
 			const struct ccm_logmsg *msg, ccm_ms log_time,
 			bool replay);
-	/* Something happened to a file (err: an errno for UNREADABLE). */
+	/* Something happened to a file (err, for UNREADABLE: an errno or a
+	 * code of ccm_open_file, told by ccm_open_strerror). */
 	void (*event)(void *ctx, enum ccm_tail_event ev, const char *path,
 		      int err);
 	/* Bytes were read from path in this pass (NULL: not wanted). */

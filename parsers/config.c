@@ -17,8 +17,10 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include <fcntl.h>
 #include <ini.h>
 
+#include "agent/safe_open.h"
 #include "parsers/config.h"
 #include "parsers/duration.h"
 
@@ -2272,7 +2274,9 @@ int ccm_config_load(const char *path, struct ccm_config **out,
 	struct parse p = { .path = path, .fnd = findings };
 	size_t first = findings->n, errors = findings->errors;
 	bool was_oom = findings->oom;
-	int rc;
+	char *text = NULL;
+	size_t len = 0;
+	int rc, code;
 
 	*out = NULL;
 	p.cfg = calloc(1, sizeof(*p.cfg));
@@ -2284,11 +2288,23 @@ int ccm_config_load(const char *path, struct ccm_config **out,
 		free(p.cfg);
 		return -1;
 	}
-	p.file = fopen(path, "r");
-	if (!p.file) {
+	/* read whole, bounded, from a regular file only: a FIFO would hang
+	 * the agent and /dev/zero fill its memory */
+	code = ccm_read_file(path, O_RDONLY, CCM_CONFIG_MAX_BYTES, &text,
+			     &len);
+	if (code == -EFBIG)
+		report(&p, CCM_LEVEL_ERROR, 0, "too-large", NULL,
+		       "larger than %zu KiB: not a configuration file",
+		       CCM_CONFIG_MAX_BYTES >> 10);
+	else if (code == -EIO)
+		report(&p, CCM_LEVEL_ERROR, 0, "read", NULL, "cannot read: %s",
+		       strerror(EIO));
+	else if (code < 0)
 		report(&p, CCM_LEVEL_ERROR, 0, "open", NULL, "cannot open: %s",
-		       strerror(errno));
-	} else {
+		       ccm_open_strerror(-code));
+	else if (!(p.file = fmemopen(text, len, "r")))
+		p.oom = true;
+	if (p.file) {
 		rc = ini_parse_stream(read_line, &p, on_pair, &p);
 		if (rc == -2)
 			p.oom = true;
@@ -2299,6 +2315,7 @@ int ccm_config_load(const char *path, struct ccm_config **out,
 			finish(&p);
 		fclose(p.file);
 	}
+	free(text);
 	parse_release(&p);
 	findings_sort(findings, first);
 	if (p.oom || (findings->oom && !was_oom)) {

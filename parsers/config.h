@@ -185,7 +185,11 @@ struct ccm_config {
 	bool builtin_rule_off; /* [latency bounce] enabled = no */
 };
 
-/* Reads and validates path.  Findings are appended to *findings (which the
+/* The largest configuration file read (a ccmon.conf is a few KiB). */
+#define CCM_CONFIG_MAX_BYTES ((size_t)1 << 20)
+
+/* Reads and validates path, a regular file of at most
+ * CCM_CONFIG_MAX_BYTES.  Findings are appended to *findings (which the
  * caller initialised).  Returns the number of errors found, with *out set
  * only when there are none (else NULL), or -1 when out of memory. */
 int ccm_config_load(const char *path, struct ccm_config **out,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,9 +192,89 @@ static void test_read_error(void **state)
 	ccm_findings_init(&f);
 	assert_int_equal(ccm_config_load("/", &c, &f), 1);
 	assert_null(c);
-	assert_string_equal(f.v[0].rule, "read");
+	assert_string_equal(f.v[0].rule, "open");
+	assert_string_equal(f.v[0].message, "cannot open: not a regular file"
+			    " but a directory");
 	assert_int_equal(f.v[0].line, 0);
 	ccm_findings_release(&f);
+}
+
+/* A FIFO in the file's place: refused at once, never waited on (no writer
+ * ever comes: a load that waits is ended by the alarm, a failure). */
+static void test_fifo_refused(void **state)
+{
+	const char *dir = getenv("TMPDIR");
+	struct ccm_findings f;
+	struct ccm_config *c;
+	char *path;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/ccm-config-fifo-%ld",
+			     dir && *dir ? dir : "/tmp", (long)getpid()) > 0);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	ccm_findings_init(&f);
+	alarm(60);
+	assert_int_equal(ccm_config_load(path, &c, &f), 1);
+	alarm(0);
+	assert_null(c);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "open");
+	assert_string_equal(f.v[0].message, "cannot open: not a regular file"
+			    " but a FIFO");
+	ccm_findings_release(&f);
+	unlink(path);
+	free(path);
+}
+
+/* /dev/zero, endless: refused for what it is, not read into memory. */
+static void test_device_refused(void **state)
+{
+	struct ccm_findings f;
+	struct ccm_config *c;
+
+	(void)state;
+	ccm_findings_init(&f);
+	alarm(60);
+	assert_int_equal(ccm_config_load("/dev/zero", &c, &f), 1);
+	alarm(0);
+	assert_null(c);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "open");
+	assert_string_equal(f.v[0].message, "cannot open: not a regular file"
+			    " but a character device");
+	ccm_findings_release(&f);
+}
+
+/* The size bound, to the byte: a valid file of exactly the bound loads
+ * (comment padding), one byte more is refused unread. */
+static void test_size_bound(void **state)
+{
+	const char *head = BASE "; ";
+	size_t hlen = strlen(head);
+	char *text = malloc(CCM_CONFIG_MAX_BYTES + 2);
+	struct loaded l;
+
+	(void)state;
+	assert_non_null(text);
+	memcpy(text, head, hlen);
+	memset(text + hlen, 'x', CCM_CONFIG_MAX_BYTES - hlen - 1);
+	text[CCM_CONFIG_MAX_BYTES - 1] = '\n';
+	text[CCM_CONFIG_MAX_BYTES] = '\0';
+	load_text(&l, text);
+	assert_int_equal(l.rc, 0);
+	unload(&l);
+
+	text[CCM_CONFIG_MAX_BYTES - 1] = 'x';
+	text[CCM_CONFIG_MAX_BYTES] = '\n';
+	text[CCM_CONFIG_MAX_BYTES + 1] = '\0';
+	load_text(&l, text);
+	assert_int_equal(l.rc, 1);
+	assert_int_equal(l.findings.n, 1);
+	assert_string_equal(l.findings.v[0].rule, "too-large");
+	assert_int_equal(l.findings.v[0].line, 0);
+	unload(&l);
+	free(text);
 }
 
 static void test_syntax(void **state)
@@ -1544,6 +1625,9 @@ int main(void)
 		cmocka_unit_test(test_latency_rules),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_read_error),
+		cmocka_unit_test(test_fifo_refused),
+		cmocka_unit_test(test_device_refused),
+		cmocka_unit_test(test_size_bound),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_comments_and_indentation),
 		cmocka_unit_test(test_line_too_long),

@@ -1,7 +1,8 @@
 /* Fuzz target: the state file ccmond reads at start (state.json).
  *
- * The input is the file, written to a memfd and loaded through
- * "/proc/self/fd/N" with ccm_state_load (agent/state.c).  When it loads,
+ * The input is the file's text, parsed with ccm_state_parse
+ * (agent/state.c), what ccm_state_load does once it has read a file (it
+ * opens no symbolic link, and "/proc/self/fd/N" is one).  When it loads,
  * its "alarms" snapshot goes to ccm_alarms_restore (agent/alarm.c) and its
  * "notifications" to ccm_snmp_queue_restore (agent/snmp_queue.c), as
  * ccmond does; both are then snapshot, serialised, restored again and
@@ -34,9 +35,6 @@
 #define QUEUE_MAX 16
 #define MAX_ALARMS 4096 /* restored alarms whose clears are tracked */
 
-static int in_fd = -1;
-static char in_path[64];
-
 /* The decisions of the alarms under test. */
 struct seen {
 	size_t raised, cleared, bad;
@@ -46,14 +44,6 @@ struct seen {
 	unsigned char hits[MAX_ALARMS]; /* CLEARED decisions per entry */
 };
 static struct seen seen;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	in_fd = fuzz_memfd("ccmon-fuzz-state", in_path);
-	return 0;
-}
 
 static void on_decision(void *ctx, const struct ccm_alarm_decision *d)
 {
@@ -309,9 +299,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	int rc;
 
-	fuzz_memfd_set(in_fd, data, size);
 	err[0] = '\0';
-	rc = ccm_state_load(in_path, &st, err, sizeof(err));
+	rc = ccm_state_parse((const char *)data, size, "fuzz", &st, err,
+			     sizeof(err));
 	FUZZ_CHECK(rc == 1 || rc == -1, "load returned %d", rc);
 	if (rc < 0) {
 		FUZZ_CHECK(err[0], "no reason");
