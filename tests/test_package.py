@@ -41,6 +41,7 @@ TOOLS = ("dpkg-buildpackage", "dh", "lintian", "dpkg", "unshare", "mount",
 INSTALL_SCRIPT = r'''
 set -u
 W=$1 DEB=$2 BASE=$3
+export W
 step() { name=$1; shift; echo "@@ $name"; "$@" 2>&1; echo "@@ rc $?"; }
 mount -n -t tmpfs -o mode=0755 ccmon-pkg "$W/ovl" || exit 90
 for d in etc usr var; do
@@ -65,7 +66,9 @@ step mibtext cat /usr/share/snmp/mibs/CCMON-MIB.txt
 names=$(grep -v '^#' /usr/share/ccmon/CCMON-MIB.oids | cut -f2 |
         sed 's/^/CCMON-MIB::/')
 # The NMS's own MIB store via MIBDIRS, the base modules in it.
-step translate env MIBDIRS="+$BASE" snmptranslate -m +CCMON-MIB -On $names
+step translate sh -c 'MIBDIRS="+$0" snmptranslate -m +CCMON-MIB -On "$@" \
+    2>"$W/translate.err"' "$BASE" $names
+step translate_err cat "$W/translate.err"
 step checkconfig ccmon check-config -c /etc/ccmon/ccmon.conf
 step catalog journalctl --list-catalog
 step list sh -c 'dpkg -L ccmon >"$0"' "$W/list"
@@ -248,6 +251,10 @@ def test_mib_where_net_snmp_looks_and_loads_with_base_modules(installed):
     rows = oid_rows(ok(installed, "oids"))
     numeric = ok(installed, "translate").split()
     assert numeric == [r[0] for r in rows]
+    # Modules of the system's default list that are not installed are
+    # not ours; anything naming CCMON-MIB is.
+    err = ok(installed, "translate_err")
+    assert [l for l in err.splitlines() if "CCMON" in l.upper()] == [], err
 
 
 def test_oid_list_names_every_node_without_base_modules(installed):
