@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -106,3 +107,20 @@ def test_module_arc_assigned_once():
     assert ident and ident.groups() == ("ccmonPlaypen", "42")
     # Nor spelled out as a number anywhere else.
     assert not re.search(r"9999[.\s]+42\b", text)
+
+
+def test_oids_file_matches_the_mib():
+    """mibs/CCMON-MIB.oids, for managers without the base modules, is what
+    mibs/gen-oids.py makes from the MIB now: a node added to the MIB
+    without regenerating it fails here."""
+    need_tool("snmptranslate")
+    need_shared_mibs()
+    r = run([sys.executable, os.path.join(MIBDIR, "gen-oids.py"), SHARED, MIB])
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(MIBDIR, "CCMON-MIB.oids"), encoding="utf-8") as f:
+        assert f.read() == r.stdout, \
+            "mibs/CCMON-MIB.oids is stale: run mibs/gen-oids.py %s" % SHARED
+    rows = dict(l.split("\t")[1::-1] for l in r.stdout.splitlines()
+                if not l.startswith("#"))
+    for name, oid in EXPECTED_OIDS.items():
+        assert rows[name] == oid
