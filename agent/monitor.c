@@ -466,8 +466,8 @@ void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
 		     ev == CCM_TAIL_ROTATED ? "rotated" : "truncated");
 		break;
 	case CCM_TAIL_FILES_LIMIT:
-		snprintf(text, sizeof(text), "%d log files to follow, more "
-			 "than max_open_files: the idle ones are closed and "
+		snprintf(text, sizeof(text), "more log files to follow than "
+			 "max_open_files (%d): the idle ones are closed and "
 			 "opened again when they grow", err);
 		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_FILES_LIMIT, path, true,
 			       now, text);

@@ -320,7 +320,7 @@ static bool room(struct ccm_tail *t, const struct tfile *self)
 	if (!t->limited) {
 		const char *pat = pattern_of(t, self ? self->pos.path : "");
 		t->limited = strdup(pat);
-		event(t, CCM_TAIL_FILES_LIMIT, pat, (int)t->nfiles);
+		event(t, CCM_TAIL_FILES_LIMIT, pat, (int)t->cfg.max_open);
 	}
 	/* a deleted file cannot be re-opened: it keeps its descriptor */
 	if (!victim || fstat(victim->fd, &st) < 0 || st.st_nlink == 0)
@@ -925,7 +925,7 @@ static void pass(struct ccm_tail *t, bool names, bool replay_all)
 read:
 	read_all(t, &grew);
 	if (t->limited && t->nfiles <= t->cfg.max_open) {
-		event(t, CCM_TAIL_FILES_OK, t->limited, (int)t->nfiles);
+		event(t, CCM_TAIL_FILES_OK, t->limited, (int)t->cfg.max_open);
 		free(t->limited);
 		t->limited = NULL;
 	}

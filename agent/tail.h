@@ -41,7 +41,7 @@ enum ccm_tail_event {
 	CCM_TAIL_FILES_LIMIT, /* more files to follow than max_open_files:
 			       * the idle ones are closed and re-opened when
 			       * they grow (path: the pattern, err: the
-			       * number of files followed) */
+			       * bound) */
 	CCM_TAIL_FILES_OK,   /* ... all fit again */
 };
 

@@ -166,6 +166,7 @@ struct ccm_agent_config {
 	ccm_ms reroute_after;    /* a share moves to another node's server */
 	ccm_ms latency_window;   /* queue-latency figures cover this much */
 	ccm_ms queue_latency_high; /* p95 wait that raises the alarm; 0: off */
+	unsigned max_open_files; /* log files kept open at most */
 	unsigned line;           /* of the [agent] header */
 };
 
