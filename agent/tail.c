@@ -309,21 +309,27 @@ static bool room(struct ccm_tail *t, const struct tfile *self)
 		return true;
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct tfile *g = t->files[i];
+		struct stat gs;
 		if (g == self || g->fd < 0 || g == t->cur)
 			continue;
 		/* a pending copy is never read: the first to go */
-		if (!victim || (g->pending && !victim->pending) ||
-		    (g->pending == victim->pending &&
-		     g->last_grew < victim->last_grew))
+		if (victim && !(g->pending && !victim->pending) &&
+		    !(g->pending == victim->pending &&
+		      g->last_grew < victim->last_grew))
+			continue;
+		/* a deleted file cannot be re-opened: it keeps its
+		 * descriptor */
+		if (fstat(g->fd, &gs) == 0 && gs.st_nlink > 0) {
 			victim = g;
+			st = gs;
+		}
 	}
 	if (!t->limited) {
 		const char *pat = pattern_of(t, self ? self->pos.path : "");
 		t->limited = strdup(pat);
 		event(t, CCM_TAIL_FILES_LIMIT, pat, (int)t->cfg.max_open);
 	}
-	/* a deleted file cannot be re-opened: it keeps its descriptor */
-	if (!victim || fstat(victim->fd, &st) < 0 || st.st_nlink == 0)
+	if (!victim)
 		return false;
 	victim->dirty = (uint64_t)st.st_size != victim->read_off;
 	shut(t, victim);
@@ -582,18 +588,18 @@ enum kind { K_NEW, K_UNDECIDED, K_PENDING, K_RECENT };
 static enum kind classify(struct ccm_tail *t, struct tfile *f)
 {
 	unsigned char b[CCM_FP_MAX];
-	struct stat st;
+	ssize_t have = pread(f->fd, b, sizeof(b), 0);
 
-	if (fstat(f->fd, &st) < 0 || st.st_size == 0)
+	if (have <= 0)
 		return K_UNDECIDED;
 	for (size_t i = 0; i < t->nfiles; i++) {
 		const struct tfile *g = t->files[i];
 		uint32_t n = g->pos.fp_len;
 		if (g == f || g->pending || !n || !g->read_off)
 			continue;
-		if ((uint64_t)st.st_size < n)
-			n = (uint32_t)st.st_size;
-		if (pread(f->fd, b, n, 0) != (ssize_t)n || memcmp(b, g->fp, n))
+		if ((size_t)have < n)
+			n = (uint32_t)have;
+		if (memcmp(b, g->fp, n))
 			continue;
 		if (n < g->pos.fp_len)
 			return K_UNDECIDED; /* a copy being made, perhaps */
