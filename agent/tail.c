@@ -105,6 +105,7 @@ struct ccm_tail {
 	/* the file being scanned, for the scanner's callback */
 	struct tfile *cur;
 	bool cur_replay;
+	bool again;                /* a copy to read before going on */
 	struct ccm_tail_stats closed; /* counters of files already closed */
 	struct ccm_tail_stats totals;
 };
@@ -298,42 +299,57 @@ static const char *pattern_of(const struct ccm_tail *t, const char *path)
 	return t->cfg.npatterns ? t->cfg.patterns[0] : "";
 }
 
+/* Files that a pattern names (not rotated away). */
+static size_t named(const struct ccm_tail *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nfiles; i++)
+		n += !t->files[i]->rotated;
+	return n;
+}
+
 /* Makes room for one more descriptor (self excepted), closing the file
- * grown least lately that can be re-opened; false if none can. */
-static bool room(struct ccm_tail *t, const struct tfile *self)
+ * grown least lately that can be re-opened.  Deleted files being drained
+ * cannot be, and are not counted: they are closed once drained. */
+static void room(struct ccm_tail *t, const struct tfile *self)
 {
 	struct tfile *victim = NULL;
 	struct stat st;
+	size_t open = 0;
 
 	if (t->nopen < t->cfg.max_open)
-		return true;
+		return;
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct tfile *g = t->files[i];
 		struct stat gs;
 		if (g == self || g->fd < 0 || g == t->cur)
+			continue;
+		if (fstat(g->fd, &gs) == 0 && gs.st_nlink > 0)
+			open++;
+		else
 			continue;
 		/* a pending copy is never read: the first to go */
 		if (victim && !(g->pending && !victim->pending) &&
 		    !(g->pending == victim->pending &&
 		      g->last_grew < victim->last_grew))
 			continue;
-		/* a deleted file cannot be re-opened: it keeps its
-		 * descriptor */
-		if (fstat(g->fd, &gs) == 0 && gs.st_nlink > 0) {
-			victim = g;
-			st = gs;
-		}
+		victim = g;
+		st = gs;
 	}
-	if (!t->limited) {
+	if (open < t->cfg.max_open)
+		return;
+	/* rotated files waiting for their writer are no fault of the
+	 * configuration: only too many named ones are */
+	if (!t->limited && named(t) >= t->cfg.max_open) {
 		const char *pat = pattern_of(t, self ? self->pos.path : "");
 		t->limited = strdup(pat);
 		event(t, CCM_TAIL_FILES_LIMIT, pat, (int)t->cfg.max_open);
 	}
 	if (!victim)
-		return false;
+		return;
 	victim->dirty = (uint64_t)st.st_size != victim->read_off;
 	shut(t, victim);
-	return true;
 }
 
 static int open_regular(const char *path, struct stat *st);
@@ -389,8 +405,7 @@ static bool reopen(struct ccm_tail *t, struct tfile *f)
 	char *found = NULL;
 	int fd = -1;
 
-	if (!room(t, f))
-		return false;
+	room(t, f);
 	if (f->where)
 		fd = open_same(f->where, f->pos.dev, f->pos.ino, &st);
 	if (fd < 0)
@@ -448,8 +463,6 @@ static void remember_truncated(struct ccm_tail *t, const struct tfile *f)
 		.offset = f->pos.offset, .line = f->pos.line,
 	};
 }
-
-static bool read_file(struct ccm_tail *t, struct tfile *f);
 
 /* Whether fd holds everything f had read before its truncation: its first
  * bytes and the bytes just before read_off (a copy made by copytruncate). */
@@ -527,10 +540,11 @@ static struct tfile *find_copy(struct ccm_tail *t, struct tfile *f)
 			continue;
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
 		    (uint64_t)st.st_size < f->read_off ||
-		    find(t, st.st_dev, st.st_ino) || !room(t, f)) {
+		    find(t, st.st_dev, st.st_ino)) {
 			free(path);
 			continue;
 		}
+		room(t, f);
 		tried++;
 		fd = open_regular(path, &st);
 		if (fd >= 0 && holds_read(f, fd)) {
@@ -554,7 +568,8 @@ static struct tfile *find_copy(struct ccm_tail *t, struct tfile *f)
 /* The file shrank, or its first bytes or those before the offset changed
  * under the same inode: it was truncated (and maybe written again).  What
  * its copy holds beyond what was read is read now; then f from its
- * start. */
+ * start: both in the next round of the pass (t->again), the copy
+ * first. */
 static void restart_file(struct ccm_tail *t, struct tfile *f)
 {
 	struct ccm_clock clock = f->sc.clock;
@@ -573,11 +588,8 @@ static void restart_file(struct ccm_tail *t, struct tfile *f)
 	f->pos.fp_len = f->pos.fp_crc = 0;
 	f->back_len = 0;
 	f->replay_until = 0;
-	if (c) {
-		struct tfile *cur = t->cur;
-		read_file(t, c);
-		t->cur = cur;
-	}
+	if (c)
+		t->again = true;
 }
 
 enum kind { K_NEW, K_UNDECIDED, K_PENDING, K_RECENT };
@@ -669,7 +681,7 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 	    ((uint64_t)st.st_size < f->read_off ||
 	     (f->pos.fp_len && !fp_matches(f->fd, f->pos.fp_len, f->pos.fp_crc))))
 		restart_file(t, f);
-	for (;;) {
+	for (; !t->again;) {
 		size_t want = READ_CHUNK - CCM_FP_MAX, k = f->back_len;
 		ssize_t n;
 		const char *nl, *data;
@@ -779,8 +791,7 @@ static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 				f->dirty = true;
 			continue;
 		}
-		if (!room(t, NULL))
-			continue; /* found again by a later pass */
+		room(t, NULL);
 		fd = open_regular(g.gl_pathv[k], &st);
 		if (fd < 0) {
 			bad = errno;
@@ -804,11 +815,9 @@ static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 }
 
 /* Rotated files first (their lines are older), in the order found. */
-static void read_all(struct ccm_tail *t, bool *grew)
+static void read_stages(struct ccm_tail *t, uint64_t now, bool *grew)
 {
-	uint64_t now = mono_usec();
-
-	for (int stage = 0; stage < 2; stage++) {
+	for (int stage = 0; stage < 2 && !t->again; stage++) {
 		for (size_t i = 0; i < t->nfiles;) {
 			struct tfile *f = t->files[i];
 			bool g;
@@ -821,6 +830,8 @@ static void read_all(struct ccm_tail *t, bool *grew)
 			}
 			g = read_file(t, f);
 			*grew |= g;
+			if (t->again)
+				break;
 			if (!f->rotated || g || f->fd < 0) {
 				f->idle_since = 0;
 				i++;
@@ -842,6 +853,20 @@ static void read_all(struct ccm_tail *t, bool *grew)
 			close_file(t, i);
 		}
 	}
+}
+
+static void read_all(struct ccm_tail *t, bool *grew)
+{
+	uint64_t now = mono_usec();
+
+	/* a truncation found a copy: a round more, copies first */
+	for (int round = 0; round < 4; round++) {
+		t->again = false;
+		read_stages(t, now, grew);
+		if (!t->again)
+			break;
+	}
+	t->again = false;
 }
 
 /* Where a closed rotated file is now: its last name, else a name beside
@@ -930,7 +955,7 @@ static void pass(struct ccm_tail *t, bool names, bool replay_all)
 	forget_rotated(t);
 read:
 	read_all(t, &grew);
-	if (t->limited && t->nfiles <= t->cfg.max_open) {
+	if (t->limited && named(t) <= t->cfg.max_open) {
 		event(t, CCM_TAIL_FILES_OK, t->limited, (int)t->cfg.max_open);
 		free(t->limited);
 		t->limited = NULL;
@@ -1057,7 +1082,10 @@ static int open_sibling(const struct ccm_tail_pos *p, struct stat *st,
 static void resume(struct ccm_tail *t, const struct ccm_tail_pos *p)
 {
 	struct stat st;
-	int fd = room(t, NULL) ? open_regular(p->path, &st) : -1;
+	int fd;
+
+	room(t, NULL);
+	fd = open_regular(p->path, &st);
 	char *found = NULL;
 
 	if (fd >= 0 && st.st_dev == p->dev && st.st_ino == p->ino &&
