@@ -157,6 +157,17 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 			  "accepts the connection but answers events late or "
 			  "not at all, and every IM waits for its answer.",
 	},
+	[CCM_ALARM_LOG_FILES_LIMIT] = {
+		.id = "log-files-limit",
+		.message_id = "91128fe003f1480c84f8342239c89955",
+		.severity = CCM_SEV_WARNING,
+		.resource = CCM_RES_LOG,
+		.raised = "More log files match than ccmond keeps open",
+		.cleared = "Every matching log file is kept open again",
+		.remedy = "Narrow the log patterns of ccmon.conf to the files "
+			  "the router writes, remove old logs from their "
+			  "folder, or raise max_open_files.",
+	},
 };
 
 const struct ccm_alarm_type_info *ccm_alarm_type_info(enum ccm_alarm_type t)

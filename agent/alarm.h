@@ -55,6 +55,7 @@ enum ccm_alarm_type {
 	CCM_ALARM_MESSAGING_DEGRADED, /* some users' IMs, or logins wait  */
 	CCM_ALARM_LOGGING_LOST,       /* events pass without being logged */
 	CCM_ALARM_QUEUE_LATENCY_HIGH, /* events wait long on a component  */
+	CCM_ALARM_LOG_FILES_LIMIT,    /* more logs than max_open_files    */
 	CCM_ALARM_NTYPES
 };
 

@@ -466,6 +466,17 @@ void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
 		note(m, LOG_INFO, "%s %s", path,
 		     ev == CCM_TAIL_ROTATED ? "rotated" : "truncated");
 		break;
+	case CCM_TAIL_FILES_LIMIT:
+		snprintf(text, sizeof(text), "more log files to follow than "
+			 "max_open_files (%d): the idle ones are closed and "
+			 "opened again when they grow", err);
+		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_FILES_LIMIT, path, true,
+			       now, text);
+		break;
+	case CCM_TAIL_FILES_OK:
+		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_FILES_LIMIT, path, false,
+			       now, "every log file followed is kept open");
+		break;
 	case CCM_TAIL_OPENED:
 	case CCM_TAIL_CLOSED:
 		break;

@@ -13,6 +13,7 @@
  *   probe-failing: server       the last probe of the server failed
  *   log-silent: pattern         nothing read for log_silent_after
  *   log-unreadable: pattern     a file or directory cannot be read
+ *   log-files-limit: pattern    more files than max_open_files
  *   messaging-blocked, group-chat-blocked, messaging-degraded,
  *   logging-lost: scope         what users suffer (agent/impact.h), for
  *                               "cluster" or each node in per-node mode */

@@ -6,16 +6,36 @@
  * ways a file can rotate is easier to get right than one per event.
  *
  * Files that left the patterns' names (renamed, deleted, symlink swapped)
- * are read first in a pass and kept open until they have been idle at
- * their end for drain_usec: a writer that has not yet reopened its log
+ * are read first in a pass: a writer that has not yet reopened its log
  * still writes to the old file, and those lines come before the new file's
- * first ones.
+ * first ones.  Once idle at their end for drain_usec they are closed, but
+ * not forgotten while they still have a name: their inotify watch (which
+ * holds no descriptor) and the poll tell when they grow, and they are
+ * re-opened by identity and read on.  So however late a writer reopens
+ * its log, nothing it wrote to the old one is lost; only a deleted file
+ * cannot be re-opened, and is read until it has been idle for drain_usec.
+ *
+ * Descriptors are bounded (max_open): when more files are followed, the
+ * least recently grown ones are closed the same way and re-opened when
+ * they grow.
+ *
+ * copytruncate: a copy of the log is made, then the log truncated; lines
+ * written between the two are in no file.  A copy holds nothing that was
+ * not read from the original until the original is truncated, so a copy
+ * found under a followed name is not read until then ("pending"); when
+ * the truncation is seen, the rest of the copy (from where the original
+ * was read up to) is read first, whether or not its name is followed.
+ * A truncation is seen by the size, by the first bytes, and by the bytes
+ * just before the offset: each read starts with them and must find them
+ * unchanged, so a log truncated and written past the old offset between
+ * two looks is not read from the middle.
  *
  * A pass reads for at most SLICE_USEC, then hands the loop back and goes on
  * from a deferred source: a first replay of a large history (or a big burst)
  * must not keep the agent from its signals, status socket and watchdog.  A
  * pass stopped by its slice goes on before any other reading, in the same
- * order (rotated files first), so slicing changes no line's order. */
+ * order (rotated files and copies first), so slicing changes no line's
+ * order. */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -26,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,9 +65,19 @@
 
 struct tfile {
 	struct ccm_tail_pos pos; /* path, identity, done offset, lines */
-	int fd;
+	int fd;                  /* -1: closed, re-opened when it grows */
 	int wd;                  /* inotify watch on the inode, or -1 */
+	char *where;             /* its own name when last seen (a symlink's
+				  * target, a rotated file's new name) */
+	bool dirty;              /* closed, and may have grown */
+	bool pending;            /* a copy not to read until its original
+				  * (orig_dev, orig_ino) is truncated */
+	dev_t orig_dev;
+	ino_t orig_ino;
+	uint64_t last_grew;      /* monotonic usec: whom to close first */
 	unsigned char fp[CCM_FP_MAX];
+	unsigned char back[CCM_FP_MAX]; /* the bytes just before read_off */
+	uint32_t back_len;
 	uint64_t read_off;       /* bytes handed to the scanner */
 	uint64_t replay_until;   /* lines ending before this are replay */
 	struct ccm_scanner sc;
@@ -70,6 +101,9 @@ struct ccm_tail {
 	void *ctx;
 	struct tfile **files;
 	size_t nfiles, capfiles;
+	size_t nopen;              /* files with a descriptor */
+	char *limited;             /* the pattern named by the FILES_LIMIT
+				    * event in force, or NULL */
 	struct ccm_tail_pos *posv; /* what ccm_tail_positions hands out */
 	struct recent recent[RECENT_MAX];
 	size_t nrecent;
@@ -86,6 +120,7 @@ struct ccm_tail {
 	/* the file being scanned, for the scanner's callback */
 	struct tfile *cur;
 	bool cur_replay;
+	bool again;                /* a copy to read before going on */
 	struct ccm_tail_stats closed; /* counters of files already closed */
 	struct ccm_tail_stats totals;
 };
@@ -165,6 +200,35 @@ static void add_stats(struct ccm_tail_stats *s, const struct ccm_scanner *sc)
 	}
 }
 
+/* The name the descriptor leads to now, for re-opening it later. */
+static void note_where(struct tfile *f)
+{
+	char proc[64], buf[PATH_MAX];
+	ssize_t n;
+	char *w;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	n = readlink(proc, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/')
+		return;
+	buf[n] = '\0';
+	if (!(w = strdup(buf)))
+		return;
+	free(f->where);
+	f->where = w;
+}
+
+/* Closes the descriptor, keeps the file followed. */
+static void shut(struct ccm_tail *t, struct tfile *f)
+{
+	if (f->fd < 0)
+		return;
+	close(f->fd);
+	f->fd = -1;
+	t->nopen--;
+}
+
+/* Forgets the file. */
 static void close_file(struct ccm_tail *t, size_t i)
 {
 	struct tfile *f = t->files[i];
@@ -173,9 +237,10 @@ static void close_file(struct ccm_tail *t, size_t i)
 	add_stats(&t->closed, &f->sc);
 	if (f->wd >= 0 && t->ifd >= 0)
 		inotify_rm_watch(t->ifd, f->wd); /* EINVAL if gone: fine */
-	close(f->fd);
+	shut(t, f);
 	ccm_scanner_release(&f->sc);
 	ccm_tail_pos_release(&f->pos);
+	free(f->where);
 	free(f);
 	memmove(t->files + i, t->files + i + 1,
 		(t->nfiles - i - 1) * sizeof(*t->files));
@@ -203,6 +268,9 @@ static struct tfile *follow(struct ccm_tail *t, int fd, const char *path,
 		t->capfiles = ncap;
 	}
 	f->fd = fd;
+	t->nopen++;
+	note_where(f);
+	f->last_grew = mono_usec();
 	f->wd = -1;
 	f->pos.dev = st->st_dev;
 	f->pos.ino = st->st_ino;
@@ -222,6 +290,8 @@ static struct tfile *follow(struct ccm_tail *t, int fd, const char *path,
 			f->pos.fp_len = n;
 			f->pos.fp_crc = crc(f->fp, n);
 		}
+		if (pread(fd, f->back, n, (off_t)(offset - n)) == (ssize_t)n)
+			f->back_len = n;
 	}
 	t->files[t->nfiles++] = f;
 	watch_file(t, f);
@@ -234,6 +304,140 @@ fail:
 	free(f);
 	close(fd);
 	return NULL;
+}
+
+static const char *pattern_of(const struct ccm_tail *t, const char *path)
+{
+	for (size_t i = 0; i < t->cfg.npatterns; i++)
+		if (fnmatch(t->cfg.patterns[i], path, FNM_PATHNAME) == 0)
+			return t->cfg.patterns[i];
+	return t->cfg.npatterns ? t->cfg.patterns[0] : "";
+}
+
+/* Files that a pattern names (not rotated away). */
+static size_t named(const struct ccm_tail *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nfiles; i++)
+		n += !t->files[i]->rotated;
+	return n;
+}
+
+/* Makes room for one more descriptor (self excepted), closing the file
+ * grown least lately that can be re-opened.  Deleted files being drained
+ * cannot be, and are not counted: they are closed once drained. */
+static void room(struct ccm_tail *t, const struct tfile *self)
+{
+	struct tfile *victim = NULL;
+	struct stat st;
+	size_t open = 0;
+
+	if (t->nopen < t->cfg.max_open)
+		return;
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tfile *g = t->files[i];
+		struct stat gs;
+		if (g == self || g->fd < 0 || g == t->cur)
+			continue;
+		if (fstat(g->fd, &gs) == 0 && gs.st_nlink > 0)
+			open++;
+		else
+			continue;
+		/* a pending copy is never read: the first to go */
+		if (victim && !(g->pending && !victim->pending) &&
+		    !(g->pending == victim->pending &&
+		      g->last_grew < victim->last_grew))
+			continue;
+		victim = g;
+		st = gs;
+	}
+	if (open < t->cfg.max_open)
+		return;
+	/* rotated files waiting for their writer are no fault of the
+	 * configuration: only too many named ones are */
+	if (!t->limited && named(t) >= t->cfg.max_open) {
+		const char *pat = pattern_of(t, self ? self->pos.path : "");
+		t->limited = strdup(pat);
+		event(t, CCM_TAIL_FILES_LIMIT, pat, (int)t->cfg.max_open);
+	}
+	if (!victim)
+		return;
+	victim->dirty = (uint64_t)st.st_size != victim->read_off;
+	shut(t, victim);
+}
+
+static int open_regular(const char *path, struct stat *st);
+
+/* Opens path if it is the file of identity (dev, ino); -1 if not. */
+static int open_same(const char *path, dev_t dev, ino_t ino, struct stat *st)
+{
+	int fd = open_regular(path, st);
+
+	if (fd >= 0 && (st->st_dev != dev || st->st_ino != ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Looks for inode ino in the directory of path (a rotated file renamed
+ * again); its name in *found. */
+static int open_in_dir(const char *path, dev_t dev, ino_t ino,
+		       struct stat *st, char **found)
+{
+	char *copy = strdup(path);
+	const char *dir;
+	DIR *d;
+	struct dirent *de;
+	int fd = -1;
+
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	d = opendir(dir);
+	while (d && fd < 0 && (de = readdir(d))) {
+		char *p;
+		if (de->d_ino != ino || asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+			continue;
+		fd = open_same(p, dev, ino, st);
+		if (fd >= 0)
+			*found = p;
+		else
+			free(p);
+	}
+	if (d)
+		closedir(d);
+	free(copy);
+	return fd;
+}
+
+/* Re-opens a closed file by its identity: by the name it had, by the
+ * followed name, or beside the name it had. */
+static bool reopen(struct ccm_tail *t, struct tfile *f)
+{
+	struct stat st;
+	char *found = NULL;
+	int fd = -1;
+
+	room(t, f);
+	if (f->where)
+		fd = open_same(f->where, f->pos.dev, f->pos.ino, &st);
+	if (fd < 0)
+		fd = open_same(f->pos.path, f->pos.dev, f->pos.ino, &st);
+	if (fd < 0 && f->where)
+		fd = open_in_dir(f->where, f->pos.dev, f->pos.ino, &st, &found);
+	if (fd < 0)
+		return false;
+	free(found);
+	f->fd = fd;
+	t->nopen++;
+	f->dirty = false;
+	note_where(f);
+	if (f->wd < 0)
+		watch_file(t, f);
+	event(t, CCM_TAIL_OPENED, f->pos.path, 0);
+	return true;
 }
 
 static struct tfile *find(struct ccm_tail *t, dev_t dev, ino_t ino)
@@ -268,13 +472,119 @@ static void remember_truncated(struct ccm_tail *t, const struct tfile *f)
 	};
 }
 
-/* The file shrank, or its first bytes changed under the same inode: it was
- * truncated (and maybe written again).  Start over from its beginning. */
+/* Whether fd holds everything f had read before its truncation: its first
+ * bytes and the bytes just before read_off (a copy made by copytruncate). */
+static bool holds_read(const struct tfile *f, int fd)
+{
+	unsigned char b[CCM_FP_MAX];
+	struct stat st;
+
+	if (!f->pos.fp_len || fstat(fd, &st) < 0 ||
+	    (uint64_t)st.st_size < f->read_off)
+		return false;
+	if (pread(fd, b, f->pos.fp_len, 0) != (ssize_t)f->pos.fp_len ||
+	    memcmp(b, f->fp, f->pos.fp_len))
+		return false;
+	return !f->back_len ||
+	       (pread(fd, b, f->back_len, (off_t)(f->read_off - f->back_len)) ==
+		(ssize_t)f->back_len && !memcmp(b, f->back, f->back_len));
+}
+
+/* The copy of f a copytruncate left beside it, followed from where f was
+ * read up to: a pending copy already followed, else a file of f's
+ * directory.  NULL if there is none. */
+static struct tfile *find_copy(struct ccm_tail *t, struct tfile *f)
+{
+	const char *base = f->where ? f->where : f->pos.path;
+	char *copy;
+	DIR *d;
+	struct dirent *de;
+	struct tfile *c = NULL;
+	unsigned tried = 0;
+
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tfile *g = t->files[i];
+		if (!g->pending || g->orig_dev != f->pos.dev ||
+		    g->orig_ino != f->pos.ino)
+			continue;
+		if ((g->fd >= 0 || reopen(t, g)) && holds_read(f, g->fd)) {
+			g->pending = false;
+			g->copy = true;
+			memcpy(g->fp, f->fp, f->pos.fp_len);
+			g->pos.fp_len = f->pos.fp_len;
+			g->pos.fp_crc = f->pos.fp_crc;
+			memcpy(g->back, f->back, f->back_len);
+			g->back_len = f->back_len;
+			g->read_off = g->pos.offset = f->pos.offset;
+			g->pos.line = g->sc.stats.lines = f->pos.line;
+			/* the bytes before offset: the partial line, if any,
+			 * is read again whole */
+			if (f->read_off != f->pos.offset) {
+				uint32_t n = f->pos.offset < CCM_FP_MAX ?
+					     (uint32_t)f->pos.offset : CCM_FP_MAX;
+				g->back_len = pread(g->fd, g->back, n,
+					(off_t)(f->pos.offset - n)) ==
+					(ssize_t)n ? n : 0;
+			}
+			return g;
+		}
+		/* shorter than what was read: it holds nothing new, ever */
+		g->pending = false;
+		g->copy = true;
+		g->read_off = g->pos.offset = f->read_off;
+		g->pos.line = g->sc.stats.lines = f->pos.line;
+		g->back_len = 0;
+	}
+	if (!f->pos.fp_len || !(copy = strdup(base)))
+		return NULL;
+	d = opendir(dirname(copy));
+	while (d && !c && tried < 64 && (de = readdir(d))) {
+		struct stat st;
+		char *path;
+		int fd;
+
+		if (de->d_ino == f->pos.ino || de->d_name[0] == '.' ||
+		    asprintf(&path, "%s/%s", copy, de->d_name) < 0)
+			continue;
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size < f->read_off ||
+		    find(t, st.st_dev, st.st_ino)) {
+			free(path);
+			continue;
+		}
+		room(t, f);
+		tried++;
+		fd = open_regular(path, &st);
+		if (fd >= 0 && holds_read(f, fd)) {
+			c = follow(t, fd, path, &st, 0, f->pos.offset,
+				   f->pos.line);
+			if (c) {
+				c->copy = true;
+				c->rotated = true; /* until a pattern names it */
+			}
+		} else if (fd >= 0) {
+			close(fd);
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(copy);
+	return c;
+}
+
+/* The file shrank, or its first bytes or those before the offset changed
+ * under the same inode: it was truncated (and maybe written again).  What
+ * its copy holds beyond what was read is read now; then f from its
+ * start: both in the next round of the pass (t->again), the copy
+ * first. */
 static void restart_file(struct ccm_tail *t, struct tfile *f)
 {
 	struct ccm_clock clock = f->sc.clock;
+	struct tfile *c = find_copy(t, f);
 
-	remember_truncated(t, f);
+	if (!c)
+		remember_truncated(t, f);
 	event(t, CCM_TAIL_TRUNCATED, f->pos.path, 0);
 	t->totals.truncations++;
 	add_stats(&t->closed, &f->sc);
@@ -284,33 +594,65 @@ static void restart_file(struct ccm_tail *t, struct tfile *f)
 	f->sc.untimed = clock.have_last ? clock.last : clock.basis_time;
 	f->read_off = f->pos.offset = f->pos.line = 0;
 	f->pos.fp_len = f->pos.fp_crc = 0;
+	f->back_len = 0;
 	f->replay_until = 0;
+	if (c)
+		t->again = true;
 }
 
-/* Whether fd's first bytes are those of content already read: of a file
- * followed now, or of one truncated lately.  If so, where its unread part
- * begins. */
-static bool copy_of_read(const struct ccm_tail *t, const struct tfile *self,
-			 int fd, uint64_t *offset, uint64_t *line)
+enum kind { K_NEW, K_UNDECIDED, K_PENDING, K_RECENT };
+
+/* What a file first seen empty or new is: new, a copy of a followed file
+ * (pending), a copy of content truncated lately (read from where that
+ * was read up to), or still too short to tell. */
+static enum kind classify(struct ccm_tail *t, struct tfile *f)
 {
+	unsigned char b[CCM_FP_MAX];
+	ssize_t have = pread(f->fd, b, sizeof(b), 0);
+
+	if (have <= 0)
+		return K_UNDECIDED;
 	for (size_t i = 0; i < t->nfiles; i++) {
 		const struct tfile *g = t->files[i];
-		if (g != self && !g->copy && g->pos.fp_len && g->pos.offset &&
-		    fp_matches(fd, g->pos.fp_len, g->pos.fp_crc)) {
-			*offset = g->pos.offset;
-			*line = g->pos.line;
-			return true;
-		}
+		uint32_t n = g->pos.fp_len;
+		if (g == f || g->pending || !n || !g->read_off)
+			continue;
+		if ((size_t)have < n)
+			n = (uint32_t)have;
+		if (memcmp(b, g->fp, n))
+			continue;
+		if (n < g->pos.fp_len)
+			return K_UNDECIDED; /* a copy being made, perhaps */
+		f->orig_dev = g->pos.dev;
+		f->orig_ino = g->pos.ino;
+		return K_PENDING;
 	}
 	for (size_t i = t->nrecent; i-- > 0;) {
 		const struct recent *r = &t->recent[i];
-		if (fp_matches(fd, r->fp_len, r->fp_crc)) {
-			*offset = r->offset;
-			*line = r->line;
-			return true;
+		if (fp_matches(f->fd, r->fp_len, r->fp_crc)) {
+			f->read_off = f->pos.offset = r->offset;
+			f->pos.line = f->sc.stats.lines = r->line;
+			return K_RECENT;
 		}
 	}
-	return false;
+	return K_NEW;
+}
+
+/* Keeps the last bytes before read_off from what buf[0..n) ends with. */
+static void keep_back(struct tfile *f, const char *buf, size_t n)
+{
+	if (n >= CCM_FP_MAX) {
+		memcpy(f->back, buf + n - CCM_FP_MAX, CCM_FP_MAX);
+		f->back_len = CCM_FP_MAX;
+		return;
+	}
+	if (f->back_len + n > CCM_FP_MAX) {
+		size_t drop = f->back_len + n - CCM_FP_MAX;
+		memmove(f->back, f->back + drop, f->back_len - drop);
+		f->back_len -= (uint32_t)drop;
+	}
+	memcpy(f->back + f->back_len, buf, n);
+	f->back_len += (uint32_t)n;
 }
 
 /* Reads everything new in f; true if bytes were read. */
@@ -318,14 +660,27 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 {
 	struct stat st;
 	bool grew = false;
+	unsigned restarts = 0;
 
+	if (f->fd < 0 && (!f->dirty || !reopen(t, f)))
+		return false;
+	if (f->pending)
+		return false;
 	/* A copy shows up before the truncation of its original does, and
 	 * empty at first: it is recognised when its first bytes arrive. */
-	if (!f->copy && f->read_off == 0 && f->replay_until == 0 &&
-	    copy_of_read(t, f, f->fd, &f->pos.offset, &f->pos.line)) {
-		f->copy = true;
-		f->read_off = f->pos.offset;
-		f->sc.stats.lines = f->pos.line;
+	if (!f->copy && f->read_off == 0 && f->replay_until == 0) {
+		switch (classify(t, f)) {
+		case K_UNDECIDED:
+			return false;
+		case K_PENDING:
+			f->pending = true;
+			return false;
+		case K_RECENT:
+			f->copy = true;
+			break;
+		case K_NEW:
+			break;
+		}
 	}
 	if (f->copy && fstat(f->fd, &st) == 0 &&
 	    (uint64_t)st.st_size < f->read_off)
@@ -334,10 +689,10 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 	    ((uint64_t)st.st_size < f->read_off ||
 	     (f->pos.fp_len && !fp_matches(f->fd, f->pos.fp_len, f->pos.fp_crc))))
 		restart_file(t, f);
-	for (;;) {
-		size_t want = SLICE_READ;
+	for (; !t->again;) {
+		size_t want = SLICE_READ, k = f->back_len;
 		ssize_t n;
-		const char *nl;
+		const char *nl, *data;
 
 		if (grew && mono_usec() >= t->slice_end) {
 			t->cut = true;
@@ -346,36 +701,52 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 		if (f->read_off < f->replay_until &&
 		    f->replay_until - f->read_off < want)
 			want = (size_t)(f->replay_until - f->read_off);
-		n = pread(f->fd, t->buf, want, (off_t)f->read_off);
+		/* with the bytes before the offset: they must not have
+		 * changed since they were read */
+		n = pread(f->fd, t->buf, k + want, (off_t)(f->read_off - k));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0 || n == (ssize_t)k)
 			break;
+		if (n < (ssize_t)k || memcmp(t->buf, f->back, k) ||
+		    (f->pos.fp_len &&
+		     !fp_matches(f->fd, f->pos.fp_len, f->pos.fp_crc))) {
+			if (++restarts > 3)
+				break; /* rewritten as we look: next pass */
+			restart_file(t, f);
+			continue;
+		}
+		data = t->buf + k;
+		n -= (ssize_t)k;
 		if (f->read_off < CCM_FP_MAX) {
-			size_t k = CCM_FP_MAX - (size_t)f->read_off;
-			if (k > (size_t)n)
-				k = (size_t)n;
-			memcpy(f->fp + f->read_off, t->buf, k);
-			f->pos.fp_len = (uint32_t)(f->read_off + k);
+			size_t c = CCM_FP_MAX - (size_t)f->read_off;
+			if (c > (size_t)n)
+				c = (size_t)n;
+			memcpy(f->fp + f->read_off, data, c);
+			f->pos.fp_len = (uint32_t)(f->read_off + c);
 			f->pos.fp_crc = crc(f->fp, f->pos.fp_len);
 		}
 		t->cur = f;
 		t->cur_replay = f->read_off < f->replay_until;
-		if (ccm_scanner_feed(&f->sc, t->buf, (size_t)n))
+		if (ccm_scanner_feed(&f->sc, data, (size_t)n))
 			break; /* out of memory: the bytes are read again later */
-		nl = memrchr(t->buf, '\n', (size_t)n);
+		nl = memrchr(data, '\n', (size_t)n);
 		if (nl) {
-			f->pos.offset = f->read_off + (uint64_t)(nl - t->buf) + 1;
+			f->pos.offset = f->read_off + (uint64_t)(nl - data) + 1;
 			/* an overlong line is counted when it starts */
 			f->pos.line = f->sc.stats.lines - (f->sc.skipping ? 1 : 0);
 		}
+		keep_back(f, data, (size_t)n);
 		f->read_off += (uint64_t)n;
 		t->totals.bytes += (uint64_t)n;
 		grew = true;
 	}
 	t->cur = NULL;
-	if (grew && t->ops->grew)
-		t->ops->grew(t->ctx, f->pos.path);
+	if (grew) {
+		f->last_grew = mono_usec();
+		if (t->ops->grew)
+			t->ops->grew(t->ctx, f->pos.path);
+	}
 	return grew;
 }
 
@@ -430,8 +801,11 @@ static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 		if (f) {
 			f->seen = t->gen;
 			f->rotated = false;
+			if (f->fd < 0 && (uint64_t)st.st_size != f->read_off)
+				f->dirty = true;
 			continue;
 		}
+		room(t, NULL);
 		fd = open_regular(g.gl_pathv[k], &st);
 		if (fd < 0) {
 			bad = -fd;
@@ -455,14 +829,14 @@ static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 }
 
 /* Rotated files first (their lines are older), in the order found. */
-static void read_all(struct ccm_tail *t, bool *grew)
+static void read_stages(struct ccm_tail *t, uint64_t now, bool *grew)
 {
-	uint64_t now = mono_usec();
-
-	for (int stage = 0; stage < 2; stage++) {
+	for (int stage = 0; stage < 2 && !t->again; stage++) {
 		for (size_t i = 0; i < t->nfiles;) {
 			struct tfile *f = t->files[i];
 			bool g;
+
+			struct stat st;
 
 			if ((f->rotated || f->copy) != (stage == 0)) {
 				i++;
@@ -470,9 +844,9 @@ static void read_all(struct ccm_tail *t, bool *grew)
 			}
 			g = read_file(t, f);
 			*grew |= g;
-			if (t->cut)
-				return; /* the rest after the loop's turn */
-			if (!f->rotated || g) {
+			if (t->cut || t->again)
+				return; /* cut: the rest after the loop's turn */
+			if (!f->rotated || g || f->fd < 0) {
 				f->idle_since = 0;
 				i++;
 				continue;
@@ -484,8 +858,85 @@ static void read_all(struct ccm_tail *t, bool *grew)
 				continue;
 			}
 			event(t, CCM_TAIL_CLOSED, f->pos.path, 0);
+			/* drained; one with a name is re-opened if it grows */
+			if (fstat(f->fd, &st) == 0 && st.st_nlink > 0) {
+				shut(t, f);
+				i++;
+				continue;
+			}
 			close_file(t, i);
 		}
+	}
+}
+
+static void read_all(struct ccm_tail *t, bool *grew)
+{
+	uint64_t now = mono_usec();
+
+	/* a truncation found a copy: a round more, copies first */
+	for (int round = 0; round < 4; round++) {
+		t->again = false;
+		read_stages(t, now, grew);
+		if (!t->again || t->cut)
+			break;
+	}
+	t->again = false;
+}
+
+/* Where a closed rotated file is now: its last name, else a name beside
+ * it (renamed again); false if it is gone. */
+static bool locate(struct tfile *f)
+{
+	struct stat st;
+	char *found = NULL;
+	int fd;
+
+	if (f->where && stat(f->where, &st) == 0 && st.st_dev == f->pos.dev &&
+	    st.st_ino == f->pos.ino) {
+		if ((uint64_t)st.st_size != f->read_off)
+			f->dirty = true;
+		return true;
+	}
+	fd = open_in_dir(f->where ? f->where : f->pos.path, f->pos.dev,
+			 f->pos.ino, &st, &found);
+	if (fd < 0)
+		return false;
+	close(fd);
+	free(f->where);
+	f->where = found;
+	if ((uint64_t)st.st_size != f->read_off)
+		f->dirty = true;
+	return true;
+}
+
+/* Closed rotated files are forgotten when gone, and beyond max_open of
+ * them, the least lately grown first. */
+static void forget_rotated(struct ccm_tail *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nfiles;) {
+		struct tfile *f = t->files[i];
+		if (f->fd >= 0 || !f->rotated) {
+			i++;
+		} else if (locate(f)) {
+			n++;
+			i++;
+		} else {
+			close_file(t, i);
+		}
+	}
+	while (n > t->cfg.max_open) {
+		size_t old = t->nfiles;
+		for (size_t i = 0; i < t->nfiles; i++) {
+			const struct tfile *f = t->files[i];
+			if (f->fd < 0 && f->rotated &&
+			    (old == t->nfiles ||
+			     f->last_grew < t->files[old]->last_grew))
+				old = i;
+		}
+		close_file(t, old);
+		n--;
 	}
 }
 
@@ -517,12 +968,18 @@ static void pass(struct ccm_tail *t, bool names, bool replay_all)
 			event(t, CCM_TAIL_ROTATED, f->pos.path, 0);
 		}
 	}
+	forget_rotated(t);
 read:
 	read_all(t, &grew);
 	if (t->cut && t->resume)
 		sd_event_source_set_enabled(t->resume, SD_EVENT_ONESHOT);
 	else if (!t->cut)
 		t->caught_up = true;
+	if (t->limited && named(t) <= t->cfg.max_open) {
+		event(t, CCM_TAIL_FILES_OK, t->limited, (int)t->cfg.max_open);
+		free(t->limited);
+		t->limited = NULL;
+	}
 	if (t->ops->pass_done)
 		t->ops->pass_done(t->ctx, grew);
 }
@@ -560,6 +1017,12 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *ud)
 			overflow |= (ev->mask & IN_Q_OVERFLOW) != 0;
 			names |= (ev->mask & renames) != 0;
 			p += sizeof(*ev) + ev->len;
+			/* a closed file written again */
+			for (size_t i = 0; t->nopen < t->nfiles &&
+			     (ev->mask & IN_MODIFY) && i < t->nfiles; i++)
+				if (t->files[i]->wd == ev->wd &&
+				    t->files[i]->fd < 0)
+					t->files[i]->dirty = true;
 		}
 	}
 	if (overflow) {
@@ -646,7 +1109,10 @@ static int open_sibling(const struct ccm_tail_pos *p, struct stat *st,
 static void resume(struct ccm_tail *t, const struct ccm_tail_pos *p)
 {
 	struct stat st;
-	int fd = open_regular(p->path, &st);
+	int fd;
+
+	room(t, NULL);
+	fd = open_regular(p->path, &st);
 	char *found = NULL;
 
 	if (fd >= 0 && st.st_dev == p->dev && st.st_ino == p->ino &&
@@ -721,6 +1187,8 @@ struct ccm_tail *ccm_tail_new(sd_event *loop, const struct ccm_tail_config *cfg,
 		t->cfg.poll_usec = 1000000;
 	if (!t->cfg.drain_usec)
 		t->cfg.drain_usec = 5000000;
+	if (!t->cfg.max_open)
+		t->cfg.max_open = CCM_TAIL_DEFAULT_MAX_OPEN;
 	t->rec = rec;
 	t->ops = ops;
 	t->ctx = ctx;
@@ -781,6 +1249,7 @@ void ccm_tail_free(struct ccm_tail *t)
 		free(t->patterns[i]);
 	free(t->patterns);
 	free(t->unreadable);
+	free(t->limited);
 	free(t->buf);
 	free(t);
 }
@@ -818,7 +1287,7 @@ void ccm_tail_stats(const struct ccm_tail *t, struct ccm_tail_stats *out)
 		out->replay_done += f->read_off < f->replay_until ?
 				    f->read_off : f->replay_until;
 	}
-	out->files_open = t->nfiles;
+	out->files_open = t->nopen;
 	out->replaying = !t->caught_up;
 }
 

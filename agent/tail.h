@@ -38,6 +38,11 @@ enum ccm_tail_event {
 	CCM_TAIL_LOST,       /* a saved file is nowhere to be found: what was
 			      * written to it after the saved offset is lost */
 	CCM_TAIL_OVERFLOW,   /* the inotify queue overflowed: rescanned */
+	CCM_TAIL_FILES_LIMIT, /* more files to follow than max_open_files:
+			       * the idle ones are closed and re-opened when
+			       * they grow (path: the pattern, err: the
+			       * bound) */
+	CCM_TAIL_FILES_OK,   /* ... all fit again */
 };
 
 struct ccm_tail_ops {
@@ -67,7 +72,9 @@ struct ccm_tail_config {
 				* its end before it is closed */
 	bool poll_only;        /* no inotify: the poll alone (file systems
 				* where inotify says nothing, e.g. NFS) */
+	size_t max_open;       /* descriptors kept open at most (0: 128) */
 };
+#define CCM_TAIL_DEFAULT_MAX_OPEN 128
 
 struct ccm_tail;
 
@@ -88,7 +95,7 @@ void ccm_tail_free(struct ccm_tail *tail);
 /* Reads what is new now (also run by inotify and the poll timer). */
 void ccm_tail_rescan(struct ccm_tail *tail);
 
-/* The positions to persist: one per open file.  The array and its strings
+/* The positions to persist: one per file followed, open or not.  The array and its strings
  * belong to the tail until the next call. */
 size_t ccm_tail_positions(struct ccm_tail *tail,
 			  const struct ccm_tail_pos **out);

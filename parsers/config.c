@@ -49,6 +49,8 @@
 #define DEFAULT_REROUTE_AFTER (2 * MIN)
 #define DEFAULT_LATENCY_WINDOW (5 * MIN)
 #define DEFAULT_QUEUE_LATENCY_HIGH (5 * SEC)
+#define DEFAULT_MAX_OPEN_FILES 128
+#define MAX_OPEN_FILES 65536
 #define MAX_NOTIFICATION_QUEUE 1000000
 #define DEFAULT_STATUS_CLIENTS 16
 #define MAX_STATUS_CLIENTS 1024
@@ -468,6 +470,7 @@ enum key {
 	K_NOTIFICATION_QUEUE, K_COMPLIANCE, K_QUEUE_WAIT, K_QUEUE_WINDOW,
 	K_REROUTE_AFTER, K_LATENCY_WINDOW, K_QUEUE_LATENCY_HIGH,
 	K_STATUS_CLIENTS, K_STATUS_TIMEOUT,
+	K_MAX_OPEN_FILES,
 	K_S_DESCRIPTION, K_HOST, K_PORT, K_S_NODE, K_COMPONENT, K_PROFILE,
 	K_PROBE, K_PROBE_INTERVAL, K_PROBE_TIMEOUT, K_SECRET_FILE,
 	K_P_DESCRIPTION, K_PRIORITY, K_JSM, K_TC,
@@ -507,6 +510,7 @@ static const struct keydef {
 	[K_QUEUE_LATENCY_HIGH] = { SECT_AGENT, "queue_latency_high", false },
 	[K_STATUS_CLIENTS] = { SECT_AGENT, "status_clients", false },
 	[K_STATUS_TIMEOUT] = { SECT_AGENT, "status_timeout", false },
+	[K_MAX_OPEN_FILES] = { SECT_AGENT, "max_open_files", false },
 	[K_S_DESCRIPTION] = { SECT_SERVER, "description", false },
 	[K_HOST] = { SECT_SERVER, "host", false },
 	[K_PORT] = { SECT_SERVER, "port", false },
@@ -690,6 +694,7 @@ static int agent_defaults(struct ccm_agent_config *a)
 	a->queue_latency_high = DEFAULT_QUEUE_LATENCY_HIGH;
 	a->status_clients = DEFAULT_STATUS_CLIENTS;
 	a->status_timeout = DEFAULT_STATUS_TIMEOUT;
+	a->max_open_files = DEFAULT_MAX_OPEN_FILES;
 	return a->state_dir && a->runtime_dir ? 0 : -1;
 }
 
@@ -1327,6 +1332,17 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 		break;
 	case K_STATUS_TIMEOUT:
 		set_duration(p, k, &a->status_timeout, value, 100);
+		break;
+	case K_MAX_OPEN_FILES:
+		/* a few descriptors are the agent's own: sockets, journal */
+		if (parse_uint(value, MAX_OPEN_FILES, &n) || n < 1) {
+			error_here(p, "integer",
+				   "max_open_files: '%s' is not a whole number"
+				   " from 1 to %d", value, MAX_OPEN_FILES);
+			mark_bad(p, k);
+			break;
+		}
+		a->max_open_files = (unsigned)n;
 		break;
 	default:
 		break;
@@ -2427,6 +2443,7 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 	   a->queue_latency_high ? NULL : "0: no alarm");
 	fprintf(out, "status_clients = %u\n", a->status_clients);
 	kv_duration(out, "status_timeout", a->status_timeout);
+	fprintf(out, "max_open_files = %u\n", a->max_open_files);
 }
 
 static void print_rule(const struct ccm_queue_rule *r, ccm_ms queue_wait,

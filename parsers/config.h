@@ -168,6 +168,7 @@ struct ccm_agent_config {
 	ccm_ms queue_latency_high; /* p95 wait that raises the alarm; 0: off */
 	unsigned status_clients; /* status socket: clients served at once */
 	ccm_ms status_timeout;   /* ... each of which has this long to read */
+	unsigned max_open_files; /* log files kept open at most */
 	unsigned line;           /* of the [agent] header */
 };
 

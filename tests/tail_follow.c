@@ -1,5 +1,5 @@
 /* Test driver for the tailer: follows the patterns given (only by polling
- * with --poll-only), persists its
+ * with --poll-only; at most N files open with --max-open), persists its
  * positions in STATE after every pass, and prints each recognised message
  * once that is done: "live|replay PATH:LINE COMPONENT STATE".  SIGTERM
  * ends it cleanly. */
@@ -38,7 +38,7 @@ static void tail_event(void *ctx, enum ccm_tail_event ev, const char *path,
 {
 	static const char *const names[] = {
 		"opened", "rotated", "truncated", "closed", "unreadable",
-		"readable", "lost", "overflow",
+		"readable", "lost", "overflow", "files-limit", "files-ok",
 	};
 
 	(void)ctx;
@@ -96,8 +96,13 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	if (argc > 2 && !strcmp(argv[1], "--max-open")) {
+		cfg.max_open = strtoul(argv[2], NULL, 10);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 3) {
-		fputs("usage: tail_follow [--poll-only] STATE PATTERN...\n",
+		fputs("usage: tail_follow [--poll-only] [--max-open N] STATE PATTERN...\n",
 		      stderr);
 		return 2;
 	}

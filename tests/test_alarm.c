@@ -213,6 +213,7 @@ static void test_type_table(void **state)
 		"probe-failing", "log-silent", "log-unreadable",
 		"messaging-blocked", "group-chat-blocked",
 		"messaging-degraded", "logging-lost", "queue-latency-high",
+		"log-files-limit",
 	};
 	enum ccm_alarm_type t;
 

@@ -361,7 +361,10 @@ def test_tail_fds_flat_over_1000_rotations(tmp_path, capsys, mode):
         assert fd1 <= want, "descriptors grew: %d at the start, %d at the " \
             "end: %s" % (fd0, fd1, fds(pid))
         assert not left, "descriptors on deleted files: %s" % left
-        assert w1 <= w0 + (0 if mode == "rename" else KEEP - 1), (w0, w1)
+        # a rotated file that still has a name (app.log.1; the KEEP - 1
+        # numbered ones) keeps its inotify watch, not its descriptor: it
+        # is opened again if its writer adds to it
+        assert w1 <= w0 + (1 if mode == "rename" else KEEP - 1), (w0, w1)
     finally:
         os.close(fd)
         f.stop()
@@ -409,7 +412,8 @@ def test_ccmond_fds_flat_over_1000_rotations(h, capsys):
     assert fd1 <= fd0, "descriptors grew: %d at the start, %d at the end: " \
         "%s" % (fd0, fd1, fds(d.pid))
     assert not left, "descriptors on deleted files: %s" % left
-    assert w1 <= w0, (w0, w1)
+    # router.log.1 keeps its watch (no descriptor): re-opened if it grows
+    assert w1 <= w0 + 1, (w0, w1)
     assert st1["files_open"] == 1, st1
     assert st1["lines"] == st0["lines"] + ROTATIONS, (st0, st1)
     assert d.stop() == 0, d.stderr()

@@ -953,6 +953,23 @@ static void test_snmp_keys(void **state)
 	       E("integer", 4));
 }
 
+static void test_max_open_files(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	l = load_clean(BASE);
+	assert_int_equal(l.config->agent.max_open_files, 128);
+	unload(&l);
+	l = load_clean(AGENT "max_open_files = 7\n" SERVER);
+	assert_int_equal(l.config->agent.max_open_files, 7);
+	unload(&l);
+	EXPECT(AGENT "max_open_files = 0\n" SERVER, E("integer", 4));
+	EXPECT(AGENT "max_open_files = 65537\n" SERVER, E("integer", 4));
+	assert_message(AGENT "max_open_files = lots\n" SERVER, "integer",
+		       "from 1 to 65536");
+}
+
 static void test_impact_keys(void **state)
 {
 	struct loaded l;
@@ -1620,6 +1637,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base_is_clean),
 		cmocka_unit_test(test_snmp_keys),
+		cmocka_unit_test(test_max_open_files),
 		cmocka_unit_test(test_impact_keys),
 		cmocka_unit_test(test_latency_defaults),
 		cmocka_unit_test(test_latency_rules),
