@@ -158,6 +158,30 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 			  "accepts the connection but answers events late or "
 			  "not at all, and every IM waits for its answer.",
 	},
+	[CCM_ALARM_UNKNOWN_COMPONENTS] = {
+		.id = "unknown-components",
+		.message_id = "e99eb0dae8244b8db87de71086cdb6ba",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_SCOPE,
+		.raised = "Components that no [server] configures are down",
+		.cleared = "No component that no [server] configures is down",
+		.remedy = "Configure a [server] for each compliance server this "
+			  "node uses, so that each gets its own alarms; names "
+			  "nobody knows in the router's log may also be a "
+			  "misconfigured or hostile client.",
+	},
+	[CCM_ALARM_TOO_MANY_COMPONENTS] = {
+		.id = "too-many-components",
+		.message_id = "91b8caa1dab441589705bbc76b578130",
+		.severity = CCM_SEV_MINOR,
+		.resource = CCM_RES_SCOPE,
+		.raised = "More component names than max_components: new names "
+			  "are not tracked",
+		.cleared = "New component names are tracked again",
+		.remedy = "Find out what writes so many component names to the "
+			  "router's log; if they are real, raise max_components "
+			  "in ccmon.conf and reload.",
+	},
 };
 
 const struct ccm_alarm_type_info *ccm_alarm_type_info(enum ccm_alarm_type t)

@@ -35,6 +35,8 @@ struct ccm_engine {
 	 * component until then. */
 	bool have_lat_next;
 	ccm_ms lat_next;
+	size_t nlogged;     /* components named only by the log */
+	uint64_t untracked; /* lines about names past max_components */
 };
 
 struct auth_wait {
@@ -292,6 +294,45 @@ static struct ccm_component *component(struct ccm_engine *e,
 	return c;
 }
 
+/* A component named by a log line: NULL with *rc 0 when the bound keeps
+ * it out, NULL with *rc -1 when out of memory. */
+static struct ccm_component *log_component(struct ccm_engine *e,
+					   const char *name, size_t n, int *rc)
+{
+	size_t at;
+	struct ccm_component *c = find_component(e, name, n, &at);
+
+	*rc = -1;
+	if (c)
+		return c;
+	if (e->config.max_components &&
+	    e->nlogged >= e->config.max_components) {
+		e->untracked++;
+		*rc = 0;
+		return NULL;
+	}
+	c = component(e, name, n);
+	if (c)
+		e->nlogged++;
+	return c;
+}
+
+void ccm_engine_set_max_components(struct ccm_engine *e, size_t max)
+{
+	e->config.max_components = max;
+}
+
+uint64_t ccm_engine_untracked(const struct ccm_engine *e)
+{
+	return e->untracked;
+}
+
+bool ccm_engine_full(const struct ccm_engine *e)
+{
+	return e->config.max_components &&
+	       e->nlogged >= e->config.max_components;
+}
+
 static int cmp_endpoint(const struct ccm_endpoint *ep, const char *host,
 			size_t n, unsigned port)
 {
@@ -445,11 +486,16 @@ static void bind(struct ccm_engine *e, struct ccm_component *c,
 int ccm_engine_bind(struct ccm_engine *e, const char *name, const char *host,
 		    unsigned port)
 {
+	size_t at;
+	bool logged = find_component(e, name, strlen(name), &at) != NULL;
 	struct ccm_component *c = component(e, name, strlen(name));
 	struct ccm_endpoint *ep = endpoint(e, host, strlen(host), port);
 
 	if (!c || !ep)
 		return -1;
+	/* named by the log first, configured now: off the bound */
+	if (logged && !c->endpoint_configured && e->nlogged)
+		e->nlogged--;
 	c->endpoint_configured = true;
 	bind(e, c, ep, NULL);
 	return 0;
@@ -514,12 +560,14 @@ void ccm_engine_advance(struct ccm_engine *e, ccm_ms now)
 static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 			   const struct ccm_srcpos *pos)
 {
-	struct ccm_component *c = component(e, m->component.p, m->component.n);
+	int rc;
+	struct ccm_component *c = log_component(e, m->component.p,
+						 m->component.n, &rc);
 	struct ccm_change ch;
 	enum ccm_state to = m->state;
 
 	if (!c)
-		return -1;
+		return rc;
 	if (e->pending_connect && !c->endpoint_configured &&
 	    (to == CCM_STATE_CONNECTED || to == CCM_STATE_GONE))
 		bind(e, c, e->pending_connect, pos);
@@ -587,10 +635,12 @@ static int connect_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 			    const struct ccm_srcpos *pos)
 {
-	struct ccm_component *c = component(e, m->component.p, m->component.n);
+	int rc;
+	struct ccm_component *c = log_component(e, m->component.p,
+						 m->component.n, &rc);
 
 	if (!c)
-		return -1;
+		return rc;
 	c->connect_failures++;
 	/* Never seen before and already failing: first seen non-active. */
 	if (c->state == CCM_STATE_UNKNOWN && !c->have_incident)
@@ -602,12 +652,14 @@ static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 static int queue_line(struct ccm_engine *e, const struct ccm_logmsg *m,
 		      const struct ccm_srcpos *pos)
 {
-	struct ccm_component *c = component(e, m->component.p, m->component.n);
+	int rc;
+	struct ccm_component *c = log_component(e, m->component.p,
+						 m->component.n, &rc);
 	ccm_ms wait = m->wait;
-	int rc = 1;
 
 	if (!c)
-		return -1;
+		return rc;
+	rc = 1;
 	switch (m->kind) {
 	case CCM_MSG_QUEUE_WAITED:
 		rc = ccm_qlat_add(&c->latency, e->now, wait) ? -1 : 1;

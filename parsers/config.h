@@ -167,6 +167,7 @@ struct ccm_agent_config {
 	ccm_ms latency_window;   /* queue-latency figures cover this much */
 	ccm_ms queue_latency_high; /* p95 wait that raises the alarm; 0: off */
 	unsigned line;           /* of the [agent] header */
+	size_t max_components;   /* names no [server] configures, tracked */
 };
 
 struct ccm_config {
