@@ -10,7 +10,8 @@
  * The document, one line of JSON followed by a newline:
  *   {"schema":"ccmon.status/1",
  *    "agent":{"version","now","config","lines","recognized","bad_time",
- *             "overlong","files_open","rotations","latency_window_s"},
+ *             "overlong","files_open","rotations","latency_window_s",
+ *             "untracked"},
  *    "components":[{"name","server","state","transitions","last_change",
  *                   "incident":{"id","start","cause"}|null,"endpoint",
  *                   "probe":{...}|null,"queue":{...}}],
@@ -32,6 +33,8 @@
  * "waits" and the figures over the waits that ended within
  * "latency_window_s" (the configured latency_window, in seconds) before
  * "now", each figure a whole number of ms or null when there is no wait;
+ * "untracked" counts the lines about component names past max_components,
+ * not applied;
  * "total" every wait since the agent started.  Alarms are
  * the raised ones (RAISED sent, CLEARED not) by id; "condition" false
  * means the condition is gone and the clear waits for its hold.  Times are

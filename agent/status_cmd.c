@@ -387,6 +387,13 @@ static void print_agent(struct json_object *agent, FILE *out)
 			cell(agent, "lines", lines, sizeof(lines)),
 			cell(agent, "recognized", rec, sizeof(rec)),
 			cell(agent, "rotations", rot, sizeof(rot)));
+	/* only when the bound bit: the usual line stays as it was */
+	if (member(agent, "untracked", json_type_int) &&
+	    json_object_get_uint64(member(agent, "untracked",
+					  json_type_int)) > 0)
+		fprintf(out, "lines about component names past "
+			"max_components, not applied: %s\n",
+			cell(agent, "untracked", rot, sizeof(rot)));
 }
 
 static bool is_status_doc(const struct json_object *doc,

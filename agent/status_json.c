@@ -234,6 +234,8 @@ static struct json_object *agent(const struct ccm_engine *engine,
 	add(o, "rotations", t ? json_object_new_uint64(t->rotations) : NULL);
 	add(o, "latency_window_s", engine ? json_object_new_int64(
 			ccm_engine_latency_window(engine) / 1000) : NULL);
+	add(o, "untracked", engine ? json_object_new_uint64(
+			ccm_engine_untracked(engine)) : NULL);
 	return o;
 }
 
