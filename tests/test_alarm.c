@@ -212,6 +212,7 @@ static void test_type_table(void **state)
 		"probe-failing", "log-silent", "log-unreadable",
 		"messaging-blocked", "group-chat-blocked",
 		"messaging-degraded", "logging-lost", "queue-latency-high",
+		"unknown-components", "too-many-components",
 	};
 	enum ccm_alarm_type t;
 

@@ -242,7 +242,7 @@ static const char expected_doc[] =
 	"\"now\":\"2026-11-03T08:10:06.000\","
 	"\"config\":\"/etc/ccmon/ccmon.conf\",\"lines\":120,\"recognized\":7,"
 	"\"bad_time\":1,\"overlong\":0,\"files_open\":1,\"rotations\":2,"
-	"\"latency_window_s\":300},"
+	"\"latency_window_s\":300,\"untracked\":0},"
 	"\"components\":["
 	"{\"name\":\"" COMP1 "\",\"server\":\"cs1\",\"state\":\"gone\","
 	"\"transitions\":3,\"last_change\":\"2026-11-03T08:10:05.000\","
@@ -296,7 +296,7 @@ static void test_document_empty(void **state)
 		PACKAGE_STRING "\",\"now\":\"2026-11-03T08:10:00.000\","
 		"\"config\":null,\"lines\":null,\"recognized\":null,"
 		"\"bad_time\":null,\"overlong\":null,\"files_open\":null,"
-		"\"rotations\":null,\"latency_window_s\":null},"
+		"\"rotations\":null,\"latency_window_s\":null,\"untracked\":null},"
 		"\"components\":[],\"alarms\":[]}\n");
 	free(doc);
 }
