@@ -636,10 +636,12 @@ static void act_compact(struct ccm_alarms *as)
 	size_t k = 0;
 
 	for (size_t i = 0; i < as->nact; i++) {
-		if (!as->act[i].a)
+		struct alarm *a = as->act[i].a;
+
+		if (!a)
 			continue;
 		as->act[k] = as->act[i];
-		as->act[k].a->act_at = k;
+		a->act_at = k;
 		k++;
 	}
 	as->nact = k;
@@ -649,16 +651,12 @@ static void act_compact(struct ccm_alarms *as)
 /* ids only grow, so a new RAISED goes at the end. */
 static int act_append(struct ccm_alarms *as, struct alarm *a)
 {
+	if (as->nact == as->capact && as->holes)
+		act_compact(as);
 	if (as->nact == as->capact) {
-		size_t ncap;
-		struct active *n;
+		size_t ncap = as->capact ? as->capact * 2 : 16;
+		struct active *n = realloc(as->act, ncap * sizeof(*n));
 
-		if (as->holes) {
-			act_compact(as);
-			return act_append(as, a);
-		}
-		ncap = as->capact ? as->capact * 2 : 16;
-		n = realloc(as->act, ncap * sizeof(*n));
 		if (!n)
 			return -1;
 		as->act = n;

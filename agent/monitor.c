@@ -289,12 +289,13 @@ static struct node_state *node_of(struct ccm_monitor *m, const char *name,
 	if (dot) {
 		size_t rest = n - (size_t)(dot + 1 - name);
 
-		for (size_t i = 0; i < m->nnodes; i++)
-			if (strlen(m->nodes[i].dashed) == rest &&
+		for (size_t i = 0; m->nodes && i < m->nnodes; i++)
+			if (m->nodes[i].dashed &&
+			    strlen(m->nodes[i].dashed) == rest &&
 			    !strncasecmp(m->nodes[i].dashed, dot + 1, rest))
 				return &m->nodes[i];
 	}
-	return m->nnodes ? &m->nodes[0] : NULL;
+	return m->nodes && m->nnodes ? &m->nodes[0] : NULL;
 }
 
 /* Where c is, or belongs, in ns->down. */
