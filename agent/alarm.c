@@ -7,8 +7,10 @@
  * second before that, nothing is sent.  That one rule gives the deferral,
  * the coalescing, and the raise/clear pairing.
  *
- * Alarms live in a pointer array sorted by (type, resource): there are tens
- * of them, and every scan (due times, GETNEXT) is linear anyway. */
+ * A flood of log lines can bring tens of thousands of alarms, so no event
+ * walks them all: a hash finds one by (type, resource), a min-heap orders
+ * the times something falls due, a second heap the times an alarm may be
+ * forgotten, and the raised ones sit in an array in id order for GETNEXT. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -168,6 +170,30 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 			  "the router writes, remove old logs from their "
 			  "folder, or raise max_open_files.",
 	},
+	[CCM_ALARM_UNKNOWN_COMPONENTS] = {
+		.id = "unknown-components",
+		.message_id = "e99eb0dae8244b8db87de71086cdb6ba",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_SCOPE,
+		.raised = "Components that no [server] configures are down",
+		.cleared = "No component that no [server] configures is down",
+		.remedy = "Configure a [server] for each compliance server this "
+			  "node uses, so that each gets its own alarms; names "
+			  "nobody knows in the router's log may also be a "
+			  "misconfigured or hostile client.",
+	},
+	[CCM_ALARM_TOO_MANY_COMPONENTS] = {
+		.id = "too-many-components",
+		.message_id = "91b8caa1dab441589705bbc76b578130",
+		.severity = CCM_SEV_MINOR,
+		.resource = CCM_RES_SCOPE,
+		.raised = "More component names than max_components: new names "
+			  "are not tracked",
+		.cleared = "New component names are tracked again",
+		.remedy = "Find out what writes so many component names to the "
+			  "router's log; if they are real, raise max_components "
+			  "in ccmon.conf and reload.",
+	},
 };
 
 const struct ccm_alarm_type_info *ccm_alarm_type_info(enum ccm_alarm_type t)
@@ -264,6 +290,10 @@ void ccm_alarm_policy_default(struct ccm_alarm_policy *p)
 
 /* ---- the object -------------------------------------------------------- */
 
+/* The heaps: when something falls due, when an alarm may be forgotten. */
+enum { DUE = 0, IDLE, NHEAPS };
+#define NOWHERE SIZE_MAX
+
 struct alarm {
 	enum ccm_alarm_type type;
 	char *resource;
@@ -300,6 +330,24 @@ struct alarm {
 	uint64_t withheld;
 	ccm_ms sent[CCM_ALARM_RATE_MAX]; /* ring of the last messages */
 	unsigned sent_head, nsent;
+
+	/* Its places in the indexes of struct ccm_alarms. */
+	struct alarm *hnext;      /* hash chain */
+	size_t all_at;            /* in all[] */
+	size_t heap_at[NHEAPS];   /* NOWHERE when not in that heap */
+	ccm_ms heap_key[NHEAPS];
+	size_t act_at;            /* in act[] while pub */
+};
+
+struct heap {
+	struct alarm **v;
+	size_t n, cap;
+};
+
+/* A raised alarm in id order; a NULL alarm is a hole left by a clear. */
+struct active {
+	uint64_t id;
+	struct alarm *a;
 };
 
 struct ccm_alarms {
@@ -309,8 +357,13 @@ struct ccm_alarms {
 	bool started;
 	ccm_ms now;
 	uint64_t last_id;
-	struct alarm **alarms;
+	struct alarm **all;     /* every alarm, in no order */
 	size_t n, cap;
+	struct alarm **buckets; /* by (type, resource) */
+	size_t nbuckets;
+	struct heap heap[NHEAPS];
+	struct active *act;     /* the raised ones, by id */
+	size_t nact, capact, holes;
 };
 
 static ccm_ms span(ccm_ms d)
@@ -336,6 +389,8 @@ static void sanitize_policy(struct ccm_alarm_policy *p)
 	}
 }
 
+static void reindex(struct ccm_alarms *as, struct alarm *a);
+
 void ccm_alarms_set_policy(struct ccm_alarms *as, enum ccm_alarm_type type,
 			   const struct ccm_alarm_policy *policy)
 {
@@ -346,6 +401,10 @@ void ccm_alarms_set_policy(struct ccm_alarms *as, enum ccm_alarm_type type,
 	else
 		ccm_alarm_policy_default(&as->policy[type]);
 	sanitize_policy(&as->policy[type]);
+	/* the holds moved the times due */
+	for (size_t i = 0; i < as->n; i++)
+		if (as->all[i]->type == type)
+			reindex(as, as->all[i]);
 }
 
 struct ccm_alarms *ccm_alarms_new(const struct ccm_alarm_policy *policy,
@@ -377,8 +436,12 @@ void ccm_alarms_free(struct ccm_alarms *as)
 	if (!as)
 		return;
 	for (size_t i = 0; i < as->n; i++)
-		alarm_free(as->alarms[i]);
-	free(as->alarms);
+		alarm_free(as->all[i]);
+	free(as->all);
+	free(as->buckets);
+	for (unsigned h = 0; h < NHEAPS; h++)
+		free(as->heap[h].v);
+	free(as->act);
 	free(as);
 }
 
@@ -397,45 +460,242 @@ static int cmp_key(const struct alarm *a, enum ccm_alarm_type type,
 	return strcmp(a->resource, resource);
 }
 
-/* The index of (type, resource), or where it would go; *found says which. */
-static size_t search(const struct ccm_alarms *as, enum ccm_alarm_type type,
-		     const char *resource, bool *found)
+/* FNV-1a over the type and the resource. */
+static size_t hash_key(enum ccm_alarm_type type, const char *resource)
 {
-	size_t lo = 0, hi = as->n;
+	uint64_t h = UINT64_C(14695981039346656037);
 
-	*found = false;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = cmp_key(as->alarms[mid], type, resource);
-
-		if (r == 0) {
-			*found = true;
-			return mid;
-		}
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	h = (h ^ (unsigned)type) * UINT64_C(1099511628211);
+	for (const unsigned char *p = (const unsigned char *)resource; *p; p++)
+		h = (h ^ *p) * UINT64_C(1099511628211);
+	return (size_t)(h ^ (h >> 32));
 }
 
-static int insert_at(struct ccm_alarms *as, size_t at, struct alarm *a)
+static struct alarm *find(const struct ccm_alarms *as,
+			  enum ccm_alarm_type type, const char *resource)
+{
+	struct alarm *a;
+
+	if (!as->nbuckets)
+		return NULL;
+	a = as->buckets[hash_key(type, resource) & (as->nbuckets - 1)];
+	while (a && cmp_key(a, type, resource) != 0)
+		a = a->hnext;
+	return a;
+}
+
+static void hash_link(struct alarm **buckets, size_t nbuckets, struct alarm *a)
+{
+	struct alarm **b = &buckets[hash_key(a->type, a->resource) &
+				    (nbuckets - 1)];
+
+	a->hnext = *b;
+	*b = a;
+}
+
+/* Twice the buckets when there are more alarms than buckets. */
+static int hash_grow(struct ccm_alarms *as)
+{
+	size_t nb = as->nbuckets ? as->nbuckets * 2 : 64;
+	struct alarm **b;
+
+	if (as->n < as->nbuckets)
+		return 0;
+	b = calloc(nb, sizeof(*b));
+	if (!b)
+		return as->nbuckets ? 0 : -1; /* longer chains, still right */
+	for (size_t i = 0; i < as->n; i++)
+		hash_link(b, nb, as->all[i]);
+	free(as->buckets);
+	as->buckets = b;
+	as->nbuckets = nb;
+	return 0;
+}
+
+static void hash_unlink(struct ccm_alarms *as, struct alarm *a)
+{
+	struct alarm **p = &as->buckets[hash_key(a->type, a->resource) &
+					(as->nbuckets - 1)];
+
+	while (*p != a)
+		p = &(*p)->hnext;
+	*p = a->hnext;
+}
+
+/* A new alarm into all[] and the hash. */
+static int insert(struct ccm_alarms *as, struct alarm *a)
 {
 	if (as->n == as->cap) {
 		size_t ncap = as->cap ? as->cap * 2 : 16;
-		struct alarm **na = realloc(as->alarms, ncap * sizeof(*na));
+		struct alarm **na = realloc(as->all, ncap * sizeof(*na));
 
 		if (!na)
 			return -1;
-		as->alarms = na;
+		as->all = na;
 		as->cap = ncap;
 	}
-	memmove(as->alarms + at + 1, as->alarms + at,
-		(as->n - at) * sizeof(*as->alarms));
-	as->alarms[at] = a;
-	as->n++;
+	if (hash_grow(as))
+		return -1;
+	for (unsigned h = 0; h < NHEAPS; h++)
+		a->heap_at[h] = NOWHERE;
+	a->act_at = NOWHERE;
+	a->all_at = as->n;
+	as->all[as->n++] = a;
+	hash_link(as->buckets, as->nbuckets, a);
 	return 0;
+}
+
+/* ---- heaps ------------------------------------------------------------- */
+
+/* Earlier first; equal times in (type, resource) order, so that the
+ * callback sees the same order whatever the history of the heap. */
+static bool before(unsigned h, const struct alarm *x, const struct alarm *y)
+{
+	if (x->heap_key[h] != y->heap_key[h])
+		return x->heap_key[h] < y->heap_key[h];
+	return cmp_key(x, y->type, y->resource) < 0;
+}
+
+static void heap_put(struct heap *hp, unsigned h, size_t i, struct alarm *a)
+{
+	hp->v[i] = a;
+	a->heap_at[h] = i;
+}
+
+static void sift_up(struct heap *hp, unsigned h, size_t i)
+{
+	struct alarm *a = hp->v[i];
+
+	while (i > 0 && before(h, a, hp->v[(i - 1) / 2])) {
+		heap_put(hp, h, i, hp->v[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_put(hp, h, i, a);
+}
+
+static void sift_down(struct heap *hp, unsigned h, size_t i)
+{
+	struct alarm *a = hp->v[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= hp->n)
+			break;
+		if (c + 1 < hp->n && before(h, hp->v[c + 1], hp->v[c]))
+			c++;
+		if (!before(h, hp->v[c], a))
+			break;
+		heap_put(hp, h, i, hp->v[c]);
+		i = c;
+	}
+	heap_put(hp, h, i, a);
+}
+
+static void heap_remove(struct ccm_alarms *as, unsigned h, struct alarm *a)
+{
+	struct heap *hp = &as->heap[h];
+	size_t i = a->heap_at[h];
+
+	if (i == NOWHERE)
+		return;
+	a->heap_at[h] = NOWHERE;
+	if (--hp->n == i)
+		return;
+	heap_put(hp, h, i, hp->v[hp->n]);
+	sift_up(hp, h, i);
+	sift_down(hp, h, hp->v[i]->heap_at[h]);
+}
+
+/* Puts a in heap h at key, or takes it out (have false).  Returns -1 when
+ * out of memory: a left out of the heap. */
+static int heap_set(struct ccm_alarms *as, unsigned h, struct alarm *a,
+		    bool have, ccm_ms key)
+{
+	struct heap *hp = &as->heap[h];
+	size_t i = a->heap_at[h];
+
+	if (!have) {
+		heap_remove(as, h, a);
+		return 0;
+	}
+	if (i == NOWHERE) {
+		if (hp->n == hp->cap) {
+			size_t ncap = hp->cap ? hp->cap * 2 : 16;
+			struct alarm **nv = realloc(hp->v, ncap * sizeof(*nv));
+
+			if (!nv)
+				return -1;
+			hp->v = nv;
+			hp->cap = ncap;
+		}
+		i = hp->n++;
+		a->heap_key[h] = key;
+		heap_put(hp, h, i, a);
+		sift_up(hp, h, i);
+		return 0;
+	}
+	a->heap_key[h] = key;
+	sift_up(hp, h, i);
+	sift_down(hp, h, a->heap_at[h]);
+	return 0;
+}
+
+/* ---- the raised ones, by id -------------------------------------------- */
+
+static void act_compact(struct ccm_alarms *as)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < as->nact; i++) {
+		struct alarm *a = as->act[i].a;
+
+		if (!a)
+			continue;
+		as->act[k] = as->act[i];
+		a->act_at = k;
+		k++;
+	}
+	as->nact = k;
+	as->holes = 0;
+}
+
+/* ids only grow, so a new RAISED goes at the end. */
+static int act_append(struct ccm_alarms *as, struct alarm *a)
+{
+	if (as->nact == as->capact && as->holes)
+		act_compact(as);
+	if (as->nact == as->capact) {
+		size_t ncap = as->capact ? as->capact * 2 : 16;
+		struct active *n = realloc(as->act, ncap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		as->act = n;
+		as->capact = ncap;
+	}
+	a->act_at = as->nact;
+	as->act[as->nact++] = (struct active){ .id = a->id, .a = a };
+	return 0;
+}
+
+static void act_remove(struct ccm_alarms *as, struct alarm *a)
+{
+	if (a->act_at == NOWHERE)
+		return;
+	as->act[a->act_at].a = NULL;
+	a->act_at = NOWHERE;
+	as->holes++;
+	/* holes at most half of the array: a walk over it stays linear */
+	if (as->holes > 16 && as->holes * 2 > as->nact)
+		act_compact(as);
+}
+
+static int by_id(const void *x, const void *y)
+{
+	const struct active *a = x, *b = y;
+
+	return (a->id > b->id) - (a->id < b->id);
 }
 
 /* Texts end up in journal fields, syslog lines and terminals: one line,
@@ -517,7 +777,8 @@ static ccm_ms rate_free(const struct ccm_alarm_policy *p,
 			 p->rate_count) + p->rate_period;
 }
 
-/* The earliest time something is due for a; false when nothing is. */
+/* The earliest time something is due for a, maybe before the clock (it is
+ * then due at once); false when nothing is. */
 static bool alarm_due(const struct ccm_alarms *as, const struct alarm *a,
 		      ccm_ms *due)
 {
@@ -540,8 +801,48 @@ static bool alarm_due(const struct ccm_alarms *as, const struct alarm *a,
 		have = true;
 	}
 	if (have)
-		*due = d < as->now ? as->now : d;
+		*due = d;
 	return have;
+}
+
+/* When an alarm that nothing keeps may be forgotten (idle() below); false
+ * while something keeps it. */
+static bool idle_from(const struct ccm_alarms *as, const struct alarm *a,
+		      ccm_ms *when)
+{
+	const struct ccm_alarm_policy *p = policy_of(as, a);
+	ccm_ms t;
+
+	if (a->cond || a->want || a->pub || a->restored || a->withheld)
+		return false;
+	t = a->absent_since + quiet_time(p);
+	if (a->nsent) {
+		ccm_ms r = ring_back(a->sent, CCM_ALARM_RATE_MAX, a->sent_head,
+				     1) + p->rate_period;
+
+		if (r > t)
+			t = r;
+	}
+	*when = t;
+	return true;
+}
+
+/* a changed: its places in the heaps and in the raised ones follow. */
+static void reindex(struct ccm_alarms *as, struct alarm *a)
+{
+	ccm_ms due = 0, idle_at = 0;
+	bool have_due = alarm_due(as, a, &due);
+	bool have_idle = idle_from(as, a, &idle_at);
+
+	/* Out of memory a raise or clear would never come: the heap's
+	 * arrays only grow, so this fails only when the alarm is new to
+	 * the heap, and the next call for it tries again. */
+	heap_set(as, DUE, a, have_due, due);
+	heap_set(as, IDLE, a, have_idle, idle_at);
+	if (a->act_at != NOWHERE && (!a->pub || as->act[a->act_at].id != a->id))
+		act_remove(as, a);
+	if (a->pub && a->act_at == NOWHERE)
+		act_append(as, a);
 }
 
 static void set_want(struct alarm *a, bool want, ccm_ms since)
@@ -674,21 +975,38 @@ static bool idle(const struct ccm_alarms *as, const struct alarm *a)
 			       p->rate_period <= as->now;
 }
 
+static void forget(struct ccm_alarms *as, struct alarm *a)
+{
+	struct alarm *last = as->all[--as->n];
+
+	for (unsigned h = 0; h < NHEAPS; h++)
+		heap_remove(as, h, a);
+	act_remove(as, a);
+	hash_unlink(as, a);
+	last->all_at = a->all_at;
+	as->all[a->all_at] = last;
+	alarm_free(a);
+}
+
+/* Forgets the alarms that nothing keeps any more. */
 static void prune(struct ccm_alarms *as)
 {
-	size_t k = 0;
+	struct heap *hp = &as->heap[IDLE];
 
-	for (size_t i = 0; i < as->n; i++) {
-		if (idle(as, as->alarms[i]))
-			alarm_free(as->alarms[i]);
+	while (hp->n && hp->v[0]->heap_key[IDLE] <= as->now) {
+		struct alarm *a = hp->v[0];
+
+		if (idle(as, a))
+			forget(as, a);
 		else
-			as->alarms[k++] = as->alarms[i];
+			reindex(as, a);
 	}
-	as->n = k;
 }
 
 void ccm_alarms_advance(struct ccm_alarms *as, ccm_ms now)
 {
+	struct heap *hp = &as->heap[DUE];
+
 	if (now > MAX_TIME)
 		now = MAX_TIME;
 	else if (now < -MAX_TIME)
@@ -697,25 +1015,16 @@ void ccm_alarms_advance(struct ccm_alarms *as, ccm_ms now)
 		as->started = true;
 		as->now = now;
 	}
-	for (;;) {
-		size_t first = as->n;
-		ccm_ms t = 0, d;
+	/* Across alarms in time order, so that the callback sees one
+	 * timeline however late the caller is. */
+	while (hp->n && hp->v[0]->heap_key[DUE] <= now) {
+		struct alarm *a = hp->v[0];
+		ccm_ms t = a->heap_key[DUE];
 
-		/* Across alarms in time order, so that the callback sees one
-		 * timeline however late the caller is.  (An index, not a
-		 * pointer tested for NULL: that test made the analyzer think
-		 * the array may hold NULL.) */
-		for (size_t i = 0; i < as->n; i++) {
-			if (alarm_due(as, as->alarms[i], &d) && d <= now &&
-			    (first == as->n || d < t)) {
-				first = i;
-				t = d;
-			}
-		}
-		if (first == as->n)
-			break;
-		as->now = t;
-		fire(as, as->alarms[first], t);
+		if (t > as->now)
+			as->now = t;
+		fire(as, a, as->now);
+		reindex(as, a);
 	}
 	if (now > as->now)
 		as->now = now;
@@ -724,16 +1033,14 @@ void ccm_alarms_advance(struct ccm_alarms *as, ccm_ms now)
 
 bool ccm_alarms_next_due(const struct ccm_alarms *as, ccm_ms *due)
 {
-	bool have = false;
-	ccm_ms d;
+	const struct heap *hp = &as->heap[DUE];
 
-	for (size_t i = 0; i < as->n; i++) {
-		if (alarm_due(as, as->alarms[i], &d) && (!have || d < *due)) {
-			*due = d;
-			have = true;
-		}
-	}
-	return have;
+	if (!hp->n)
+		return false;
+	*due = hp->v[0]->heap_key[DUE];
+	if (*due < as->now)
+		*due = as->now;
+	return true;
 }
 
 /* The condition changes at t. */
@@ -788,8 +1095,6 @@ int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
 {
 	char key[CCM_TEXT_RESOURCE_MAX + 1];
 	struct alarm *a;
-	bool found;
-	size_t at;
 	int rc = 0;
 
 	resource = resource_key(resource, key);
@@ -798,21 +1103,23 @@ int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
 		return -1;
 	}
 	ccm_alarms_advance(as, now);
-	at = search(as, type, resource, &found);
-	if (found) {
-		a = as->alarms[at];
-	} else {
+	a = find(as, type, resource);
+	if (!a) {
 		if (!cond)
 			return 0;
 		a = calloc(1, sizeof(*a));
-		if (!a || !(a->resource = strdup(resource)) ||
-		    insert_at(as, at, a)) {
+		if (!a || !(a->resource = strdup(resource))) {
 			alarm_free(a);
 			errno = ENOMEM;
 			return -1;
 		}
 		a->type = type;
 		a->severity = types[type].severity;
+		if (insert(as, a)) {
+			alarm_free(a);
+			errno = ENOMEM;
+			return -1;
+		}
 	}
 	if (store_text(cond ? &a->text : &a->clear_text, text)) {
 		errno = ENOMEM;
@@ -821,6 +1128,7 @@ int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
 	a->restored = false;
 	if (cond != a->cond)
 		change(as, a, cond, as->now);
+	reindex(as, a);
 	ccm_alarms_advance(as, as->now);
 	return rc;
 }
@@ -829,13 +1137,14 @@ void ccm_alarms_expire_restored(struct ccm_alarms *as, ccm_ms now)
 {
 	ccm_alarms_advance(as, now);
 	for (size_t i = 0; i < as->n; i++) {
-		struct alarm *a = as->alarms[i];
+		struct alarm *a = as->all[i];
 
 		if (!a->restored)
 			continue;
 		a->restored = false;
 		if (a->cond)
 			change(as, a, false, as->now);
+		reindex(as, a);
 	}
 	ccm_alarms_advance(as, as->now);
 }
@@ -861,26 +1170,28 @@ static void view(const struct alarm *a, struct ccm_alarm_view *out)
 bool ccm_alarms_next_active(const struct ccm_alarms *as, uint64_t after,
 			    struct ccm_alarm_view *out)
 {
-	const struct alarm *best = NULL;
+	size_t lo = 0, hi = as->nact;
 
-	for (size_t i = 0; i < as->n; i++) {
-		const struct alarm *a = as->alarms[i];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (a->pub && a->id > after && (!best || a->id < best->id))
-			best = a;
+		if (as->act[mid].id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (best)
-		view(best, out);
-	return best != NULL;
+	for (; lo < as->nact; lo++) {
+		if (as->act[lo].a) {
+			view(as->act[lo].a, out);
+			return true;
+		}
+	}
+	return false;
 }
 
 size_t ccm_alarms_count_active(const struct ccm_alarms *as)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < as->n; i++)
-		n += as->alarms[i]->pub;
-	return n;
+	return as->nact - as->holes;
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -965,12 +1276,12 @@ struct json_object *ccm_alarms_snapshot(const struct ccm_alarms *as)
 
 	if (!o || !arr)
 		goto fail;
-	for (size_t i = 0; i < as->n; i++) {
+	for (size_t i = 0; i < as->nact; i++) {
 		struct json_object *ao;
 
-		if (!as->alarms[i]->pub)
+		if (!as->act[i].a)
 			continue;
-		ao = snap_alarm(as->alarms[i]);
+		ao = snap_alarm(as->act[i].a);
 		if (!ao || json_object_array_add(arr, ao)) {
 			json_object_put(ao);
 			goto fail;
@@ -1104,8 +1415,7 @@ int ccm_alarms_restore(struct ccm_alarms *as,
 	for (size_t i = 0; i < len; i++) {
 		const struct json_object *o = json_object_array_get_idx(arr, i);
 		struct alarm *a;
-		bool skip, found;
-		size_t at;
+		bool skip;
 
 		errno = EINVAL;
 		a = load_alarm(o, &skip);
@@ -1113,14 +1423,16 @@ int ccm_alarms_restore(struct ccm_alarms *as,
 			continue;
 		if (!a)
 			goto fail;
-		at = search(as, a->type, a->resource, &found);
-		if (found) {
+		if (find(as, a->type, a->resource)) {
 			/* The same alarm twice: the first one stands. */
 			alarm_free(a);
 			continue;
 		}
-		if (insert_at(as, at, a)) {
-			alarm_free(a);
+		if (insert(as, a) || act_append(as, a)) {
+			if (a->all_at < as->n && as->all[a->all_at] == a)
+				forget(as, a);
+			else
+				alarm_free(a);
 			errno = ENOMEM;
 			goto fail;
 		}
@@ -1128,12 +1440,17 @@ int ccm_alarms_restore(struct ccm_alarms *as,
 			max_id = a->id;
 		restored++;
 	}
+	/* the snapshot's order is not necessarily the ids' */
+	qsort(as->act, as->nact, sizeof(*as->act), by_id);
+	for (size_t i = 0; i < as->nact; i++)
+		as->act[i].a->act_at = i;
 	if (max_id > as->last_id)
 		as->last_id = max_id;
 	return restored;
 fail:
-	for (size_t i = 0; i < as->n; i++)
-		alarm_free(as->alarms[i]);
-	as->n = 0;
+	while (as->n)
+		forget(as, as->all[as->n - 1]);
+	as->nact = 0;
+	as->holes = 0;
 	return -1;
 }

@@ -56,6 +56,9 @@ enum ccm_alarm_type {
 	CCM_ALARM_LOGGING_LOST,       /* events pass without being logged */
 	CCM_ALARM_QUEUE_LATENCY_HIGH, /* events wait long on a component  */
 	CCM_ALARM_LOG_FILES_LIMIT,    /* more logs than max_open_files    */
+	/* names no [server] configures, resource: the node */
+	CCM_ALARM_UNKNOWN_COMPONENTS, /* some of them are down, aggregated */
+	CCM_ALARM_TOO_MANY_COMPONENTS, /* past max_components: untracked */
 	CCM_ALARM_NTYPES
 };
 

@@ -28,6 +28,22 @@ struct ccm_engine {
 	 * the next component line tells whose endpoint it is. */
 	struct ccm_endpoint *pending_connect;
 	uint64_t names_cleaned; /* components named unfit to show */
+	/* Auth deadlines in the order set, which is their time order (the
+	 * clock never runs back, the timeout is fixed): a ring, with entries
+	 * left stale by a component that moved on. */
+	struct auth_wait *auth;
+	size_t auth_head, nauth, capauth;
+	/* No latency window can move before this: no walk over every
+	 * component until then. */
+	bool have_lat_next;
+	ccm_ms lat_next;
+	size_t nlogged;     /* components named only by the log */
+	uint64_t untracked; /* lines about names past max_components */
+};
+
+struct auth_wait {
+	struct ccm_component *c;
+	ccm_ms deadline;
 };
 
 const char *ccm_cause_name(enum ccm_cause cause)
@@ -79,6 +95,7 @@ void ccm_engine_free(struct ccm_engine *e)
 	}
 	free(e->comps);
 	free(e->eps);
+	free(e->auth);
 	free(e);
 }
 
@@ -101,20 +118,82 @@ void ccm_engine_set_latency_window(struct ccm_engine *e, ccm_ms window)
 {
 	if (window > 0)
 		e->config.latency_window = window;
+	/* every window is judged again at the next move of the clock */
+	e->have_lat_next = true;
+	e->lat_next = e->now;
+}
+
+/* The earliest time c's latency window or waiting starts can expire
+ * lowers the engine's. */
+static void lat_note(struct ccm_engine *e, const struct ccm_component *c)
+{
+	const struct ccm_qlat *l = &c->latency;
+	ccm_ms t;
+
+	if (ccm_qlat_next_expiry(l, e->config.latency_window, &t) &&
+	    (!e->have_lat_next || t < e->lat_next)) {
+		e->lat_next = t;
+		e->have_lat_next = true;
+	}
+	/* ccm_qlat_expire() gives a start up once strictly older */
+	if (l->nstarts) {
+		t = l->starts[0].time + e->config.latency_pending_max + 1;
+		if (!e->have_lat_next || t < e->lat_next) {
+			e->lat_next = t;
+			e->have_lat_next = true;
+		}
+	}
+}
+
+static bool auth_live(const struct auth_wait *w)
+{
+	return w->c->auth_pending && w->c->auth_deadline == w->deadline;
+}
+
+static struct auth_wait *auth_at(const struct ccm_engine *e, size_t i)
+{
+	return &e->auth[(e->auth_head + i) % e->capauth];
+}
+
+static int auth_push(struct ccm_engine *e, struct ccm_component *c)
+{
+	if (e->nauth == e->capauth) {
+		size_t ncap = e->capauth ? e->capauth * 2 : 16;
+		struct auth_wait *n = malloc(ncap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		for (size_t i = 0; i < e->nauth; i++)
+			n[i] = *auth_at(e, i);
+		free(e->auth);
+		e->auth = n;
+		e->auth_head = 0;
+		e->capauth = ncap;
+	}
+	*auth_at(e, e->nauth++) = (struct auth_wait){ c, c->auth_deadline };
+	return 0;
+}
+
+static void auth_pop(struct ccm_engine *e)
+{
+	e->auth_head = (e->auth_head + 1) % e->capauth;
+	e->nauth--;
+}
+
+/* Stale entries at the head go, so that the head is the next deadline. */
+static void auth_drop_stale(struct ccm_engine *e)
+{
+	while (e->nauth && !auth_live(auth_at(e, 0)))
+		auth_pop(e);
 }
 
 bool ccm_engine_next_due(const struct ccm_engine *e, ccm_ms *due)
 {
-	bool any = false;
-
-	for (size_t i = 0; i < e->ncomps; i++) {
-		const struct ccm_component *c = e->comps[i];
-		if (c->auth_pending && (!any || c->auth_deadline < *due)) {
-			*due = c->auth_deadline;
-			any = true;
-		}
-	}
-	return any;
+	/* a stale head (the component moved on since) only wakes early */
+	if (!e->nauth)
+		return false;
+	*due = auth_at(e, 0)->deadline;
+	return true;
 }
 
 size_t ccm_engine_components(const struct ccm_engine *e,
@@ -223,6 +302,45 @@ static struct ccm_component *component(struct ccm_engine *e,
 	    !ccm_text_is_clean(name, n, CCM_TEXT_DISPLAY))
 		e->names_cleaned++;
 	return c;
+}
+
+/* A component named by a log line: NULL with *rc 0 when the bound keeps
+ * it out, NULL with *rc -1 when out of memory. */
+static struct ccm_component *log_component(struct ccm_engine *e,
+					   const char *name, size_t n, int *rc)
+{
+	size_t at;
+	struct ccm_component *c = find_component(e, name, n, &at);
+
+	*rc = -1;
+	if (c)
+		return c;
+	if (e->config.max_components &&
+	    e->nlogged >= e->config.max_components) {
+		e->untracked++;
+		*rc = 0;
+		return NULL;
+	}
+	c = component(e, name, n);
+	if (c)
+		e->nlogged++;
+	return c;
+}
+
+void ccm_engine_set_max_components(struct ccm_engine *e, size_t max)
+{
+	e->config.max_components = max;
+}
+
+uint64_t ccm_engine_untracked(const struct ccm_engine *e)
+{
+	return e->untracked;
+}
+
+bool ccm_engine_full(const struct ccm_engine *e)
+{
+	return e->config.max_components &&
+	       e->nlogged >= e->config.max_components;
 }
 
 static int cmp_endpoint(const struct ccm_endpoint *ep, const char *host,
@@ -378,17 +496,30 @@ static void bind(struct ccm_engine *e, struct ccm_component *c,
 int ccm_engine_bind(struct ccm_engine *e, const char *name, const char *host,
 		    unsigned port)
 {
+	size_t at;
+	bool logged = find_component(e, name, strlen(name), &at) != NULL;
 	struct ccm_component *c = component(e, name, strlen(name));
 	struct ccm_endpoint *ep = endpoint(e, host, strlen(host), port);
 
 	if (!c || !ep)
 		return -1;
+	/* named by the log first, configured now: off the bound */
+	if (logged && !c->endpoint_configured && e->nlogged)
+		e->nlogged--;
 	c->endpoint_configured = true;
 	bind(e, c, ep, NULL);
 	return 0;
 }
 
 /* ---- clock ------------------------------------------------------------- */
+
+static int by_name(const void *x, const void *y)
+{
+	const struct ccm_component *a = *(struct ccm_component *const *)x;
+	const struct ccm_component *b = *(struct ccm_component *const *)y;
+
+	return cmp_span_nocase(a->name, b->name, strlen(b->name));
+}
 
 void ccm_engine_advance(struct ccm_engine *e, ccm_ms now)
 {
@@ -397,28 +528,41 @@ void ccm_engine_advance(struct ccm_engine *e, ccm_ms now)
 		e->now = now;
 	}
 	for (;;) {
-		struct ccm_component *due = NULL;
+		struct ccm_component *due[16];
+		size_t n = 0;
+		ccm_ms t;
 
-		for (size_t i = 0; i < e->ncomps; i++) {
-			struct ccm_component *c = e->comps[i];
-			if (c->auth_pending && c->auth_deadline <= now &&
-			    (!due || c->auth_deadline < due->auth_deadline))
-				due = c;
-		}
-		if (!due)
+		auth_drop_stale(e);
+		if (!e->nauth || auth_at(e, 0)->deadline > now)
 			break;
-		if (due->auth_deadline > e->now)
-			e->now = due->auth_deadline;
-		due->auth_pending = false;
-		emit(e, CCM_CHANGE_AUTH_TIMEOUT, NULL, due);
-		set_cause(e, due, CCM_CAUSE_AUTH, NULL);
+		/* Those due at one time in name order, as they always were;
+		 * more than 16 at once wait for the next turn, same time. */
+		t = auth_at(e, 0)->deadline;
+		while (n < 16 && e->nauth && auth_at(e, 0)->deadline == t) {
+			if (auth_live(auth_at(e, 0)))
+				due[n++] = auth_at(e, 0)->c;
+			auth_pop(e);
+		}
+		qsort(due, n, sizeof(*due), by_name);
+		if (t > e->now)
+			e->now = t;
+		for (size_t i = 0; i < n; i++) {
+			due[i]->auth_pending = false;
+			emit(e, CCM_CHANGE_AUTH_TIMEOUT, NULL, due[i]);
+			set_cause(e, due[i], CCM_CAUSE_AUTH, NULL);
+		}
 	}
 	if (now > e->now)
 		e->now = now;
-	for (size_t i = 0; i < e->ncomps; i++)
-		ccm_qlat_expire(&e->comps[i]->latency, e->now,
-				   e->config.latency_window,
-				   e->config.latency_pending_max);
+	if (e->have_lat_next && e->lat_next <= e->now) {
+		e->have_lat_next = false;
+		for (size_t i = 0; i < e->ncomps; i++) {
+			ccm_qlat_expire(&e->comps[i]->latency, e->now,
+					e->config.latency_window,
+					e->config.latency_pending_max);
+			lat_note(e, e->comps[i]);
+		}
+	}
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -426,12 +570,14 @@ void ccm_engine_advance(struct ccm_engine *e, ccm_ms now)
 static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 			   const struct ccm_srcpos *pos)
 {
-	struct ccm_component *c = component(e, m->component.p, m->component.n);
+	int rc;
+	struct ccm_component *c = log_component(e, m->component.p,
+						 m->component.n, &rc);
 	struct ccm_change ch;
 	enum ccm_state to = m->state;
 
 	if (!c)
-		return -1;
+		return rc;
 	if (e->pending_connect && !c->endpoint_configured &&
 	    (to == CCM_STATE_CONNECTED || to == CCM_STATE_GONE))
 		bind(e, c, e->pending_connect, pos);
@@ -454,6 +600,10 @@ static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 	c->have_change = true;
 	c->auth_pending = to == CCM_STATE_CONNECTED;
 	c->auth_deadline = e->now + e->config.auth_timeout;
+	if (c->auth_pending && auth_push(e, c)) {
+		c->auth_pending = false;
+		return -1;
+	}
 	if (e->fn)
 		e->fn(e->ctx, &ch);
 
@@ -495,10 +645,12 @@ static int connect_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 			    const struct ccm_srcpos *pos)
 {
-	struct ccm_component *c = component(e, m->component.p, m->component.n);
+	int rc;
+	struct ccm_component *c = log_component(e, m->component.p,
+						 m->component.n, &rc);
 
 	if (!c)
-		return -1;
+		return rc;
 	c->connect_failures++;
 	/* Never seen before and already failing: first seen non-active. */
 	if (c->state == CCM_STATE_UNKNOWN && !c->have_incident)
@@ -510,19 +662,23 @@ static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 static int queue_line(struct ccm_engine *e, const struct ccm_logmsg *m,
 		      const struct ccm_srcpos *pos)
 {
-	struct ccm_component *c = component(e, m->component.p, m->component.n);
+	int rc;
+	struct ccm_component *c = log_component(e, m->component.p,
+						 m->component.n, &rc);
 	ccm_ms wait = m->wait;
-	int rc = 1;
 
 	if (!c)
-		return -1;
+		return rc;
+	rc = 1;
 	switch (m->kind) {
 	case CCM_MSG_QUEUE_WAITED:
 		rc = ccm_qlat_add(&c->latency, e->now, wait) ? -1 : 1;
 		break;
 	case CCM_MSG_QUEUE_START:
-		return ccm_qlat_start(&c->latency, m->rule, m->key.p,
-					 m->key.n, e->now);
+		rc = ccm_qlat_start(&c->latency, m->rule, m->key.p,
+				       m->key.n, e->now);
+		lat_note(e, c);
+		return rc;
 	case CCM_MSG_QUEUE_END:
 		rc = ccm_qlat_end(&c->latency, m->rule, m->key.p, m->key.n,
 				     e->now, &wait);
@@ -530,6 +686,7 @@ static int queue_line(struct ccm_engine *e, const struct ccm_logmsg *m,
 	default:
 		return 0;
 	}
+	lat_note(e, c);
 	if (rc == 1 && e->fn) {
 		struct ccm_change ch = {
 			.kind = CCM_CHANGE_LATENCY,
@@ -583,5 +740,6 @@ int ccm_engine_feed(struct ccm_engine *e, ccm_ms t,
 		e->pending_connect = NULL;
 		break;
 	}
+	auth_drop_stale(e);
 	return rc;
 }

@@ -99,6 +99,9 @@ struct ccm_engine_config {
 	ccm_ms latency_pending_max; /* a queued event without its end this
 				     * long is given up; default
 				     * CCM_DEFAULT_LATENCY_PENDING_MAX */
+	size_t max_components; /* components named only by the log tracked
+				* at most; 0: no bound.  Those bound by
+				* ccm_engine_bind() are always tracked */
 };
 #define CCM_DEFAULT_AUTH_TIMEOUT INT64_C(10000)
 #define CCM_DEFAULT_LATENCY_WINDOW INT64_C(300000)
@@ -146,6 +149,15 @@ uint64_t ccm_engine_names_cleaned(const struct ccm_engine *engine);
 /* The queue-latency window of the engine, and a new one (a reload). */
 ccm_ms ccm_engine_latency_window(const struct ccm_engine *engine);
 void ccm_engine_set_latency_window(struct ccm_engine *engine, ccm_ms window);
+
+/* The bound on components named only by the log (a reload; 0: none).
+ * Lines about a new name past it are not applied, only counted: a flood
+ * of names costs no memory. */
+void ccm_engine_set_max_components(struct ccm_engine *engine, size_t max);
+/* Lines not applied since the start because of that bound. */
+uint64_t ccm_engine_untracked(const struct ccm_engine *engine);
+/* Is the bound reached (no new name from the log is tracked)? */
+bool ccm_engine_full(const struct ccm_engine *engine);
 
 /* The component of that name (ignoring case), or NULL; name may be NULL. */
 const struct ccm_component *ccm_engine_component(const struct ccm_engine *engine,

@@ -37,6 +37,19 @@ struct pattern_state {
 	ccm_ms last_growth;
 };
 
+/* Names no [server] configures, per node: the down ones make one
+ * unknown-components alarm, the ones past max_components one
+ * too-many-components alarm, so that a flood of names is no flood of
+ * alarms. */
+struct node_state {
+	const char *node;   /* the configuration's string, or "local" */
+	char *dashed;       /* as component names spell it */
+	const struct ccm_component **down; /* by name, ignoring case */
+	size_t ndown, capdown;
+	uint64_t untracked; /* lines about names past the bound */
+};
+#define UNKNOWN_EXAMPLES 5
+
 struct ccm_monitor {
 	const struct ccm_config *cfg;
 	struct ccm_engine *engine;
@@ -63,6 +76,8 @@ struct ccm_monitor {
 	bool have_impact_due;
 	ccm_ms impact_due; /* the impact changes by itself then */
 	struct ccm_latency_watch *latency; /* queue-latency-high verdicts */
+	struct node_state *nodes; /* the agent's node first */
+	size_t nnodes;
 };
 
 static void eval_impact(struct ccm_monitor *m, ccm_ms now);
@@ -263,6 +278,187 @@ static void eval_latency(struct ccm_monitor *m, const struct ccm_component *c,
 		       text);
 }
 
+/* ---- names no [server] configures ------------------------------------ */
+
+/* The node a component name ("op-NAME.NODE-DASHED") belongs to: a known
+ * node, else the agent's own (its router wrote the line). */
+static struct node_state *node_of(struct ccm_monitor *m, const char *name,
+				  size_t n)
+{
+	const char *dot = memchr(name, '.', n);
+
+	if (dot) {
+		size_t rest = n - (size_t)(dot + 1 - name);
+
+		for (size_t i = 0; m->nodes && i < m->nnodes; i++)
+			if (m->nodes[i].dashed &&
+			    strlen(m->nodes[i].dashed) == rest &&
+			    !strncasecmp(m->nodes[i].dashed, dot + 1, rest))
+				return &m->nodes[i];
+	}
+	return m->nodes && m->nnodes ? &m->nodes[0] : NULL;
+}
+
+/* Where c is, or belongs, in ns->down. */
+static size_t down_at(const struct node_state *ns,
+		      const struct ccm_component *c, bool *found)
+{
+	size_t lo = 0, hi = ns->ndown;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcasecmp(ns->down[mid]->name, c->name);
+
+		if (r == 0 && ns->down[mid] != c)
+			r = ns->down[mid] < c ? -1 : 1;
+		if (r == 0) {
+			*found = true;
+			return mid;
+		}
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Puts c in or out of its node's down set; false when nothing changed. */
+static bool set_down(struct ccm_monitor *m, struct node_state *ns,
+		     const struct ccm_component *c, bool down)
+{
+	bool found;
+	size_t at = down_at(ns, c, &found);
+
+	if (found == down)
+		return false;
+	if (!down) {
+		memmove(ns->down + at, ns->down + at + 1,
+			(ns->ndown - at - 1) * sizeof(*ns->down));
+		ns->ndown--;
+		return true;
+	}
+	if (ns->ndown == ns->capdown) {
+		size_t ncap = ns->capdown ? ns->capdown * 2 : 16;
+		const struct ccm_component **n = realloc(ns->down,
+							 ncap * sizeof(*n));
+		if (!n) {
+			note(m, LOG_ERR, "out of memory: %s not counted in "
+			     "unknown-components", c->name);
+			return false;
+		}
+		ns->down = n;
+		ns->capdown = ncap;
+	}
+	memmove(ns->down + at + 1, ns->down + at,
+		(ns->ndown - at) * sizeof(*ns->down));
+	ns->down[at] = c;
+	ns->ndown++;
+	return true;
+}
+
+static void eval_unknown(struct ccm_monitor *m, const struct node_state *ns,
+			 ccm_ms t)
+{
+	char text[CCM_ALARM_TEXT_MAX];
+	size_t len;
+
+	len = (size_t)snprintf(text, sizeof(text), "%zu %s that no [server] "
+			       "configures %s down:", ns->ndown,
+			       ns->ndown == 1 ? "component" : "components",
+			       ns->ndown == 1 ? "is" : "are");
+	for (size_t i = 0; i < ns->ndown && i < UNKNOWN_EXAMPLES &&
+			   len < sizeof(text); i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"%s %s", i ? "," : "",
+					ns->down[i]->name);
+	if (ns->ndown > UNKNOWN_EXAMPLES && len < sizeof(text))
+		snprintf(text + len, sizeof(text) - len, ", ...");
+	ccm_alarms_set(m->alarms, CCM_ALARM_UNKNOWN_COMPONENTS, ns->node,
+		       ns->ndown > 0, t, ns->ndown ? text :
+		       "every component that no [server] configures is "
+		       "ACTIVE again");
+}
+
+static void eval_untracked(struct ccm_monitor *m, const struct node_state *ns,
+			   ccm_ms t)
+{
+	char text[400];
+	bool on = ns->untracked && ccm_engine_full(m->engine);
+
+	if (on)
+		snprintf(text, sizeof(text), "%zu component names that no "
+			 "[server] configures are tracked (max_components); "
+			 "%llu lines about further names were not applied",
+			 m->cfg->agent.max_components,
+			 (unsigned long long)ns->untracked);
+	else
+		snprintf(text, sizeof(text), "new component names are tracked "
+			 "again (max_components %zu)",
+			 m->cfg->agent.max_components);
+	ccm_alarms_set(m->alarms, CCM_ALARM_TOO_MANY_COMPONENTS, ns->node, on,
+		       t, text);
+}
+
+static void free_nodes(struct ccm_monitor *m)
+{
+	for (size_t i = 0; i < m->nnodes; i++) {
+		free(m->nodes[i].dashed);
+		free(m->nodes[i].down);
+	}
+	free(m->nodes);
+	m->nodes = NULL;
+	m->nnodes = 0;
+}
+
+/* The known nodes after a (re)configuration: the agent's, then the
+ * servers'.  Down sets are rebuilt from the engine; counts carry over. */
+static int build_nodes(struct ccm_monitor *m, const struct ccm_config *cfg)
+{
+	struct node_state *old = m->nodes;
+	size_t nold = m->nnodes;
+	struct node_state *ns = calloc(cfg->nservers + 1, sizeof(*ns));
+	size_t n = 0;
+
+	if (!ns)
+		return -1;
+	for (size_t i = 0; i <= cfg->nservers; i++) {
+		const char *node = i ? cfg->servers[i - 1].node :
+				       cfg->agent.node ? cfg->agent.node : "local";
+		bool seen = false;
+
+		for (size_t k = 0; node && k < n; k++)
+			seen |= !strcasecmp(ns[k].node, node);
+		if (!node || seen)
+			continue;
+		ns[n].node = node;
+		ns[n].dashed = ccm_component_name("", node);
+		if (!ns[n].dashed)
+			goto oom;
+		/* "op-." and the node: the node part only */
+		memmove(ns[n].dashed, ns[n].dashed + 4,
+			strlen(ns[n].dashed + 4) + 1);
+		for (size_t k = 0; k < nold; k++)
+			if (!strcasecmp(old[k].node, node))
+				ns[n].untracked = old[k].untracked;
+		n++;
+	}
+	m->nodes = ns;
+	m->nnodes = n;
+	for (size_t k = 0; k < nold; k++) {
+		free(old[k].dashed);
+		free(old[k].down);
+	}
+	free(old);
+	return 0;
+oom:
+	for (size_t k = 0; k < n + 1; k++)
+		free(ns[k].dashed);
+	free(ns);
+	return -1;
+}
+
 static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 			   ccm_ms t)
 {
@@ -275,6 +471,13 @@ static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 			 c->endpoint->port,
 			 c->endpoint->last_error ? ": " : "",
 			 c->endpoint->last_error ? c->endpoint->last_error : "");
+	if (!server_of_component(m, c->name)) {
+		struct node_state *ns = node_of(m, c->name, strlen(c->name));
+
+		if (ns && set_down(m, ns, c, down))
+			eval_unknown(m, ns, t);
+		goto rest;
+	}
 	if (down)
 		snprintf(text, sizeof(text), "%s is %s, cause %s%s",
 			 c->name, state_word(c->state),
@@ -289,6 +492,7 @@ static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 			 (long long)m->cfg->agent.auth_timeout / 1000, ep);
 	ccm_alarms_set(m->alarms, CCM_ALARM_AUTH_FAILURE, c->name, auth, t,
 		       auth ? text : "authentication completed");
+rest:
 	eval_latency(m, c, t);
 
 	/* A component that connects proves its endpoint reachable. */
@@ -394,6 +598,7 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 	 * time it was logged: lines written while the agent was stopped
 	 * keep their real order and durations. */
 	ccm_ms t = m->synced ? now : log_time;
+	uint64_t untracked = ccm_engine_untracked(m->engine);
 
 	m->now = t;
 	if (m->synced && !replay && !m->drift_warned &&
@@ -411,6 +616,15 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 		note(m, LOG_ERR, "out of memory: %s:%llu not applied", path,
 		     (unsigned long long)line);
 	m->live_input = false;
+	if (ccm_engine_untracked(m->engine) != untracked) {
+		struct node_state *ns = node_of(m, msg->component.p,
+						msg->component.n);
+		if (ns) {
+			ns->untracked++;
+			if (m->synced)
+				eval_untracked(m, ns, t);
+		}
+	}
 	if (m->synced && msg->kind == CCM_MSG_CONNECT_FAILED) {
 		const struct ccm_endpoint *ep = find_endpoint(m, &msg->host,
 							      msg->port);
@@ -852,6 +1066,9 @@ void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now)
 			eval_endpoint(m, v[i].ep, t);
 	}
 	free(v);
+	for (size_t i = 0; i < m->nnodes; i++)
+		if (m->nodes[i].untracked)
+			eval_untracked(m, &m->nodes[i], now);
 	eval_impact(m, now);
 	keep_probe_alarms(m, now);
 	ccm_alarms_expire_restored(m->alarms, now);
@@ -871,6 +1088,55 @@ static void policy_from(const struct ccm_agent_config *a,
 	p->flap_threshold = a->flap_threshold;
 	p->rate_count = a->alarm_rate_limit.count;
 	p->rate_period = a->alarm_rate_limit.period;
+}
+
+/* The nodes anew; the down names no [server] configures counted again
+ * (a reload may configure some); the alarms of nodes gone clear. */
+static int renode(struct ccm_monitor *m, const struct ccm_config *cfg)
+{
+	const struct ccm_component *const *comps;
+	size_t nc;
+
+	if (m->synced) {
+		for (size_t i = 0; i < m->nnodes; i++) {
+			bool kept = false;
+
+			for (size_t k = 0; k <= cfg->nservers; k++) {
+				const char *n = k ? cfg->servers[k - 1].node :
+					cfg->agent.node ? cfg->agent.node :
+					"local";
+				kept |= n && !strcasecmp(n, m->nodes[i].node);
+			}
+			if (kept)
+				continue;
+			ccm_alarms_set(m->alarms, CCM_ALARM_UNKNOWN_COMPONENTS,
+				       m->nodes[i].node, false, m->now, NULL);
+			ccm_alarms_set(m->alarms, CCM_ALARM_TOO_MANY_COMPONENTS,
+				       m->nodes[i].node, false, m->now, NULL);
+		}
+	}
+	if (build_nodes(m, cfg))
+		return -1;
+	if (!m->synced)
+		return 0;
+	m->cfg = cfg;
+	nc = ccm_engine_components(m->engine, &comps);
+	for (size_t i = 0; i < nc; i++) {
+		const struct ccm_component *c = comps[i];
+		struct node_state *ns;
+
+		if (!c->have_incident || !c->incident.open ||
+		    server_of_component(m, c->name))
+			continue;
+		ns = node_of(m, c->name, strlen(c->name));
+		if (ns)
+			set_down(m, ns, c, true);
+	}
+	for (size_t i = 0; i < m->nnodes; i++) {
+		eval_unknown(m, &m->nodes[i], m->now);
+		eval_untracked(m, &m->nodes[i], m->now);
+	}
+	return 0;
 }
 
 int ccm_monitor_reconfigure(struct ccm_monitor *m,
@@ -914,10 +1180,13 @@ int ccm_monitor_reconfigure(struct ccm_monitor *m,
 	for (int t = 0; t < CCM_ALARM_NTYPES; t++)
 		ccm_alarms_set_policy(m->alarms, (enum ccm_alarm_type)t, &p);
 	ccm_engine_set_latency_window(m->engine, cfg->agent.latency_window);
+	ccm_engine_set_max_components(m->engine, cfg->agent.max_components);
 	for (size_t i = 0; i < cfg->nservers; i++)
 		if (ccm_engine_bind(m->engine, cfg->servers[i].component,
 				    cfg->servers[i].host, cfg->servers[i].port))
 			return -1;
+	if (renode(m, cfg))
+		return -1;
 	/* the scopes name the configuration's strings: judged anew */
 	eval_impact(m, m->now);
 	return 0;
@@ -931,6 +1200,7 @@ struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
 	struct ccm_engine_config ec = {
 		.auth_timeout = cfg->agent.auth_timeout,
 		.latency_window = cfg->agent.latency_window,
+		.max_components = cfg->agent.max_components,
 	};
 
 	if (!m)
@@ -967,6 +1237,7 @@ void ccm_monitor_free(struct ccm_monitor *m)
 	free(m->servers);
 	free(m->patterns);
 	free(m->impacts);
+	free_nodes(m);
 	ccm_alarms_free(m->alarms);
 	ccm_engine_free(m->engine);
 	ccm_latency_watch_free(m->latency);

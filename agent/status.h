@@ -13,7 +13,7 @@
  *   {"schema":"ccmon.status/1",
  *    "agent":{"version","now","config","lines","recognized","bad_time",
  *             "overlong","files_open","rotations","latency_window_s",
- *             "replaying","names_cleaned"},
+ *             "replaying","names_cleaned","untracked"},
  *    "components":[{"name","server","state","transitions","last_change",
  *                   "incident":{"id","start","cause"}|null,"endpoint",
  *                   "probe":{...}|null,"queue":{...}}],
@@ -35,6 +35,8 @@
  * "waits" and the figures over the waits that ended within
  * "latency_window_s" (the configured latency_window, in seconds) before
  * "now", each figure a whole number of ms or null when there is no wait;
+ * "untracked" counts the lines about component names past max_components,
+ * not applied;
  * "total" every wait since the agent started.  "replaying" is how far the
  * first replay of the logs is, in percent (0-99), while it lasts, null
  * after (components and alarms are then as of the lines replayed so far,

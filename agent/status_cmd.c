@@ -441,6 +441,13 @@ static void print_agent(struct json_object *agent, FILE *out)
 		fprintf(out, "replaying the logs: %s%% (what follows is not "
 			"complete yet)\n",
 			cell(agent, "replaying", rot, sizeof(rot)));
+	/* only when the bound bit: the usual line stays as it was */
+	if (member(agent, "untracked", json_type_int) &&
+	    json_object_get_uint64(member(agent, "untracked",
+					  json_type_int)) > 0)
+		fprintf(out, "lines about component names past "
+			"max_components, not applied: %s\n",
+			cell(agent, "untracked", rot, sizeof(rot)));
 }
 
 static bool is_status_doc(const struct json_object *doc,

@@ -239,6 +239,8 @@ static struct json_object *agent(const struct ccm_engine *engine,
 			ccm_engine_latency_window(engine) / 1000) : NULL);
 	add(o, "names_cleaned", engine ? json_object_new_uint64(
 			ccm_engine_names_cleaned(engine)) : NULL);
+	add(o, "untracked", engine ? json_object_new_uint64(
+			ccm_engine_untracked(engine)) : NULL);
 	return o;
 }
 

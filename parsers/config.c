@@ -55,6 +55,8 @@
 #define DEFAULT_STATUS_CLIENTS 16
 #define MAX_STATUS_CLIENTS 1024
 #define DEFAULT_STATUS_TIMEOUT (2 * SEC)
+#define DEFAULT_MAX_COMPONENTS 10000
+#define MAX_MAX_COMPONENTS 10000000
 
 /* The longest line libinih takes whole: its 200-byte buffer less the
  * newline and the NUL.  The printer keeps its lines within it too. */
@@ -475,6 +477,7 @@ enum key {
 	K_PROBE, K_PROBE_INTERVAL, K_PROBE_TIMEOUT, K_SECRET_FILE,
 	K_P_DESCRIPTION, K_PRIORITY, K_JSM, K_TC,
 	K_L_MATCH, K_L_WAIT, K_L_START, K_L_END, K_L_ENABLED,
+	K_MAX_COMPONENTS,
 	K_COUNT
 };
 
@@ -530,6 +533,7 @@ static const struct keydef {
 	[K_L_START] = { SECT_LATENCY, "start", false },
 	[K_L_END] = { SECT_LATENCY, "end", false },
 	[K_L_ENABLED] = { SECT_LATENCY, "enabled", false },
+	[K_MAX_COMPONENTS] = { SECT_AGENT, "max_components", false },
 };
 
 static const char *const sect_names[] = {
@@ -686,6 +690,7 @@ static int agent_defaults(struct ccm_agent_config *a)
 	a->snmp = true;
 	a->agentx_ping_interval = DEFAULT_AGENTX_PING_INTERVAL;
 	a->notification_queue = DEFAULT_NOTIFICATION_QUEUE;
+	a->max_components = DEFAULT_MAX_COMPONENTS;
 	a->compliance = CCM_COMPLIANCE_CLUSTER;
 	a->queue_wait = DEFAULT_QUEUE_WAIT;
 	a->queue_window = DEFAULT_QUEUE_WINDOW;
@@ -1290,6 +1295,16 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 			break;
 		}
 		a->notification_queue = (unsigned)n;
+		break;
+	case K_MAX_COMPONENTS:
+		if (parse_uint(value, MAX_MAX_COMPONENTS, &n) || n < 1) {
+			error_here(p, "integer",
+				   "max_components: '%s' is not a whole number"
+				   " from 1 to %d", value, MAX_MAX_COMPONENTS);
+			mark_bad(p, k);
+			break;
+		}
+		a->max_components = (size_t)n;
 		break;
 	case K_COMPLIANCE:
 		if (!strcasecmp(value, "cluster")) {
@@ -2432,6 +2447,7 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 		fputs("; agentx_socket: net-snmp's default\n", out);
 	kv_duration(out, "agentx_ping_interval", a->agentx_ping_interval);
 	fprintf(out, "notification_queue = %u\n", a->notification_queue);
+	fprintf(out, "max_components = %zu\n", a->max_components);
 	kv(out, "", "compliance", a->compliance == CCM_COMPLIANCE_NODE ?
 	   "node" : "cluster", NULL);
 	kv_duration(out, "queue_wait", a->queue_wait);

@@ -170,6 +170,7 @@ struct ccm_agent_config {
 	ccm_ms status_timeout;   /* ... each of which has this long to read */
 	unsigned max_open_files; /* log files kept open at most */
 	unsigned line;           /* of the [agent] header */
+	size_t max_components;   /* names no [server] configures, tracked */
 };
 
 struct ccm_config {

@@ -147,6 +147,11 @@ measure ccmon "$tmp/storm.json" "$CCMON" analyze --json --date 2026-11-03 \
 	--config "$tmp/storm.conf" "$storm"
 measure grep "$tmp/storm.grep" grep -c "Bouncing packet intended for" "$storm"
 
+# Many component names: ccmon analyze and ccmond's start to its first
+# status answer on a log of BENCH_NAMES (100000) distinct names, beside
+# grep -c (tests/bench_scale.sh).
+CCMON=$CCMON PYTHON3=$PYTHON3 sh "$here/bench_scale.sh" || failed=1
+
 # The live agent: append -> journald latency, idle CPU and RSS of ccmond
 # beside tail -F | grep | systemd-cat (tests/bench_agent.py; it says
 # "agent bench skipped: ..." and succeeds where it cannot run).  CCMOND

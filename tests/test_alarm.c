@@ -214,6 +214,7 @@ static void test_type_table(void **state)
 		"messaging-blocked", "group-chat-blocked",
 		"messaging-degraded", "logging-lost", "queue-latency-high",
 		"log-files-limit",
+		"unknown-components", "too-many-components",
 	};
 	enum ccm_alarm_type t;
 

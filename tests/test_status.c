@@ -245,7 +245,7 @@ static const char expected_doc[] =
 	"\"config\":\"/etc/ccmon/ccmon.conf\",\"lines\":120,\"recognized\":7,"
 	"\"bad_time\":1,\"overlong\":0,\"files_open\":1,\"rotations\":2,"
 	"\"replaying\":null,"
-	"\"latency_window_s\":300,\"names_cleaned\":0},"
+	"\"latency_window_s\":300,\"names_cleaned\":0,\"untracked\":0},"
 	"\"components\":["
 	"{\"name\":\"" COMP1 "\",\"server\":\"cs1\",\"state\":\"gone\","
 	"\"transitions\":3,\"last_change\":\"2026-11-03T08:10:05.000\","
@@ -300,7 +300,7 @@ static void test_document_empty(void **state)
 		"\"config\":null,\"lines\":null,\"recognized\":null,"
 		"\"bad_time\":null,\"overlong\":null,\"files_open\":null,"
 		"\"rotations\":null,\"replaying\":null,\"latency_window_s\":null,"
-		"\"names_cleaned\":null},"
+		"\"names_cleaned\":null,\"untracked\":null},"
 		"\"components\":[],\"alarms\":[]}\n");
 	free(doc);
 }

@@ -8,7 +8,10 @@ errors="replace" decoding: one U+FFFD per maximal subpart), journald with
 journalctl -o json (a field journald holds as a blob comes out as a list
 of numbers, not a string), terminal text and ccmond's stderr byte by byte.
 An alarm is raised for every hostile name, under a cleaned, bounded,
-distinct resource, and the status document counts such names.
+distinct resource (queue-latency-high, from a bounce: a name no [server]
+configures has no component-down of its own, its loss goes into the
+node's one unknown-components alarm, whose text names it cleaned too),
+and the status document counts such names.
 
 The ccmond test runs a real ccmond with its own journald
 (tests/ccmond_harness.py: needs root, unshare, nsenter).
@@ -58,6 +61,14 @@ def write_lines(path, names, state="GONE", t=None):
         for n in names:
             f.write(b"%s |info router Component %s is %s\n" % (
                 stamp(t).encode(), n, state.encode()))
+
+
+def write_bounces(path, names, t=None):
+    """A bounce each: a wait of the full queue wait on that name."""
+    with open(path, "ab") as f:
+        for n in names:
+            f.write(b"%s |error router Bouncing packet intended for %s: "
+                    b"External Server Error\n" % (stamp(t).encode(), n))
 
 
 # ---- ccmon analyze --------------------------------------------------------
@@ -119,8 +130,13 @@ def test_ccmond_outputs(h):
     d = h.start()
     log.component(CLEAN, "ACTIVE")
     write_lines(log.path, NAMES)
-    got = h.wait_alarm("component-down", "raised", count=len(NAMES),
+    write_bounces(log.path, NAMES)
+    got = h.wait_alarm("queue-latency-high", "raised", count=len(NAMES),
                        timeout=4 * STEP)
+    unknown = h.wait_alarm("unknown-components", "raised", timeout=STEP)
+    assert len(unknown) == 1, unknown
+    assert "op-\ufffd]0;owned\ufffd\ufffd[2J-x" in unknown[0]["MESSAGE"], \
+        unknown[0]["MESSAGE"]
     entries = h.alarms()
     journal_strings(h, entries)
     resources = [e["CCMON_RESOURCE"] for e in got]
