@@ -386,10 +386,10 @@ def test_ccmond_fds_flat_over_1000_rotations(h, capsys):
         # The agent follows the new file before the router writes to it
         # (a file created, written and renamed away before the agent
         # looks is not under any followed name: not this test's point).
-        assert wait_for(lambda: logpath in fds(d.pid).values(), timeout=5,
+        assert wait_for(lambda: logpath in fds(d.pid).values(), timeout=STEP,
                         interval=0.001), \
-            "rotation %d: ccmond does not open the new %s within 5 s" % (
-                i, logpath)
+            "rotation %d: ccmond does not open the new %s within %.0f s" % (
+                i, logpath, STEP)
         log.noise()
         os.rename(logpath, logpath + ".1")
         log.reopen()
@@ -397,6 +397,11 @@ def test_ccmond_fds_flat_over_1000_rotations(h, capsys):
             peak = max(peak, len(fds(d.pid)))
             assert d.alive(), d.stderr()
     took = time.monotonic() - t0
+    # every line read (a line must never be lost: on a slow machine it may
+    # only come late), then the descriptors of the drained files closed
+    want = st0["lines"] + ROTATIONS
+    wait_for(lambda: (agent_stats(h) or {}).get("lines") == want,
+             timeout=STEP)
     fd1 = settle_fds(d.pid, fd0, CCMOND_DRAIN_S + 3 * CCMOND_POLL_S + 3)
     w1 = inotify_watches(d.pid)
     st1 = agent_stats(h)
