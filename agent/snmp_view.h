@@ -60,6 +60,9 @@ struct ccm_snmp_source {
 	ccm_ms now;          /* local time of the request: the queue-latency
 			      * windows end there (0: the engine's clock) */
 	uint64_t queued, dropped, sent; /* notifications */
+	ccm_ms wall_offset;  /* the wall clock minus the time of the engine,
+			      * the alarms and the impacts (ccmond's agent
+			      * time): added to the times served */
 };
 
 struct ccm_snmp_view;
