@@ -137,6 +137,14 @@ def test_step_back_does_not_stretch_the_clear_hold(h):
     seen = time.time()
     assert applied, "ccmond did not apply the line within %.0f s:\n%s" % (
         LONG, d.stderr())
+    before = time.time()
+    rc, doc, err = h.status()
+    after = time.time()
+    assert rc == 0 and doc, err
+    now = shown_time(doc["agent"]["now"])
+    assert before - 40 - 1 <= now <= after - 40 + 1, \
+        "ccmon status shows %s, not the stepped wall clock" % (
+            doc["agent"]["now"])
     # The clear is due 5 s of agent time after the line was applied,
     # which was before `seen`: 15 s later it is due whatever the load.
     time.sleep(15)
