@@ -241,8 +241,8 @@ static void echo_alarm(const struct ccm_alarm_decision *dec)
 }
 
 /* A decision as shown: its times moved to the wall clock. */
-static struct ccm_alarm_decision shown(const struct ccm_alarm_decision *dec,
-				       ccm_ms off)
+static struct ccm_alarm_decision as_shown(
+	const struct ccm_alarm_decision *dec, ccm_ms off)
 {
 	struct ccm_alarm_decision s = *dec;
 
@@ -268,7 +268,7 @@ static void flush(struct daemon *d)
 		if (outs[i].kind != CCM_OUT_ALARM)
 			continue;
 		decided = true;
-		dec = shown(&outs[i].decision, off);
+		dec = as_shown(&outs[i].decision, off);
 		/* queued first: the state file records it as owed */
 		if (d->snmp)
 			ccm_snmp_agent_queue(d->snmp, &dec);
@@ -283,8 +283,8 @@ static void flush(struct daemon *d)
 	for (size_t i = 0; i < n; i++) {
 		const struct ccm_out *o = &outs[i];
 		if (o->kind == CCM_OUT_ALARM) {
-			struct ccm_alarm_decision dec = shown(&o->decision,
-							      off);
+			struct ccm_alarm_decision dec = as_shown(&o->decision,
+								 off);
 
 			ccm_alarm_sink_write(d->sink, &dec, o->component,
 					     o->server);

@@ -8,8 +8,8 @@
  * A missing or unreadable file means no offset.
  *
  * Debian's faketime moves CLOCK_MONOTONIC too unless told not to, and not
- * the timerfds that sd-event waits on: this is the step the agent meets. */
-#define _GNU_SOURCE
+ * the timerfds that sd-event waits on: this is the step the agent meets.
+ * Built with config.h (_GNU_SOURCE, for RTLD_NEXT), as the rest of ccmon. */
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdint.h>
