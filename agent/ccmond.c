@@ -45,6 +45,7 @@
 #include "agent/tail.h"
 #include "agent/text_clean.h"
 #include "parsers/config.h"
+#include "parsers/duration.h"
 #include "parsers/queue_lines.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -56,6 +57,8 @@
 #define STATUS_RETRY_USEC UINT64_C(5000000)
 /* The first replay's progress is told systemd (STATUS=) this often. */
 #define PROGRESS_USEC UINT64_C(1000000)
+/* The wall clock parting from agent time by this much is a step. */
+#define STEP_MS INT64_C(1000)
 
 struct prober {
 	struct daemon *d;
@@ -97,6 +100,7 @@ struct daemon {
 	sd_event_source *status_retry; /* while there is no status socket */
 	ccm_ms epoch_wall;   /* agent time at epoch_boot: the wall clock then */
 	uint64_t epoch_boot; /* CLOCK_BOOTTIME, usec, at the start */
+	ccm_ms shown_offset; /* the wall clock minus agent time, as shown */
 };
 
 /* ---- logging ----------------------------------------------------------- */
@@ -158,20 +162,38 @@ static ccm_ms agent_now(const struct daemon *d)
 	return d->epoch_wall + (ccm_ms)((boot_usec() - d->epoch_boot) / 1000u);
 }
 
-/* What to add to an agent time to show it: the wall clock's offset now. */
-static ccm_ms wall_offset(const struct daemon *d)
+/* What to add to an agent time to show it: the wall clock's offset.  It
+ * stays as it is (0 from the start) until the wall clock parts from agent
+ * time by a second or more, a step: reading the two clocks one after the
+ * other differs by a millisecond or so, and the times the logs gave (the
+ * first pass, the state file) must be shown as they were written. */
+static ccm_ms wall_offset(struct daemon *d)
 {
-	return now_local() - agent_now(d);
+	uint64_t before = boot_usec();
+	ccm_ms wall = now_local();
+	uint64_t after = boot_usec();
+	ccm_ms agent = d->epoch_wall +
+		       (ccm_ms)(((before + after) / 2 - d->epoch_boot) / 1000u);
+	ccm_ms moved = wall - agent - d->shown_offset;
+
+	if (moved >= STEP_MS || moved <= -STEP_MS) {
+		char by[CCM_DURATION_STRLEN];
+		say(d, LOG_NOTICE, "the wall clock stepped %s by %s: alarm "
+		    "holds, damping and silence go on on their own clock; "
+		    "times are shown on the wall clock", moved > 0 ?
+		    "forward" : "back",
+		    ccm_duration_format(moved > 0 ? moved : -moved, by));
+		d->shown_offset = wall - agent;
+	}
+	return d->shown_offset;
 }
 
 /* Agent time for an input to the monitor, which is told the offset too:
  * the times it writes into texts are shown times. */
-static ccm_ms tick(const struct daemon *d)
+static ccm_ms tick(struct daemon *d)
 {
-	ccm_ms now = agent_now(d);
-
-	ccm_monitor_set_wall_offset(d->mon, now_local() - now);
-	return now;
+	ccm_monitor_set_wall_offset(d->mon, wall_offset(d));
+	return agent_now(d);
 }
 
 /* ---- state and outputs ------------------------------------------------- */

@@ -165,6 +165,7 @@ def test_step_back_does_not_stretch_the_clear_hold(h):
     assert written - 40 - 1 <= ended <= seen - 40 + 1, \
         "CCMON_ENDED %s is not the stepped wall clock's time (%.3f..%.3f)" \
         % (cleared["CCMON_ENDED"], written - 40, seen - 40)
+    assert "the wall clock stepped back by 40" in d.stderr(), d.stderr()
     assert d.stop() == 0, d.stderr()
 
 
