@@ -5,7 +5,17 @@
  * Order of effects: after every batch of input the state file is written
  * (positions with the alarms they led to), then the alarms are sent.  A
  * crash before the write re-reads the batch and decides again; a crash
- * after it has already recorded the outcome, so nothing is sent twice. */
+ * after it has already recorded the outcome, so nothing is sent twice.
+ *
+ * Clocks: the monitor runs on agent time, the wall clock (as local civil
+ * time) at the start advanced by CLOCK_BOOTTIME, so that a step of the
+ * wall clock (an NTP correction, an operator's date -s) neither stretches
+ * nor cuts a hold, damping window, rate limit or silence.  BOOTTIME rather
+ * than MONOTONIC: it counts a suspend, so agent time stays with the wall
+ * clock across one, a log that was silent while the host slept was silent,
+ * and the log's own times still compare with agent time.  What the agent
+ * shows (alarm times, status, SNMP, the state file) is agent time moved by
+ * the wall clock's offset at the moment it is shown. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <fcntl.h>
@@ -35,6 +45,7 @@
 #include "agent/tail.h"
 #include "agent/text_clean.h"
 #include "parsers/config.h"
+#include "parsers/duration.h"
 #include "parsers/queue_lines.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -46,6 +57,8 @@
 #define STATUS_RETRY_USEC UINT64_C(5000000)
 /* The first replay's progress is told systemd (STATUS=) this often. */
 #define PROGRESS_USEC UINT64_C(1000000)
+/* The wall clock parting from agent time by this much is a step. */
+#define STEP_MS INT64_C(1000)
 
 struct prober {
 	struct daemon *d;
@@ -85,6 +98,9 @@ struct daemon {
 	char *state_dir_used;   /* where state_path is */
 	int facility_used;      /* the alarm sink's syslog facility */
 	sd_event_source *status_retry; /* while there is no status socket */
+	ccm_ms epoch_wall;   /* agent time at epoch_boot: the wall clock then */
+	uint64_t epoch_boot; /* CLOCK_BOOTTIME, usec, at the start */
+	ccm_ms shown_offset; /* the wall clock minus agent time, as shown */
 };
 
 /* ---- logging ----------------------------------------------------------- */
@@ -126,7 +142,81 @@ static ccm_ms now_local(void)
 	return ccm_time_local(&ts);
 }
 
+static uint64_t boot_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void start_clock(struct daemon *d)
+{
+	d->epoch_boot = boot_usec();
+	d->epoch_wall = now_local();
+}
+
+/* The time the monitor runs on (see the top): it never steps. */
+static ccm_ms agent_now(const struct daemon *d)
+{
+	return d->epoch_wall + (ccm_ms)((boot_usec() - d->epoch_boot) / 1000u);
+}
+
+/* What to add to an agent time to show it: the wall clock's offset.  It
+ * stays as it is (0 from the start) until the wall clock parts from agent
+ * time by a second or more, a step: reading the two clocks one after the
+ * other differs by a millisecond or so, and the times the logs gave (the
+ * first pass, the state file) must be shown as they were written. */
+static ccm_ms wall_offset(struct daemon *d)
+{
+	uint64_t before = boot_usec();
+	ccm_ms wall = now_local();
+	uint64_t after = boot_usec();
+	ccm_ms agent = d->epoch_wall +
+		       (ccm_ms)(((before + after) / 2 - d->epoch_boot) / 1000u);
+	ccm_ms moved = wall - agent - d->shown_offset;
+
+	if (moved >= STEP_MS || moved <= -STEP_MS) {
+		char by[CCM_DURATION_STRLEN];
+		say(d, LOG_NOTICE, "the wall clock stepped %s by %s: alarm "
+		    "holds, damping and silence go on on their own clock; "
+		    "times are shown on the wall clock", moved > 0 ?
+		    "forward" : "back",
+		    ccm_duration_format(moved > 0 ? moved : -moved, by));
+		d->shown_offset = wall - agent;
+	}
+	return d->shown_offset;
+}
+
+/* Agent time for an input to the monitor, which is told the offset too:
+ * the times it writes into texts are shown times. */
+static ccm_ms tick(struct daemon *d)
+{
+	ccm_monitor_set_wall_offset(d->mon, wall_offset(d));
+	return agent_now(d);
+}
+
 /* ---- state and outputs ------------------------------------------------- */
+
+/* The next run starts its agent time at the wall clock: the saved times
+ * are wall times, as shown. */
+static void shift_times(struct json_object *snapshot, ccm_ms off)
+{
+	static const char *const keys[] = { "since", "raised_at" };
+	struct json_object *list, *v;
+
+	if (!off || !json_object_object_get_ex(snapshot, "alarms", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *a = json_object_array_get_idx(list, i);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+			if (json_object_object_get_ex(a, keys[k], &v) &&
+			    json_object_is_type(v, json_type_int))
+				json_object_set_int64(
+					v, json_object_get_int64(v) + off);
+	}
+}
 
 static void save_state(struct daemon *d)
 {
@@ -137,6 +227,8 @@ static void save_state(struct daemon *d)
 		ccm_snmp_agent_snapshot(d->snmp) : NULL;
 	char err[512];
 
+	if (alarms)
+		shift_times(alarms, wall_offset(d));
 	if (ccm_state_save(d->state_path, pos, n, alarms, notes, err,
 			   sizeof(err))) {
 		if (!d->state_failing)
@@ -170,6 +262,20 @@ static void echo_alarm(const struct ccm_alarm_decision *dec)
 	free(raw);
 }
 
+/* A decision as shown: its times moved to the wall clock. */
+static struct ccm_alarm_decision as_shown(
+	const struct ccm_alarm_decision *dec, ccm_ms off)
+{
+	struct ccm_alarm_decision s = *dec;
+
+	s.time += off;
+	s.since += off;
+	s.raised_at += off;
+	if (s.state == CCM_ALARM_CLEARED)
+		s.ended += off;
+	return s;
+}
+
 /* Persists, then acts: see the comment at the top. */
 static void flush(struct daemon *d)
 {
@@ -177,14 +283,17 @@ static void flush(struct daemon *d)
 	size_t n = ccm_monitor_take(d->mon, &outs);
 	size_t alarms = ccm_alarms_count_active(ccm_monitor_alarms(d->mon));
 	bool decided = false;
+	ccm_ms off = wall_offset(d);
 
 	for (size_t i = 0; i < n; i++) {
+		struct ccm_alarm_decision dec;
 		if (outs[i].kind != CCM_OUT_ALARM)
 			continue;
 		decided = true;
+		dec = as_shown(&outs[i].decision, off);
 		/* queued first: the state file records it as owed */
 		if (d->snmp)
-			ccm_snmp_agent_queue(d->snmp, &outs[i].decision);
+			ccm_snmp_agent_queue(d->snmp, &dec);
 	}
 	if (decided || d->positions_moved) {
 		save_state(d);
@@ -196,11 +305,13 @@ static void flush(struct daemon *d)
 	for (size_t i = 0; i < n; i++) {
 		const struct ccm_out *o = &outs[i];
 		if (o->kind == CCM_OUT_ALARM) {
-			ccm_alarm_sink_write(d->sink, &o->decision,
-					     o->component, o->server);
+			struct ccm_alarm_decision dec = as_shown(&o->decision,
+								 off);
 
+			ccm_alarm_sink_write(d->sink, &dec, o->component,
+					     o->server);
 			if (d->foreground)
-				echo_alarm(&o->decision);
+				echo_alarm(&dec);
 		} else if (o->text)
 			say(d, o->priority, "%s", o->text);
 	}
@@ -224,25 +335,26 @@ static int on_due(sd_event_source *s, uint64_t usec, void *ud)
 
 	(void)s;
 	(void)usec;
-	ccm_monitor_advance(d->mon, now_local());
+	ccm_monitor_advance(d->mon, tick(d));
 	flush(d);
 	return 0;
 }
 
 /* One timer for everything the monitor waits for, re-armed after every
- * change: holds, auth timeouts, log silence. */
+ * change: holds, auth timeouts, log silence.  On CLOCK_BOOTTIME, the
+ * clock agent time follows. */
 static void arm_due(struct daemon *d)
 {
-	ccm_ms due, now = now_local();
-	uint64_t mono;
+	ccm_ms due, now = agent_now(d);
+	uint64_t boot;
 
 	if (!ccm_monitor_next_due(d->mon, &due)) {
 		sd_event_source_set_enabled(d->due, SD_EVENT_OFF);
 		return;
 	}
-	sd_event_now(d->loop, CLOCK_MONOTONIC, &mono);
-	mono += due > now ? (uint64_t)(due - now) * 1000u : 0;
-	sd_event_source_set_time(d->due, mono);
+	sd_event_now(d->loop, CLOCK_BOOTTIME, &boot);
+	boot += due > now ? (uint64_t)(due - now) * 1000u : 0;
+	sd_event_source_set_time(d->due, boot);
 	sd_event_source_set_enabled(d->due, SD_EVENT_ONESHOT);
 }
 
@@ -255,7 +367,7 @@ static void on_message(void *ctx, const char *path, uint64_t line,
 	struct daemon *d = ctx;
 
 	d->pass_had_messages = true;
-	ccm_monitor_message(d->mon, now_local(), log_time, path, line, msg,
+	ccm_monitor_message(d->mon, tick(d), log_time, path, line, msg,
 			    replay);
 }
 
@@ -264,7 +376,7 @@ static void on_tail_event(void *ctx, enum ccm_tail_event ev, const char *path,
 {
 	struct daemon *d = ctx;
 
-	ccm_monitor_log_event(d->mon, now_local(), ev, path, err);
+	ccm_monitor_log_event(d->mon, tick(d), ev, path, err);
 }
 
 static int on_lazy_save(sd_event_source *s, uint64_t usec, void *ud)
@@ -297,7 +409,7 @@ static int start_probers(struct daemon *d);
 static void synced(struct daemon *d)
 {
 	d->synced = true;
-	ccm_monitor_synced(d->mon, now_local());
+	ccm_monitor_synced(d->mon, tick(d));
 	d->positions_moved = true;
 	d->last_alarms = SIZE_MAX; /* STATUS= replaces "replaying" */
 	flush(d);
@@ -358,7 +470,7 @@ static void on_grew(void *ctx, const char *path)
 {
 	struct daemon *d = ctx;
 
-	ccm_monitor_log_grew(d->mon, now_local(), path);
+	ccm_monitor_log_grew(d->mon, tick(d), path);
 }
 
 static const struct ccm_tail_ops tail_ops = {
@@ -374,7 +486,7 @@ static void probe_done(void *ctx, const struct ccm_probe_report *r)
 {
 	struct prober *p = ctx;
 
-	ccm_monitor_probe(p->d->mon, now_local(), p->srv->name, r);
+	ccm_monitor_probe(p->d->mon, tick(p->d), p->srv->name, r);
 	ccm_probe_free(p->job);
 	p->job = NULL;
 	flush(p->d);
@@ -452,9 +564,10 @@ static char *build_status(void *ctx)
 
 	if (d->tail)
 		ccm_tail_stats(d->tail, &ts);
-	return ccm_status_json_build(ccm_monitor_engine(d->mon),
-				     ccm_monitor_alarms(d->mon), probe_stats, d,
-				     d->cfg, &ts, now_local());
+	return ccm_status_json_build_shown(ccm_monitor_engine(d->mon),
+					   ccm_monitor_alarms(d->mon),
+					   probe_stats, d, d->cfg, &ts,
+					   agent_now(d), wall_offset(d));
 }
 
 static void set_string(char **field, char *value)
@@ -555,7 +668,8 @@ static void snmp_source(void *ctx, struct ccm_snmp_source *src)
 	src->probe_ctx = d;
 	src->tail = d->tail ? &d->snmp_tail : NULL;
 	src->nimpacts = ccm_monitor_impacts(d->mon, &src->impacts);
-	src->now = now_local();
+	src->now = agent_now(d);
+	src->wall_offset = wall_offset(d);
 }
 
 static void on_snmp_log(void *ctx, int priority, const char *text)
@@ -960,6 +1074,7 @@ static int setup(struct daemon *d)
 	int have;
 	sigset_t mask;
 
+	start_clock(d);
 	if (lock_state_dir(d) < 0)
 		return -1;
 	/* refused before anything starts; a missing one is created with the
@@ -1033,7 +1148,7 @@ static int setup(struct daemon *d)
 	sd_event_add_signal(d->loop, NULL, SIGINT, on_signal, d);
 	sd_event_add_signal(d->loop, NULL, SIGHUP, on_signal, d);
 	sd_event_set_watchdog(d->loop, true);
-	sd_event_add_time(d->loop, &d->due, CLOCK_MONOTONIC, 0, 0, on_due, d);
+	sd_event_add_time(d->loop, &d->due, CLOCK_BOOTTIME, 0, 0, on_due, d);
 	sd_event_source_set_enabled(d->due, SD_EVENT_OFF);
 	sd_event_add_time(d->loop, &d->lazy_save, CLOCK_MONOTONIC, 0, 0,
 			  on_lazy_save, d);

@@ -59,6 +59,7 @@ struct ccm_monitor {
 	ccm_ms log_time;   /* ... and the time its line carries */
 	bool drift_warned;
 	ccm_ms now;
+	ccm_ms wall_offset; /* the wall clock minus now: for what is said */
 	struct server_state *servers;
 	size_t nservers;
 	struct endpoint_state *eps;
@@ -599,16 +600,17 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 	 * keep their real order and durations. */
 	ccm_ms t = m->synced ? now : log_time;
 	uint64_t untracked = ccm_engine_untracked(m->engine);
+	ccm_ms wall = now + m->wall_offset;
 
 	m->now = t;
 	if (m->synced && !replay && !m->drift_warned &&
-	    (now - log_time > DRIFT_WARN || log_time - now > DRIFT_WARN)) {
+	    (wall - log_time > DRIFT_WARN || log_time - wall > DRIFT_WARN)) {
 		char a[CCM_TIME_STRLEN], b[CCM_TIME_STRLEN];
 		m->drift_warned = true;
 		note(m, LOG_WARNING, "%s:%llu is stamped %s but read at %s: "
 		     "check the clocks and time zones of the router and of "
 		     "this host (said once)", path, (unsigned long long)line,
-		     ccm_time_format(log_time, a), ccm_time_format(now, b));
+		     ccm_time_format(log_time, a), ccm_time_format(wall, b));
 	}
 	m->live_input = !replay;
 	m->log_time = log_time;
@@ -783,6 +785,26 @@ static const enum ccm_alarm_type impact_types[] = {
 	CCM_ALARM_MESSAGING_DEGRADED, CCM_ALARM_LOGGING_LOST,
 };
 
+/* The text of one impact alarm, its times shown as wall times. */
+static void impact_text(const struct ccm_monitor *m,
+			const struct ccm_impact *imp, const char *which,
+			char *buf, size_t len)
+{
+	struct ccm_impact shown = *imp;
+
+	for (size_t c = 0; c < CCM_NCLASSES; c++) {
+		struct ccm_class_impact *ci = &shown.classes[c];
+		ci->since += m->wall_offset;
+		/* 0: none */
+		if (ci->queue_until)
+			ci->queue_until += m->wall_offset;
+		if (ci->reroute_at)
+			ci->reroute_at += m->wall_offset;
+	}
+	shown.logging_lost_since += m->wall_offset;
+	ccm_impact_text(&shown, which, buf, len);
+}
+
 /* What users suffer, judged again: the impact alarms of every scope. */
 static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 {
@@ -850,8 +872,8 @@ static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 			char text[CCM_ALARM_TEXT_MAX];
 
 			if (cond[t])
-				ccm_impact_text(imp, info->id, text,
-						sizeof(text));
+				impact_text(m, imp, info->id, text,
+					    sizeof(text));
 			ccm_alarms_set(m->alarms, impact_types[t], scopes[k],
 				       cond[t], now, cond[t] ? text : NULL);
 		}
@@ -893,7 +915,8 @@ static void check_silence(struct ccm_monitor *m, ccm_ms now)
 		snprintf(text, sizeof(text), "nothing written to %s since %s "
 			 "(log_silent_after %llds): is the XCP Router running "
 			 "and tracing?", p->pattern,
-			 ccm_time_format(p->last_growth, when),
+			 ccm_time_format(p->last_growth + m->wall_offset,
+					 when),
 			 (long long)after / 1000);
 		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT, p->pattern,
 			       true, now, text);
@@ -912,6 +935,11 @@ static void eval_latencies(struct ccm_monitor *m, ccm_ms now)
 	while ((n = ccm_latency_watch_due(m->latency, now, due, 16)))
 		for (size_t i = 0; i < n; i++)
 			eval_latency(m, due[i], now);
+}
+
+void ccm_monitor_set_wall_offset(struct ccm_monitor *m, ccm_ms offset)
+{
+	m->wall_offset = offset;
 }
 
 void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now)

@@ -1,7 +1,10 @@
 /* The live agent's core: the engine, the alarms and what feeds them,
- * without I/O.  ccmond calls it with the wall clock (as local civil time,
- * the convention of the router's own logs) and takes out what it decided:
- * alarm decisions to send and notes to log, after persisting its state.
+ * without I/O.  ccmond calls it with agent time (local civil time, the
+ * convention of the router's own logs, that never steps: see ccmond.c) and
+ * takes out what it decided: alarm decisions to send and notes to log,
+ * after persisting its state.  Every duration (holds, damping, silence,
+ * timeouts) is measured on the times it is given; the wall clock enters
+ * only through ccm_monitor_set_wall_offset(), for what it says.
  *
  * Conditions watched (alarm type: resource):
  *   component-down: component   an incident is open (left ACTIVE, or first
@@ -76,6 +79,12 @@ void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
 void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now);
 
 void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now);
+
+/* The wall clock minus the times the monitor is given (0 until told): the
+ * times it writes into texts are shown as wall times, and log time is
+ * compared with the wall clock.  Decisions, status and snapshots keep the
+ * times given: the caller moves them when it shows them. */
+void ccm_monitor_set_wall_offset(struct ccm_monitor *m, ccm_ms offset);
 bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due);
 
 /* The outputs decided since the last call, in order; they belong to the

@@ -364,8 +364,10 @@ static long probe_result(const struct ccm_probe_stats *p)
 	return p && p->have_last ? (long)p->last_result + 2 : 1;
 }
 
+/* off: what moves the engine's, the alarms' and the impacts' times to the
+ * wall clock (ccm_snmp_source.wall_offset). */
 static void component_value(const struct crow *c, unsigned col,
-		      struct ccm_snmp_value *out)
+			    ccm_ms off, struct ccm_snmp_value *out)
 {
 	const struct ccm_component *comp = c->row->comp;
 	const struct ccm_qlat_stats *q = &c->queue;
@@ -390,7 +392,7 @@ static void component_value(const struct crow *c, unsigned col,
 		break;
 	case CCM_MIB_COMP_LAST_CHANGE:
 		set_time(out, comp && comp->have_change,
-			 comp ? comp->last_change : 0);
+			 comp ? comp->last_change + off : 0);
 		break;
 	case CCM_MIB_COMP_TRANSITIONS:
 		set_num(out, CCM_SNMP_COUNTER32, comp ? comp->transitions : 0);
@@ -405,7 +407,7 @@ static void component_value(const struct crow *c, unsigned col,
 			open ? (uint64_t)comp->incident.cause + 2 : 1);
 		break;
 	case CCM_MIB_COMP_INCIDENT_START:
-		set_time(out, open, open ? comp->incident.start : 0);
+		set_time(out, open, open ? comp->incident.start + off : 0);
 		break;
 	case CCM_MIB_COMP_PROBE_RESULT:
 		set_num(out, CCM_SNMP_INTEGER, (uint64_t)probe_result(p));
@@ -458,7 +460,7 @@ static void component_value(const struct crow *c, unsigned col,
 }
 
 static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
-			struct ccm_snmp_value *out)
+			ccm_ms off, struct ccm_snmp_value *out)
 {
 	const struct ccm_alarm_type_info *info = ccm_alarm_type_info(a->type);
 
@@ -481,10 +483,10 @@ static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
 			(uint64_t)ccm_snmp_severity(a->severity));
 		break;
 	case CCM_MIB_ALARM_RAISED_TIME:
-		set_time(out, true, a->raised_at);
+		set_time(out, true, a->raised_at + off);
 		break;
 	case CCM_MIB_ALARM_SINCE:
-		set_time(out, true, a->since);
+		set_time(out, true, a->since + off);
 		break;
 	case CCM_MIB_ALARM_TEXT:
 		set_str(out, a->text, CCM_ALARM_TEXT_MAX);
@@ -501,7 +503,7 @@ static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
 }
 
 static void impact_value(const struct ccm_impact *im, unsigned col,
-			 struct ccm_snmp_value *out)
+			 ccm_ms off, struct ccm_snmp_value *out)
 {
 	const struct ccm_class_impact *msg = &im->classes[CCM_CLASS_MESSAGE];
 	bool any = false;
@@ -541,18 +543,18 @@ static void impact_value(const struct ccm_impact *im, unsigned col,
 		break;
 	case CCM_MIB_IMPACT_QUEUE_UNTIL:
 		set_time(out, msg->reach != CCM_REACH_NONE && msg->queue_until,
-			 msg->queue_until);
+			 msg->queue_until + off);
 		break;
 	case CCM_MIB_IMPACT_REROUTE_AT:
 		set_time(out, msg->reach == CCM_REACH_SOME && msg->reroute_at,
-			 msg->reroute_at);
+			 msg->reroute_at + off);
 		break;
 	case CCM_MIB_IMPACT_LOGGING_LOST:
 		set_num(out, CCM_SNMP_INTEGER,
 			im->logging_lost ? CCM_MIB_TRUE : CCM_MIB_FALSE);
 		break;
 	case CCM_MIB_IMPACT_SINCE:
-		set_time(out, any, since);
+		set_time(out, any, since + off);
 		break;
 	case CCM_MIB_IMPACT_SERVERS:
 		set_str(out, im->servers, ADMIN_STRING_MAX);
@@ -594,7 +596,7 @@ static size_t instance(const struct ccm_snmp_view *v, size_t k, uint32_t *oid,
 		oid[n++] = col;
 		n = skey_append(&c->key, oid, n);
 		if (out)
-			component_value(c, col, out);
+			component_value(c, col, v->src.wall_offset, out);
 		return n;
 	}
 	k -= COMP_COLS * v->ncrows;
@@ -607,7 +609,7 @@ static size_t instance(const struct ccm_snmp_view *v, size_t k, uint32_t *oid,
 		oid[n++] = col;
 		oid[n++] = (uint32_t)a->id;
 		if (out)
-			alarm_value(a, col, out);
+			alarm_value(a, col, v->src.wall_offset, out);
 		return n;
 	}
 	k -= ALARM_COLS * v->nalarms;
@@ -619,7 +621,7 @@ static size_t instance(const struct ccm_snmp_view *v, size_t k, uint32_t *oid,
 	oid[n++] = col;
 	n = skey_append(&r->key, oid, n);
 	if (out)
-		impact_value(r->im, col, out);
+		impact_value(r->im, col, v->src.wall_offset, out);
 	return n;
 }
 

@@ -57,9 +57,13 @@ struct ccm_snmp_source {
 	const struct ccm_impact *impacts; /* one per scope */
 	size_t nimpacts;
 	uint64_t uptime_cs;  /* hundredths of a second since the start */
-	ccm_ms now;          /* local time of the request: the queue-latency
-			      * windows end there (0: the engine's clock) */
+	ccm_ms now;          /* the engine's time of the request: the
+			      * queue-latency windows end there (0: the
+			      * engine's clock) */
 	uint64_t queued, dropped, sent; /* notifications */
+	ccm_ms wall_offset;  /* the wall clock minus the time of the engine,
+			      * the alarms and the impacts (ccmond's agent
+			      * time): added to the times served */
 };
 
 struct ccm_snmp_view;

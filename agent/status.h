@@ -126,6 +126,15 @@ char *ccm_status_json_build(const struct ccm_engine *engine,
 			    ccm_status_probe_fn *probe, void *probe_ctx,
 			    const struct ccm_config *config,
 			    const struct ccm_tail_stats *tail, ccm_ms now);
+/* The same for parts that run on a time other than the wall clock
+ * (ccmond's agent time): now is in their time, and every time shown is
+ * moved by wall_offset, the wall clock minus theirs. */
+char *ccm_status_json_build_shown(const struct ccm_engine *engine,
+				  const struct ccm_alarms *alarms,
+				  ccm_status_probe_fn *probe, void *probe_ctx,
+				  const struct ccm_config *config,
+				  const struct ccm_tail_stats *tail, ccm_ms now,
+				  ccm_ms wall_offset);
 
 /* ---- the client (agent/status_cmd.c) ------------------------------------- */
 

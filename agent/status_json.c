@@ -113,11 +113,11 @@ static struct json_object *queue_figures(const struct ccm_qlat_stats *q)
 	return o;
 }
 
-/* since: the waits that ended after it are in the window.  NULL when out
- * of memory. */
+/* since: the waits that ended after it are in the window; off: what
+ * moves the engine's times to the wall clock.  NULL when out of memory. */
 static struct json_object *component(const struct ccm_component_row *r,
 				     ccm_status_probe_fn *probe, void *ctx,
-				     ccm_ms since)
+				     ccm_ms since, ccm_ms off)
 {
 	const struct ccm_component *c = r->comp;
 	const struct ccm_probe_stats *st = NULL;
@@ -137,11 +137,11 @@ static struct json_object *component(const struct ccm_component_row *r,
 		ccm_state_name(c ? c->state : CCM_STATE_UNKNOWN)));
 	add(o, "transitions", json_object_new_uint64(c ? c->transitions : 0));
 	add(o, "last_change", jtime(c && c->have_change,
-				    c ? c->last_change : 0));
+				    c ? c->last_change + off : 0));
 	if (c && c->have_incident && c->incident.open) {
 		inc = json_object_new_object();
 		add(inc, "id", json_object_new_uint64(c->incident.id));
-		add(inc, "start", jtime(true, c->incident.start));
+		add(inc, "start", jtime(true, c->incident.start + off));
 		add(inc, "cause", json_object_new_string(
 			ccm_cause_name(c->incident.cause)));
 	}
@@ -164,7 +164,7 @@ static struct json_object *component(const struct ccm_component_row *r,
 static struct json_object *components(const struct ccm_engine *engine,
 				      ccm_status_probe_fn *probe, void *ctx,
 				      const struct ccm_config *config,
-				      ccm_ms now)
+				      ccm_ms now, ccm_ms off)
 {
 	struct ccm_component_row *rows;
 	size_t n = ccm_component_rows(engine, config, &rows);
@@ -177,7 +177,8 @@ static struct json_object *components(const struct ccm_engine *engine,
 		return NULL;
 	arr = json_object_new_array();
 	for (size_t i = 0; arr && i < n; i++) {
-		struct json_object *c = component(&rows[i], probe, ctx, since);
+		struct json_object *c = component(&rows[i], probe, ctx, since,
+						  off);
 
 		if (!c) {
 			json_object_put(arr);
@@ -190,7 +191,8 @@ static struct json_object *components(const struct ccm_engine *engine,
 	return arr;
 }
 
-static struct json_object *alarm_list(const struct ccm_alarms *alarms)
+static struct json_object *alarm_list(const struct ccm_alarms *alarms,
+				      ccm_ms off)
 {
 	struct json_object *arr = json_object_new_array();
 	struct ccm_alarm_view v;
@@ -207,8 +209,8 @@ static struct json_object *alarm_list(const struct ccm_alarms *alarms)
 		add(o, "resource", json_object_new_string(v.resource));
 		add(o, "severity", json_object_new_string(
 			ccm_alarm_severity_name(v.severity)));
-		add(o, "since", jtime(true, v.since));
-		add(o, "raised_at", jtime(true, v.raised_at));
+		add(o, "since", jtime(true, v.since + off));
+		add(o, "raised_at", jtime(true, v.raised_at + off));
 		add(o, "flapping", json_object_new_boolean(v.flapping));
 		add(o, "changes", json_object_new_uint64(v.changes));
 		add(o, "condition", json_object_new_boolean(v.condition));
@@ -250,6 +252,17 @@ char *ccm_status_json_build(const struct ccm_engine *engine,
 			    const struct ccm_config *config,
 			    const struct ccm_tail_stats *tail, ccm_ms now)
 {
+	return ccm_status_json_build_shown(engine, alarms, probe, probe_ctx,
+					   config, tail, now, 0);
+}
+
+char *ccm_status_json_build_shown(const struct ccm_engine *engine,
+				  const struct ccm_alarms *alarms,
+				  ccm_status_probe_fn *probe, void *probe_ctx,
+				  const struct ccm_config *config,
+				  const struct ccm_tail_stats *tail, ccm_ms now,
+				  ccm_ms wall_offset)
+{
 	struct json_object *doc = json_object_new_object();
 	struct json_object *comps, *alist;
 	const char *s;
@@ -258,9 +271,9 @@ char *ccm_status_json_build(const struct ccm_engine *engine,
 	if (!doc)
 		return NULL;
 	add(doc, "schema", json_object_new_string(CCM_STATUS_SCHEMA));
-	add(doc, "agent", agent(engine, config, tail, now));
-	comps = components(engine, probe, probe_ctx, config, now);
-	alist = alarm_list(alarms);
+	add(doc, "agent", agent(engine, config, tail, now + wall_offset));
+	comps = components(engine, probe, probe_ctx, config, now, wall_offset);
+	alist = alarm_list(alarms, wall_offset);
 	add(doc, "components", comps);
 	add(doc, "alarms", alist);
 	/* A null list would read as "no components": fail instead, the

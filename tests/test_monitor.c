@@ -695,6 +695,52 @@ static void replayed_lines_run_on_the_log_clock(void **state)
 	assert_int_equal(d.since, T0 + 1000);
 }
 
+/* The clock the monitor is given never steps; the wall clock's offset,
+ * told apart, moves what it says: the log's time is compared with the wall
+ * clock, and the times in texts are wall times, while durations and the
+ * decisions' own times stay on the clock given. */
+static void wall_offset_moves_only_what_is_said(void **state)
+{
+	struct env *e = *state;
+	struct ccm_logmsg msg = {
+		.kind = CCM_MSG_COMPONENT_STATE,
+		.component = span(COMP),
+		.state = CCM_STATE_ACTIVE,
+	};
+	const struct ccm_out *o;
+	char want[CCM_TIME_STRLEN + 16];
+	bool silent = false;
+	size_t n;
+
+	ccm_monitor_synced(e->m, T0);
+	/* the wall clock (and the router's) stepped an hour forward: the
+	 * log time agrees with the wall clock, no drift to warn of */
+	ccm_monitor_set_wall_offset(e->m, 3600000);
+	ccm_monitor_message(e->m, T0 + 1000, T0 + 1000 + 3600000, "rtr.log", 1,
+			    &msg, false);
+	n = ccm_monitor_take(e->m, &o);
+	for (size_t i = 0; i < n; i++)
+		assert_false(o[i].kind == CCM_OUT_NOTE &&
+			     o[i].priority == LOG_WARNING);
+	/* silent for log_silent_after (5 min) of the clock given, not of
+	 * the wall clock: nothing an instant before */
+	ccm_monitor_advance(e->m, T0 + 299999);
+	expect_alarms(e, "");
+	ccm_monitor_advance(e->m, T0 + 300000);
+	n = ccm_monitor_take(e->m, &o);
+	snprintf(want, sizeof(want), "since %s ",
+		 ccm_time_format(T0 + 3600000, (char[CCM_TIME_STRLEN]){ 0 }));
+	for (size_t i = 0; i < n; i++) {
+		if (o[i].kind != CCM_OUT_ALARM ||
+		    o[i].decision.type != CCM_ALARM_LOG_SILENT)
+			continue;
+		silent = true;
+		assert_int_equal(o[i].decision.time, T0 + 300000);
+		assert_non_null(strstr(o[i].decision.text, want));
+	}
+	assert_true(silent);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -717,6 +763,7 @@ int main(void)
 		T(refusal_then_connect_in_the_same_ms),
 		T(live_lines_run_on_the_wall_clock),
 		T(replayed_lines_run_on_the_log_clock),
+		T(wall_offset_moves_only_what_is_said),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
