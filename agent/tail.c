@@ -615,7 +615,10 @@ static enum kind classify(struct ccm_tail *t, struct tfile *f)
 	for (size_t i = 0; i < t->nfiles; i++) {
 		const struct tfile *g = t->files[i];
 		uint32_t n = g->pos.fp_len;
-		if (g == f || g->pending || !n || !g->read_off)
+		/* the original of a copytruncate copy stays under its name:
+		 * a file renamed away (rename and create) has none, and a new
+		 * log may well begin as the last one did */
+		if (g == f || g->pending || g->rotated || !n || !g->read_off)
 			continue;
 		if ((size_t)have < n)
 			n = (uint32_t)have;
@@ -636,6 +639,19 @@ static enum kind classify(struct ccm_tail *t, struct tfile *f)
 		}
 	}
 	return K_NEW;
+}
+
+/* Whether the original a pending copy waits for is still followed under
+ * its name, where a copytruncate leaves it. */
+static bool original_named(const struct ccm_tail *t, const struct tfile *f)
+{
+	for (size_t i = 0; i < t->nfiles; i++) {
+		const struct tfile *g = t->files[i];
+		if (g != f && !g->rotated && g->pos.dev == f->orig_dev &&
+		    g->pos.ino == f->orig_ino)
+			return true;
+	}
+	return false;
 }
 
 /* Keeps the last bytes before read_off from what buf[0..n) ends with. */
@@ -664,6 +680,8 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 
 	if (f->fd < 0 && (!f->dirty || !reopen(t, f)))
 		return false;
+	if (f->pending && !original_named(t, f))
+		f->pending = false; /* no truncation can come: a file of its own */
 	if (f->pending)
 		return false;
 	/* A copy shows up before the truncation of its original does, and
