@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Alarms: holds, flap damping, rate limit, persistence.
  *
  * Each alarm keeps two states apart: whether it *should* be raised (the

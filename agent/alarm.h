@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Alarms: when a condition becomes a message to the operator, and when that
  * message is taken back.
  *

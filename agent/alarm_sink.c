@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Alarm output to journald, or to syslog(3) without it.
  *
  * The journal entry is sent with sd_journal_sendv(): the fields vary (a

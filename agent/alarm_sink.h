@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Alarm output: each decision as one journal entry, or one syslog line when
  * journald is not there.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* `ccmon analyze`: replays old logs through the engine with log time. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #ifndef CCM_ANALYZE_H
 #define CCM_ANALYZE_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ccmon: the command-line tool.  Each command lives in its own file; this
  * one only dispatches. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ccmond: the live agent.  Everything here is wiring: the event loop, its
  * sources (tailer, probes, timers, signals, status socket), the state file
  * and the outputs.  What to conclude from the inputs is the monitor's.

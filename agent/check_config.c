@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* `ccmon check-config`: validates ccmon.conf and shows what it amounts to. */
 #include <getopt.h>
 #include <stdio.h>

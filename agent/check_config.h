@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #ifndef CCM_CHECK_CONFIG_H
 #define CCM_CHECK_CONFIG_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The components an operator is shown: every one the engine knows and
  * every configured server's, even before the log names it.  One list for
  * `ccmon status` and the SNMP component table, so both show the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The I/O-free core: component state, endpoints and incidents.
  *
  * Components and endpoints live in sorted pointer arrays: a cluster has tens

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The I/O-free core: component states, endpoints and incidents.
  *
  * The caller supplies every time: log time when replaying old files, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What users suffer while compliance servers are unreachable (SPEC §2-§4).
  *
  * Pure code: the caller gives the configuration, the state of every

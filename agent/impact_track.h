@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The history of what users suffered: the impact conditions of every
  * scope as intervals, with the changes of phase within them.  Fed the
  * monitor's judgements in time order (by `ccmon analyze --config`), it

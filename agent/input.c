@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Reading log files, compressed or not, for the scanner.
  *
  * zlib's gzread reads plain files transparently, so one path serves both;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* One log file read for analysis: plain or gzip, probed for its first
  * timestamp (to order a rotated set) and then scanned. */
 #ifndef CCM_INPUT_H

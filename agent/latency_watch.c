@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* queue-latency-high: the verdicts and the times to judge them again. */
 #include <stdio.h>
 #include <stdlib.h>

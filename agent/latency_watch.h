@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* When to judge queue-latency-high, and the judgement.
  *
  * Judging sorts a component's window (up to CCM_QLAT_SAMPLES waits), and

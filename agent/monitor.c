@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The live agent's core: from engine changes, probe reports and tail
  * events to alarm conditions.
  *

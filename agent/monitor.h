@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The live agent's core: the engine, the alarms and what feeds them,
  * without I/O.  ccmond calls it with agent time (local civil time, the
  * convention of the router's own logs, that never steps: see ccmond.c) and

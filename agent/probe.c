@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* One probe of a compliance server on an sd-event loop.
  *
  * A probe is a small state machine: lookup (host names only), connect (each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* One probe of a compliance server, asynchronous on an sd-event loop.
  *
  * The probe plays the XCP Router's part of the open-port link (SPEC §6) as

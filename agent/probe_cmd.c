@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* `ccmon probe`: the commissioning check of one compliance server.
  *
  * It answers, before the router is configured, the questions of the

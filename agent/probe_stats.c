@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Probe figures.  Bucket bounds are inclusive: exactly 1 ms is "<= 1 ms",
  * 1.001 ms is "<= 2 ms". */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Per-server probe figures: results counted, latencies summarised.
  *
  * Pure code: the agent feeds each probe report in and reads the figures out

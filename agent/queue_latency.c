@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Queue latency of one component: a ring of the newest samples and the
  * starts waiting for their end. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* How long events wait on one component: the samples of a sliding window
  * and their figures.
  *

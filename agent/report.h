@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The outputs of `ccmon analyze`: human timeline and JSON document. */
 #ifndef CCM_REPORT_H
 #define CCM_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The HTML report of `ccmon analyze --html`: for the review meeting, a
  * picture and the few sentences that answer what broke, when, for how
  * long and who was affected; the tables and the command that produced it

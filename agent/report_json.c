@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The ccmon.analysis/1 JSON document (doc/analysis-json.md). */
 #include <json-c/json.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The human timeline: one line per change, then summaries.  Columns are
  * padded for a terminal; every line still reads alone when grepped. */
 #include <stdio.h>

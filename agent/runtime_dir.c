@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The runtime directory's claim (agent/runtime_dir.h). */
 #include <errno.h>
 #include <fcntl.h>

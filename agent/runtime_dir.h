@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The runtime directory (runtime_dir): the status socket's home, one agent
  * per directory.
  *

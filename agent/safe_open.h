@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Opening the files ccmon reads and writes (configuration, followed logs,
  * state, lock, secret) so that a FIFO or a device put in their place cannot
  * hang or flood it, and a planted symbolic link cannot lead it elsewhere:

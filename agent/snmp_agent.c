@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* See agent/snmp_agent.h.  The glue follows the pattern of net-snmp's
  * own event loop: snmp_select_info2() says which sockets and which
  * timeout it wants, snmp_read2() and snmp_timeout() + run_alarms() serve

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ccmond as a net-snmp AgentX subagent: CCMON-MIB served from the agent's
  * live state, and a notification for every alarm raised and cleared.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* CCMON-MIB (mibs/CCMON-MIB.txt) as the agent serves it: the numbers under
  * the module's root.  The MIB is the reference; tests/test_snmp_view.c and
  * tests/test_mib.py hold the two to each other. */

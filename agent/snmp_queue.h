@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Alarm notifications on their way to the AgentX master.
  *
  * net-snmp's own send_v2trap() drops what it cannot send while the master

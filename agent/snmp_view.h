@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* CCMON-MIB's objects as values: what the subagent answers, computed from
  * the agent's parts without net-snmp, so that every answer can be tested
  * without a master agent.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The state file: where reading stands in each followed file, the alarms
  * raised and the SNMP notifications not yet acknowledged, written together
  * so that none runs ahead of the others after a crash. */

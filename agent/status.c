@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The status socket (agent/status.h): one document per connection.
  *
  * Nothing here may stall the agent's loop: the socket and every client are

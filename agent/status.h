@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The status of the running agent: what `ccmon status` shows.
  *
  * ccmond answers on a UNIX stream socket, runtime_dir/ccmond.sock: a client

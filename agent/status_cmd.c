@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* `ccmon status`: what the running agent sees, from its status socket.
  *
  * Read-only: it asks the agent and never touches the agent's files but to

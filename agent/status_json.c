@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The ccmon.status/1 document (agent/status.h).
  *
  * Built from the engine, the alarms and the probe figures rather than from

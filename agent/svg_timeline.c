@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The timeline picture of the HTML report: one lane per component (its
  * states, connect attempts and refusals, incident bands), one per impact
  * of the configuration, a time axis and a legend.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Following log files live.
  *
  * Every inotify event, and the poll timer that covers file systems without

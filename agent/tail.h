@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Following log files live: globs, rotation in every common form, and
  * resumption at the last complete line after a restart.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Cleaning text for parsers and for people (agent/text_clean.h).
  *
  * Written here rather than taken from libunistring or GLib: the decoder is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What leaves ccmon as text.  Names and lines come from logs anyone with
  * a foothold on the router can shape: any byte, any length.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What an analysis reports: the engine's changes, recorded in order.
  * Used as the engine's sink by `ccmon analyze`. */
 #ifndef CCM_TIMELINE_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Writes mibs/CCMON-MIB.oids: every node CCMON-MIB defines, its numeric
 OID, name and kind, for a manager that cannot load the module.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ccmon.conf: reading with libinih, the vendor's rules, the effective
  * configuration.  See ccmon.conf(5) for the file and its rule ids.
  *

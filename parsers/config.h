@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The configuration file (ccmon.conf(5)): loading, validation against the
  * vendor's rules (SPEC §2), and the effective configuration.
  *

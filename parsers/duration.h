@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Durations as operators write them: "250ms", "10s", "5m", "2h", "1m30s". */
 #ifndef CCM_DURATION_H
 #define CCM_DURATION_H

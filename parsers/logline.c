@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Recognition of the XCP Router component messages with PCRE2.
  *
  * Matching is in byte mode (no PCRE2_UTF): router logs carry stanzas in any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Recognition of the XCP Router messages about open-port components
  * (SPEC §5), found anywhere in a line whatever its prefix. */
 #ifndef CCM_LOGLINE_H

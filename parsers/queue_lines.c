@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Queue lines: the configured patterns, compiled once, tried on every line
  * that is not a component message.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The router's lines about events waiting on a component, recognised by
  * patterns of the configuration (ccmon.conf [latency NAME]).
  *

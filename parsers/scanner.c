@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Line splitting, dating and recognition over a byte stream.
  *
  * The hot path is the ordinary line: one memchr for its end and one

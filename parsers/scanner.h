@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Splits a byte stream into lines, dates them and recognises component
  * messages.  I/O-free: the caller hands it bytes as they arrive (a whole
  * file in chunks, or a tailed file as it grows). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Log timestamps: shape detection, per-input clock, ISO 8601 formatting.
  *
  * ccm_clock_read runs once for every line of logs that can be gigabytes

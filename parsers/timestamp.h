@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Log timestamps: shape detection, per-input clock, ISO 8601 formatting.
  *
  * Times are "log time": milliseconds since 1970-01-01T00:00:00 of the civil

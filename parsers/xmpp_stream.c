@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The server's side of a component stream, byte by byte.
  *
  * A tag is gathered whole (up to CCM_XS_TAG_MAX) and then read: a probe's

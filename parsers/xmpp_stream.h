@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The compliance server's side of an XEP-0114 component stream, as far as a
  * probe needs it: its stream header (and id), the handshake answer, a stream
  * error, the end of the stream.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Test driver: one alarm raised and cleared through the real sink.
  *
  *   alarm_emit [--mode auto|journal|syslog] [--text TEXT] TYPE RESOURCE [PEER]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Benchmark of `ccmon analyze` against grep, pcre2grep and wc on one big
 # trace-shape router log (tests/genlog.py --bench).  Run by `make bench`
 # with CCMON and BENCH_SIZE_MB (default 300) in the environment.

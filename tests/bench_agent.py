@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Benchmark of the live agent, ccmond, against a classic log-to-journal
 pipeline, run by tests/bench.sh (`make bench`).
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Many component names (issue 10, item 2): a log of BENCH_NAMES (default
 # 100000) distinct names, each ACTIVE then GONE, replayed by
 #   ccmon analyze --json            (whole run)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Benchmark of ccmond's SNMP notifications against a classic log-to-trap
 script, run by tests/bench.sh (`make bench`): log line appended -> trap
 received at snmptrapd.

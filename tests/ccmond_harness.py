@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Helpers for the end-to-end tests of ccmond (tests/test_ccmond.py).
 
 ccmond runs in a private mount namespace, the technique of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* clockshift.so: an LD_PRELOAD shim that moves the wall clock of one
  * process, and only the wall clock, as a step of the system time would:
  * clock_gettime(CLOCK_REALTIME, CLOCK_REALTIME_COARSE), gettimeofday() and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """pytest fixtures for the ccmon end-to-end tests.
 
 The binary under test comes from the environment variable CCMON (set by

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """A compliance server of our own, for the probe tests.
 
 Listens on 127.0.0.1 only and speaks just enough of the open-port link

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Cisco IM&P "XCP Router" log generator with known ground truth, for ccmon.
 
 It builds a seeded random scenario (deterministic per seed) of open-port

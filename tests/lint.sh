@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Static analysis of ccmon: `make lint`.
 #
 #   tests/lint.sh [SRCDIR [BUILDDIR]]

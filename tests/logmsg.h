@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The recognised messages the unit tests feed, built as the recognizer
  * would: one place, so that the tests agree on what a message holds. */
 #ifndef CCM_TESTS_LOGMSG_H

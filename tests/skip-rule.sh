@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs a test program for automake's harness (LOG_COMPILER); with CI=true
 # in the environment its exit 77 (SKIP) becomes a failure unless
 # tests/expected-skips.txt lists it ("PROGRAM: exit 77"), so that CI cannot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* LD_PRELOAD library for tests/test_lifecycle.py: each pread(2) of at least
  * 4 KiB from a file whose path contains $SLOW_READ_MATCH first sleeps
  * $SLOW_READ_MS milliseconds, so that ccmond's replay of a log lasts while

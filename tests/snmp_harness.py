@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """A real net-snmp on loopback for the SNMP tests (tests/test_snmp.py).
 
 Snmpd is an AgentX master of our own: its configuration, AgentX socket,

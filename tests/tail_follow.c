@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Test driver for the tailer: follows the patterns given (only by polling
  * with --poll-only; at most N files open with --max-open), persists its
  * positions in STATE after every pass, and prints each recognised message

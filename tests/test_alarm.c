@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for agent/alarm.c: holds, flap damping, rate limit, status,
  * persistence, message text.
  *

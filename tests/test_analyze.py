@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """End-to-end tests of `ccmon analyze`.
 
 The logs come from genlog.py, whose expected results are derived from the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Resource bounds: memory stays flat over a 1-hour-equivalent replay at a
 high rate, and descriptors do not grow across 1,000 rotations.
 

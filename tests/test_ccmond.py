@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ccmond end to end: a real ccmond following router logs that the test
 writes, probing compliance servers of our own (tests/cs_server.py), and
 sending its alarms to a real systemd-journald (or syslog without one), read

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ccmond across steps of the wall clock (issue 10, item 6).
 
 Holds, damping, silence and timeouts run on agent time (CLOCK_BOOTTIME

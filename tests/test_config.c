@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for parsers/config.c: one test per rule, each asserting the
  * complete list of findings (rule, line, level), so that a rule cannot
  * fire where it should not either. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Durations as operators write them, and as ccmon writes them back. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for agent/engine.c: component states, endpoints, incidents.
  *
  * Every change the engine reports is copied by the sink and rendered as one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Fault injection: ccmond (and ccmon analyze) under the faults an IM&P node
 can throw at them -- a log directory that cannot be read, a log deleted
 and never recreated, a state_dir that is full or read-only, a 50 MB line,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """What ccmond and ccmon open, and what an attacker who can write in the log
 or state folder, or a careless operator, can put there instead: a FIFO, a
 device, a symbolic link, a huge or corrupt file, a folder others may write.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for agent/impact.c: one test per row of SPEC §4's table (what
  * users see when compliance connectivity fails), plus the rules that the
  * table takes for granted: fire-and-forget, unknown components, per-node

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """End to end: what users suffer, as ccmond judges it live (agent/impact.c,
 SPEC §4), one test per situation of the vendor's table, driven by a
 scripted router log and, where the loss must read as graceful by probe,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Alarms reach a real systemd-journald, or syslog without it.
 
 ALARM_EMIT names the tests/alarm_emit binary (the test skips without it).

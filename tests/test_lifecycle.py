@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ccmond's life cycle (issue 10, items 4, 11, 12 and 13): the first replay
 runs in slices on the event loop (SIGTERM, the status socket and the
 watchdog are served during it), SIGHUP applies state_dir, runtime_dir and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ccmond with more matching log files than descriptors (issue 10, item 5).
 
 1,500 files match the log pattern and ccmond runs under `ulimit -n 1024`:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Recognition of the four component messages, wherever they sit. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Checks of mibs/CCMON-MIB.txt.
 
 - smilint at its most pedantic level finds nothing;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The live core: which inputs raise and clear which alarm, when, and what
  * is said about it.  A fake clock, a real configuration file. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ccmond speaks systemd's notify protocol: READY=1 only after its first
 scan (the history is read and what holds is alarmed), STATUS= lines,
 watchdog pings at half WatchdogSec, RELOADING=1/READY=1 around a SIGHUP,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The Debian package, built and installed as an operator would (issue 15).
 
 The .deb is built with dpkg-buildpackage from `make distdir` of the build

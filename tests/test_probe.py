@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """End-to-end tests of `ccmon probe` against tests/cs_server.py.
 
 Every server listens on 127.0.0.1 and is stopped after its test; every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Probe figures: exact counts, latencies and histogram buckets. */
 #include <stdio.h>
 #include <stdlib.h>

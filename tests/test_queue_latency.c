@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Queue latency: the window and its figures (agent/queue_latency.c), the
  * configured queue lines (parsers/queue_lines.c), and the way both reach
  * the engine and the scanner. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for agent/report_html.c and agent/svg_timeline.c: an engine
  * drives a ccm_timeline as in `ccmon analyze`, the document is written to
  * memory and checked as text (tests/test_report_html.py parses it and has

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """End-to-end tests of `ccmon analyze --html`.
 
 The reports come from the fixture logs, from a 24-hour log with hundreds

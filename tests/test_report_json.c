@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for agent/report_json.c (and a smoke test of report_text.c):
  * an engine drives a ccm_timeline, the document is checked through json-c.
  *

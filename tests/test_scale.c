@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Many names: the order of the alarm engine's decisions with thousands of
  * alarms due at once, and what a flood of component names that no
  * [server] configures makes of the alarms (one per node, not one per

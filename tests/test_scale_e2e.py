@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ccmond on a log of 20,000 distinct component names that no [server]
 configures (issue 10, item 2): `ccmon status --json` answers with a valid
 document, the names down make one unknown-components alarm for the node

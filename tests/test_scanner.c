@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The scanner: lines split right however the bytes arrive, dated, counted,
  * and overlong lines skipped whole. */
 #include <stdio.h>

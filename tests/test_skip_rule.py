@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The skip rule (tests/conftest.py, tests/skip-rule.sh): with CI=true a
 skip fails unless tests/expected-skips.txt lists it.  Each case runs pytest
 (or the shell wrapper) on a throwaway test of its own, with and without

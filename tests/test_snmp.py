@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ccmond as an AgentX subagent of a real snmpd, its notifications received
 by a real snmptrapd, both on loopback (tests/snmp_harness.py).
 

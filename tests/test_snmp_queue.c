@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for agent/snmp_queue.c: the bounded queue of alarm
  * notifications on their way to the AgentX master.
  *

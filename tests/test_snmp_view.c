@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for agent/snmp_view.c: CCMON-MIB (mibs/CCMON-MIB.txt) as
  * values, without net-snmp.
  *

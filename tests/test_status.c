@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for the status document (agent/status_json.c), the status
  * socket (agent/status.c) and `ccmon status` (agent/status_cmd.c).
  *

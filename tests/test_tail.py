@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The tailer under every rotation mode: each line written is reported
 exactly once, also across a restart, a kill -9, and a rotation that
 happens while it is stopped.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Debian's own logrotate against the tailer, under load.
 
 For each mode (create, copytruncate, compress + delaycompress, dateext) a

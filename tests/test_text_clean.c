@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Text that leaves ccmon: valid UTF-8 for parsers, nothing that moves a
  * terminal for people, bounded and distinct alarm resources. */
 #include <stdarg.h>

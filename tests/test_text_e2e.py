@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Names from logs that no output may pass on raw (ccmond(8), "Text from
 logs"): terminal escapes (ESC/OSC, BEL), C1 controls, U+202E, bytes that
 are not UTF-8, names over 1,024 bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for parsers/timestamp.c. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The server's side of a component stream: headers, answers, garbage. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make check-under-load: the whole make check while two CPU-bound
 # processes (stress-ng --cpu 2) run beside it, so that a test that
 # depends on being scheduled in time fails here rather than in CI.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Valgrind memcheck over ccmon: `make check-valgrind`.
 #
 #   tests/valgrind.sh BUILDDIR [SRCDIR]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The live agent on a scripted router log: a compliance server goes away,
 # ccmond raises its alarms, the server comes back, ccmond clears them.
 # Usage: live-demo.sh [BUILD_DIR]   (where ccmond and ccmon were built)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Builds the libFuzzer targets into the directory given as $1:
 #   tests/fuzz/build.sh BUILD_DIR [TARGET...]
 # Each target is compiled from the project's sources directly, with

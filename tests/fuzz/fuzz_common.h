@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Helpers shared by the libFuzzer targets (tests/fuzz/fuzz_*.c). */
 #ifndef CCM_FUZZ_COMMON_H
 #define CCM_FUZZ_COMMON_H

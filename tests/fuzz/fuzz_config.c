@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz target: the configuration parser (ccmon.conf).
  *
  * The input is the file, written to a memfd and loaded through

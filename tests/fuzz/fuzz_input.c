@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz target: the log reader (agent/input.c): plain or gzip files read
  * through zlib, probed for their first dated line, then scanned.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz target: the line scanner, the recogniser and the log clock.
  *
  * Input: a 16-byte header of parameters, then the log bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz target: the SNMP view's GET and GETNEXT over arbitrary OIDs
  * (agent/snmp_view.c, CCMON-MIB as values, no net-snmp).
  *

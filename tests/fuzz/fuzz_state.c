@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz target: the state file ccmond reads at start (state.json).
  *
  * The input is the file's text, parsed with ccm_state_parse

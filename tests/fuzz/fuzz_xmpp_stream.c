@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Fuzz target: the stream/handshake probe's response parser.
  *
  * Input: 2 bytes of seed, then the server's bytes.  The bytes are fed

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Writes the seed corpora tests/fuzz/corpus/<target>/ from the fixtures,
 and the inputs too slow to fuzz from that run.sh runs once
 (tests/fuzz/regress/input/big-*).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Builds the fuzz targets and runs each for a bounded time:
 #   tests/fuzz/run.sh [SECONDS [BUILD_DIR]]
 # SECONDS per target (default 60; 0 runs the seeds and regressions only).
