@@ -1441,8 +1441,9 @@ int ccm_alarms_restore(struct ccm_alarms *as,
 			max_id = a->id;
 		restored++;
 	}
-	/* the snapshot's order is not necessarily the ids' */
-	qsort(as->act, as->nact, sizeof(*as->act), by_id);
+	/* the snapshot's order is not necessarily the ids' (none: no array) */
+	if (as->nact)
+		qsort(as->act, as->nact, sizeof(*as->act), by_id);
 	for (size_t i = 0; i < as->nact; i++)
 		as->act[i].a->act_at = i;
 	if (max_id > as->last_id)

@@ -42,12 +42,12 @@ sources() {
 	state) echo agent/state.c agent/alarm.c agent/snmp_queue.c \
 		agent/tail.c parsers/scanner.c parsers/logline.c \
 		parsers/queue_lines.c parsers/timestamp.c \
-		parsers/duration.c agent/safe_open.c ;;
+		parsers/duration.c agent/safe_open.c agent/text_clean.c ;;
 	snmp_oid) echo agent/snmp_view.c agent/component_rows.c \
 		agent/impact.c agent/engine.c agent/queue_latency.c \
 		agent/alarm.c agent/probe_stats.c parsers/config.c \
 		parsers/queue_lines.c parsers/duration.c \
-		parsers/timestamp.c agent/safe_open.c ;;
+		parsers/timestamp.c agent/safe_open.c agent/text_clean.c ;;
 	*) echo "$0: unknown target '$1'" >&2; return 1 ;;
 	esac
 }
