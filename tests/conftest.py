@@ -96,3 +96,15 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     outcome = yield
     enforce_skip_rule(outcome.get_result())
+
+
+@pytest.fixture
+def h():
+    """A harness with its own journald (tests/ccmond_harness.py); a test
+    file that needs another kind defines its own h."""
+    from ccmond_harness import Harness
+    harness = Harness("journal")
+    try:
+        yield harness
+    finally:
+        harness.close()

@@ -154,15 +154,6 @@ def test_analyze_memory_flat_over_an_hour(bench, capsys):
 
 # ---- memory: ccmond ------------------------------------------------------------
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 def agent_stats(h):
     rc, doc, _ = h.status()
     return doc.get("agent") if rc == 0 and doc else None

@@ -49,15 +49,6 @@ SERVERS = [srv("cs1", HOST1), srv("cs2", HOST2)]
 
 
 @pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
-@pytest.fixture
 def hs():
     harness = Harness("syslog")
     try:

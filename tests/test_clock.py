@@ -89,15 +89,6 @@ class Clock:
         return time.time() + self.offset
 
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 def shown_time(text):
     """A time as ccmond shows it (local YYYY-MM-DDTHH:MM:SS.mmm) in
     seconds since the epoch."""

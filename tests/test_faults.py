@@ -52,15 +52,6 @@ LOG_SILENT_S = CCMOND_DRAIN_S + 3 * CCMOND_POLL_S
 LAZY_MARK_S = 3
 
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 @pytest.fixture(scope="module")
 def ids():
     return message_ids()

@@ -29,15 +29,6 @@ DEADLINE = 60.0
 MIB = 1 << 20
 
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 def message(e):
     return e.get("MESSAGE", "")
 

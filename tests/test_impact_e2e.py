@@ -53,15 +53,6 @@ jsm = es_IN:message:pass:fire-and-forget, es_OUT:message:pass:fire-and-forget
 """
 
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 def srv(name, node=NODE1, **kw):
     s = dict(name=name, host="%s.example.com" % name, port=7999, node=node)
     s.update(kw)

@@ -27,15 +27,6 @@ C1 = component_of("cs1")
 WAIT = 60.0   # any one condition, at most
 
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 def srv(name, host="10.53.52.205", port=7999, **kw):
     return dict(name=name, host=host, port=port, **kw)
 

@@ -19,15 +19,6 @@ WAIT = 120.0
 FILES = 1500
 
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 def test_more_files_than_descriptors(h):
     for i in range(FILES):
         with open(os.path.join(h.logdir, "rtr-jsm-1_%06d.log" % i), "w") as f:

@@ -24,15 +24,6 @@ NAMES = 20000
 START_S = 300.0
 
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 def write_flood(h, n):
     """n names ACTIVE, then each GONE, in the last hour."""
     t0 = time.time() - 3600

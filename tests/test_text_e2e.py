@@ -106,15 +106,6 @@ def test_analyze_outputs(ccmon, tmp_path):
 
 # ---- ccmond: journal, status, stderr --------------------------------------
 
-@pytest.fixture
-def h():
-    harness = Harness("journal")
-    try:
-        yield harness
-    finally:
-        harness.close()
-
-
 def journal_strings(h, entries):
     """Every field of the entries is a string (not a blob), fit to show."""
     for e in entries:
