@@ -63,6 +63,7 @@
 /* Identities of content that was truncated away, kept to recognise a
  * copytruncate copy appearing under a followed name. */
 #define RECENT_MAX 16
+#define NO_LIMIT UINT64_MAX
 
 struct tfile {
 	struct ccm_tail_pos pos; /* path, identity, done offset, lines */
@@ -80,6 +81,9 @@ struct tfile {
 	unsigned char back[CCM_FP_MAX]; /* the bytes just before read_off */
 	uint32_t back_len;
 	uint64_t read_off;       /* bytes handed to the scanner */
+	uint64_t upto;           /* a followed name's file is read up to
+				  * its size before the rotated ones were
+				  * read in this pass (NO_LIMIT: to its end) */
 	uint64_t replay_until;   /* lines ending before this are replay */
 	struct ccm_scanner sc;
 	bool rotated;            /* no pattern names it any more */
@@ -278,6 +282,7 @@ static struct tfile *follow(struct ccm_tail *t, int fd, const char *path,
 	f->pos.offset = offset;
 	f->pos.line = line;
 	f->read_off = offset;
+	f->upto = NO_LIMIT;
 	f->replay_until = replay_until;
 	/* Time-only logs are dated by the file's mtime, as in analysis. */
 	ccm_clock_init(&clock, CCM_BASIS_MTIME, ccm_time_local(&st->st_mtim));
@@ -597,6 +602,7 @@ static void restart_file(struct ccm_tail *t, struct tfile *f)
 	f->pos.fp_len = f->pos.fp_crc = 0;
 	f->back_len = 0;
 	f->replay_until = 0;
+	f->upto = NO_LIMIT; /* the size seen was of what was truncated */
 	if (c)
 		t->again = true;
 }
@@ -636,6 +642,7 @@ static enum kind classify(struct ccm_tail *t, struct tfile *f)
 		if (fp_matches(f->fd, r->fp_len, r->fp_crc)) {
 			f->read_off = f->pos.offset = r->offset;
 			f->pos.line = f->sc.stats.lines = r->line;
+			f->upto = NO_LIMIT; /* measured as a name, read as a copy */
 			return K_RECENT;
 		}
 	}
@@ -720,6 +727,12 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 		if (f->read_off < f->replay_until &&
 		    f->replay_until - f->read_off < want)
 			want = (size_t)(f->replay_until - f->read_off);
+		if (f->upto != NO_LIMIT) {
+			if (f->read_off >= f->upto)
+				break; /* the rest in the next pass */
+			if (f->upto - f->read_off < want)
+				want = (size_t)(f->upto - f->read_off);
+		}
 		/* with the bytes before the offset: they must not have
 		 * changed since they were read */
 		n = pread(f->fd, t->buf, k + want, (off_t)(f->read_off - k));
@@ -847,9 +860,39 @@ static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 	return rc == GLOB_ABORTED || dir_bad ? bad : 0;
 }
 
+static bool locate(struct tfile *f);
+
+/* A writer goes on writing to a rotated file until it reopens the name,
+ * then writes to the new file: a line of the new file is later than every
+ * line the rotated one holds when it is seen.  So what the followed names
+ * hold is measured first, the rotated files are read to their end next,
+ * and the followed names only up to what was measured: a line written to
+ * the rotated file between the two looks is not overtaken by the new
+ * file's lines written after it (those wait for the next pass, which
+ * their inotify event or the poll brings). */
+static void measure_named(struct ccm_tail *t)
+{
+	bool grew = false;
+	struct stat st;
+
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tfile *f = t->files[i];
+		f->upto = NO_LIMIT;
+		if (f->rotated || f->copy || f->fd < 0 || fstat(f->fd, &st))
+			continue;
+		f->upto = (uint64_t)st.st_size;
+		grew |= f->upto > f->read_off;
+	}
+	/* a drained rotated file written again since inotify last spoke */
+	for (size_t i = 0; grew && i < t->nfiles; i++)
+		if (t->files[i]->rotated && t->files[i]->fd < 0)
+			(void)locate(t->files[i]);
+}
+
 /* Rotated files first (their lines are older), in the order found. */
 static void read_stages(struct ccm_tail *t, uint64_t now, bool *grew)
 {
+	measure_named(t);
 	for (int stage = 0; stage < 2 && !t->again; stage++) {
 		for (size_t i = 0; i < t->nfiles;) {
 			struct tfile *f = t->files[i];

@@ -3,11 +3,19 @@
  * with --poll-only; at most N files open with --max-open), persists its
  * positions in STATE after every pass, and prints each recognised message
  * once that is done: "live|replay PATH:LINE COMPONENT STATE".  SIGTERM
- * ends it cleanly. */
+ * ends it cleanly.
+ *
+ * --interleave TRIGGER OLD NEW: once the component TRIGGER has been read,
+ * right after the tailer has read the file that held it, the driver
+ * appends a line naming op-late.imp1 to OLD and then one naming
+ * op-after.imp1 to NEW, as a writer switching files at that moment would:
+ * the one point of a pass where that used to reorder lines. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/state.h"
 #include "agent/tail.h"
@@ -19,6 +27,8 @@ struct driver {
 	size_t outlen;
 	FILE *outf;
 	int failed;
+	const char *trigger, *old_path, *new_path; /* --interleave */
+	bool armed, fired;
 };
 
 static void message(void *ctx, const char *path, uint64_t line,
@@ -29,6 +39,9 @@ static void message(void *ctx, const char *path, uint64_t line,
 	(void)log_time;
 	if (msg->kind != CCM_MSG_COMPONENT_STATE)
 		return;
+	if (d->trigger && strlen(d->trigger) == msg->component.n &&
+	    !memcmp(d->trigger, msg->component.p, msg->component.n))
+		d->armed = true;
 	fprintf(d->outf, "%s %s:%llu %.*s %s\n", replay ? "replay" : "live",
 		path, (unsigned long long)line, (int)msg->component.n,
 		msg->component.p, ccm_state_name(msg->state));
@@ -44,6 +57,34 @@ static void tail_event(void *ctx, enum ccm_tail_event ev, const char *path,
 
 	(void)ctx;
 	fprintf(stderr, "event %s %s %d\n", names[ev], path ? path : "-", err);
+}
+
+static int append_line(const char *path, const char *name)
+{
+	char line[128];
+	int fd = open(path, O_WRONLY | O_APPEND);
+	int n = snprintf(line, sizeof(line),
+			 "12:00:00.000 |info jsm Component %s is GONE\n", name);
+	int rc = fd >= 0 && write(fd, line, (size_t)n) == n ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		perror(path);
+	return rc;
+}
+
+static void on_grew(void *ctx, const char *path)
+{
+	struct driver *d = ctx;
+
+	(void)path;
+	if (!d->armed || d->fired)
+		return;
+	d->fired = true;
+	if (append_line(d->old_path, "op-late.imp1") ||
+	    append_line(d->new_path, "op-after.imp1"))
+		d->failed = 1;
 }
 
 static void pass_done(void *ctx, bool grew)
@@ -85,6 +126,7 @@ int main(int argc, char **argv)
 	struct ccm_tail_config cfg = { 0 };
 	struct ccm_tail_ops ops = {
 		.message = message, .event = tail_event, .pass_done = pass_done,
+		.grew = on_grew,
 	};
 	struct ccm_recognizer *rec;
 	sd_event *loop;
@@ -102,8 +144,16 @@ int main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
+	if (argc > 4 && !strcmp(argv[1], "--interleave")) {
+		d.trigger = argv[2];
+		d.old_path = argv[3];
+		d.new_path = argv[4];
+		argv += 4;
+		argc -= 4;
+	}
 	if (argc < 3) {
-		fputs("usage: tail_follow [--poll-only] [--max-open N] STATE PATTERN...\n",
+		fputs("usage: tail_follow [--poll-only] [--max-open N]"
+		      " [--interleave TRIGGER OLD NEW] STATE PATTERN...\n",
 		      stderr);
 		return 2;
 	}

@@ -27,10 +27,13 @@ WAIT = 120.0  # seconds any single wait may take, at most: a slow machine
 class Follower:
     """tail_follow as a child process; its report lines collected."""
 
-    def __init__(self, state, patterns, poll_only=False, max_open=None):
+    def __init__(self, state, patterns, poll_only=False, max_open=None,
+                 interleave=None):
         self.proc = subprocess.Popen(
             [TAIL_FOLLOW] + (["--poll-only"] if poll_only else []) +
             (["--max-open", str(max_open)] if max_open else []) +
+            (["--interleave"] + [str(a) for a in interleave]
+             if interleave else []) +
             [str(state)] + [str(p) for p in patterns],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = []
@@ -359,6 +362,36 @@ def test_symlink_swap_writer_reopens_late(tmp_path, logdir):
         run_for(0.2)
         w.close()
         check_exactly_once(f, w)
+    finally:
+        f.stop()
+
+
+def test_writer_switches_between_rotated_and_new_file_reads(tmp_path, logdir):
+    """The writer puts a line in the rotated file and then one in the new
+    file just after the tailer has read the rotated file and before it reads
+    the new one (tail_follow --interleave does those writes at that very
+    point): the rotated file's line is older and must come out first.
+    Seen as "lines reported out of order" in the logrotate soak, rarely."""
+    log = logdir / "app.log"
+    old = logdir / "app.log.1"
+
+    def put(path, name):
+        with open(path, "a") as o:
+            o.write("12:00:00.000 |info jsm Component %s is GONE\n" % name)
+
+    log.touch()
+    f = Follower(tmp_path / "state.json", [log],
+                 interleave=("op-trigger.imp1", old, log))
+    try:
+        put(log, "op-first.imp1")
+        assert f.wait_live(1) == ["op-first.imp1"]
+        os.rename(log, old)
+        put(log, "op-new.imp1")  # the new file, followed before what follows
+        assert f.wait_live(2) == ["op-first.imp1", "op-new.imp1"]
+        put(old, "op-trigger.imp1")
+        want = ["op-first.imp1", "op-new.imp1", "op-trigger.imp1",
+                "op-late.imp1", "op-after.imp1"]
+        assert f.wait_live(len(want)) == want
     finally:
         f.stop()
 
