@@ -62,12 +62,13 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 		.message_id = "4d05f9fce76f45c7b9e3a114b32aab5c",
 		.severity = CCM_SEV_MAJOR,
 		.resource = CCM_RES_SERVER,
-		.raised = "The router's connections to the compliance server "
-			  "fail",
+		.raised = "The compliance server refuses the router's "
+			  "connections",
 		.cleared = "The router connects to the compliance server again",
-		.remedy = "Check the IP address or FQDN and the port on both "
-			  "sides, and that the compliance server is running "
-			  "and listening on that port.",
+		.remedy = "The host answers but nothing listens on the port: "
+			  "check that the compliance server is running and "
+			  "listening on that port, and the port configured on "
+			  "both sides.",
 	},
 	[CCM_ALARM_PROBE_FAILING] = {
 		.id = "probe-failing",
@@ -194,6 +195,18 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 		.remedy = "Find out what writes so many component names to the "
 			  "router's log; if they are real, raise max_components "
 			  "in ccmon.conf and reload.",
+	},
+	[CCM_ALARM_ENDPOINT_UNREACHABLE] = {
+		.id = "endpoint-unreachable",
+		.message_id = "7204197e84294a18adb1aac6fbedc2df",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_SERVER,
+		.raised = "The router does not reach the compliance server",
+		.cleared = "The router reaches the compliance server again",
+		.remedy = "Check the network path from the router to the "
+			  "compliance server (routing, firewalls, the host "
+			  "being up) and the IP address or FQDN configured on "
+			  "IM and Presence.",
 	},
 };
 

@@ -60,6 +60,8 @@ enum ccm_alarm_type {
 	/* names no [server] configures, resource: the node */
 	CCM_ALARM_UNKNOWN_COMPONENTS, /* some of them are down, aggregated */
 	CCM_ALARM_TOO_MANY_COMPONENTS, /* past max_components: untracked */
+	CCM_ALARM_ENDPOINT_UNREACHABLE, /* router's connects fail, not by
+					 * refusal: timeout, no route    */
 	CCM_ALARM_NTYPES
 };
 

@@ -25,9 +25,14 @@ struct ccm_engine {
 	size_t ncomps, capcomps;
 	struct ccm_endpoint **eps;
 	size_t neps, capeps;
-	/* The endpoint of the last message if it was "Connecting on fd":
-	 * the next component line tells whose endpoint it is. */
+	/* The endpoint of the last message if it was "Connecting on fd"
+	 * (or its failure): the next component line tells whose endpoint it
+	 * is. */
 	struct ccm_endpoint *pending_connect;
+	/* The endpoint of the last message if it was "Unable to connect":
+	 * Expressway's "Failed to connect to component" written by another
+	 * thread just after it names the component that uses it. */
+	struct ccm_endpoint *failed_connect;
 	uint64_t names_cleaned; /* components named unfit to show */
 	/* Auth deadlines in the order set, which is their time order (the
 	 * clock never runs back, the timeout is fixed): a ring, with entries
@@ -56,8 +61,45 @@ const char *ccm_cause_name(enum ccm_cause cause)
 		return "auth";
 	case CCM_CAUSE_REFUSED:
 		return "refused";
+	case CCM_CAUSE_TIMEOUT:
+		return "timeout";
+	case CCM_CAUSE_UNREACHABLE:
+		return "unreachable";
 	}
 	return "invalid";
+}
+
+/* Only a refusal proves the host up and the port closed, only a timeout
+ * that packets vanish; every other error (no route (113), network down
+ * (101), a name not resolved, ...) says the host is not reached: the
+ * network path is where to look (doc/analysis-json.md). */
+enum ccm_cause ccm_cause_of_errno(int err)
+{
+	switch (err) {
+	case CCM_ROUTER_ECONNREFUSED:
+		return CCM_CAUSE_REFUSED;
+	case CCM_ROUTER_ETIMEDOUT:
+		return CCM_CAUSE_TIMEOUT;
+	default:
+		return CCM_CAUSE_UNREACHABLE;
+	}
+}
+
+/* How strong the evidence of a cause is: a failed connect names the
+ * fault, a missing ACTIVE narrows it, a loss alone says nothing. */
+static int cause_rank(enum ccm_cause cause)
+{
+	switch (cause) {
+	case CCM_CAUSE_LOST:
+		return 0;
+	case CCM_CAUSE_AUTH:
+		return 1;
+	case CCM_CAUSE_REFUSED:
+	case CCM_CAUSE_TIMEOUT:
+	case CCM_CAUSE_UNREACHABLE:
+		break;
+	}
+	return 2;
 }
 
 struct ccm_engine *ccm_engine_new(const struct ccm_engine_config *config,
@@ -430,41 +472,55 @@ static void emit(struct ccm_engine *e, enum ccm_change_kind kind,
 static void set_cause(struct ccm_engine *e, struct ccm_component *c,
 		      enum ccm_cause cause, const struct ccm_srcpos *pos)
 {
-	/* refused > auth > lost: the strongest evidence names the cause. */
-	if (!c->have_incident || !c->incident.open || c->incident.cause >= cause)
+	/* the strongest evidence names the cause; among failed connects the
+	 * latest error */
+	if (!c->have_incident || !c->incident.open ||
+	    c->incident.cause == cause ||
+	    cause_rank(c->incident.cause) > cause_rank(cause))
 		return;
 	c->incident.cause = cause;
 	emit(e, CCM_CHANGE_INCIDENT_CAUSE, pos, c);
 }
 
-/* A failure on the endpoint since the incident began explains it, even when
- * the endpoint became known only after the failures (the usual order: the
- * refusals come first, the "Connecting" before CONNECTED binds it last). */
+/* A failure on the endpoint since the component was last ACTIVE explains
+ * its incident, even when the endpoint became known only after the
+ * failures (the usual order: the refusals come first, the "Connecting"
+ * before CONNECTED binds it last), and even when the failure came before
+ * the GONE (the vendor's own sequence: Connecting, Unable to connect,
+ * GONE). */
 static void check_endpoint(struct ccm_engine *e, struct ccm_component *c,
 			   const struct ccm_srcpos *pos)
 {
 	const struct ccm_endpoint *ep = c->endpoint;
 
 	if (ep && ep->have_failure && c->have_incident && c->incident.open &&
-	    ep->last_failure >= c->incident.start)
-		set_cause(e, c, CCM_CAUSE_REFUSED, pos);
+	    (!c->have_active || ep->last_failure >= c->active_at))
+		set_cause(e, c, ccm_cause_of_errno(ep->last_errno), pos);
+}
+
+/* An incident from start (the line start_pos), found at pos. */
+static void open_incident_at(struct ccm_engine *e, struct ccm_component *c,
+			     ccm_ms start, const struct ccm_srcpos *start_pos,
+			     enum ccm_cause cause, const struct ccm_srcpos *pos)
+{
+	c->incident = (struct ccm_incident){
+		.id = ++e->incident_seq,
+		.start = start,
+		.open = true,
+		.cause = cause,
+	};
+	if (start_pos)
+		c->incident.start_pos = *start_pos;
+	c->have_incident = true;
+	c->incidents++;
+	emit(e, CCM_CHANGE_INCIDENT_OPEN, pos, c);
+	check_endpoint(e, c, pos);
 }
 
 static void open_incident(struct ccm_engine *e, struct ccm_component *c,
 			  const struct ccm_srcpos *pos)
 {
-	c->incident = (struct ccm_incident){
-		.id = ++e->incident_seq,
-		.start = e->now,
-		.open = true,
-		.cause = CCM_CAUSE_LOST,
-	};
-	if (pos)
-		c->incident.start_pos = *pos;
-	c->have_incident = true;
-	c->incidents++;
-	emit(e, CCM_CHANGE_INCIDENT_OPEN, pos, c);
-	check_endpoint(e, c, pos);
+	open_incident_at(e, c, e->now, pos, CCM_CAUSE_LOST, pos);
 }
 
 static void close_incident(struct ccm_engine *e, struct ccm_component *c,
@@ -482,6 +538,13 @@ static void close_incident(struct ccm_engine *e, struct ccm_component *c,
 static bool incident_open(const struct ccm_component *c)
 {
 	return c->have_incident && c->incident.open;
+}
+
+enum ccm_state ccm_component_judged_state(const struct ccm_component *c)
+{
+	if (c->state == CCM_STATE_CONNECTED && !incident_open(c))
+		return CCM_STATE_UNKNOWN;
+	return c->state;
 }
 
 static void bind(struct ccm_engine *e, struct ccm_component *c,
@@ -548,9 +611,17 @@ void ccm_engine_advance(struct ccm_engine *e, ccm_ms now)
 		if (t > e->now)
 			e->now = t;
 		for (size_t i = 0; i < n; i++) {
-			due[i]->auth_pending = false;
-			emit(e, CCM_CHANGE_AUTH_TIMEOUT, NULL, due[i]);
-			set_cause(e, due[i], CCM_CAUSE_AUTH, NULL);
+			struct ccm_component *c = due[i];
+
+			c->auth_pending = false;
+			/* a CONNECTED not after a loss is down from the
+			 * CONNECTED on, now that ACTIVE is overdue */
+			if (!incident_open(c))
+				open_incident_at(e, c, c->last_change,
+						 &c->change_pos,
+						 CCM_CAUSE_AUTH, NULL);
+			emit(e, CCM_CHANGE_AUTH_TIMEOUT, NULL, c);
+			set_cause(e, c, CCM_CAUSE_AUTH, NULL);
 		}
 	}
 	if (now > e->now)
@@ -596,6 +667,7 @@ static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 	if (pos)
 		ch.pos = *pos;
 	c->state = to;
+	c->change_pos = pos ? *pos : (struct ccm_srcpos){ 0 };
 	c->transitions++;
 	c->last_change = e->now;
 	c->have_change = true;
@@ -605,10 +677,18 @@ static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 		c->auth_pending = false;
 		return -1;
 	}
+	if (to == CCM_STATE_ACTIVE) {
+		c->have_active = true;
+		c->active_at = e->now;
+	}
 	if (e->fn)
 		e->fn(e->ctx, &ch);
 
-	if (to != CCM_STATE_ACTIVE && !incident_open(c))
+	/* CONNECTED outside an incident (first seen, a router starting) is
+	 * not down: every start passes through it for a few milliseconds.
+	 * Only auth_timeout without ACTIVE makes it an incident (see
+	 * ccm_engine_advance()). */
+	if (to == CCM_STATE_GONE && !incident_open(c))
 		open_incident(e, c, pos);
 	else if (to == CCM_STATE_ACTIVE && incident_open(c))
 		close_incident(e, c, pos);
@@ -633,6 +713,8 @@ static int connect_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 	ep->last_error = text;
 	ep->have_failure = true;
 	ep->last_failure = e->now;
+	ep->last_errno = m->err;
+	e->failed_connect = ep;
 	for (size_t i = 0; i < e->ncomps; i++) {
 		struct ccm_component *c = e->comps[i];
 		if (c->endpoint != ep)
@@ -644,7 +726,8 @@ static int connect_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 }
 
 static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
-			    const struct ccm_srcpos *pos)
+			    const struct ccm_srcpos *pos,
+			    struct ccm_endpoint *failed)
 {
 	int rc;
 	struct ccm_component *c = log_component(e, m->component.p,
@@ -656,7 +739,16 @@ static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 	/* Never seen before and already failing: first seen non-active. */
 	if (c->state == CCM_STATE_UNKNOWN && !c->have_incident)
 		open_incident(e, c, pos);
-	set_cause(e, c, CCM_CAUSE_REFUSED, pos);
+	/* Expressway: the failure of the connect just logged (the threads
+	 * write them a few milliseconds apart) is this component's; its
+	 * errno names the cause. */
+	if (failed && !c->endpoint_configured &&
+	    e->now - failed->last_failure <= CCM_FAILED_PAIR_MS)
+		bind(e, c, failed, pos);
+	if (c->endpoint && c->endpoint->have_failure)
+		check_endpoint(e, c, pos);
+	else /* no errno: the router did not reach it, no more is known */
+		set_cause(e, c, CCM_CAUSE_UNREACHABLE, pos);
 	return 0;
 }
 
@@ -709,16 +801,19 @@ int ccm_engine_feed(struct ccm_engine *e, ccm_ms t,
 		    const struct ccm_logmsg *m, const struct ccm_srcpos *pos)
 {
 	struct ccm_endpoint *pending = e->pending_connect;
+	struct ccm_endpoint *failed = e->failed_connect;
 	int rc = 0;
 
 	ccm_engine_advance(e, t);
 	e->pending_connect = NULL;
+	e->failed_connect = NULL;
 	switch (m->kind) {
 	case CCM_MSG_QUEUE_WAITED:
 	case CCM_MSG_QUEUE_START:
 	case CCM_MSG_QUEUE_END:
 		/* unrelated to a connect in progress */
 		e->pending_connect = pending;
+		e->failed_connect = failed;
 		rc = queue_line(e, m, pos);
 		break;
 	case CCM_MSG_NONE:
@@ -731,9 +826,13 @@ int ccm_engine_feed(struct ccm_engine *e, ccm_ms t,
 		break;
 	case CCM_MSG_CONNECT_FAILED:
 		rc = connect_failed(e, m, pos);
+		/* the vendor's order: Connecting, Unable to connect, then
+		 * the GONE of the component that tried */
+		if (pending && pending == e->failed_connect)
+			e->pending_connect = pending;
 		break;
 	case CCM_MSG_COMPONENT_FAILED:
-		rc = component_failed(e, m, pos);
+		rc = component_failed(e, m, pos, failed);
 		break;
 	case CCM_MSG_COMPONENT_STATE:
 		e->pending_connect = pending;

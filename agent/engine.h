@@ -14,12 +14,23 @@
 #include "parsers/logline.h"
 #include "parsers/timestamp.h"
 
+/* Why a component is down, from the strongest evidence (doc/analysis-json.md
+ * says what each means): a failed connect outranks a missing ACTIVE, which
+ * outranks a bare loss.  Among failed connects the latest errno names it. */
 enum ccm_cause {
 	CCM_CAUSE_LOST = 0, /* left ACTIVE, no better explanation             */
 	CCM_CAUSE_AUTH,     /* CONNECTED but not ACTIVE within auth_timeout   */
-	CCM_CAUSE_REFUSED,  /* connect attempts to its endpoint failed        */
+	CCM_CAUSE_REFUSED,  /* connects to its endpoint refused: (111)        */
+	CCM_CAUSE_TIMEOUT,  /* connects to its endpoint timed out: (110)      */
+	CCM_CAUSE_UNREACHABLE, /* no route, network down, name not resolved,
+				* any other connect error                  */
 };
-const char *ccm_cause_name(enum ccm_cause cause); /* "lost" "auth" "refused" */
+#define CCM_CAUSE_COUNT 5
+/* "lost" "auth" "refused" "timeout" "unreachable" */
+const char *ccm_cause_name(enum ccm_cause cause);
+
+/* The cause a failed connect with the router's errno err points to. */
+enum ccm_cause ccm_cause_of_errno(int err);
 
 /* Where a line came from; file is owned by the caller and must outlive the
  * engine (the analyzer interns its input paths). */
@@ -31,6 +42,12 @@ struct ccm_srcpos {
 /* The router runs on Linux: its "(111)" is ECONNREFUSED there, whatever
  * the errno numbering of the machine reading the log. */
 #define CCM_ROUTER_ECONNREFUSED 111
+#define CCM_ROUTER_ETIMEDOUT 110
+
+/* Expressway's "Failed to connect to component X" this close after an
+ * "Unable to connect to host H, port P" (another thread's line) binds X to
+ * H:P. */
+#define CCM_FAILED_PAIR_MS INT64_C(100)
 
 struct ccm_endpoint {
 	char *host;
@@ -39,6 +56,7 @@ struct ccm_endpoint {
 	uint64_t failures;        /* "Unable to connect ..." lines            */
 	uint64_t refused;         /* of those, errno 111 (connection refused) */
 	char *last_error;         /* "(111) Connection refused", or NULL      */
+	int last_errno;           /* 111; valid with have_failure             */
 	bool have_failure;
 	ccm_ms last_failure;
 };
@@ -56,6 +74,7 @@ struct ccm_component {
 	char *name;
 	enum ccm_state state;
 	ccm_ms last_change;
+	struct ccm_srcpos change_pos;  /* the line of that change            */
 	bool have_change;
 	uint64_t transitions;
 	uint64_t incidents;
@@ -64,6 +83,8 @@ struct ccm_component {
 	struct ccm_endpoint *endpoint; /* NULL until known                  */
 	bool endpoint_configured;      /* from config: inference leaves it  */
 	bool auth_pending;             /* CONNECTED, waiting for ACTIVE     */
+	bool have_active;              /* has been ACTIVE ...               */
+	ccm_ms active_at;              /* ... last became ACTIVE then       */
 	ccm_ms auth_deadline;
 	struct ccm_incident incident;  /* the current or last incident      */
 	bool have_incident;
@@ -159,6 +180,11 @@ void ccm_engine_set_max_components(struct ccm_engine *engine, size_t max);
 uint64_t ccm_engine_untracked(const struct ccm_engine *engine);
 /* Is the bound reached (no new name from the log is tracked)? */
 bool ccm_engine_full(const struct ccm_engine *engine);
+
+/* The state c counts as for what users suffer: a CONNECTED outside an
+ * incident (waiting for its ACTIVE within auth_timeout, as at every router
+ * start) is neither down nor up: CCM_STATE_UNKNOWN. */
+enum ccm_state ccm_component_judged_state(const struct ccm_component *c);
 
 /* The component of that name (ignoring case), or NULL; name may be NULL. */
 const struct ccm_component *ccm_engine_component(const struct ccm_engine *engine,

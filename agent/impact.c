@@ -457,7 +457,8 @@ bool ccm_impact_messaging_blocked(const struct ccm_engine *engine,
 		const struct ccm_component *c = ccm_engine_component(
 			engine, config->servers[i].component);
 
-		st[i].state = c ? c->state : CCM_STATE_UNKNOWN;
+		st[i].state = c ? ccm_component_judged_state(c) :
+				  CCM_STATE_UNKNOWN;
 	}
 	ccm_impact_scopes(config, scopes, nscopes);
 	for (size_t k = 0; !blocked && k < nscopes; k++) {

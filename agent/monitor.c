@@ -219,30 +219,57 @@ static void endpoint_resource(const struct ccm_monitor *m,
 	snprintf(buf, len, "%s:%u", ep->host, ep->port);
 }
 
+/* What the router's last connect error asks the operator to check
+ * (ccmond(8), ALARMS). */
+static const char *endpoint_advice(const struct ccm_endpoint *ep)
+{
+	switch (ccm_cause_of_errno(ep->last_errno)) {
+	case CCM_CAUSE_REFUSED:
+		return "the host answers but nothing listens on the port: "
+		       "check that the compliance server is running and "
+		       "listening there";
+	case CCM_CAUSE_TIMEOUT:
+		return "nothing answers: check that the host is up and the "
+		       "network path (a firewall dropping the connection)";
+	default:
+		return "check the network path (routing, firewalls, the host "
+		       "being up) and the address configured";
+	}
+}
+
+/* endpoint-refused while the router's last connect was refused (111),
+ * endpoint-unreachable while it failed otherwise: each sends the operator
+ * to a different place (the service, or the network). */
 static void eval_endpoint(struct ccm_monitor *m, const struct ccm_endpoint *ep,
 			  ccm_ms t)
 {
 	struct endpoint_state *es = endpoint_state(m, ep);
-	char res[300], text[600];
-	bool failing;
+	char res[300], text[800];
+	bool failing, refused;
 
 	if (!es)
 		return;
 	failing = ep->have_failure && (!es->have_ok ||
 				       ep->last_failure > es->last_ok);
+	refused = ep->have_failure &&
+		  ep->last_errno == CCM_ROUTER_ECONNREFUSED;
 	endpoint_resource(m, ep, res, sizeof(res));
 	if (failing)
 		snprintf(text, sizeof(text),
-			 "connections to %s:%u fail: %s (%llu failed, %llu "
-			 "refused so far)", ep->host, ep->port,
-			 ep->last_error ? ep->last_error : "?",
+			 "%s: %s:%u, %s (%llu failed, %llu refused so far)",
+			 ep->last_error ? ep->last_error : "?", ep->host,
+			 ep->port, endpoint_advice(ep),
 			 (unsigned long long)ep->failures,
 			 (unsigned long long)ep->refused);
 	else
 		snprintf(text, sizeof(text), "%s:%u accepts connections again",
 			 ep->host, ep->port);
-	ccm_alarms_set(m->alarms, CCM_ALARM_ENDPOINT_REFUSED, res, failing, t,
-		       text);
+	ccm_alarms_set(m->alarms, CCM_ALARM_ENDPOINT_REFUSED, res,
+		       failing && refused, t, failing && refused ? text :
+		       failing ? "the connects now fail otherwise" : text);
+	ccm_alarms_set(m->alarms, CCM_ALARM_ENDPOINT_UNREACHABLE, res,
+		       failing && !refused, t, failing && !refused ? text :
+		       failing ? "the connects are now refused" : text);
 }
 
 static const char *state_word(enum ccm_state s)
@@ -746,15 +773,15 @@ void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
 
 /* A loss is graceful when the server's host answers and refuses: the
  * compliance service stopped, the router knows at once.  Silence (a
- * timeout, no route) is an ungraceful loss. */
+ * timeout, no route) is an ungraceful loss.  The engine's cause holds the
+ * router's evidence, in whichever order the refusal and the GONE came. */
 static bool graceful_loss(const struct ccm_monitor *m, size_t i,
-			  const struct ccm_component *c, ccm_ms since)
+			  const struct ccm_component *c)
 {
-	const struct ccm_endpoint *ep = c->endpoint;
 	const struct server_state *s = &m->servers[i];
 
-	if (ep && ep->have_failure && ep->last_failure >= since &&
-	    ep->last_error && !strncmp(ep->last_error, "(111)", 5))
+	if (c->have_incident && c->incident.open &&
+	    c->incident.cause == CCM_CAUSE_REFUSED)
 		return true;
 	return s->stats.have_last && s->stats.last_result == CCM_PROBE_REFUSED;
 }
@@ -770,13 +797,12 @@ static void server_status(const struct ccm_monitor *m, size_t i,
 		ccm_engine_component(m->engine, m->servers[i].srv->component);
 
 	memset(st, 0, sizeof(*st));
-	st->state = c ? c->state : CCM_STATE_UNKNOWN;
-	if (!c || (c->state != CCM_STATE_CONNECTED &&
-		   c->state != CCM_STATE_GONE))
+	st->state = c ? ccm_component_judged_state(c) : CCM_STATE_UNKNOWN;
+	if (st->state != CCM_STATE_CONNECTED && st->state != CCM_STATE_GONE)
 		return;
 	st->down_since = c->have_incident && c->incident.open ?
 				 c->incident.start : c->last_change;
-	st->graceful = graceful_loss(m, i, c, st->down_since);
+	st->graceful = graceful_loss(m, i, c);
 	st->pending = !st->graceful &&
 		      now < st->down_since + LOSS_EVIDENCE_WAIT;
 }

@@ -153,8 +153,17 @@ static const char *cause_meaning(enum ccm_cause c)
 	switch (c) {
 	case CCM_CAUSE_REFUSED:
 		return "the router's connections to the compliance server were "
-		       "refused: wrong address or port on one side, or the "
-		       "server not running or not listening";
+		       "refused (111): the host answers but nothing listens "
+		       "on the port: the server not running or not listening, "
+		       "or the wrong port on one side";
+	case CCM_CAUSE_TIMEOUT:
+		return "the router's connections to the compliance server "
+		       "timed out (110): the host is down or a firewall drops "
+		       "the connection";
+	case CCM_CAUSE_UNREACHABLE:
+		return "the router did not reach the compliance server (no "
+		       "route, network down, name not resolved): check the "
+		       "network path and the address configured";
 	case CCM_CAUSE_AUTH:
 		return "the router connected but never authenticated: wrong "
 		       "password on one side, or the server configured with "
@@ -238,7 +247,7 @@ static void component_sentence(FILE *out, const struct ccm_analysis *a,
 {
 	const struct ccm_timeline *tl = a->timeline;
 	const struct ccm_tl_incident *longest = NULL;
-	size_t n = 0, by_cause[CCM_CAUSE_REFUSED + 1] = { 0 };
+	size_t n = 0, by_cause[CCM_CAUSE_COUNT] = { 0 };
 	ccm_ms total = 0, dmax = -1;
 	char b1[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
 
@@ -267,7 +276,7 @@ static void component_sentence(FILE *out, const struct ccm_analysis *a,
 		ccm_duration_format(dmax, d), when(longest->inc.start, b1),
 		(unsigned long long)longest->inc.id,
 		ccm_cause_name(longest->inc.cause));
-	for (int k = CCM_CAUSE_REFUSED, first = 1; k >= CCM_CAUSE_LOST; k--)
+	for (int k = CCM_CAUSE_COUNT - 1, first = 1; k >= CCM_CAUSE_LOST; k--)
 		if (by_cause[k]) {
 			fprintf(out, "%s%zu %s", first ? " " : ", ",
 				by_cause[k], ccm_cause_name((enum ccm_cause)k));
@@ -300,8 +309,8 @@ static void summary_incidents(FILE *out, const struct ccm_analysis *a)
 	for (size_t i = 0; listed > SUMMARY_MAX && i < ncomps; i++)
 		component_sentence(out, a, comps[i]);
 	fputs("</ul>\n", out);
-	for (int k = CCM_CAUSE_REFUSED; listed > SUMMARY_MAX && k >= 0; k--)
-		fprintf(out, "%s<b>%s</b>: %s%s", k == CCM_CAUSE_REFUSED ?
+	for (int k = CCM_CAUSE_COUNT - 1; listed > SUMMARY_MAX && k >= 0; k--)
+		fprintf(out, "%s<b>%s</b>: %s%s", k == CCM_CAUSE_COUNT - 1 ?
 			"<p id=\"causes\">Causes: " : " ",
 			ccm_cause_name((enum ccm_cause)k),
 			cause_meaning((enum ccm_cause)k), k ? "." : ".</p>\n");

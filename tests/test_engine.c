@@ -428,10 +428,10 @@ static void test_cause_refused_any_errno(void **state)
 		  "1000 A active>gone @2\n"
 		  "1000 A open#1 lost @2\n");
 	failed(v, 2000, E1_HOST, E1_PORT, 113, "No route to host");
-	expect(v, "2000 A cause#1 refused @3\n");
+	expect(v, "2000 A cause#1 unreachable @3\n");
 	st(v, 3000, "A", CCM_STATE_ACTIVE);
 	expect(v, "3000 A gone>active @4\n"
-		  "3000 A close#1 refused @4\n");
+		  "3000 A close#1 unreachable @4\n");
 
 	e = ep(v, E1_HOST, E1_PORT);
 	assert_int_equal(e->failures, 1);
@@ -448,13 +448,14 @@ static void test_cause_refused_component_failed(void **state)
 	expect(v, "0 A unknown>active @1\n"
 		  "1000 A active>gone @2\n"
 		  "1000 A open#1 lost @2\n");
+	/* no errno: the router did not reach it, no more is known */
 	compfail(v, 1500, "A");
-	expect(v, "1500 A cause#1 refused @3\n");
+	expect(v, "1500 A cause#1 unreachable @3\n");
 	compfail(v, 1600, "A");
 	expect(v, "");
 	st(v, 2000, "A", CCM_STATE_ACTIVE);
 	expect(v, "2000 A gone>active @5\n"
-		  "2000 A close#1 refused @5\n");
+		  "2000 A close#1 unreachable @5\n");
 	assert_int_equal(comp(v, "A")->connect_failures, 2);
 }
 
@@ -503,12 +504,13 @@ static void test_auth_active_at_deadline(void **state)
 {
 	struct env *v = *state;
 
+	/* first seen CONNECTED: down only once ACTIVE is overdue, then
+	 * from the CONNECTED on */
 	st(v, 0, "A", CCM_STATE_CONNECTED);
-	expect(v, "0 A unknown>connected @1\n"
-		  "0 A open#1 lost @1\n");
+	expect(v, "0 A unknown>connected @1\n");
 	st(v, 10000, "A", CCM_STATE_ACTIVE);
-	expect(v, "10000 A authtimeout#1 @-\n"
-		  "10000 A cause#1 auth @-\n"
+	expect(v, "10000 A open#1 auth @-\n"
+		  "10000 A authtimeout#1 @-\n"
 		  "10000 A connected>active @2\n"
 		  "10000 A close#1 auth @2\n");
 }
@@ -517,12 +519,12 @@ static void test_auth_active_1ms_before_deadline(void **state)
 {
 	struct env *v = *state;
 
+	/* a router start: CONNECTED, ACTIVE in time, no incident */
 	st(v, 0, "A", CCM_STATE_CONNECTED);
-	expect(v, "0 A unknown>connected @1\n"
-		  "0 A open#1 lost @1\n");
+	expect(v, "0 A unknown>connected @1\n");
 	st(v, 9999, "A", CCM_STATE_ACTIVE);
-	expect(v, "9999 A connected>active @2\n"
-		  "9999 A close#1 lost @2\n");
+	expect(v, "9999 A connected>active @2\n");
+	assert_int_equal(comp(v, "A")->incidents, 0);
 	adv(v, 100000);
 	expect(v, "");
 }
@@ -532,13 +534,13 @@ static void test_auth_timeout_configured(void **state)
 	struct env *v = *state;
 
 	st(v, 0, "A", CCM_STATE_CONNECTED);
-	expect(v, "0 A unknown>connected @1\n"
-		  "0 A open#1 lost @1\n");
+	expect(v, "0 A unknown>connected @1\n");
 	adv(v, 4999);
 	expect(v, "");
 	adv(v, 5000);
-	expect(v, "5000 A authtimeout#1 @-\n"
-		  "5000 A cause#1 auth @-\n");
+	expect(v, "5000 A open#1 auth @-\n"
+		  "5000 A authtimeout#1 @-\n");
+	assert_int_equal(comp(v, "A")->incident.start, T0);
 }
 
 /* auth_timeout 0 in the configuration means the default. */
@@ -547,13 +549,12 @@ static void test_auth_timeout_zero_is_default(void **state)
 	struct env *v = *state;
 
 	st(v, 0, "A", CCM_STATE_CONNECTED);
-	expect(v, "0 A unknown>connected @1\n"
-		  "0 A open#1 lost @1\n");
+	expect(v, "0 A unknown>connected @1\n");
 	adv(v, 9999);
 	expect(v, "");
 	adv(v, 10000);
-	expect(v, "10000 A authtimeout#1 @-\n"
-		  "10000 A cause#1 auth @-\n");
+	expect(v, "10000 A open#1 auth @-\n"
+		  "10000 A authtimeout#1 @-\n");
 }
 
 /* ---- precedence -------------------------------------------------------- */
@@ -562,17 +563,20 @@ static void test_refused_then_auth_stays_refused(void **state)
 {
 	struct env *v = *state;
 
+	config_bind(v, "A", E1_HOST, E1_PORT);
+	st(v, 0, "A", CCM_STATE_GONE);
 	st(v, 0, "A", CCM_STATE_CONNECTED);
-	expect(v, "0 A unknown>connected @1\n"
-		  "0 A open#1 lost @1\n");
-	compfail(v, 1000, "A");
-	expect(v, "1000 A cause#1 refused @2\n");
+	expect(v, "0 A unknown>gone @1\n"
+		  "0 A open#1 lost @1\n"
+		  "0 A gone>connected @2\n");
+	refused(v, 1000, E1_HOST, E1_PORT);
+	expect(v, "1000 A cause#1 refused @3\n");
 	adv(v, 10000);
 	expect(v, "10000 A authtimeout#1 @-\n");
 	assert_int_equal(comp(v, "A")->incident.cause, CCM_CAUSE_REFUSED);
 	st(v, 11000, "A", CCM_STATE_ACTIVE);
-	expect(v, "11000 A connected>active @3\n"
-		  "11000 A close#1 refused @3\n");
+	expect(v, "11000 A connected>active @4\n"
+		  "11000 A close#1 refused @4\n");
 }
 
 static void test_auth_then_refusal_upgrades(void **state)
@@ -581,11 +585,10 @@ static void test_auth_then_refusal_upgrades(void **state)
 
 	config_bind(v, "A", E1_HOST, E1_PORT);
 	st(v, 0, "A", CCM_STATE_CONNECTED);
-	expect(v, "0 A unknown>connected @1\n"
-		  "0 A open#1 lost @1\n");
+	expect(v, "0 A unknown>connected @1\n");
 	adv(v, 10000);
-	expect(v, "10000 A authtimeout#1 @-\n"
-		  "10000 A cause#1 auth @-\n");
+	expect(v, "10000 A open#1 auth @-\n"
+		  "10000 A authtimeout#1 @-\n");
 	refused(v, 11000, E1_HOST, E1_PORT);
 	expect(v, "11000 A cause#1 refused @2\n");
 	st(v, 12000, "A", CCM_STATE_GONE);
@@ -604,29 +607,40 @@ static void test_first_seen_states(void **state)
 	st(v, 0, "A", CCM_STATE_GONE);
 	expect(v, "0 A unknown>gone @1\n"
 		  "0 A open#1 lost @1\n");
+	/* first seen CONNECTED: not down while ACTIVE may still come */
 	st(v, 100, "B", CCM_STATE_CONNECTED);
-	expect(v, "100 B unknown>connected @2\n"
-		  "100 B open#2 lost @2\n");
+	expect(v, "100 B unknown>connected @2\n");
 	st(v, 200, "C", CCM_STATE_ACTIVE);
 	expect(v, "200 C unknown>active @3\n");
 	st(v, 300, "A", CCM_STATE_ACTIVE);
 	expect(v, "300 A gone>active @4\n"
 		  "300 A close#1 lost @4\n");
 	st(v, 400, "B", CCM_STATE_ACTIVE);
-	expect(v, "400 B connected>active @5\n"
-		  "400 B close#2 lost @5\n");
+	expect(v, "400 B connected>active @5\n");
 	st(v, 500, "C", CCM_STATE_GONE);
 	expect(v, "500 C active>gone @6\n"
-		  "500 C open#3 lost @6\n");
+		  "500 C open#2 lost @6\n");
 	st(v, 600, "A", CCM_STATE_GONE);
 	expect(v, "600 A active>gone @7\n"
-		  "600 A open#4 lost @7\n");
+		  "600 A open#3 lost @7\n");
 	st(v, 700, "A", CCM_STATE_CONNECTED);
 	expect(v, "700 A gone>connected @8\n");
+	/* CONNECTED again after ACTIVE (a router start): not down */
+	st(v, 800, "C", CCM_STATE_ACTIVE);
+	st(v, 900, "C", CCM_STATE_CONNECTED);
+	expect(v, "800 C gone>active @9\n"
+		  "800 C close#2 lost @9\n"
+		  "900 C active>connected @10\n");
 	assert_int_equal(comp(v, "A")->incidents, 2);
-	assert_int_equal(comp(v, "A")->incident.id, 4);
+	assert_int_equal(comp(v, "A")->incident.id, 3);
 	assert_true(comp(v, "A")->incident.open);
-	assert_int_equal(comp(v, "C")->incident.id, 3);
+	assert_int_equal(comp(v, "B")->incidents, 0);
+	assert_int_equal(comp(v, "C")->incident.id, 2);
+	assert_false(comp(v, "C")->incident.open);
+	assert_int_equal(ccm_component_judged_state(comp(v, "C")),
+			 CCM_STATE_UNKNOWN);
+	assert_int_equal(ccm_component_judged_state(comp(v, "A")),
+			 CCM_STATE_CONNECTED);
 }
 
 static void test_same_state_is_no_transition(void **state)
@@ -663,7 +677,7 @@ static void test_component_failed_unknown(void **state)
 
 	compfail(v, 0, "X");
 	expect(v, "0 X open#1 lost @1\n"
-		  "0 X cause#1 refused @1\n");
+		  "0 X cause#1 unreachable @1\n");
 	x = comp(v, "X");
 	assert_int_equal(x->state, CCM_STATE_UNKNOWN);
 	assert_int_equal(x->incidents, 1);
@@ -677,7 +691,7 @@ static void test_component_failed_unknown(void **state)
 	expect(v, "1000 X unknown>connected @3\n");
 	st(v, 2000, "X", CCM_STATE_ACTIVE);
 	expect(v, "2000 X connected>active @4\n"
-		  "2000 X close#1 refused @4\n");
+		  "2000 X close#1 unreachable @4\n");
 	assert_int_equal(x->incidents, 1);
 	assert_int_equal(x->downtime, 2000);
 }
@@ -804,14 +818,12 @@ static void test_bind_by_inference(void **state)
 	expect(v, "");
 	st(v, 0, "A", CCM_STATE_CONNECTED);
 	expect(v, "0 A bound 10.0.0.1:7999 @2\n"
-		  "0 A unknown>connected @2\n"
-		  "0 A open#1 lost @2\n");
+		  "0 A unknown>connected @2\n");
 	a = comp(v, "A");
 	assert_ptr_equal(a->endpoint, ep(v, E1_HOST, E1_PORT));
 	assert_false(a->endpoint_configured);
 	st(v, 1000, "A", CCM_STATE_ACTIVE);
-	expect(v, "1000 A connected>active @3\n"
-		  "1000 A close#1 lost @3\n");
+	expect(v, "1000 A connected>active @3\n");
 
 	/* Connecting, then ACTIVE: no binding. */
 	connecting(v, 2000, "10.0.0.2", 7999);
@@ -824,7 +836,7 @@ static void test_bind_by_inference(void **state)
 	none(v, 3000);
 	st(v, 3000, "A", CCM_STATE_GONE);
 	expect(v, "3000 A active>gone @8\n"
-		  "3000 A open#2 lost @8\n");
+		  "3000 A open#1 lost @8\n");
 	assert_ptr_equal(a->endpoint, ep(v, E1_HOST, E1_PORT));
 
 	/* Connecting, a failure (elsewhere), then CONNECTED: no binding. */
@@ -852,9 +864,9 @@ static void test_bind_by_inference(void **state)
 	st(v, 7000, "C", CCM_STATE_GONE);
 	expect(v, "7000 B bound 10.0.0.1:7999 @17\n"
 		  "7000 B unknown>gone @17\n"
-		  "7000 B open#3 lost @17\n"
+		  "7000 B open#2 lost @17\n"
 		  "7000 C unknown>gone @18\n"
-		  "7000 C open#4 lost @18\n");
+		  "7000 C open#3 lost @18\n");
 	assert_ptr_equal(comp(v, "B")->endpoint, ep(v, E1_HOST, E1_PORT));
 	assert_null(comp(v, "C")->endpoint);
 	assert_int_equal(ep(v, E1_HOST, E1_PORT)->attempts, 2);
@@ -889,7 +901,8 @@ static void test_bind_config_not_overridden(void **state)
 	st(v, 4000, "B", CCM_STATE_GONE);
 	expect(v, "4000 B bound 10.0.0.2:7999 @8\n"
 		  "4000 B unknown>gone @8\n"
-		  "4000 B open#2 lost @8\n");
+		  "4000 B open#2 lost @8\n"
+		  "4000 B cause#2 refused @8\n");
 	assert_int_equal(ccm_engine_bind(v->e, "B", E1_HOST, E1_PORT), 0);
 	expect(v, "4000 B bound 10.0.0.1:7999 @-\n");
 	connecting(v, 5000, "10.0.0.2", 7999);
@@ -954,11 +967,12 @@ static void test_refusal_at_start_time_counts(void **state)
 		  "0 B cause#1 refused @3\n");
 }
 
-static void test_refusals_before_start_dont_count(void **state)
+static void test_refusals_since_active_count(void **state)
 {
 	struct env *v = *state;
 
-	/* Binding inferred after the incident began. */
+	/* A refusal while ACTIVE, just before the GONE (the vendor's own
+	 * sequence), explains it once the endpoint is known. */
 	st(v, 0, "A", CCM_STATE_ACTIVE);
 	refused(v, 500, E1_HOST, E1_PORT);
 	st(v, 1000, "A", CCM_STATE_GONE);
@@ -968,12 +982,13 @@ static void test_refusals_before_start_dont_count(void **state)
 	connecting(v, 2000, E1_HOST, E1_PORT);
 	st(v, 2000, "A", CCM_STATE_CONNECTED);
 	expect(v, "2000 A bound 10.0.0.1:7999 @5\n"
+		  "2000 A cause#1 refused @5\n"
 		  "2000 A gone>connected @5\n");
 	st(v, 3000, "A", CCM_STATE_ACTIVE);
 	expect(v, "3000 A connected>active @6\n"
-		  "3000 A close#1 lost @6\n");
+		  "3000 A close#1 refused @6\n");
 
-	/* Bound by configuration: a refusal while ACTIVE is forgotten. */
+	/* Bound by configuration: a refusal while ACTIVE, then the GONE. */
 	config_bind(v, "B", "10.0.0.2", 7999);
 	st(v, 4000, "B", CCM_STATE_ACTIVE);
 	refused(v, 4500, "10.0.0.2", 7999);
@@ -982,25 +997,108 @@ static void test_refusals_before_start_dont_count(void **state)
 	expect(v, "4000 B unknown>active @7\n"
 		  "5000 B active>gone @9\n"
 		  "5000 B open#2 lost @9\n"
+		  "5000 B cause#2 refused @9\n"
 		  "6000 B gone>active @10\n"
-		  "6000 B close#2 lost @10\n");
+		  "6000 B close#2 refused @10\n");
 	assert_int_equal(comp(v, "B")->connect_failures, 1);
 
 	/* A refusal after the incident closed leaves it alone. */
 	refused(v, 7000, "10.0.0.2", 7999);
 	expect(v, "");
-	assert_int_equal(comp(v, "B")->incident.cause, CCM_CAUSE_LOST);
+	assert_int_equal(comp(v, "B")->incident.cause, CCM_CAUSE_REFUSED);
 
-	/* First seen after refusals that came earlier. */
+	/* First seen after refusals that came earlier: never ACTIVE
+	 * since, they explain it. */
 	refused(v, 8000, "10.0.0.3", 7999);
 	connecting(v, 9000, "10.0.0.3", 7999);
 	st(v, 9000, "C", CCM_STATE_GONE);
 	expect(v, "9000 C bound 10.0.0.3:7999 @14\n"
 		  "9000 C unknown>gone @14\n"
-		  "9000 C open#3 lost @14\n");
+		  "9000 C open#3 lost @14\n"
+		  "9000 C cause#3 refused @14\n");
 	st(v, 9500, "C", CCM_STATE_ACTIVE);
 	expect(v, "9500 C gone>active @15\n"
-		  "9500 C close#3 lost @15\n");
+		  "9500 C close#3 refused @15\n");
+}
+
+/* SPEC's own sequence, unconfigured: Connecting, Unable to connect (111),
+ * then GONE.  The refusal before the GONE names the cause. */
+static void test_vendor_sequence_refused_before_gone(void **state)
+{
+	struct env *v = *state;
+
+	st(v, 0, "A", CCM_STATE_ACTIVE);
+	connecting(v, 1000, E1_HOST, E1_PORT);
+	refused(v, 1001, E1_HOST, E1_PORT);
+	st(v, 1002, "A", CCM_STATE_GONE);
+	expect(v, "0 A unknown>active @1\n"
+		  "1002 A bound 10.0.0.1:7999 @4\n"
+		  "1002 A active>gone @4\n"
+		  "1002 A open#1 lost @4\n"
+		  "1002 A cause#1 refused @4\n");
+	assert_int_equal(comp(v, "A")->incident.cause, CCM_CAUSE_REFUSED);
+}
+
+/* 111 refused, 110 timeout, anything else (113, 101, a resolver error)
+ * unreachable; the latest failure names the cause. */
+static void test_causes_follow_errno(void **state)
+{
+	struct env *v = *state;
+
+	assert_int_equal(ccm_cause_of_errno(111), CCM_CAUSE_REFUSED);
+	assert_int_equal(ccm_cause_of_errno(110), CCM_CAUSE_TIMEOUT);
+	assert_int_equal(ccm_cause_of_errno(113), CCM_CAUSE_UNREACHABLE);
+	assert_int_equal(ccm_cause_of_errno(101), CCM_CAUSE_UNREACHABLE);
+	assert_int_equal(ccm_cause_of_errno(-2), CCM_CAUSE_UNREACHABLE);
+	assert_string_equal(ccm_cause_name(CCM_CAUSE_TIMEOUT), "timeout");
+	assert_string_equal(ccm_cause_name(CCM_CAUSE_UNREACHABLE),
+			    "unreachable");
+
+	config_bind(v, "A", E1_HOST, E1_PORT);
+	st(v, 0, "A", CCM_STATE_ACTIVE);
+	st(v, 1000, "A", CCM_STATE_GONE);
+	failed(v, 2000, E1_HOST, E1_PORT, 110, "Connection timed out");
+	failed(v, 3000, E1_HOST, E1_PORT, 110, "Connection timed out");
+	refused(v, 4000, E1_HOST, E1_PORT);
+	failed(v, 5000, E1_HOST, E1_PORT, 101, "Network is unreachable");
+	expect(v, "0 A unknown>active @1\n"
+		  "1000 A active>gone @2\n"
+		  "1000 A open#1 lost @2\n"
+		  "2000 A cause#1 timeout @3\n"
+		  "4000 A cause#1 refused @5\n"
+		  "5000 A cause#1 unreachable @6\n");
+	/* a missing ACTIVE does not outrank a failed connect */
+	st(v, 6000, "A", CCM_STATE_CONNECTED);
+	adv(v, 20000);
+	expect(v, "6000 A gone>connected @7\n"
+		  "16000 A authtimeout#1 @-\n");
+}
+
+/* Expressway: "Failed to connect to component X" a few milliseconds after
+ * "Unable to connect to host H, port P" (another thread) binds X to H:P,
+ * and the errno names the cause. */
+static void test_expressway_failed_binds(void **state)
+{
+	struct env *v = *state;
+
+	connecting(v, 0, E1_HOST, E1_PORT);
+	failed(v, 1, E1_HOST, E1_PORT, 113, "No route to host");
+	compfail(v, 7, "X");
+	expect(v, "7 X open#1 lost @3\n"
+		  "7 X bound 10.0.0.1:7999 @3\n"
+		  "7 X cause#1 unreachable @3\n");
+	assert_ptr_equal(comp(v, "X")->endpoint, ep(v, E1_HOST, E1_PORT));
+}
+
+static void test_expressway_failed_far_apart_no_bind(void **state)
+{
+	struct env *v = *state;
+
+	failed(v, 0, E1_HOST, E1_PORT, 111, "Connection refused");
+	compfail(v, 5000, "X");
+	expect(v, "5000 X open#1 lost @2\n"
+		  "5000 X cause#1 unreachable @2\n");
+	assert_null(comp(v, "X")->endpoint);
 }
 
 static void test_two_components_two_endpoints(void **state)
@@ -1016,22 +1114,18 @@ static void test_two_components_two_endpoints(void **state)
 	st(v, 300, "B", CCM_STATE_ACTIVE);
 	expect(v, "0 A bound 10.0.0.1:7999 @2\n"
 		  "0 A unknown>connected @2\n"
-		  "0 A open#1 lost @2\n"
 		  "100 A connected>active @3\n"
-		  "100 A close#1 lost @3\n"
 		  "200 B bound 10.0.0.1:7400 @5\n"
 		  "200 B unknown>connected @5\n"
-		  "200 B open#2 lost @5\n"
-		  "300 B connected>active @6\n"
-		  "300 B close#2 lost @6\n");
+		  "300 B connected>active @6\n");
 	st(v, 1000, "A", CCM_STATE_GONE);
 	st(v, 1000, "B", CCM_STATE_GONE);
 	expect(v, "1000 A active>gone @7\n"
-		  "1000 A open#3 lost @7\n"
+		  "1000 A open#1 lost @7\n"
 		  "1000 B active>gone @8\n"
-		  "1000 B open#4 lost @8\n");
+		  "1000 B open#2 lost @8\n");
 	refused(v, 1500, E1_HOST, 7400);
-	expect(v, "1500 B cause#4 refused @9\n");
+	expect(v, "1500 B cause#2 refused @9\n");
 	connecting(v, 2000, E1_HOST, 7999);
 	st(v, 2000, "A", CCM_STATE_CONNECTED);
 	st(v, 2500, "A", CCM_STATE_ACTIVE);
@@ -1040,10 +1134,10 @@ static void test_two_components_two_endpoints(void **state)
 	st(v, 3500, "B", CCM_STATE_ACTIVE);
 	expect(v, "2000 A gone>connected @11\n"
 		  "2500 A connected>active @12\n"
-		  "2500 A close#3 lost @12\n"
+		  "2500 A close#1 lost @12\n"
 		  "3000 B gone>connected @14\n"
 		  "3500 B connected>active @15\n"
-		  "3500 B close#4 refused @15\n");
+		  "3500 B close#2 refused @15\n");
 
 	e1 = ep(v, E1_HOST, 7999);
 	e2 = ep(v, E1_HOST, 7400);
@@ -1122,32 +1216,27 @@ static void test_auth_timeouts_in_deadline_order(void **state)
 	st(v, 1000, "B", CCM_STATE_CONNECTED);
 	st(v, 3000, "A", CCM_STATE_CONNECTED);
 	expect(v, "0 C unknown>connected @1\n"
-		  "0 C open#1 lost @1\n"
 		  "1000 B unknown>connected @2\n"
-		  "1000 B open#2 lost @2\n"
-		  "3000 A unknown>connected @3\n"
-		  "3000 A open#3 lost @3\n");
+		  "3000 A unknown>connected @3\n");
 	adv(v, 20000);
-	expect(v, "10000 C authtimeout#1 @-\n"
-		  "10000 C cause#1 auth @-\n"
+	expect(v, "10000 C open#1 auth @-\n"
+		  "10000 C authtimeout#1 @-\n"
+		  "11000 B open#2 auth @-\n"
 		  "11000 B authtimeout#2 @-\n"
-		  "11000 B cause#2 auth @-\n"
-		  "13000 A authtimeout#3 @-\n"
-		  "13000 A cause#3 auth @-\n");
+		  "13000 A open#3 auth @-\n"
+		  "13000 A authtimeout#3 @-\n");
 	assert_int_equal(ccm_engine_now(v->e), T0 + 20000);
 
 	/* Due ones fire before the message that moves the clock past them. */
 	st(v, 30000, "D", CCM_STATE_CONNECTED);
 	st(v, 32000, "E", CCM_STATE_CONNECTED);
 	expect(v, "30000 D unknown>connected @4\n"
-		  "30000 D open#4 lost @4\n"
-		  "32000 E unknown>connected @5\n"
-		  "32000 E open#5 lost @5\n");
+		  "32000 E unknown>connected @5\n");
 	st(v, 45000, "A", CCM_STATE_ACTIVE);
-	expect(v, "40000 D authtimeout#4 @-\n"
-		  "40000 D cause#4 auth @-\n"
+	expect(v, "40000 D open#4 auth @-\n"
+		  "40000 D authtimeout#4 @-\n"
+		  "42000 E open#5 auth @-\n"
 		  "42000 E authtimeout#5 @-\n"
-		  "42000 E cause#5 auth @-\n"
 		  "45000 A connected>active @6\n"
 		  "45000 A close#3 auth @6\n");
 }
@@ -1277,7 +1366,8 @@ static void test_many_components(void **state)
 		assert_int_equal(c->incident.id, id_of[i]);
 		assert_true(c->incident.open);
 		assert_int_equal(c->incident.cause,
-				 i % 2 == 0 ? CCM_CAUSE_REFUSED : CCM_CAUSE_LOST);
+				 i % 2 == 0 ? CCM_CAUSE_UNREACHABLE :
+					      CCM_CAUSE_LOST);
 		assert_int_equal(c->connect_failures, i % 2 == 0 ? 1 : 0);
 	}
 
@@ -1349,7 +1439,11 @@ int main(void)
 		T(test_refusals_before_binding_learned),
 		T(test_bind_on_repeated_state),
 		T(test_refusal_at_start_time_counts),
-		T(test_refusals_before_start_dont_count),
+		T(test_refusals_since_active_count),
+		T(test_vendor_sequence_refused_before_gone),
+		T(test_causes_follow_errno),
+		T(test_expressway_failed_binds),
+		T(test_expressway_failed_far_apart_no_bind),
 		T(test_two_components_two_endpoints),
 		T(test_out_of_order_time),
 		T(test_out_of_order_refusal),

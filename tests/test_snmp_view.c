@@ -957,10 +957,9 @@ static void test_component_states_and_causes(void **state)
 	view = view_of(&src);
 	v = comp(view, CCM_MIB_COMP_STATE, "c");
 	assert_num(&v, CCM_SNMP_INTEGER, 2); /* connected(2) */
+	/* not down while ACTIVE may still come in time */
 	v = comp(view, CCM_MIB_COMP_INCIDENT_CAUSE, "c");
-	assert_num(&v, CCM_SNMP_INTEGER, 2); /* lost(2) */
-	v = comp(view, CCM_MIB_COMP_INCIDENT_START, "c");
-	assert_date(&v, DT_T0);
+	assert_num(&v, CCM_SNMP_INTEGER, 1); /* none(1) */
 	v = comp(view, CCM_MIB_COMP_STATE, "a");
 	assert_num(&v, CCM_SNMP_INTEGER, 3); /* active(3) */
 	v = comp(view, CCM_MIB_COMP_STATE, "g");
@@ -978,6 +977,22 @@ static void test_component_states_and_causes(void **state)
 	view = view_of(&src);
 	v = comp(view, CCM_MIB_COMP_INCIDENT_CAUSE, "c");
 	assert_num(&v, CCM_SNMP_INTEGER, 3); /* auth(3) */
+	v = comp(view, CCM_MIB_COMP_INCIDENT_START, "c");
+	assert_date(&v, DT_T0); /* from the CONNECTED on */
+	ccm_snmp_view_free(view);
+
+	/* a timeout and an unreachable host: timeout(5), unreachable(6) */
+	feed_state(e, t + 20000, "g", CCM_STATE_ACTIVE);
+	feed_state(e, t + 21000, "g", CCM_STATE_GONE);
+	feed_connect(e, t + 22000, HOST1, 7999, 110);
+	view = view_of(&src);
+	v = comp(view, CCM_MIB_COMP_INCIDENT_CAUSE, "g");
+	assert_num(&v, CCM_SNMP_INTEGER, 5);
+	ccm_snmp_view_free(view);
+	feed_connect(e, t + 23000, HOST1, 7999, 113);
+	view = view_of(&src);
+	v = comp(view, CCM_MIB_COMP_INCIDENT_CAUSE, "g");
+	assert_num(&v, CCM_SNMP_INTEGER, 6);
 	ccm_snmp_view_free(view);
 	ccm_engine_free(e);
 }
@@ -1369,6 +1384,8 @@ static void test_enum_mappings(void **state)
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_COMPONENT_DOWN), 1);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_AUTH_FAILURE), 2);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_ENDPOINT_REFUSED), 3);
+	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_ENDPOINT_UNREACHABLE),
+			 15);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_PROBE_FAILING), 4);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_LOG_SILENT), 5);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_LOG_UNREADABLE), 6);

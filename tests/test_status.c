@@ -250,7 +250,7 @@ static const char expected_doc[] =
 	"\"components\":["
 	"{\"name\":\"" COMP1 "\",\"server\":\"cs1\",\"state\":\"gone\","
 	"\"transitions\":3,\"last_change\":\"2026-11-03T08:10:05.000\","
-	"\"incident\":{\"id\":2,\"start\":\"2026-11-03T08:10:05.000\","
+	"\"incident\":{\"id\":1,\"start\":\"2026-11-03T08:10:05.000\","
 	"\"cause\":\"refused\"},"
 	"\"endpoint\":\"10.53.52.205:7999\","
 	"\"probe\":{\"result\":\"refused\",\"probes\":3,"
