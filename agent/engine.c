@@ -488,14 +488,20 @@ static void set_cause(struct ccm_engine *e, struct ccm_component *c,
  * before CONNECTED binds it last), and even when the failure came before
  * the GONE (the vendor's own sequence: Connecting, Unable to connect,
  * GONE). */
-static void check_endpoint(struct ccm_engine *e, struct ccm_component *c,
-			   const struct ccm_srcpos *pos)
+static bool endpoint_explains(const struct ccm_component *c)
 {
 	const struct ccm_endpoint *ep = c->endpoint;
 
-	if (ep && ep->have_failure && c->have_incident && c->incident.open &&
-	    (!c->have_active || ep->last_failure >= c->active_at))
-		set_cause(e, c, ccm_cause_of_errno(ep->last_errno), pos);
+	return ep && ep->have_failure &&
+	       (!c->have_active || ep->last_failure >= c->active_at);
+}
+
+static void check_endpoint(struct ccm_engine *e, struct ccm_component *c,
+			   const struct ccm_srcpos *pos)
+{
+	if (endpoint_explains(c) && c->have_incident && c->incident.open)
+		set_cause(e, c, ccm_cause_of_errno(c->endpoint->last_errno),
+			  pos);
 }
 
 /* An incident from start (the line start_pos), found at pos. */
@@ -745,7 +751,7 @@ static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 	if (failed && !c->endpoint_configured &&
 	    e->now - failed->last_failure <= CCM_FAILED_PAIR_MS)
 		bind(e, c, failed, pos);
-	if (c->endpoint && c->endpoint->have_failure)
+	if (endpoint_explains(c))
 		check_endpoint(e, c, pos);
 	else /* no errno: the router did not reach it, no more is known */
 		set_cause(e, c, CCM_CAUSE_UNREACHABLE, pos);

@@ -173,8 +173,15 @@ int ccm_input_scan(struct ccm_input *in, struct ccm_scanner *sc, char *err,
 	free(buf);
 	gzclose(gz);
 	in->stats = sc->stats;
+	/* the range runs from the earliest to the latest time, whatever the
+	 * order the router's threads wrote them in */
 	in->have_last = sc->clock.have_last;
-	in->last = sc->clock.last;
+	in->last = sc->clock.latest;
+	if (sc->clock.have_last &&
+	    (!in->have_first || sc->clock.earliest < in->first)) {
+		in->first = sc->clock.earliest;
+		in->have_first = true;
+	}
 	if (in->shape == CCM_TS_NONE)
 		in->shape = sc->clock.shape;
 	in->failed = rc != 0;

@@ -15,12 +15,13 @@ struct ccm_input {
 	enum ccm_ts_shape shape;
 	bool have_first;
 	ccm_ms first;        /* first timestamp: by the mtime rule after the
-			      * probe, by the scan's own clock after it */
+			      * probe, the earliest by the scan's own clock
+			      * after it */
 	char *first_line;    /* the first dated line, to date it again */
 	size_t first_len;
 	struct ccm_scan_stats stats;
 	bool have_last;
-	ccm_ms last;         /* last timestamp read by the scan */
+	ccm_ms last;         /* latest timestamp read by the scan */
 	bool failed;         /* a read error cut the scan short */
 };
 

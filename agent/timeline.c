@@ -70,6 +70,9 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 		track_incident(tl, ch);
 	if (tl->have_since && ch->time < tl->since)
 		return;
+	/* an endpoint from the configuration is no event of the log */
+	if (ch->kind == CCM_CHANGE_ENDPOINT_BOUND && !ch->pos.file)
+		return;
 	e = push(&tl->entries, &tl->nentries, &tl->capentries, sizeof(*e));
 	if (!e) {
 		tl->oom = true;

@@ -574,6 +574,10 @@ enum ccm_ts_result ccm_clock_read(struct ccm_clock *clock, const char *line,
 		 * must not commit the clock to a shape, as INVALID leaves
 		 * the state unchanged. */
 		clock->shape = shape;
+		if (!clock->have_last || t < clock->earliest)
+			clock->earliest = t;
+		if (!clock->have_last || t > clock->latest)
+			clock->latest = t;
 		clock->last = t;
 		clock->have_last = true;
 		*out = t;

@@ -52,6 +52,10 @@ struct ccm_clock {
 			   * a date conversion per line) */
 	bool have_last;
 	ccm_ms last;  /* last timestamp read (inherited by undated lines) */
+	/* The range of the timestamps read (valid with have_last): a
+	 * multi-threaded router writes lines a little out of order, so the
+	 * last line need not be the latest. */
+	ccm_ms earliest, latest;
 };
 
 void ccm_clock_init(struct ccm_clock *clock, enum ccm_basis_kind basis,

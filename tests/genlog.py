@@ -388,9 +388,8 @@ class Scenario:
                           [4, 3, 2, 1])[0]
         bound = False
         if start == "startup":
-            # unknown -> CONNECTED is "first seen non-active": an incident.
+            # unknown -> CONNECTED -> ACTIVE in time: a start, no incident
             st.append(self._st_connect_ok(c))
-            c.intents.append(("lost", False))
             bound = True
         elif start == "active":
             st.append(self._st_one(self._ev_state(c, "active")))
@@ -582,6 +581,8 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
     incidents = []
     inputs = []
     pending_connect = None
+    failed_connect = None
+    survived = False  # pending_connect outlived its own Unable
     last_time = None
     stopped = False
 
@@ -589,26 +590,53 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
         if name not in comps:
             comps[name] = dict(name=name, state="unknown", transitions=[],
                                incidents=0, downtime=0, endpoint=None,
-                               connected_at=None, inc=None, waits=[])
+                               connected_at=None, connected_pos=None,
+                               active_at=None, inc=None, waits=[])
         return comps[name]
 
     def ep(host, port):
         key = (host, port)
         if key not in eps:
             eps[key] = dict(host=host, port=port, attempts=0, failures=0,
-                            refused=0, last_error=None, last_failure=None)
+                            refused=0, last_error=None, last_failure=None,
+                            last_errno=None)
         return eps[key]
 
-    def refuse(c, t):
-        if c["inc"] is not None:
-            c["inc"]["flags"].add("refused")
+    def set_cause(c, cause):
+        """The strongest evidence names the cause; among failed connects
+        the latest."""
+        inc = c["inc"]
+        if inc is not None and inc["cause"] != cause and \
+                CAUSE_RANK[cause] >= CAUSE_RANK[inc["cause"]]:
+            inc["cause"] = cause
 
-    def auth_check(c, t):
-        """Fire c's auth timeout if it is due by time t."""
-        ca = c["connected_at"]
-        if ca is not None and t >= ca + auth_timeout:
-            if c["inc"] is not None:
-                c["inc"]["flags"].add("auth")
+    def explains(c):
+        """A failure on c's endpoint since c was last ACTIVE."""
+        if c["endpoint"] is None:
+            return False
+        e = eps[c["endpoint"]]
+        return e["last_failure"] is not None and (
+            c["active_at"] is None or e["last_failure"] >= c["active_at"])
+
+    def check_endpoint(c):
+        if c["inc"] is not None and explains(c):
+            set_cause(c, errno_cause(eps[c["endpoint"]]["last_errno"]))
+
+    def auth_check_all(t):
+        """Fire the auth timeouts due by time t, in deadline then name
+        order; a CONNECTED outside an incident becomes one from the
+        CONNECTED on."""
+        due = sorted((c["connected_at"] + auth_timeout, c["name"].lower(), c)
+                     for c in comps.values()
+                     if c["connected_at"] is not None and
+                     t >= c["connected_at"] + auth_timeout)
+        for _, _, c in due:
+            if c["inc"] is None:
+                f, ln = c["connected_pos"]
+                open_incident(c, c["connected_at"], f, ln, incidents)
+                c["inc"]["cause"] = "auth"
+                check_endpoint(c)
+            set_cause(c, "auth")
             c["connected_at"] = None
 
     for path, items in files:
@@ -639,8 +667,7 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
             listed = since is None or t >= since
             if ev.kind == "bounce":
                 # a queue line: no bearing on a connect in progress
-                for c in comps.values():
-                    auth_check(c, t)
+                auth_check_all(t)
                 c = comp(ev.comp)
                 if listed:
                     c["waits"].append(dict(time=iso_time(t),
@@ -648,6 +675,8 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
                                            line=lineno))
                 continue
             pend, pending_connect = pending_connect, None
+            fail, failed_connect = failed_connect, None
+            was_survived, survived = survived, False
             if strict and ev.kind == "state" and ev.comp in comps:
                 ca = comps[ev.comp]["connected_at"]
                 if ca is not None and ev.state not in ("active",
@@ -659,8 +688,7 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
                         abs(t - ca - auth_timeout) < 2000:
                     raise Ambiguous("%s: ACTIVE near the auth timeout" %
                                     ev.comp)
-            for c in comps.values():
-                auth_check(c, t)
+            auth_check_all(t)
             if ev.kind == "connecting":
                 e = ep(ev.host, ev.port)
                 e["attempts"] += 1
@@ -672,48 +700,68 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
                     e["refused"] += 1
                 e["last_error"] = "(%d) %s" % (ev.errno, ev.reason)
                 e["last_failure"] = t
+                e["last_errno"] = ev.errno
+                failed_connect = (ev.host, ev.port)
+                # Connecting, Unable, then the component's GONE
+                if pend == failed_connect:
+                    pending_connect = pend
+                    survived = True
                 for c in comps.values():
                     if c["endpoint"] == (ev.host, ev.port):
-                        refuse(c, t)
+                        check_endpoint(c)
             elif ev.kind == "failed":
                 c = comp(ev.comp)
                 if c["state"] == "unknown" and c["incidents"] == 0:
                     open_incident(c, t, path, lineno, incidents)
-                refuse(c, t)
+                # Expressway: the failure just logged is this one's
+                if fail is not None and \
+                        t - eps[fail]["last_failure"] <= FAILED_PAIR_MS:
+                    # the builder never writes this pair: a coincidence
+                    if strict:
+                        raise Ambiguous("%s: Failed just after another "
+                                        "Unable" % ev.comp)
+                    c["endpoint"] = fail
+                if explains(c):
+                    check_endpoint(c)
+                else:
+                    set_cause(c, "unreachable")
             else:
                 c = comp(ev.comp)
                 to = ev.state
                 if pend is not None and to in ("connected", "gone"):
+                    # nor a state right after Connecting, Unable
+                    if strict and was_survived:
+                        raise Ambiguous("%s: state just after a failed "
+                                        "Connecting" % ev.comp)
                     c["endpoint"] = pend
-                    e = eps[pend]
-                    if c["inc"] is not None and e["last_failure"] is not \
-                            None and e["last_failure"] >= c["inc"]["start"]:
-                        refuse(c, t)
+                    check_endpoint(c)
                 if to == c["state"]:
                     continue
-                auth_check(c, t)
                 if listed:
                     c["transitions"].append(dict(
                         time=iso_time(t), state=to, **{"from": c["state"]},
                         file=path, line=lineno))
                 c["state"] = to
                 c["connected_at"] = t if to == "connected" else None
-                if to != "active" and c["inc"] is None:
+                c["connected_pos"] = (path, lineno)
+                if to == "active":
+                    c["active_at"] = t
+                # CONNECTED outside an incident is down only once its
+                # auth timeout passes (auth_check_all)
+                if to == "gone" and c["inc"] is None:
                     open_incident(c, t, path, lineno, incidents)
+                    check_endpoint(c)
                 elif to == "active" and c["inc"] is not None:
                     inc = c["inc"]
                     inc["end"] = t
                     c["downtime"] += t - inc["start"]
                     c["inc"] = None
     # End of input: timeouts that fell due by the last timestamp.
-    for c in comps.values():
-        if last_time is not None:
-            auth_check(c, last_time)
+    if last_time is not None:
+        auth_check_all(last_time)
 
     def cause(inc):
-        f = inc["flags"]
-        return "refused" if "refused" in f else \
-            "auth" if "auth" in f else "lost"
+        return inc["cause"]
 
     out_inc = []
     for inc in incidents:
@@ -756,9 +804,22 @@ def queue_latency(waits):
                 p99_s=w, waits=waits)
 
 
+# ccmon's ranking of causes (agent/engine.c): a failed connect names the
+# fault, a missing ACTIVE narrows it, a loss alone says nothing.
+CAUSE_RANK = dict(lost=0, auth=1, refused=2, timeout=2, unreachable=2)
+# Expressway's "Failed to connect to component" this close after an
+# "Unable to connect" is that connect's component.
+FAILED_PAIR_MS = 100
+
+
+def errno_cause(errno):
+    """111 refused, 110 timeout, anything else unreachable."""
+    return {111: "refused", 110: "timeout"}.get(errno, "unreachable")
+
+
 def open_incident(c, t, path, lineno, incidents):
     inc = dict(id=len(incidents) + 1, component=c["name"], start=t, end=None,
-               flags=set(), file=path, line=lineno)
+               cause="lost", file=path, line=lineno)
     incidents.append(inc)
     c["inc"] = inc
     c["incidents"] += 1
@@ -794,8 +855,12 @@ class Result:
 def check_intents(scenario, expected):
     """The builder's intended causes must be what the rules give."""
     got = collections.defaultdict(list)
+    # "refused" in an intent is any failed connect: its errno names it
+    failed = ("refused", "timeout", "unreachable")
     for inc in expected["incidents"]:
-        got[inc["component"]].append((inc["cause"], inc["open"]))
+        got[inc["component"]].append(
+            ("refused" if inc["cause"] in failed else inc["cause"],
+             inc["open"]))
     for c in scenario.comps:
         if got[c.name] != c.intents:
             raise AssertionError("scenario %s: intended %r, rules give %r" %

@@ -361,20 +361,26 @@ def causes(doc):
 
 
 @pytest.mark.parametrize("opt,c_cause", [
-    ([], "auth"), (["--auth-timeout", "30s"], "lost"),
-    (["--auth-timeout", "19s"], "auth"), (["--auth-timeout", "1m"], "lost"),
-    (["--auth-timeout", "20500ms"], "lost")],
-    ids=lambda v: (" ".join(v) or "default") if isinstance(v, list) else v)
+    ([], "auth"), (["--auth-timeout", "30s"], None),
+    (["--auth-timeout", "19s"], "auth"), (["--auth-timeout", "1m"], None),
+    (["--auth-timeout", "20500ms"], None)],
+    ids=lambda v: (" ".join(v) or "default") if isinstance(v, list) else
+    str(v))
 def test_auth_timeout(ccmon, tmp_path, opt, c_cause):
     """op-a: ACTIVE 9.999 s after CONNECTED (in time), op-b: exactly 10.000 s
-    (the timeout fires first: too late), op-c: 20 s."""
+    (the timeout fires first: too late), op-c: 20 s.  First seen
+    CONNECTED, a component is down only once auth_timeout passes without
+    ACTIVE (issue 11 item 2), and then from the CONNECTED on."""
     (tmp_path / "auth.log").write_text(AUTH_LOG)
     p = run(ccmon, ["--json"] + opt + ["auth.log"], cwd=str(tmp_path))
     assert p.returncode == 0, p.stderr
     got = causes(json.loads(p.stdout))
-    assert got["op-c.example-com"] == (c_cause, 20.0)
+    if c_cause is None:
+        assert "op-c.example-com" not in got
+    else:
+        assert got["op-c.example-com"] == (c_cause, 20.0)
     if not opt:
-        assert got["op-a.example-com"] == ("lost", 9.999)
+        assert "op-a.example-com" not in got
         assert got["op-b.example-com"] == ("auth", 10.0)
 
 
@@ -625,7 +631,8 @@ def test_generator_covers_all_causes(tmp_path_factory):
     for seed in range(1, 15):
         res = gen(tmp_path_factory, seed=seed, shape="log4j")
         seen |= {(i["cause"], i["open"]) for i in res.expected["incidents"]}
-    assert seen == {(c, o) for c in ("refused", "auth", "lost")
+    assert seen == {(c, o) for c in ("refused", "timeout", "unreachable",
+                                     "auth", "lost")
                     for o in (False, True)}, seen
 
 
@@ -848,3 +855,132 @@ def test_queue_latency_storm_listed_in_part(ccmon, tmp_path):
     assert (q["count"], len(q["waits"]), q["waits_omitted"]) == \
         (n, 10000, 5)
     assert q["waits"][0]["line"] == 2 and q["waits"][-1]["line"] == 10001
+
+
+def test_config_timeline_has_no_epoch_lines(ccmon, tmp_path):
+    """The configured servers' endpoints are configuration, not log
+    events: the text timeline shows no 1970 'connects to' line for them
+    (issue 11 item 10)."""
+    (tmp_path / "ccmon.conf").write_text(IMPACT_CONF)
+    (tmp_path / "rtr.log").write_text(IMPACT_LOG)
+    r = run(ccmon, ["--date", "2026-11-03", "--config",
+                    str(tmp_path / "ccmon.conf"), str(tmp_path / "rtr.log")])
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr.decode()
+    assert "1970-" not in out, out
+    # what the log itself says is still listed
+    assert "2026-11-03T08:10:00.120" in out, out
+
+
+# --------------------------------------------------------------------------
+# real lines, real disorder (issue 11 item 9)
+
+# A multi-threaded router: the last line is 0.34 s earlier than the GONE.
+DISORDER_LOG = """\
+08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:10:00.500 |info  router Component op-cs1.imp1-example-com is GONE
+08:10:00.161 |debug jsm heartbeat
+"""
+
+
+def test_disorder_no_negative_duration(ccmon, tmp_path):
+    """The open incident lasts to the latest time seen, never less than
+    zero; the input's range runs from the earliest to the latest time."""
+    (tmp_path / "rtr.log").write_text(DISORDER_LOG)
+    r = run(ccmon, ["--json", "--date", "2026-11-03",
+                    str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    inc, = doc["incidents"]
+    assert inc["open"] and inc["duration_s"] == 0.0, inc
+    inp, = doc["inputs"]
+    assert inp["first"] == "2026-11-03T08:00:00.000", inp
+    assert inp["last"] == "2026-11-03T08:10:00.500", inp
+    r = run(ccmon, ["--date", "2026-11-03", str(tmp_path / "rtr.log")])
+    out = r.stdout.decode()
+    assert "-0." not in out, out
+
+
+def test_disorder_range_earliest_first(ccmon, tmp_path):
+    """A first line later than the next: the range starts at the
+    earliest."""
+    (tmp_path / "rtr.log").write_text(
+        "08:00:00.400 |debug jsm heartbeat\n"
+        "08:00:00.100 |info  router Component op-cs1.imp1-example-com is "
+        "ACTIVE\n"
+        "08:00:05.000 |debug jsm heartbeat\n")
+    r = run(ccmon, ["--json", "--date", "2026-11-03",
+                    str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    inp, = json.loads(r.stdout)["inputs"]
+    assert inp["first"] == "2026-11-03T08:00:00.100", inp
+    assert inp["last"] == "2026-11-03T08:00:05.000", inp
+
+
+# Expressway: another thread writes "Failed to connect to component" in the
+# same millisecond as (or just after) the failure of the connect.
+EXPRESSWAY_FAIL_LOG = """\
+xwayc XCP_JABBERD[23843]: UTCTime="2014-03-25 17:19:45,843" Module="Jabber" Level="INFO " CodeLocation="mio.c:1109" Detail="Connecting on fd 28 to host '10.48.36.171', port 7400"
+xwayc XCP_JABBERD[23843]: UTCTime="2014-03-25 17:19:45,844" Module="Jabber" Level="ERROR" CodeLocation="mio.c:1121" Detail=" Unable to connect to host '10.48.36.171', port 7400 :(113) No route to host"
+xwayc XCP_JABBERD[23843]: UTCTime="2014-03-25 17:19:45,844" Module="Jabber" Level="ERROR" CodeLocation= "base_connection.cpp:104" Detail=" Failed to connect to component jabberd-port-1.expresswayc-vngtp-lab"
+xwayc XCP_JABBERD[23843]: UTCTime="2014-03-25 17:20:00,000" Module="Jabber" Level="INFO " CodeLocation="router.c:401" Detail="statistics"
+"""
+
+
+def test_expressway_failed_binds_endpoint(ccmon, tmp_path):
+    (tmp_path / "x.log").write_text(EXPRESSWAY_FAIL_LOG)
+    r = run(ccmon, ["--json", str(tmp_path / "x.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    comp, = doc["components"]
+    assert comp["endpoint"] == "10.48.36.171:7400", comp
+    inc, = doc["incidents"]
+    assert inc["cause"] == "unreachable", inc
+
+
+# The vendor's own sequence (SPEC §5): the refusal comes before the GONE.
+VENDOR_SEQUENCE_LOG = """\
+08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:10:00.000 |info  mio Connecting on fd 22 to host '10.53.52.205', port 7999
+08:10:00.001 |error mio Unable to connect to host '10.53.52.205', port 7999:(111) Connection refused
+08:10:00.002 |info  router Component op-cs1.imp1-example-com is GONE
+08:12:00.000 |debug jsm heartbeat
+"""
+
+
+@pytest.mark.parametrize("errno,reason,cause", [
+    (111, "Connection refused", "refused"),
+    (110, "Connection timed out", "timeout"),
+    (113, "No route to host", "unreachable"),
+    (101, "Network is unreachable", "unreachable")])
+def test_vendor_sequence_cause(ccmon, tmp_path, errno, reason, cause):
+    log = VENDOR_SEQUENCE_LOG.replace("(111) Connection refused",
+                                      "(%d) %s" % (errno, reason))
+    (tmp_path / "rtr.log").write_text(log)
+    r = run(ccmon, ["--json", "--date", "2026-11-03",
+                    str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    inc, = json.loads(r.stdout)["incidents"]
+    assert inc["cause"] == cause, inc
+    assert inc["start"] == "2026-11-03T08:10:00.002", inc
+
+
+def test_vendor_sequence_is_graceful(ccmon, tmp_path):
+    """Refused before the GONE is graceful, as refused after it: cs2's
+    share of the balanced pair moves at once, nobody waits."""
+    (tmp_path / "ccmon.conf").write_text(IMPACT_CONF)
+    (tmp_path / "rtr.log").write_text("""\
+08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:00:00.000 |info  router Component op-cs2.imp1-example-com is ACTIVE
+08:00:00.000 |info  router Component op-cs3.imp1-example-com is ACTIVE
+08:30:00.000 |info  mio Connecting on fd 22 to host '10.53.52.206', port 7999
+08:30:00.001 |error mio Unable to connect to host '10.53.52.206', port 7999:(111) Connection refused
+08:30:00.002 |info  router Component op-cs2.imp1-example-com is GONE
+08:31:00.000 |debug jsm heartbeat
+""")
+    r = run(ccmon, ["--json", "--date", "2026-11-03", "--config",
+                    str(tmp_path / "ccmon.conf"), str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    assert [i["cause"] for i in doc["incidents"]] == ["refused"]
+    assert doc["impact"] == [], json.dumps(doc["impact"], indent=1)
