@@ -271,7 +271,6 @@ static void eval_endpoint(struct ccm_monitor *m, const struct ccm_endpoint *ep,
 		       failing && !refused, t, failing && !refused ? text :
 		       failing ? "the connects are now refused" : text);
 }
-
 static const char *state_word(enum ccm_state s)
 {
 	switch (s) {

@@ -206,6 +206,117 @@ static void impact_alarms(void **state)
 	assert_null(strstr(text, "waits up to"));
 }
 
+static void connect_error(struct env *e, ccm_ms t, int err,
+			  const char *reason)
+{
+	struct ccm_logmsg msg = {
+		.kind = CCM_MSG_CONNECT_FAILED,
+		.host = span(HOST),
+		.port = 7999,
+		.err = err,
+		.reason = span(reason),
+	};
+
+	ccm_monitor_message(e->m, t, t, "rtr.log", 2, &msg, false);
+}
+
+/* Only (111) is a refusal: a timeout or no route sends the operator to
+ * the network (endpoint-unreachable); the text names errno and text. */
+static void endpoint_errors_by_errno(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	connect_error(e, T0 + 3000, 113, "No route to host");
+	expect_alarms(e, "raised component-down " COMP "\n"
+			 "raised endpoint-unreachable cs1\n");
+	text = alarm_text(e, CCM_ALARM_ENDPOINT_UNREACHABLE, "cs1");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "(113) No route to host"));
+	assert_non_null(strstr(text, "network path"));
+	text = alarm_text(e, CCM_ALARM_COMPONENT_DOWN, COMP);
+	assert_non_null(strstr(text, "cause unreachable"));
+
+	/* the service came up but does not listen yet: refused */
+	refused(e, T0 + 4000);
+	expect_alarms(e, "raised endpoint-refused cs1\n"
+			 "cleared endpoint-unreachable cs1\n");
+	text = alarm_text(e, CCM_ALARM_ENDPOINT_REFUSED, "cs1");
+	assert_non_null(strstr(text, "(111) Connection refused"));
+	assert_non_null(strstr(text, "nothing listens"));
+
+	connect_error(e, T0 + 5000, 110, "Connection timed out");
+	expect_alarms(e, "cleared endpoint-refused cs1\n"
+			 "raised endpoint-unreachable cs1\n");
+	text = alarm_text(e, CCM_ALARM_COMPONENT_DOWN, COMP);
+	assert_non_null(strstr(text, "cause timeout"));
+	comp(e, T0 + 6000, CCM_STATE_CONNECTED, false);
+	comp(e, T0 + 6100, CCM_STATE_ACTIVE, false);
+	expect_alarms(e, "cleared endpoint-unreachable cs1\n"
+			 "cleared component-down " COMP "\n");
+}
+
+/* A router start: first seen CONNECTED, ACTIVE within auth_timeout:
+ * nothing is down, nobody is blocked, nothing is raised. */
+static void start_connected_then_active_raises_nothing(void **state)
+{
+	struct env *e = *state;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_CONNECTED, false);
+	expect_alarms(e, "");
+	expect_some_alarms(e, "", true);
+	assert_false(ccm_monitor_messaging_blocked(e->m));
+	comp(e, T0 + 1020, CCM_STATE_ACTIVE, false);
+	ccm_monitor_advance(e->m, T0 + 60000);
+	expect_alarms(e, "");
+	expect_some_alarms(e, "", true);
+
+	/* CONNECTED again after ACTIVE, ACTIVE in time: the same */
+	comp(e, T0 + 70000, CCM_STATE_CONNECTED, false);
+	comp(e, T0 + 70015, CCM_STATE_ACTIVE, false);
+	ccm_monitor_advance(e->m, T0 + 120000);
+	expect_alarms(e, "");
+	expect_some_alarms(e, "", true);
+
+	/* CONNECTED and no ACTIVE within auth_timeout: down from the
+	 * CONNECTED on, cause auth */
+	comp(e, T0 + 130000, CCM_STATE_CONNECTED, false);
+	ccm_monitor_advance(e->m, T0 + 130000 + 10000);
+	expect_alarms(e, "raised component-down " COMP "\n"
+			 "raised auth-failure " COMP "\n");
+}
+
+/* The vendor's sequence: Connecting, Unable to connect (111), then the
+ * GONE: graceful at once, as a refusal after the GONE. */
+static void refused_before_gone_is_graceful(void **state)
+{
+	struct env *e = *state;
+	struct ccm_logmsg conn = {
+		.kind = CCM_MSG_CONNECTING,
+		.host = span(HOST),
+		.port = 7999,
+		.fd = 22,
+	};
+	const char *text;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	ccm_monitor_message(e->m, T0 + 2000, T0 + 2000, "rtr.log", 3, &conn,
+			    false);
+	refused(e, T0 + 2001);
+	comp(e, T0 + 2002, CCM_STATE_GONE, false);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "; bounced at once"));
+	assert_null(strstr(text, "waits up to"));
+	text = alarm_text(e, CCM_ALARM_COMPONENT_DOWN, COMP);
+	assert_non_null(strstr(text, "cause refused"));
+}
+
 static void waited(struct env *e, ccm_ms t, ccm_ms wait)
 {
 	struct ccm_logmsg msg = {
@@ -753,6 +864,9 @@ int main(void)
 		T(replayed_refusal_then_reconnect_is_over),
 		T(auth_failure),
 		T(endpoint_refused_names_the_server),
+		T(endpoint_errors_by_errno),
+		T(start_connected_then_active_raises_nothing),
+		T(refused_before_gone_is_graceful),
 		T(probe_failing_and_recovered),
 		T(log_silent_and_unreadable),
 		T(restart_keeps_pairing),
