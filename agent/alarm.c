@@ -208,6 +208,18 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 			  "being up) and the IP address or FQDN configured on "
 			  "IM and Presence.",
 	},
+	[CCM_ALARM_XCP_ROUTER_RESTART] = {
+		.id = "xcp-router-restart",
+		.message_id = "76e9b43a01714c4db8ca5d9121605f2e",
+		.severity = CCM_SEV_MAJOR,
+		.resource = CCM_RES_SCOPE,
+		.raised = "The node's Cisco XCP Router restarted",
+		.cleared = "The restart of the Cisco XCP Router is over",
+		.remedy = "Find out why the Cisco XCP Router restarted (its "
+			  "own logs, Serviceability, RTMT); while it was down "
+			  "users on this node could not send IM or group "
+			  "chat.",
+	},
 };
 
 const struct ccm_alarm_type_info *ccm_alarm_type_info(enum ccm_alarm_type t)

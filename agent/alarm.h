@@ -62,6 +62,7 @@ enum ccm_alarm_type {
 	CCM_ALARM_TOO_MANY_COMPONENTS, /* past max_components: untracked */
 	CCM_ALARM_ENDPOINT_UNREACHABLE, /* router's connects fail, not by
 					 * refusal: timeout, no route    */
+	CCM_ALARM_XCP_ROUTER_RESTART, /* a node's router restarted (node) */
 	CCM_ALARM_NTYPES
 };
 

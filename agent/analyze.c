@@ -343,14 +343,19 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	ccm_timeline_init(&tl, o->have_since, o->since);
 	ccm_impact_track_init(&track);
 	f.tl = &tl;
+	if (o->config && (config = load_config(o->config))) {
+		/* a router restart as the live agent tells it */
+		cfg.restart_silence = config->agent.restart_silence;
+		cfg.restart_burst = config->agent.restart_burst;
+	}
 	f.engine = ccm_engine_new(&cfg, ccm_timeline_record, &tl);
 	if (!f.engine) {
+		ccm_config_free(config);
 		ccm_recognizer_free(rec);
 		fputs("ccmon analyze: out of memory\n", stderr);
 		return EXIT_INPUT;
 	}
 	if (o->config) {
-		config = load_config(o->config);
 		f.mon = config ? ccm_monitor_new(config, NULL, err,
 						 sizeof(err)) : NULL;
 		if (!f.mon) {
@@ -382,6 +387,9 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 
 		clock_for(o, in, i ? &inputs[i - 1] : NULL, &clock);
 		ccm_scanner_init(&sc, rec, &clock, o->max_line, on_message, &f);
+		sc.silence_min = cfg.restart_silence > 0 ?
+				 cfg.restart_silence :
+				 CCM_DEFAULT_RESTART_SILENCE;
 		in->have_first = ccm_input_first_time(in, &clock, &in->first);
 		sc.untimed = in->have_first ? in->first :
 			     a.have_end ? a.end : clock.basis_time;

@@ -761,7 +761,8 @@ static bool same_logs(const struct ccm_config *a, const struct ccm_config *b)
 {
 	if (a->agent.nlogs != b->agent.nlogs ||
 	    a->agent.max_line != b->agent.max_line ||
-	    a->agent.max_open_files != b->agent.max_open_files)
+	    a->agent.max_open_files != b->agent.max_open_files ||
+	    a->agent.restart_silence != b->agent.restart_silence)
 		return false;
 	for (size_t i = 0; i < a->agent.nlogs; i++)
 		if (strcmp(a->agent.logs[i], b->agent.logs[i]))
@@ -778,6 +779,7 @@ static struct ccm_tail *start_tail(struct daemon *d,
 		.npatterns = d->cfg->agent.nlogs,
 		.max_line = d->cfg->agent.max_line,
 		.max_open = d->cfg->agent.max_open_files,
+		.silence_min = d->cfg->agent.restart_silence,
 	};
 	char err[512];
 	struct ccm_tail *t = ccm_tail_new(d->loop, &tc, d->rec,

@@ -45,6 +45,23 @@ struct ccm_engine {
 	ccm_ms lat_next;
 	size_t nlogged;     /* components named only by the log */
 	uint64_t untracked; /* lines about names past max_components */
+	/* Router restarts: the time of the last message, and the burst of
+	 * CONNECTED that may follow a silence. */
+	bool have_last_msg;
+	ccm_ms last_msg;
+	bool in_burst;
+	ccm_ms burst_last;       /* the last CONNECTED of the burst (or the
+				  * end of the silence)                   */
+	struct ccm_incident gap; /* the silence, as the nodes' incident   */
+	struct restart *restarts; /* nodes that restarted in this burst   */
+	size_t nrestarts, caprestarts;
+	char **nodes;             /* node names said, for the engine's life */
+	size_t nnodes, capnodes;
+};
+
+struct restart {
+	const char *node; /* in nodes */
+	struct ccm_incident inc;
 };
 
 struct auth_wait {
@@ -65,6 +82,8 @@ const char *ccm_cause_name(enum ccm_cause cause)
 		return "timeout";
 	case CCM_CAUSE_UNREACHABLE:
 		return "unreachable";
+	case CCM_CAUSE_ROUTER_RESTART:
+		return "router-restart";
 	}
 	return "invalid";
 }
@@ -97,6 +116,7 @@ static int cause_rank(enum ccm_cause cause)
 	case CCM_CAUSE_REFUSED:
 	case CCM_CAUSE_TIMEOUT:
 	case CCM_CAUSE_UNREACHABLE:
+	case CCM_CAUSE_ROUTER_RESTART: /* never a component's */
 		break;
 	}
 	return 2;
@@ -117,6 +137,10 @@ struct ccm_engine *ccm_engine_new(const struct ccm_engine_config *config,
 		e->config.latency_window = CCM_DEFAULT_LATENCY_WINDOW;
 	if (e->config.latency_pending_max <= 0)
 		e->config.latency_pending_max = CCM_DEFAULT_LATENCY_PENDING_MAX;
+	if (e->config.restart_silence <= 0)
+		e->config.restart_silence = CCM_DEFAULT_RESTART_SILENCE;
+	if (e->config.restart_burst <= 0)
+		e->config.restart_burst = CCM_DEFAULT_RESTART_BURST;
 	e->fn = fn;
 	e->ctx = ctx;
 	return e;
@@ -136,6 +160,10 @@ void ccm_engine_free(struct ccm_engine *e)
 		free(e->eps[i]->last_error);
 		free(e->eps[i]);
 	}
+	for (size_t i = 0; i < e->nnodes; i++)
+		free(e->nodes[i]);
+	free(e->nodes);
+	free(e->restarts);
 	free(e->comps);
 	free(e->eps);
 	free(e->auth);
@@ -373,6 +401,15 @@ static struct ccm_component *log_component(struct ccm_engine *e,
 void ccm_engine_set_max_components(struct ccm_engine *e, size_t max)
 {
 	e->config.max_components = max;
+}
+
+void ccm_engine_set_restart(struct ccm_engine *e, ccm_ms silence,
+			    ccm_ms burst)
+{
+	e->config.restart_silence = silence > 0 ? silence :
+				    CCM_DEFAULT_RESTART_SILENCE;
+	e->config.restart_burst = burst > 0 ? burst :
+				  CCM_DEFAULT_RESTART_BURST;
 }
 
 uint64_t ccm_engine_untracked(const struct ccm_engine *e)
@@ -643,6 +680,113 @@ void ccm_engine_advance(struct ccm_engine *e, ccm_ms now)
 	}
 }
 
+/* ---- router restarts ---------------------------------------------------- */
+
+/* A silence of restart_silence before the message at the engine's time
+ * opens a burst; a CONNECTED at most restart_burst after the previous
+ * one of the burst (or after the silence's end) is part of it.  The
+ * scanner measures the silence over every line of the log; without its
+ * word (a message from no scanner), the time since the last message. */
+static void watch_silence(struct ccm_engine *e, const struct ccm_logmsg *m,
+			  const struct ccm_srcpos *pos)
+{
+	ccm_ms from = e->last_msg, to = e->now;
+	bool have = e->have_last_msg;
+
+	if (m->have_silence) {
+		from = m->silence_from;
+		to = m->silence_to;
+		have = true;
+	}
+	if (have && to - from >= e->config.restart_silence) {
+		e->nrestarts = 0;
+		e->in_burst = true;
+		e->burst_last = to;
+		e->gap = (struct ccm_incident){
+			.start = from,
+			.end = to,
+			.cause = CCM_CAUSE_ROUTER_RESTART,
+		};
+		if (pos)
+			e->gap.end_pos = *pos;
+	}
+	if (e->in_burst && e->now - e->burst_last > e->config.restart_burst)
+		e->in_burst = false;
+	e->have_last_msg = true;
+	e->last_msg = e->now;
+}
+
+/* The node part of a component name ("op-cs1.imp1-example-com":
+ * "imp1-example-com"), or the whole name when it has none. */
+static const char *node_part(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return dot && dot[1] ? dot + 1 : name;
+}
+
+/* The engine's copy of node, or NULL when out of memory. */
+static const char *intern_node(struct ccm_engine *e, const char *node)
+{
+	for (size_t i = 0; i < e->nnodes; i++)
+		if (!strcasecmp(e->nodes[i], node))
+			return e->nodes[i];
+	if (grow(&e->nodes, &e->capnodes, e->nnodes))
+		return NULL;
+	e->nodes[e->nnodes] = strdup(node);
+	return e->nodes[e->nnodes] ? e->nodes[e->nnodes++] : NULL;
+}
+
+/* c, seen before, CONNECTED: in a burst after a silence, its node's
+ * router restarted (said once per node and burst). */
+static int join_burst(struct ccm_engine *e, struct ccm_component *c,
+		      const struct ccm_srcpos *pos)
+{
+	const char *node = node_part(c->name);
+	struct restart *r;
+	struct ccm_change ch;
+
+	if (!e->in_burst || e->now - e->burst_last > e->config.restart_burst)
+		return 0;
+	e->burst_last = e->now;
+	for (size_t i = 0; i < e->nrestarts; i++)
+		if (!strcasecmp(e->restarts[i].node, node))
+			return 0;
+	if (e->nrestarts == e->caprestarts) {
+		size_t ncap = e->caprestarts ? e->caprestarts * 2 : 4;
+		struct restart *n = realloc(e->restarts, ncap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		e->restarts = n;
+		e->caprestarts = ncap;
+	}
+	r = &e->restarts[e->nrestarts];
+	r->node = intern_node(e, node);
+	if (!r->node)
+		return -1;
+	e->nrestarts++;
+	r->inc = e->gap;
+	r->inc.id = ++e->incident_seq;
+	if (pos) /* the line that showed it */
+		r->inc.start_pos = *pos;
+	ch = (struct ccm_change){
+		.kind = CCM_CHANGE_RESTART,
+		.time = e->now,
+		.component = c,
+		.from = c->state,
+		.to = c->state,
+		.incident = &r->inc,
+		.endpoint = c->endpoint,
+		.node = r->node,
+	};
+	if (pos)
+		ch.pos = *pos;
+	if (e->fn)
+		e->fn(e->ctx, &ch);
+	return 0;
+}
+
 /* ---- messages ---------------------------------------------------------- */
 
 static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
@@ -689,6 +833,13 @@ static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 	}
 	if (e->fn)
 		e->fn(e->ctx, &ch);
+	/* a GONE shows the router running: whatever follows is no start */
+	if (to == CCM_STATE_GONE)
+		e->in_burst = false;
+	/* only a component seen before re-connects */
+	if (to == CCM_STATE_CONNECTED && ch.from != CCM_STATE_UNKNOWN &&
+	    join_burst(e, c, pos))
+		return -1;
 
 	/* CONNECTED outside an incident (first seen, a router starting) is
 	 * not down: every start passes through it for a few milliseconds.
@@ -811,6 +962,8 @@ int ccm_engine_feed(struct ccm_engine *e, ccm_ms t,
 	int rc = 0;
 
 	ccm_engine_advance(e, t);
+	if (m->kind != CCM_MSG_NONE)
+		watch_silence(e, m, pos);
 	e->pending_connect = NULL;
 	e->failed_connect = NULL;
 	switch (m->kind) {

@@ -24,9 +24,12 @@ enum ccm_cause {
 	CCM_CAUSE_TIMEOUT,  /* connects to its endpoint timed out: (110)      */
 	CCM_CAUSE_UNREACHABLE, /* no route, network down, name not resolved,
 				* any other connect error                  */
+	CCM_CAUSE_ROUTER_RESTART, /* a node's router restarted: its log was
+				   * silent, then its components reconnected
+				   * in a burst (a node's incident)         */
 };
-#define CCM_CAUSE_COUNT 5
-/* "lost" "auth" "refused" "timeout" "unreachable" */
+#define CCM_CAUSE_COUNT 6
+/* "lost" "auth" "refused" "timeout" "unreachable" "router-restart" */
 const char *ccm_cause_name(enum ccm_cause cause);
 
 /* The cause a failed connect with the router's errno err points to. */
@@ -99,6 +102,10 @@ enum ccm_change_kind {
 	CCM_CHANGE_AUTH_TIMEOUT,  /* CONNECTED for auth_timeout, not ACTIVE  */
 	CCM_CHANGE_ENDPOINT_BOUND, /* component now known to use endpoint    */
 	CCM_CHANGE_LATENCY,       /* an event ended its wait on component    */
+	CCM_CHANGE_RESTART,       /* a node's router restarted: component is
+				   * the first of its burst, incident the
+				   * node's (cause router-restart), spanning
+				   * the silence                            */
 };
 
 struct ccm_change {
@@ -110,6 +117,8 @@ struct ccm_change {
 	const struct ccm_incident *incident;     /* INCIDENT_*  */
 	const struct ccm_endpoint *endpoint;     /* ENDPOINT_BOUND */
 	ccm_ms wait;                             /* LATENCY */
+	const char *node;                        /* RESTART: as the component
+						  * names spell it */
 };
 
 typedef void ccm_change_fn(void *ctx, const struct ccm_change *change);
@@ -124,10 +133,19 @@ struct ccm_engine_config {
 	size_t max_components; /* components named only by the log tracked
 				* at most; 0: no bound.  Those bound by
 				* ccm_engine_bind() are always tracked */
+	ccm_ms restart_silence; /* a router restart: no line this long ...  */
+	ccm_ms restart_burst;   /* ... then components CONNECTED within this
+				 * of each other; defaults
+				 * CCM_DEFAULT_RESTART_SILENCE, _BURST */
 };
 #define CCM_DEFAULT_AUTH_TIMEOUT INT64_C(10000)
 #define CCM_DEFAULT_LATENCY_WINDOW INT64_C(300000)
 #define CCM_DEFAULT_LATENCY_PENDING_MAX INT64_C(600000)
+/* The router's per-event queue wait (30 s, doc/ccmond.8): a log silent
+ * that long is no pause of a busy router; a start connects every
+ * component within milliseconds, 5 s leaves room for a slow host. */
+#define CCM_DEFAULT_RESTART_SILENCE INT64_C(30000)
+#define CCM_DEFAULT_RESTART_BURST INT64_C(5000)
 
 struct ccm_engine;
 
@@ -176,6 +194,10 @@ void ccm_engine_set_latency_window(struct ccm_engine *engine, ccm_ms window);
  * Lines about a new name past it are not applied, only counted: a flood
  * of names costs no memory. */
 void ccm_engine_set_max_components(struct ccm_engine *engine, size_t max);
+/* How a router restart is told (a reload; 0: the default). */
+void ccm_engine_set_restart(struct ccm_engine *engine, ccm_ms silence,
+			    ccm_ms burst);
+
 /* Lines not applied since the start because of that bound. */
 uint64_t ccm_engine_untracked(const struct ccm_engine *engine);
 /* Is the bound reached (no new name from the log is tracked)? */

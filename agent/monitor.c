@@ -17,6 +17,7 @@
 #include "agent/latency_watch.h"
 #include "agent/monitor.h"
 #include "agent/safe_open.h"
+#include "parsers/duration.h"
 
 /* Log time this far from the wall clock means a clock or time-zone problem
  * (or a stale file): say so once. */
@@ -51,6 +52,15 @@ struct node_state {
 };
 #define UNKNOWN_EXAMPLES 5
 
+/* A router restart of a node: the xcp-router-restart alarm holds from the
+ * burst to until (ccmond(8): an event, raised then cleared). */
+struct restart_state {
+	char *resource; /* the node, as node_state names it */
+	ccm_ms until;
+	bool pending;   /* said by the engine, not yet given to the alarms */
+	char text[CCM_ALARM_TEXT_MAX];
+};
+
 struct ccm_monitor {
 	const struct ccm_config *cfg;
 	struct ccm_engine *engine;
@@ -80,6 +90,8 @@ struct ccm_monitor {
 	struct ccm_latency_watch *latency; /* queue-latency-high verdicts */
 	struct node_state *nodes; /* the agent's node first */
 	size_t nnodes;
+	struct restart_state *restarts; /* one per node that restarted */
+	size_t nrestarts;
 };
 
 static void eval_impact(struct ccm_monitor *m, ccm_ms now);
@@ -560,10 +572,87 @@ static void eval_dirty(struct ccm_monitor *m, ccm_ms t)
 	m->ndirty = 0;
 }
 
+/* ---- router restarts ----------------------------------------------------- */
+
+static struct restart_state *restart_state(struct ccm_monitor *m,
+					   const char *resource)
+{
+	struct restart_state *n;
+
+	for (size_t i = 0; i < m->nrestarts; i++)
+		if (!strcasecmp(m->restarts[i].resource, resource))
+			return &m->restarts[i];
+	n = realloc(m->restarts, (m->nrestarts + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	m->restarts = n;
+	n = &m->restarts[m->nrestarts];
+	memset(n, 0, sizeof(*n));
+	n->resource = strdup(resource);
+	if (!n->resource)
+		return NULL;
+	m->nrestarts++;
+	return n;
+}
+
+/* The engine saw a node's router restart.  It is known only once the
+ * burst arrives, after the fact: the alarm is raised then and held for
+ * restart_silence past alarm_raise_hold, so that it is raised whatever
+ * the hold, and cleared after that (ccmond(8)). */
+static void note_restart(struct ccm_monitor *m, const struct ccm_change *ch)
+{
+	const struct ccm_agent_config *a = &m->cfg->agent;
+	struct node_state *ns = node_of(m, ch->component->name,
+					strlen(ch->component->name));
+	struct restart_state *r = ns ? restart_state(m, ns->node) : NULL;
+	char from[CCM_TIME_STRLEN], to[CCM_TIME_STRLEN];
+	char d[CCM_DURATION_STRLEN];
+
+	if (!r) {
+		note(m, LOG_ERR, "out of memory: a router restart not alarmed");
+		return;
+	}
+	r->until = ch->time + a->restart_silence + a->alarm_raise_hold;
+	r->pending = true;
+	snprintf(r->text, sizeof(r->text), "the Cisco XCP Router of %s "
+		 "restarted: its log was silent for %s (%s to %s), then its "
+		 "components reconnected within %llds of each other; users "
+		 "on this node could not send IM or group chat meanwhile "
+		 "(events fail after up to %llds)", ns->node,
+		 ccm_duration_format(ch->incident->end - ch->incident->start,
+				     d),
+		 ccm_time_format(ch->incident->start + m->wall_offset, from),
+		 ccm_time_format(ch->incident->end + m->wall_offset, to),
+		 (long long)a->restart_burst / 1000,
+		 (long long)a->queue_wait / 1000);
+}
+
+static void eval_restarts(struct ccm_monitor *m, ccm_ms now)
+{
+	if (!m->synced)
+		return;
+	for (size_t i = 0; i < m->nrestarts; i++) {
+		struct restart_state *r = &m->restarts[i];
+		bool on = now < r->until;
+
+		if (!on && !r->pending && !r->until)
+			continue;
+		ccm_alarms_set(m->alarms, CCM_ALARM_XCP_ROUTER_RESTART,
+			       r->resource, on, now, on ? r->text :
+			       "the router runs again since its restart");
+		r->pending = false;
+		if (!on)
+			r->until = 0;
+	}
+}
+
 static void on_change(void *ctx, const struct ccm_change *ch)
 {
 	struct ccm_monitor *m = ctx;
 	const struct ccm_component *c = ch->component;
+
+	if (ch->kind == CCM_CHANGE_RESTART)
+		note_restart(m, ch);
 
 	if (ch->kind != CCM_CHANGE_LATENCY ||
 	    ccm_latency_watch_wait(m->latency, c, ch->wait,
@@ -593,6 +682,8 @@ static void on_change(void *ctx, const struct ccm_change *ch)
 			note(m, LOG_INFO, "%s: connects to %s:%u", c->name,
 			     ch->endpoint->host, ch->endpoint->port);
 		break;
+	case CCM_CHANGE_RESTART:
+		break; /* see note_restart() */
 	case CCM_CHANGE_INCIDENT_OPEN:
 	case CCM_CHANGE_INCIDENT_CAUSE:
 	case CCM_CHANGE_INCIDENT_CLOSE:
@@ -661,6 +752,7 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 			eval_endpoint(m, ep, t);
 	}
 	eval_dirty(m, t);
+	eval_restarts(m, t);
 	eval_impact(m, t);
 	if (m->synced)
 		ccm_alarms_advance(m->alarms, t);
@@ -975,6 +1067,7 @@ void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now)
 	eval_dirty(m, now);
 	eval_latencies(m, now);
 	check_silence(m, now);
+	eval_restarts(m, now);
 	eval_impact(m, now);
 	if (m->synced)
 		ccm_alarms_advance(m->alarms, now);
@@ -993,6 +1086,13 @@ bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due)
 	    (!any || t < *due)) {
 		*due = t;
 		any = true;
+	}
+	for (size_t i = 0; m->synced && i < m->nrestarts; i++) {
+		t = m->restarts[i].until;
+		if (t && t > m->now && (!any || t < *due)) {
+			*due = t;
+			any = true;
+		}
 	}
 	if (m->synced && m->have_impact_due && (!any || m->impact_due < *due)) {
 		*due = m->impact_due;
@@ -1123,6 +1223,7 @@ void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now)
 	for (size_t i = 0; i < m->nnodes; i++)
 		if (m->nodes[i].untracked)
 			eval_untracked(m, &m->nodes[i], now);
+	eval_restarts(m, now);
 	eval_impact(m, now);
 	keep_probe_alarms(m, now);
 	ccm_alarms_expire_restored(m->alarms, now);
@@ -1235,6 +1336,8 @@ int ccm_monitor_reconfigure(struct ccm_monitor *m,
 		ccm_alarms_set_policy(m->alarms, (enum ccm_alarm_type)t, &p);
 	ccm_engine_set_latency_window(m->engine, cfg->agent.latency_window);
 	ccm_engine_set_max_components(m->engine, cfg->agent.max_components);
+	ccm_engine_set_restart(m->engine, cfg->agent.restart_silence,
+			       cfg->agent.restart_burst);
 	for (size_t i = 0; i < cfg->nservers; i++)
 		if (ccm_engine_bind(m->engine, cfg->servers[i].component,
 				    cfg->servers[i].host, cfg->servers[i].port))
@@ -1255,6 +1358,8 @@ struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
 		.auth_timeout = cfg->agent.auth_timeout,
 		.latency_window = cfg->agent.latency_window,
 		.max_components = cfg->agent.max_components,
+		.restart_silence = cfg->agent.restart_silence,
+		.restart_burst = cfg->agent.restart_burst,
 	};
 
 	if (!m)
@@ -1291,6 +1396,9 @@ void ccm_monitor_free(struct ccm_monitor *m)
 	free(m->servers);
 	free(m->patterns);
 	free(m->impacts);
+	for (size_t i = 0; i < m->nrestarts; i++)
+		free(m->restarts[i].resource);
+	free(m->restarts);
 	free_nodes(m);
 	ccm_alarms_free(m->alarms);
 	ccm_engine_free(m->engine);

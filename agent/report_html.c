@@ -164,6 +164,10 @@ static const char *cause_meaning(enum ccm_cause c)
 		return "the router did not reach the compliance server (no "
 		       "route, network down, name not resolved): check the "
 		       "network path and the address configured";
+	case CCM_CAUSE_ROUTER_RESTART:
+		return "the node's XCP Router restarted: its log went silent, "
+		       "then its components reconnected in a burst; events "
+		       "of users on that node were blocked meanwhile";
 	case CCM_CAUSE_AUTH:
 		return "the router connected but never authenticated: wrong "
 		       "password on one side, or the server configured with "

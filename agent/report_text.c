@@ -54,6 +54,11 @@ static void entry(FILE *out, int w, const struct ccm_tl_entry *e)
 		break;
 	case CCM_CHANGE_LATENCY:
 		break; /* summed up in the queue-latency table */
+	case CCM_CHANGE_RESTART:
+		fprintf(out, "router restart: its log silent since %s, "
+			"incident #%llu", ccm_time_format(e->since, t),
+			(unsigned long long)e->incident);
+		break;
 	}
 	if (e->pos.file)
 		fprintf(out, "  [%s:%llu]", e->pos.file,

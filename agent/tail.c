@@ -287,6 +287,7 @@ static struct tfile *follow(struct ccm_tail *t, int fd, const char *path,
 	/* Time-only logs are dated by the file's mtime, as in analysis. */
 	ccm_clock_init(&clock, CCM_BASIS_MTIME, ccm_time_local(&st->st_mtim));
 	ccm_scanner_init(&f->sc, t->rec, &clock, t->cfg.max_line, on_message, t);
+	f->sc.silence_min = t->cfg.silence_min;
 	f->sc.stats.lines = line;
 	f->sc.untimed = clock.basis_time;
 	if (offset > 0) {
@@ -597,6 +598,7 @@ static void restart_file(struct ccm_tail *t, struct tfile *f)
 	ccm_scanner_release(&f->sc);
 	/* The clock keeps its date: the same log goes on. */
 	ccm_scanner_init(&f->sc, t->rec, &clock, t->cfg.max_line, on_message, t);
+	f->sc.silence_min = t->cfg.silence_min;
 	f->sc.untimed = clock.have_last ? clock.last : clock.basis_time;
 	f->read_off = f->pos.offset = f->pos.line = 0;
 	f->pos.fp_len = f->pos.fp_crc = 0;

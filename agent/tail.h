@@ -74,6 +74,7 @@ struct ccm_tail_config {
 	bool poll_only;        /* no inotify: the poll alone (file systems
 				* where inotify says nothing, e.g. NFS) */
 	size_t max_open;       /* descriptors kept open at most (0: 128) */
+	ccm_ms silence_min;    /* the scanners' (parsers/scanner.h)      */
 };
 #define CCM_TAIL_DEFAULT_MAX_OPEN 128
 

@@ -47,6 +47,14 @@ static void track_incident(struct ccm_timeline *tl, const struct ccm_change *ch)
 			return;
 		}
 		t->component = ch->component->name;
+	} else if (ch->kind == CCM_CHANGE_RESTART) {
+		t = push(&tl->incidents, &tl->nincidents, &tl->capincidents,
+			 sizeof(*t));
+		if (!t) {
+			tl->oom = true;
+			return;
+		}
+		t->component = ch->node;
 	} else {
 		/* Later changes concern an incident already recorded: ids are
 		 * handed out in order, so the newest with that id is it. */
@@ -81,7 +89,8 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 	*e = (struct ccm_tl_entry){
 		.kind = ch->kind,
 		.time = ch->time,
-		.component = ch->component->name,
+		.component = ch->kind == CCM_CHANGE_RESTART ? ch->node :
+			     ch->component->name,
 		.from = ch->from,
 		.to = ch->to,
 		.pos = ch->pos,
@@ -89,6 +98,8 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 		.cause = ch->incident ? ch->incident->cause : CCM_CAUSE_LOST,
 		.endpoint = ch->endpoint,
 		.wait = ch->wait,
+		.since = ch->kind == CCM_CHANGE_RESTART ?
+				 ch->incident->start : 0,
 	};
 }
 

@@ -16,10 +16,11 @@ struct ccm_tl_entry {
 	enum ccm_cause cause;
 	const struct ccm_endpoint *endpoint;
 	ccm_ms wait;           /* CCM_CHANGE_LATENCY */
+	ccm_ms since;          /* CCM_CHANGE_RESTART: the silence began */
 };
 
 struct ccm_tl_incident {
-	const char *component;
+	const char *component; /* a router restart's: its node */
 	struct ccm_incident inc; /* as last reported by the engine */
 };
 

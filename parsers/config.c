@@ -57,6 +57,10 @@
 #define MAX_STATUS_CLIENTS 1024
 #define DEFAULT_STATUS_TIMEOUT (2 * SEC)
 #define DEFAULT_MAX_COMPONENTS 10000
+/* ccmon.conf(5): a router silent for the per-event queue wait, then its
+ * components reconnecting within 5 s of each other, restarted */
+#define DEFAULT_RESTART_SILENCE (30 * SEC)
+#define DEFAULT_RESTART_BURST (5 * SEC)
 #define MAX_MAX_COMPONENTS 10000000
 
 /* The longest line libinih takes whole: its 200-byte buffer less the
@@ -479,6 +483,7 @@ enum key {
 	K_P_DESCRIPTION, K_PRIORITY, K_JSM, K_TC,
 	K_L_MATCH, K_L_WAIT, K_L_START, K_L_END, K_L_ENABLED,
 	K_MAX_COMPONENTS,
+	K_RESTART_SILENCE, K_RESTART_BURST,
 	K_COUNT
 };
 
@@ -535,6 +540,8 @@ static const struct keydef {
 	[K_L_END] = { SECT_LATENCY, "end", false },
 	[K_L_ENABLED] = { SECT_LATENCY, "enabled", false },
 	[K_MAX_COMPONENTS] = { SECT_AGENT, "max_components", false },
+	[K_RESTART_SILENCE] = { SECT_AGENT, "restart_silence", false },
+	[K_RESTART_BURST] = { SECT_AGENT, "restart_burst", false },
 };
 
 static const char *const sect_names[] = {
@@ -692,6 +699,8 @@ static int agent_defaults(struct ccm_agent_config *a)
 	a->agentx_ping_interval = DEFAULT_AGENTX_PING_INTERVAL;
 	a->notification_queue = DEFAULT_NOTIFICATION_QUEUE;
 	a->max_components = DEFAULT_MAX_COMPONENTS;
+	a->restart_silence = DEFAULT_RESTART_SILENCE;
+	a->restart_burst = DEFAULT_RESTART_BURST;
 	a->compliance = CCM_COMPLIANCE_CLUSTER;
 	a->queue_wait = DEFAULT_QUEUE_WAIT;
 	a->queue_window = DEFAULT_QUEUE_WINDOW;
@@ -1306,6 +1315,12 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 			break;
 		}
 		a->max_components = (size_t)n;
+		break;
+	case K_RESTART_SILENCE:
+		set_duration(p, k, &a->restart_silence, value, 1);
+		break;
+	case K_RESTART_BURST:
+		set_duration(p, k, &a->restart_burst, value, 1);
 		break;
 	case K_COMPLIANCE:
 		if (!strcasecmp(value, "cluster")) {
@@ -2461,6 +2476,8 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 	fprintf(out, "status_clients = %u\n", a->status_clients);
 	kv_duration(out, "status_timeout", a->status_timeout);
 	fprintf(out, "max_open_files = %u\n", a->max_open_files);
+	kv_duration(out, "restart_silence", a->restart_silence);
+	kv_duration(out, "restart_burst", a->restart_burst);
 }
 
 static void print_rule(const struct ccm_queue_rule *r, ccm_ms queue_wait,

@@ -172,6 +172,8 @@ struct ccm_agent_config {
 	unsigned max_open_files; /* log files kept open at most */
 	unsigned line;           /* of the [agent] header */
 	size_t max_components;   /* names no [server] configures, tracked */
+	ccm_ms restart_silence;  /* a router restart: its log silent this  */
+	ccm_ms restart_burst;    /* long, then CONNECTED this close         */
 };
 
 struct ccm_config {

@@ -50,6 +50,13 @@ struct ccm_logmsg {
 				    * empty */
 	unsigned rule;             /* QUEUE_*: the rule's index */
 	int64_t wait;              /* QUEUE_WAITED: milliseconds (ccm_ms) */
+	/* Set by the scanner: a gap in time between two consecutive lines
+	 * (any lines, recognised or not) since the previous recognised
+	 * message, up to this one: the latest of at least the scanner's
+	 * silence_min, else the longest.  How long the log was silent
+	 * before it. */
+	bool have_silence;
+	int64_t silence_from, silence_to; /* ccm_ms */
 };
 
 struct ccm_recognizer;

@@ -58,11 +58,30 @@ static void line(struct ccm_scanner *sc, const char *p, size_t n,
 		sc->stats.lines--; /* not part of the window */
 		return;
 	}
+	if (sc->clock.have_last) {
+		ccm_ms gap = t - sc->prev_time;
+
+		/* the latest silence counts (a burst follows it), else the
+		 * longest gap says how quiet the log was */
+		if (sc->have_prev &&
+		    (!sc->have_gap || gap > sc->gap_to - sc->gap_from ||
+		     (sc->silence_min > 0 && gap >= sc->silence_min))) {
+			sc->have_gap = true;
+			sc->gap_from = sc->prev_time;
+			sc->gap_to = t;
+		}
+		sc->have_prev = true;
+		sc->prev_time = t;
+	}
 	if ((!candidate ||
 	     ccm_recognize(sc->rec, p, n, &msg) == CCM_MSG_NONE) &&
 	    ccm_recognize_queue(sc->rec, p, n, &msg) == CCM_MSG_NONE)
 		return;
 	sc->stats.recognized++;
+	msg.have_silence = sc->have_gap;
+	msg.silence_from = sc->gap_from;
+	msg.silence_to = sc->gap_to;
+	sc->have_gap = false;
 	sc->fn(sc->ctx, &msg, t, sc->stats.lines);
 }
 

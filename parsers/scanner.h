@@ -37,6 +37,12 @@ struct ccm_scanner {
 	char *partial;
 	size_t partial_len, partial_cap;
 	int skipping; /* inside an overlong line, discarding up to its newline */
+	bool have_prev;
+	ccm_ms prev_time; /* of the last dated line read */
+	ccm_ms silence_min; /* gaps between lines this long are silences
+			     * (a router restart's, agent/engine.h)     */
+	bool have_gap;      /* since the last recognised message: the   */
+	ccm_ms gap_from, gap_to; /* latest silence, else the longest gap */
 };
 
 #define CCM_DEFAULT_MAX_LINE ((size_t)1 << 20)

@@ -583,6 +583,8 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
     pending_connect = None
     failed_connect = None
     survived = False  # pending_connect outlived its own Unable
+    prev_t = None
+    silence_end = None  # of the last silence long enough for a restart
     last_time = None
     stopped = False
 
@@ -655,6 +657,9 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
                 stopped = True
                 break
             stats["lines"] += 1
+            if prev_t is not None and t - prev_t >= RESTART_SILENCE_MS:
+                silence_end = t
+            prev_t = t
             if it.timed:
                 if stats["first"] is None:
                     stats["first"] = t
@@ -735,6 +740,12 @@ def evaluate(files, shape, auth_timeout=AUTH_TIMEOUT_MS, since=None,
                                         "Connecting" % ev.comp)
                     c["endpoint"] = pend
                     check_endpoint(c)
+                # the model knows no router restart: the builder never
+                # means one, a silence then a CONNECTED is a coincidence
+                if strict and to == "connected" and silence_end is not \
+                        None and t - silence_end <= RESTART_BURST_MS:
+                    raise Ambiguous("%s: CONNECTED just after a silence"
+                                    % ev.comp)
                 if to == c["state"]:
                     continue
                 if listed:
@@ -807,6 +818,10 @@ def queue_latency(waits):
 # ccmon's ranking of causes (agent/engine.c): a failed connect names the
 # fault, a missing ACTIVE narrows it, a loss alone says nothing.
 CAUSE_RANK = dict(lost=0, auth=1, refused=2, timeout=2, unreachable=2)
+# A router restart (ccmon.conf(5) defaults): silent this long, then
+# CONNECTED within the burst.
+RESTART_SILENCE_MS = 30000
+RESTART_BURST_MS = 5000
 # Expressway's "Failed to connect to component" this close after an
 # "Unable to connect" is that connect's component.
 FAILED_PAIR_MS = 100

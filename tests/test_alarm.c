@@ -216,7 +216,7 @@ static void test_type_table(void **state)
 		"messaging-degraded", "logging-lost", "queue-latency-high",
 		"log-files-limit",
 		"unknown-components", "too-many-components",
-		"endpoint-unreachable",
+		"endpoint-unreachable", "xcp-router-restart",
 	};
 	enum ccm_alarm_type t;
 

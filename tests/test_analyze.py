@@ -984,3 +984,72 @@ def test_vendor_sequence_is_graceful(ccmon, tmp_path):
     doc = json.loads(r.stdout)
     assert [i["cause"] for i in doc["incidents"]] == ["refused"]
     assert doc["impact"] == [], json.dumps(doc["impact"], indent=1)
+
+
+# --------------------------------------------------------------------------
+# router restarts (issue 11 item 2)
+
+RESTART_LOG = """\
+08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:00:00.010 |info  router Component op-cs2.imp1-example-com is ACTIVE
+08:05:00.000 |debug jsm heartbeat
+08:05:47.000 |info  router XCP Router starting
+08:05:47.100 |info  mio Connecting on fd 22 to host '10.53.52.205', port 7999
+08:05:47.110 |info  router Component op-cs1.imp1-example-com is CONNECTED
+08:05:47.120 |info  mio Connecting on fd 23 to host '10.53.52.206', port 7999
+08:05:47.125 |info  router Component op-cs2.imp1-example-com is CONNECTED
+08:05:47.130 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:05:47.135 |info  router Component op-cs2.imp1-example-com is ACTIVE
+08:07:00.000 |debug jsm heartbeat
+"""
+
+
+def test_router_restart_one_incident_per_node(ccmon, tmp_path):
+    """The log silent 47 s (every line counts: the heartbeat at 08:05:00
+    ends the earlier quiet), then both components CONNECTED within
+    restart_burst: one router-restart incident for the node spanning the
+    silence, no incident per component."""
+    (tmp_path / "rtr.log").write_text(RESTART_LOG)
+    r = run(ccmon, ["--json", "--date", "2026-11-03",
+                    str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    assert [(i["component"], i["cause"], i["start"][11:], i["end"][11:],
+             i["duration_s"], i["line"]) for i in doc["incidents"]] == [
+        ("imp1-example-com", "router-restart", "08:05:00.000",
+         "08:05:47.000", 47.0, 6)], doc["incidents"]
+    assert [c["incidents"] for c in doc["components"]] == [0, 0]
+
+
+def test_router_restart_configured(ccmon, tmp_path):
+    """restart_silence 1m: a 47 s silence is no restart; nothing is down
+    either (both ACTIVE within auth_timeout)."""
+    (tmp_path / "ccmon.conf").write_text(
+        IMPACT_CONF.replace("node = imp1.example.com\n",
+                            "node = imp1.example.com\n"
+                            "restart_silence = 1m\n"))
+    (tmp_path / "rtr.log").write_text(RESTART_LOG)
+    r = run(ccmon, ["--json", "--date", "2026-11-03", "--config",
+                    str(tmp_path / "ccmon.conf"), str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    assert doc["incidents"] == []
+    assert doc["impact"] == []
+
+
+def test_router_restart_with_config_no_impact(ccmon, tmp_path):
+    """With the default restart_silence and --config: the restart is the
+    node's incident; no impact interval for the CONNECTED -> ACTIVE of the
+    burst (ACTIVE within auth_timeout)."""
+    (tmp_path / "ccmon.conf").write_text(IMPACT_CONF)
+    (tmp_path / "rtr.log").write_text(
+        RESTART_LOG.replace("op-cs2", "op-cs3").replace(
+            "08:00:00.010 |info  router Component op-cs3",
+            "08:00:00.010 |info  router Component op-cs2.imp1-example-com "
+            "is ACTIVE\n08:00:00.010 |info  router Component op-cs3"))
+    r = run(ccmon, ["--json", "--date", "2026-11-03", "--config",
+                    str(tmp_path / "ccmon.conf"), str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    assert [i["cause"] for i in doc["incidents"]] == ["router-restart"]
+    assert doc["impact"] == [], json.dumps(doc["impact"], indent=1)

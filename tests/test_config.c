@@ -971,6 +971,33 @@ static void test_max_open_files(void **state)
 		       "from 1 to 65536");
 }
 
+static char *print_config(const struct ccm_config *c);
+
+/* A router restart: silent for the per-event queue wait (30 s), then
+ * its components CONNECTED within 5 s of each other (ccmon.conf(5)). */
+static void test_restart_keys(void **state)
+{
+	struct loaded l;
+	char *text;
+
+	(void)state;
+	l = load_clean(BASE);
+	assert_int_equal(l.config->agent.restart_silence, 30000);
+	assert_int_equal(l.config->agent.restart_burst, 5000);
+	text = print_config(l.config);
+	assert_non_null(strstr(text, "\nrestart_silence = 30s\n"));
+	assert_non_null(strstr(text, "\nrestart_burst = 5s\n"));
+	free(text);
+	unload(&l);
+	l = load_clean(AGENT "restart_silence = 2m\nrestart_burst = 250ms\n"
+		       SERVER);
+	assert_int_equal(l.config->agent.restart_silence, 120000);
+	assert_int_equal(l.config->agent.restart_burst, 250);
+	unload(&l);
+	EXPECT(AGENT "restart_silence = 0\n" SERVER, E("duration", 4));
+	EXPECT(AGENT "restart_burst = soon\n" SERVER, E("duration", 4));
+}
+
 static void test_impact_keys(void **state)
 {
 	struct loaded l;
@@ -1639,6 +1666,7 @@ int main(void)
 		cmocka_unit_test(test_base_is_clean),
 		cmocka_unit_test(test_snmp_keys),
 		cmocka_unit_test(test_max_open_files),
+		cmocka_unit_test(test_restart_keys),
 		cmocka_unit_test(test_impact_keys),
 		cmocka_unit_test(test_latency_defaults),
 		cmocka_unit_test(test_latency_rules),

@@ -37,6 +37,8 @@ struct rec {
 	const char *file;
 	uint64_t line;
 	const struct ccm_endpoint *endpoint;
+	const char *node;       /* RESTART: the engine's copy */
+	ccm_ms start, end;      /* RESTART: the incident's span */
 };
 
 struct env {
@@ -72,6 +74,9 @@ static void sink(void *ctx, const struct ccm_change *ch)
 		.file = ch->pos.file,
 		.line = ch->pos.line,
 		.endpoint = ch->endpoint,
+		.node = ch->node,
+		.start = ch->incident ? ch->incident->start : 0,
+		.end = ch->incident ? ch->incident->end : 0,
 	};
 }
 
@@ -166,6 +171,12 @@ static void render(const struct rec *r, char *buf, size_t len)
 				 r->endpoint->port, pos);
 		else
 			snprintf(buf, len, "bound (null) %s", pos);
+		break;
+	case CCM_CHANGE_RESTART:
+		snprintf(buf, len, "restart#%llu %s %s %lld..%lld %s",
+			 (unsigned long long)r->incident, r->node,
+			 ccm_cause_name(r->cause), (long long)(r->start - T0),
+			 (long long)(r->end - T0), pos);
 		break;
 	default:
 		snprintf(buf, len, "kind%d %s", (int)r->kind, pos);
@@ -1101,6 +1112,71 @@ static void test_expressway_failed_far_apart_no_bind(void **state)
 	assert_null(comp(v, "X")->endpoint);
 }
 
+/* A router restart: its log silent for restart_silence (30 s), then its
+ * components CONNECTED within restart_burst (5 s) of each other: one
+ * event per node spanning the silence, no incident per component. */
+static void test_router_restart(void **state)
+{
+	struct env *v = *state;
+
+	st(v, 0, "op-a.imp1-example-com", CCM_STATE_ACTIVE);
+	st(v, 10, "op-b.imp1-example-com", CCM_STATE_ACTIVE);
+	expect(v, "0 op-a.imp1-example-com unknown>active @1\n"
+		  "10 op-b.imp1-example-com unknown>active @2\n");
+	connecting(v, 40010, E1_HOST, E1_PORT);
+	st(v, 40011, "op-a.imp1-example-com", CCM_STATE_CONNECTED);
+	st(v, 43000, "op-b.imp1-example-com", CCM_STATE_CONNECTED);
+	st(v, 43020, "op-a.imp1-example-com", CCM_STATE_ACTIVE);
+	st(v, 43030, "op-b.imp1-example-com", CCM_STATE_ACTIVE);
+	expect(v, "40011 op-a.imp1-example-com bound 10.0.0.1:7999 @4\n"
+		  "40011 op-a.imp1-example-com active>connected @4\n"
+		  "40011 op-a.imp1-example-com restart#1 imp1-example-com "
+		  "router-restart 10..40010 @4\n"
+		  "43000 op-b.imp1-example-com active>connected @5\n"
+		  "43020 op-a.imp1-example-com connected>active @6\n"
+		  "43030 op-b.imp1-example-com connected>active @7\n");
+	assert_int_equal(comp(v, "op-a.imp1-example-com")->incidents, 0);
+	assert_int_equal(comp(v, "op-b.imp1-example-com")->incidents, 0);
+
+	/* silent 29.999 s: no restart */
+	st(v, 73029, "op-a.imp1-example-com", CCM_STATE_CONNECTED);
+	st(v, 73040, "op-a.imp1-example-com", CCM_STATE_ACTIVE);
+	expect(v, "73029 op-a.imp1-example-com active>connected @8\n"
+		  "73040 op-a.imp1-example-com connected>active @9\n");
+
+	/* a CONNECTED more than restart_burst after the silence: no
+	 * restart either */
+	refused(v, 110000, "10.0.0.9", 7999);
+	st(v, 115001, "op-b.imp1-example-com", CCM_STATE_CONNECTED);
+	expect(v, "115001 op-b.imp1-example-com active>connected @11\n");
+}
+
+static void test_router_restart_configured(void **state)
+{
+	struct ccm_engine_config cfg = {
+		.restart_silence = 2000, .restart_burst = 100,
+	};
+	struct env *v = NULL;
+
+	(void)state;
+	assert_int_equal(setup_cfg((void **)&v, &cfg), 0);
+	assert_non_null(v);
+	st(v, 0, "op-a.n1", CCM_STATE_ACTIVE);
+	st(v, 0, "op-b.n2", CCM_STATE_ACTIVE);
+	st(v, 2000, "op-a.n1", CCM_STATE_CONNECTED);
+	st(v, 2100, "op-b.n2", CCM_STATE_CONNECTED);
+	/* never seen before: no re-connect, no sign of a restart */
+	st(v, 2150, "op-c.n3", CCM_STATE_CONNECTED);
+	expect(v, "0 op-a.n1 unknown>active @1\n"
+		  "0 op-b.n2 unknown>active @2\n"
+		  "2000 op-a.n1 active>connected @3\n"
+		  "2000 op-a.n1 restart#1 n1 router-restart 0..2000 @3\n"
+		  "2100 op-b.n2 active>connected @4\n"
+		  "2100 op-b.n2 restart#2 n2 router-restart 0..2000 @4\n"
+		  "2150 op-c.n3 unknown>connected @5\n");
+	teardown((void **)&v);
+}
+
 static void test_two_components_two_endpoints(void **state)
 {
 	struct env *v = *state;
@@ -1444,6 +1520,8 @@ int main(void)
 		T(test_causes_follow_errno),
 		T(test_expressway_failed_binds),
 		T(test_expressway_failed_far_apart_no_bind),
+		T(test_router_restart),
+		cmocka_unit_test(test_router_restart_configured),
 		T(test_two_components_two_endpoints),
 		T(test_out_of_order_time),
 		T(test_out_of_order_refusal),

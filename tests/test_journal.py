@@ -360,8 +360,8 @@ def test_alarms_in_journald(workdir):
                     "database not replaceable here): " + explained[-300:])
     assert (f"Subject: Alarm component-down raised: open-port component "
             f"{COMPONENT} is not ACTIVE") in explained
-    assert (f"Subject: Alarm endpoint-refused cleared: connections to "
-            f"compliance server {SERVER} fail") in explained
+    assert (f"Subject: Alarm endpoint-refused cleared: compliance server "
+            f"{SERVER} refuses the router's connections") in explained
 
 
 PAIR = r' ([A-Z_]+)=("(?:[^"\\]|\\.)*"|\S+)'

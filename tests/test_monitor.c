@@ -317,6 +317,44 @@ static void refused_before_gone_is_graceful(void **state)
 	assert_non_null(strstr(text, "cause refused"));
 }
 
+/* The router's log silent for restart_silence (30 s), then its
+ * components CONNECTED: one xcp-router-restart for the node (major),
+ * its text saying how long the router was silent; known only once the
+ * burst comes, it is raised then and clears restart_silence later; no
+ * component-down, nobody blocked. */
+static void router_restart(void **state)
+{
+	struct env *e = *state;
+	const struct ccm_out *o;
+	const char *text;
+	ccm_ms due;
+	size_t n;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	expect_alarms(e, "");
+	comp(e, T0 + 48000, CCM_STATE_CONNECTED, false);
+	n = ccm_monitor_take(e->m, &o);
+	assert_int_equal(n, 2); /* the transition's note, the alarm */
+	assert_int_equal(o[1].kind, CCM_OUT_ALARM);
+	assert_string_equal(o[1].decision.info->id, "xcp-router-restart");
+	assert_string_equal(o[1].decision.resource, "imp1.example.com");
+	assert_int_equal(o[1].decision.severity, CCM_SEV_MAJOR);
+	assert_int_equal(o[1].decision.state, CCM_ALARM_RAISED);
+	text = alarm_text(e, CCM_ALARM_XCP_ROUTER_RESTART, "imp1.example.com");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "silent for 47.000s"));
+	comp(e, T0 + 48020, CCM_STATE_ACTIVE, false);
+	expect_alarms(e, "");
+	expect_some_alarms(e, "", true);
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_int_equal(due, T0 + 48000 + 30000);
+	ccm_monitor_advance(e->m, due);
+	/* resource: a scope, listed with what users suffer */
+	expect_some_alarms(e, "cleared xcp-router-restart imp1.example.com\n",
+			   true);
+}
+
 static void waited(struct env *e, ccm_ms t, ccm_ms wait)
 {
 	struct ccm_logmsg msg = {
@@ -867,6 +905,7 @@ int main(void)
 		T(endpoint_errors_by_errno),
 		T(start_connected_then_active_raises_nothing),
 		T(refused_before_gone_is_graceful),
+		T(router_restart),
 		T(probe_failing_and_recovered),
 		T(log_silent_and_unreadable),
 		T(restart_keeps_pairing),

@@ -23,6 +23,8 @@ struct seen {
 		enum ccm_state state;
 		ccm_ms time;
 		uint64_t line;
+		bool have_silence;
+		ccm_ms silence_from, silence_to;
 	} m[MAX_SEEN];
 };
 
@@ -38,6 +40,9 @@ static void collect(void *ctx, const struct ccm_logmsg *msg, ccm_ms t,
 	s->m[s->n].state = msg->state;
 	s->m[s->n].time = t;
 	s->m[s->n].line = line_no;
+	s->m[s->n].have_silence = msg->have_silence;
+	s->m[s->n].silence_from = msg->silence_from;
+	s->m[s->n].silence_to = msg->silence_to;
 	s->n++;
 }
 
@@ -231,6 +236,47 @@ static void until_stops_the_scan(void **state)
 	ccm_scanner_release(&sc);
 }
 
+/* Each message carries how long the log was silent before it, over
+ * every line since the previous message: the latest gap of silence_min
+ * or more, else the longest (a router restart, agent/engine.h). */
+static void silence_before_a_message(void **state)
+{
+	static const char text[] = "08:00:00.000 Component op-a is ACTIVE\n"
+				   "08:00:01.000 |debug heartbeat\n"
+				   "08:01:00.000 |debug heartbeat\n"
+				   "08:01:40.000 |info router starting\n"
+				   "08:01:40.100 Component op-a is CONNECTED\n"
+				   "08:01:40.200 Component op-a is ACTIVE\n";
+	struct ccm_scanner sc;
+	struct ccm_clock clock;
+	struct seen s = { 0 };
+
+	ccm_clock_init(&clock, CCM_BASIS_DATE, day());
+	ccm_scanner_init(&sc, *state, &clock, 0, collect, &s);
+	sc.silence_min = 30000;
+	assert_int_equal(ccm_scanner_feed(&sc, text, sizeof(text) - 1), 0);
+	ccm_scanner_finish(&sc);
+	ccm_scanner_release(&sc);
+	assert_int_equal(s.n, 3);
+	assert_false(s.m[0].have_silence); /* nothing before it */
+	/* 59 s and then 40 s: the latest silence of 30 s or more */
+	assert_true(s.m[1].have_silence);
+	assert_int_equal(s.m[1].silence_from, at(8, 1, 0, 0));
+	assert_int_equal(s.m[1].silence_to, at(8, 1, 40, 0));
+	assert_true(s.m[2].have_silence);
+	assert_int_equal(s.m[2].silence_to - s.m[2].silence_from, 100);
+
+	/* without silence_min: the longest gap */
+	memset(&s, 0, sizeof(s));
+	ccm_clock_init(&clock, CCM_BASIS_DATE, day());
+	ccm_scanner_init(&sc, *state, &clock, 0, collect, &s);
+	assert_int_equal(ccm_scanner_feed(&sc, text, sizeof(text) - 1), 0);
+	ccm_scanner_finish(&sc);
+	ccm_scanner_release(&sc);
+	assert_int_equal(s.m[1].silence_from, at(8, 0, 1, 0));
+	assert_int_equal(s.m[1].silence_to, at(8, 1, 0, 0));
+}
+
 static void empty_input(void **state)
 {
 	struct seen s;
@@ -253,6 +299,7 @@ int main(void)
 		cmocka_unit_test(nul_bytes_do_not_stop_the_scan),
 		cmocka_unit_test(until_stops_the_scan),
 		cmocka_unit_test(empty_input),
+		cmocka_unit_test(silence_before_a_message),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
