@@ -694,8 +694,8 @@ static void watch_silence(struct ccm_engine *e, const struct ccm_logmsg *m,
 	bool have = e->have_last_msg;
 
 	if (m->have_silence) {
-		from = m->silence_from;
-		to = m->silence_to;
+		to = e->now - m->silence_ago;
+		from = to - m->silence;
 		have = true;
 	}
 	if (have && to - from >= e->config.restart_silence) {

@@ -54,9 +54,11 @@ struct ccm_logmsg {
 	 * (any lines, recognised or not) since the previous recognised
 	 * message, up to this one: the latest of at least the scanner's
 	 * silence_min, else the longest.  How long the log was silent
-	 * before it. */
+	 * before it, and how long before it the silence ended: relative,
+	 * so that a caller on another clock than the log's can place it. */
 	bool have_silence;
-	int64_t silence_from, silence_to; /* ccm_ms */
+	int64_t silence;     /* ccm_ms */
+	int64_t silence_ago; /* ccm_ms */
 };
 
 struct ccm_recognizer;

@@ -79,8 +79,8 @@ static void line(struct ccm_scanner *sc, const char *p, size_t n,
 		return;
 	sc->stats.recognized++;
 	msg.have_silence = sc->have_gap;
-	msg.silence_from = sc->gap_from;
-	msg.silence_to = sc->gap_to;
+	msg.silence = sc->gap_to - sc->gap_from;
+	msg.silence_ago = t - sc->gap_to;
 	sc->have_gap = false;
 	sc->fn(sc->ctx, &msg, t, sc->stats.lines);
 }

@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from ccmond_harness import (Harness, binaries, component_of,
+from ccmond_harness import (NODE, Harness, binaries, component_of,
                             free_port, message_ids, read, stamp,
                             wait_for)
 
@@ -312,6 +312,36 @@ def test_auth_within_timeout_is_no_failure(h, ids):
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
     assert not h.select("auth-failure", entries=entries), \
+        h.describe(entries)
+
+
+# ---- router restart (issue 11 item 2) -----------------------------------------
+
+def test_router_restart_is_one_event(h, ids):
+    """The router's log silent for restart_silence (log time: the lines
+    are stamped so), then both components CONNECTED and ACTIVE at once:
+    one xcp-router-restart for the node (major), raised when the burst
+    comes and cleared restart_silence later; no component-down."""
+    log = h.log()
+    history(log, [(C1, "ACTIVE"), (C2, "ACTIVE")])
+    h.config(SERVERS, restart_silence="3s", restart_burst="1s")
+    d = h.start()
+    t = time.time()
+    log.noise(t=t)
+    log.line("XCP Router starting", t=t + 4)
+    log.connecting(HOST1, PORT, t=t + 4.1)
+    log.component(C1, "CONNECTED", t=t + 4.11)
+    log.connecting(HOST2, PORT, t=t + 4.12)
+    log.component(C2, "CONNECTED", t=t + 4.13)
+    log.component(C1, "ACTIVE", t=t + 4.14)
+    log.component(C2, "ACTIVE", t=t + 4.15)
+    raised = h.wait_alarm("xcp-router-restart", "raised", NODE)[0]
+    assert "silent for 4.000s" in raised["MESSAGE"], raised
+    h.wait_alarm("xcp-router-restart", "cleared", NODE)
+    assert d.stop() == 0, d.stderr()
+    entries = h.alarms()
+    one_pair(h, ids, "xcp-router-restart", NODE, "major", entries)
+    assert not h.select("component-down", entries=entries), \
         h.describe(entries)
 
 

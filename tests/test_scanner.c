@@ -24,7 +24,7 @@ struct seen {
 		ccm_ms time;
 		uint64_t line;
 		bool have_silence;
-		ccm_ms silence_from, silence_to;
+		ccm_ms silence_from, silence_to; /* from the message's time */
 	} m[MAX_SEEN];
 };
 
@@ -41,8 +41,8 @@ static void collect(void *ctx, const struct ccm_logmsg *msg, ccm_ms t,
 	s->m[s->n].time = t;
 	s->m[s->n].line = line_no;
 	s->m[s->n].have_silence = msg->have_silence;
-	s->m[s->n].silence_from = msg->silence_from;
-	s->m[s->n].silence_to = msg->silence_to;
+	s->m[s->n].silence_to = t - msg->silence_ago;
+	s->m[s->n].silence_from = s->m[s->n].silence_to - msg->silence;
 	s->n++;
 }
 
