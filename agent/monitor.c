@@ -682,8 +682,7 @@ static void on_change(void *ctx, const struct ccm_change *ch)
 			note(m, LOG_INFO, "%s: connects to %s:%u", c->name,
 			     ch->endpoint->host, ch->endpoint->port);
 		break;
-	case CCM_CHANGE_RESTART:
-		break; /* see note_restart() */
+	case CCM_CHANGE_RESTART: /* said by its alarm: note_restart() */
 	case CCM_CHANGE_INCIDENT_OPEN:
 	case CCM_CHANGE_INCIDENT_CAUSE:
 	case CCM_CHANGE_INCIDENT_CLOSE:

@@ -98,7 +98,7 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 		.cause = ch->incident ? ch->incident->cause : CCM_CAUSE_LOST,
 		.endpoint = ch->endpoint,
 		.wait = ch->wait,
-		.since = ch->kind == CCM_CHANGE_RESTART ?
+		.since = ch->kind == CCM_CHANGE_RESTART && ch->incident ?
 				 ch->incident->start : 0,
 	};
 }

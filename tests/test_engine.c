@@ -1151,16 +1151,18 @@ static void test_router_restart(void **state)
 	expect(v, "115001 op-b.imp1-example-com active>connected @11\n");
 }
 
-static void test_router_restart_configured(void **state)
+static int setup_restart2s(void **state)
 {
 	struct ccm_engine_config cfg = {
 		.restart_silence = 2000, .restart_burst = 100,
 	};
-	struct env *v = NULL;
 
-	(void)state;
-	assert_int_equal(setup_cfg((void **)&v, &cfg), 0);
-	assert_non_null(v);
+	return setup_cfg(state, &cfg);
+}
+
+static void test_router_restart_configured(void **state)
+{
+	struct env *v = *state;
 	st(v, 0, "op-a.n1", CCM_STATE_ACTIVE);
 	st(v, 0, "op-b.n2", CCM_STATE_ACTIVE);
 	st(v, 2000, "op-a.n1", CCM_STATE_CONNECTED);
@@ -1174,7 +1176,6 @@ static void test_router_restart_configured(void **state)
 		  "2100 op-b.n2 active>connected @4\n"
 		  "2100 op-b.n2 restart#2 n2 router-restart 0..2000 @4\n"
 		  "2150 op-c.n3 unknown>connected @5\n");
-	teardown((void **)&v);
 }
 
 static void test_two_components_two_endpoints(void **state)
@@ -1521,7 +1522,8 @@ int main(void)
 		T(test_expressway_failed_binds),
 		T(test_expressway_failed_far_apart_no_bind),
 		T(test_router_restart),
-		cmocka_unit_test(test_router_restart_configured),
+		cmocka_unit_test_setup_teardown(test_router_restart_configured,
+						setup_restart2s, teardown),
 		T(test_two_components_two_endpoints),
 		T(test_out_of_order_time),
 		T(test_out_of_order_refusal),
