@@ -737,7 +737,7 @@ static const char *intern_node(struct ccm_engine *e, const char *node)
 	return e->nodes[e->nnodes] ? e->nodes[e->nnodes++] : NULL;
 }
 
-/* c, seen before, CONNECTED: in a burst after a silence, its node's
+/* c, ACTIVE before, CONNECTED: in a burst after a silence, its node's
  * router restarted (said once per node and burst). */
 static int join_burst(struct ccm_engine *e, struct ccm_component *c,
 		      const struct ccm_srcpos *pos)
@@ -836,8 +836,9 @@ static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 	/* a GONE shows the router running: whatever follows is no start */
 	if (to == CCM_STATE_GONE)
 		e->in_burst = false;
-	/* only a component seen before re-connects */
-	if (to == CCM_STATE_CONNECTED && ch.from != CCM_STATE_UNKNOWN &&
+	/* a restart re-connects what was connected; one lost (GONE) while
+	 * the router ran reconnects on its own */
+	if (to == CCM_STATE_CONNECTED && ch.from == CCM_STATE_ACTIVE &&
 	    join_burst(e, c, pos))
 		return -1;
 
