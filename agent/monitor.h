@@ -8,12 +8,17 @@
  * only through ccm_monitor_set_wall_offset(), for what it says.
  *
  * Conditions watched (alarm type: resource):
- *   component-down: component   an incident is open (left ACTIVE, or first
- *                               seen otherwise); the text names the cause
+ *   component-down: component   an incident is open (GONE, first seen
+ *                               failing, or CONNECTED past auth_timeout);
+ *                               the text names the cause
  *   auth-failure: component     CONNECTED not ACTIVE within auth_timeout
- *   endpoint-refused: server    connects to its host:port fail, and none
- *                               succeeded since (server name if configured,
- *                               else host:port)
+ *   endpoint-refused: server    connects to its host:port are refused (111),
+ *                               and none succeeded since (server name if
+ *                               configured, else host:port)
+ *   endpoint-unreachable: server  the same, failing otherwise (timeout, no
+ *                               route, ...)
+ *   xcp-router-restart: node    the router restarted (log silent, then a
+ *                               burst of CONNECTED): held restart_silence
  *   probe-failing: server       the last probe of the server failed
  *   log-silent: pattern         nothing read for log_silent_after
  *   log-unreadable: pattern     a file or directory cannot be read

@@ -1386,6 +1386,8 @@ static void test_enum_mappings(void **state)
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_ENDPOINT_REFUSED), 3);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_ENDPOINT_UNREACHABLE),
 			 15);
+	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_XCP_ROUTER_RESTART),
+			 16);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_PROBE_FAILING), 4);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_LOG_SILENT), 5);
 	assert_int_equal(ccm_snmp_alarm_type(CCM_ALARM_LOG_UNREADABLE), 6);
