@@ -390,6 +390,11 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		sc.silence_min = cfg.restart_silence > 0 ?
 				 cfg.restart_silence :
 				 CCM_DEFAULT_RESTART_SILENCE;
+		/* the inputs are one log: a silence may span two files */
+		if (i && inputs[i - 1].have_last) {
+			sc.have_prev = true;
+			sc.prev_time = inputs[i - 1].last;
+		}
 		in->have_first = ccm_input_first_time(in, &clock, &in->first);
 		sc.untimed = in->have_first ? in->first :
 			     a.have_end ? a.end : clock.basis_time;

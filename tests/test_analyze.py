@@ -1053,3 +1053,20 @@ def test_router_restart_with_config_no_impact(ccmon, tmp_path):
     doc = json.loads(r.stdout)
     assert [i["cause"] for i in doc["incidents"]] == ["router-restart"]
     assert doc["impact"] == [], json.dumps(doc["impact"], indent=1)
+
+
+def test_router_restart_across_files(ccmon, tmp_path):
+    """The router starts a new file at its restart: the silence spans the
+    two files, the restart is found all the same."""
+    lines = RESTART_LOG.splitlines(True)
+    (tmp_path / "rtr-jsm-1_000001.log").write_text("".join(lines[:3]))
+    (tmp_path / "rtr-jsm-1_000002.log").write_text("".join(lines[3:]))
+    r = run(ccmon, ["--json", "--date", "2026-11-03",
+                    str(tmp_path / "rtr-jsm-1_000001.log"),
+                    str(tmp_path / "rtr-jsm-1_000002.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    assert [(i["component"], i["cause"], i["start"][11:], i["end"][11:])
+            for i in doc["incidents"]] == [
+        ("imp1-example-com", "router-restart", "08:05:00.000",
+         "08:05:47.000")], doc["incidents"]
