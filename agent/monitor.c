@@ -174,6 +174,18 @@ static void on_alarm(void *ctx, const struct ccm_alarm_decision *d)
 	}
 }
 
+static void on_withheld(void *ctx, const struct ccm_alarm_decision *d)
+{
+	struct ccm_monitor *m = ctx;
+	struct ccm_out *o = new_out(m, CCM_OUT_WITHHELD);
+
+	if (!o)
+		return;
+	o->decision = *d;
+	o->decision.resource = dup_or_null(d->resource);
+	o->decision.text = dup_or_null(d->text);
+}
+
 size_t ccm_monitor_take(struct ccm_monitor *m, const struct ccm_out **out)
 {
 	if (m->outs_taken)
@@ -640,18 +652,26 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 		ccm_alarms_advance(m->alarms, t);
 }
 
+static void pattern_grew(struct ccm_monitor *m, struct pattern_state *p,
+			 ccm_ms now)
+{
+	p->last_growth = now;
+	if (m->synced)
+		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT, p->pattern,
+			       false, now, "the log is written again");
+}
+
 void ccm_monitor_log_grew(struct ccm_monitor *m, ccm_ms now, const char *path)
 {
-	for (size_t i = 0; i < m->npatterns; i++) {
-		struct pattern_state *p = &m->patterns[i];
-		if (fnmatch(p->pattern, path, FNM_PATHNAME) != 0)
-			continue;
-		p->last_growth = now;
-		if (m->synced)
-			ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT,
-				       p->pattern, false, now,
-				       "the log is written again");
-	}
+	for (size_t i = 0; i < m->npatterns; i++)
+		if (fnmatch(m->patterns[i].pattern, path, FNM_PATHNAME) == 0)
+			pattern_grew(m, &m->patterns[i], now);
+}
+
+void ccm_monitor_logs_grew(struct ccm_monitor *m, ccm_ms now)
+{
+	for (size_t i = 0; i < m->npatterns; i++)
+		pattern_grew(m, &m->patterns[i], now);
 }
 
 void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
@@ -1240,6 +1260,7 @@ struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
 	m->latency = ccm_latency_watch_new();
 	if (!m->engine || !m->alarms || !m->latency)
 		goto oom;
+	ccm_alarms_on_withheld(m->alarms, on_withheld, m);
 	if (snapshot && ccm_alarms_restore(m->alarms, snapshot) < 0) {
 		/* a damaged snapshot costs the pairing of old alarms, not
 		 * the start: their clears will not come */

@@ -35,6 +35,10 @@
 enum ccm_out_kind {
 	CCM_OUT_ALARM, /* an alarm decision, for the sink */
 	CCM_OUT_NOTE,  /* something to log: a transition, a warning */
+	CCM_OUT_WITHHELD, /* a RAISED the rate limit held back until its
+			   * clear caught up: never sent, for a record of
+			   * what was not (ccmon analyze); decision.ended
+			   * says when */
 };
 
 struct ccm_out {
@@ -69,6 +73,9 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 			 const struct ccm_logmsg *msg, bool replay);
 /* Bytes were read from path (the log is alive). */
 void ccm_monitor_log_grew(struct ccm_monitor *m, ccm_ms now, const char *path);
+/* Every configured log grew: ccmon analyze, whose inputs stand for the
+ * logs the configuration names, wherever they were copied to. */
+void ccm_monitor_logs_grew(struct ccm_monitor *m, ccm_ms now);
 void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
 			   enum ccm_tail_event ev, const char *path, int err);
 void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
