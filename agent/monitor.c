@@ -7,6 +7,7 @@
  * transition, then the incident it opens), and the state between them is
  * not one an alarm should see. */
 #include <fnmatch.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "agent/impact.h"
 #include "agent/latency_watch.h"
 #include "agent/monitor.h"
+#include "agent/reachable.h"
 #include "agent/safe_open.h"
 
 /* Log time this far from the wall clock means a clock or time-zone problem
@@ -80,6 +82,8 @@ struct ccm_monitor {
 	struct ccm_latency_watch *latency; /* queue-latency-high verdicts */
 	struct node_state *nodes; /* the agent's node first */
 	size_t nnodes;
+	/* what the last run proved reachable (agent/reachable.h) */
+	struct ccm_reachable_set saved_ok;
 };
 
 static void eval_impact(struct ccm_monitor *m, ccm_ms now);
@@ -1091,6 +1095,24 @@ void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now)
 			es->last_ok = c->last_change;
 		}
 	}
+	/* What the last run proved reachable and no line since refuted: a
+	 * probe's success is in no log, and the replay must not raise again
+	 * what that run cleared (agent/reachable.h). */
+	for (size_t i = 0; i < ne; i++) {
+		struct endpoint_state *es;
+		uint64_t seen;
+
+		if (!eps[i]->have_failure ||
+		    !ccm_reachable_find(&m->saved_ok, eps[i]->host,
+					eps[i]->port, &seen) ||
+		    eps[i]->failures > seen)
+			continue;
+		es = endpoint_state(m, eps[i]);
+		if (es && (!es->have_ok || es->last_ok < eps[i]->last_failure)) {
+			es->have_ok = true;
+			es->last_ok = eps[i]->last_failure;
+		}
+	}
 	/* Conditions found in the history are reported as of when they
 	 * began, oldest first, so that each alarm says since when. */
 	for (size_t i = 0; v && i < nc; i++) {
@@ -1261,6 +1283,8 @@ struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
 	if (!m->engine || !m->alarms || !m->latency)
 		goto oom;
 	ccm_alarms_on_withheld(m->alarms, on_withheld, m);
+	if (snapshot && ccm_reachable_load(&m->saved_ok, snapshot))
+		goto oom;
 	if (snapshot && ccm_alarms_restore(m->alarms, snapshot) < 0) {
 		/* a damaged snapshot costs the pairing of old alarms, not
 		 * the start: their clears will not come */
@@ -1288,6 +1312,7 @@ void ccm_monitor_free(struct ccm_monitor *m)
 	free(m->patterns);
 	free(m->impacts);
 	free_nodes(m);
+	ccm_reachable_release(&m->saved_ok);
 	ccm_alarms_free(m->alarms);
 	ccm_engine_free(m->engine);
 	ccm_latency_watch_free(m->latency);
@@ -1313,7 +1338,40 @@ const struct ccm_probe_stats *ccm_monitor_probe_stats(
 	return NULL;
 }
 
+/* The endpoints reachable after their failures: until the first look is
+ * complete, those the last run saved, carried over as they were. */
+static int reachable(const struct ccm_monitor *m, struct json_object *arr)
+{
+	if (!m->synced) {
+		for (size_t i = 0; i < m->saved_ok.n; i++)
+			if (ccm_reachable_add(arr, m->saved_ok.v[i].host,
+					      m->saved_ok.v[i].port,
+					      m->saved_ok.v[i].failures))
+				return -1;
+		return 0;
+	}
+	for (size_t i = 0; i < m->neps; i++) {
+		const struct endpoint_state *es = &m->eps[i];
+		const struct ccm_endpoint *ep = es->ep;
+
+		if (ep->have_failure && es->have_ok &&
+		    es->last_ok >= ep->last_failure &&
+		    ccm_reachable_add(arr, ep->host, ep->port, ep->failures))
+			return -1;
+	}
+	return 0;
+}
+
 struct json_object *ccm_monitor_snapshot(const struct ccm_monitor *m)
 {
-	return ccm_alarms_snapshot(m->alarms);
+	struct json_object *o = ccm_alarms_snapshot(m->alarms);
+	struct json_object *arr = o ? json_object_new_array() : NULL;
+
+	if (!arr || reachable(m, arr) ||
+	    json_object_object_add(o, "reachable", arr)) {
+		json_object_put(arr);
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }

@@ -53,8 +53,10 @@ struct ccm_out {
 
 struct ccm_monitor;
 
-/* snapshot: the alarms of the last run (NULL if none).  NULL on failure
- * with the reason in err. */
+/* snapshot: the last run's ccm_monitor_snapshot() (NULL if none): its
+ * raised alarms, and the endpoints it proved reachable after their
+ * failures (agent/reachable.h).  NULL on failure with the reason in
+ * err. */
 struct ccm_monitor *ccm_monitor_new(const struct ccm_config *config,
 				    const struct json_object *snapshot,
 				    char *err, size_t errlen);
@@ -104,6 +106,7 @@ const struct ccm_engine *ccm_monitor_engine(const struct ccm_monitor *m);
 const struct ccm_alarms *ccm_monitor_alarms(const struct ccm_monitor *m);
 const struct ccm_probe_stats *ccm_monitor_probe_stats(
 	const struct ccm_monitor *m, const char *server);
+/* ccm_alarms_snapshot() plus "reachable" (agent/reachable.h). */
 struct json_object *ccm_monitor_snapshot(const struct ccm_monitor *m);
 /* Are instant messages blocked for every user in some scope (the
  * messaging-blocked condition)? */

@@ -432,3 +432,75 @@ def test_restarts_do_not_resurrect_cleared_alarms(h, which):
     # refusal, cleared on the connect and ACTIVE, once per cycle
     ours = [(t, s, r) for t, s, r, _ in got if not r.startswith(MARK_HOST)]
     assert ours == cycle + cycle, h.describe(many)
+
+
+def probe_cycle(h, log, port, restart):
+    """The router refused, then our probe gets through (the server is
+    back, the router not yet): endpoint-refused clears on the probe's word
+    alone, which no log line holds.  Three restarts (when restart() is
+    given), then the router connects."""
+    seen = len(h.alarms())
+    marks = [PORT + 200]
+
+    def mark():
+        marks[0] += 1
+        marker(h, log, marks[0], seen)
+
+    log.component(C1, "GONE")
+    log.connecting("127.0.0.1", port)
+    log.refused("127.0.0.1", port)
+    cleared = wait_for(lambda: [e for e in h.alarms()[seen:]
+                                if e["CCMON_ALARM"] == "endpoint-refused"
+                                and e["CCMON_STATE"] == "cleared"],
+                       timeout=WAIT)
+    assert cleared, "the probe did not clear endpoint-refused:\n%s\n%s" % (
+        h.describe(), h.daemon_stderr())
+    mark()
+    for _ in range(3):
+        restart()
+        mark()
+    log.connecting("127.0.0.1", port)
+    log.component(C1, "CONNECTED")
+    log.component(C1, "ACTIVE")
+    mark()
+    return h.alarms()[seen:]
+
+
+def test_restarts_keep_what_the_probe_proved(h):
+    """What only ccmond saw (its probe got through after the router's
+    refusals) is kept across restarts: the replayed refusals do not raise
+    endpoint-refused again (ccmond(8), STATE)."""
+    _, port = h.cs_server("accept")
+    servers = [srv("cs1", host="127.0.0.1", port=port, probe="tcp",
+                   probe_interval="1s", probe_timeout="500ms")]
+
+    log = h.log("one-rtr-jsm-1_000001.log")
+    log.component(C1, "ACTIVE", t=time.time() - 30)
+    h.config(servers, log=os.path.join(h.logdir, "one-rtr-jsm-1_*.log"),
+             state_dir=os.path.join(h.workdir, "state-one"))
+    d = h.start(ready=False).wait_ready(settle=0)
+    one = probe_cycle(h, log, port, lambda: None)
+    assert d.stop() == 0, d.stderr()
+
+    log = h.log()
+    log.component(C1, "ACTIVE", t=time.time() - 30)
+    h.config(servers)
+    daemons = [h.start(ready=False).wait_ready(settle=0)]
+
+    def restart():
+        assert daemons[-1].stop() == 0, daemons[-1].stderr()
+        daemons.append(h.start(ready=False).wait_ready(settle=0))
+
+    many = probe_cycle(h, log, port, restart)
+    assert daemons[-1].stop() == 0, daemons[-1].stderr()
+    assert len(daemons) == 4
+
+    got = alarm_history(many)
+    assert got == alarm_history(one), \
+        "with restarts:\n%s\none run:\n%s" % (h.describe(many),
+                                               h.describe(one))
+    ours = [(t, s, r) for t, s, r, _ in got if not r.startswith(MARK_HOST)]
+    assert ours == [("component-down", "raised", C1),
+                    ("endpoint-refused", "raised", "cs1"),
+                    ("endpoint-refused", "cleared", "cs1"),
+                    ("component-down", "cleared", C1)], h.describe(many)
