@@ -345,6 +345,7 @@ struct alarm {
 	/* What the conditions and holds decide. */
 	bool want;
 	ccm_ms want_since;
+	ccm_ms want_at;      /* when want last became true */
 	/* The last episode that ended, for the CLEARED that reports it. */
 	bool end_flapping;
 	uint64_t end_changes;
@@ -380,6 +381,8 @@ struct ccm_alarms {
 	struct ccm_alarm_policy policy[CCM_ALARM_NTYPES];
 	ccm_alarm_fn *fn;
 	void *ctx;
+	ccm_alarm_fn *withheld_fn; /* raises the rate limit cancelled */
+	void *withheld_ctx;
 	bool started;
 	ccm_ms now;
 	uint64_t last_id;
@@ -445,6 +448,13 @@ struct ccm_alarms *ccm_alarms_new(const struct ccm_alarm_policy *policy,
 	as->fn = fn;
 	as->ctx = ctx;
 	return as;
+}
+
+void ccm_alarms_on_withheld(struct ccm_alarms *as, ccm_alarm_fn *fn,
+			    void *ctx)
+{
+	as->withheld_fn = fn;
+	as->withheld_ctx = ctx;
 }
 
 static void alarm_free(struct alarm *a)
@@ -871,17 +881,55 @@ static void reindex(struct ccm_alarms *as, struct alarm *a)
 		act_append(as, a);
 }
 
-static void set_want(struct alarm *a, bool want, ccm_ms since)
+static char *raise_text(const struct alarm *a, ccm_ms t);
+
+/* A raise still waiting for the rate limit met its clear: neither is
+ * sent, and whoever records what was not sent hears of the raise. */
+static void tell_withheld(struct ccm_alarms *as, const struct alarm *a,
+			  ccm_ms t)
+{
+	struct ccm_alarm_decision d;
+	char *text;
+
+	if (!as->withheld_fn)
+		return;
+	text = raise_text(a, a->want_at);
+	d = (struct ccm_alarm_decision){
+		.state = CCM_ALARM_RAISED,
+		.type = a->type,
+		.info = &types[a->type],
+		.resource = a->resource,
+		.severity = types[a->type].severity,
+		.time = a->want_at,
+		.since = a->want_since,
+		.raised_at = a->want_at,
+		.ended = t,
+		.flapping = a->flapping,
+		.changes = a->changes,
+		.withheld = a->withheld,
+		.text = text ? text : a->text ? a->text :
+				      types[a->type].raised,
+	};
+	as->withheld_fn(as->withheld_ctx, &d);
+	free(text);
+}
+
+static void set_want(struct ccm_alarms *as, struct alarm *a, bool want,
+		     ccm_ms since, ccm_ms t)
 {
 	if (a->want == want)
 		return;
 	/* A message still waiting for the rate limit meets its opposite:
 	 * neither goes out. */
-	if (a->pub != a->want)
+	if (a->pub != a->want) {
+		if (!a->pub)
+			tell_withheld(as, a, t);
 		a->withheld++;
+	}
 	a->want = want;
 	if (want) {
 		a->want_since = since;
+		a->want_at = t;
 	} else {
 		a->end_flapping = a->flapping;
 		a->end_changes = a->changes;
@@ -978,10 +1026,10 @@ static void fire(struct ccm_alarms *as, struct alarm *a, ccm_ms t)
 	const struct ccm_alarm_policy *p = policy_of(as, a);
 
 	if (!a->want && a->cond && a->cond_since + p->raise_hold <= t)
-		set_want(a, true, a->cond_since);
+		set_want(as, a, true, a->cond_since, t);
 	else if (a->want && !a->cond &&
 		 a->absent_since + clear_hold(p, a) <= t)
-		set_want(a, false, 0);
+		set_want(as, a, false, 0, t);
 	if (a->pub != a->want && rate_free(p, a) <= t)
 		publish(as, a, t);
 }
@@ -1098,7 +1146,7 @@ static void change(struct ccm_alarms *as, struct alarm *a, bool cond,
 	/* Flapping: raise now, whatever the hold, since the episode began;
 	 * from here only a long enough quiet clears it. */
 	a->flapping = true;
-	set_want(a, true, a->episode_start);
+	set_want(as, a, true, a->episode_start, t);
 }
 
 /* A resource is a key: a name from a log that is not fit to show (control
@@ -1404,6 +1452,7 @@ static struct alarm *load_alarm(const struct json_object *o, bool *skip)
 	a->episode_start = since;
 	a->want = true;
 	a->want_since = since;
+	a->want_at = raised_at;
 	a->pub = true;
 	a->id = (uint64_t)id;
 	a->pub_since = since;

@@ -166,6 +166,14 @@ struct ccm_alarms *ccm_alarms_new(const struct ccm_alarm_policy *policy,
 				  ccm_alarm_fn *fn, void *ctx);
 void ccm_alarms_free(struct ccm_alarms *alarms);
 
+/* Who hears of the raises the rate limit withheld until their clear
+ * caught up with them (neither message is sent; the next one counts the
+ * pair as withheld): for a record of what the operator did not receive
+ * (`ccmon analyze`).  d is the RAISED that was not sent: id 0, time when
+ * it fell due, ended when the clear caught up.  fn NULL: nobody. */
+void ccm_alarms_on_withheld(struct ccm_alarms *alarms, ccm_alarm_fn *fn,
+			    void *ctx);
+
 /* Policy of one type, for decisions from now on. */
 void ccm_alarms_set_policy(struct ccm_alarms *alarms, enum ccm_alarm_type type,
 			   const struct ccm_alarm_policy *policy);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/alarm_history.h"
 #include "agent/analyze.h"
 #include "agent/impact_track.h"
 #include "agent/monitor.h"
@@ -41,6 +42,7 @@ struct feed_ctx {
 	bool synced;
 	ccm_ms clock;
 	struct ccm_impact_track *track;
+	struct ccm_alarm_history *alarms; /* what ccmond would have sent */
 	struct ccm_timeline *tl;
 };
 
@@ -162,16 +164,31 @@ static int by_first_time(const void *pa, const void *pb)
 	return (a->order > b->order) - (a->order < b->order);
 }
 
+/* The monitor's alarms as the NOC would have received them; its notes
+ * are the live agent's business. */
+static void take_alarms(struct feed_ctx *f)
+{
+	const struct ccm_out *outs;
+	size_t n = ccm_monitor_take(f->mon, &outs);
+
+	for (size_t i = 0; i < n; i++) {
+		if (outs[i].kind == CCM_OUT_ALARM)
+			ccm_alarm_history_add(f->alarms, &outs[i].decision);
+		else if (outs[i].kind == CCM_OUT_WITHHELD)
+			ccm_alarm_history_withheld(f->alarms,
+						   &outs[i].decision,
+						   outs[i].decision.ended);
+	}
+}
+
 /* The monitor's judgement of what users suffer, into the history. */
 static void observe(struct feed_ctx *f, ccm_ms t)
 {
-	const struct ccm_out *outs;
 	const struct ccm_impact *im;
 	size_t n = ccm_monitor_impacts(f->mon, &im);
 
 	ccm_impact_track_update(f->track, im, n, t);
-	/* its alarms and notes are the live agent's business */
-	ccm_monitor_take(f->mon, &outs);
+	take_alarms(f);
 	f->clock = t;
 }
 
@@ -186,6 +203,20 @@ static void advance_to(struct feed_ctx *f, ccm_ms t)
 		ccm_monitor_advance(f->mon, due);
 		observe(f, due);
 	}
+}
+
+/* Any line: the log grew, as the live agent sees it (log-silent). */
+static void on_line(void *ctx, ccm_ms t)
+{
+	struct feed_ctx *f = ctx;
+
+	if (!f->mon || !f->synced)
+		return;
+	if (t < f->clock)
+		t = f->clock;
+	advance_to(f, t);
+	ccm_monitor_logs_grew(f->mon, t);
+	take_alarms(f);
 }
 
 static void on_message(void *ctx, const struct ccm_logmsg *msg, ccm_ms t,
@@ -327,6 +358,7 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	struct ccm_engine_config cfg = { .auth_timeout = o->auth_timeout };
 	struct ccm_timeline tl;
 	struct ccm_impact_track track;
+	struct ccm_alarm_history alarms;
 	struct ccm_config *config = NULL;
 	struct feed_ctx f = { 0 };
 	struct ccm_analysis a = {
@@ -342,6 +374,7 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	}
 	ccm_timeline_init(&tl, o->have_since, o->since);
 	ccm_impact_track_init(&track);
+	ccm_alarm_history_init(&alarms);
 	f.tl = &tl;
 	if (o->config && (config = load_config(o->config))) {
 		/* a router restart as the live agent tells it */
@@ -375,6 +408,8 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 				f.oom = true;
 		f.track = &track;
 		a.impact = &track;
+		f.alarms = &alarms;
+		a.alarms = &alarms;
 		a.config_path = o->config;
 	}
 	/* the queue lines of the configuration, else the built-in one */
@@ -395,6 +430,7 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 			sc.have_prev = true;
 			sc.prev_time = inputs[i - 1].last;
 		}
+		sc.each_line = on_line;
 		in->have_first = ccm_input_first_time(in, &clock, &in->first);
 		sc.untimed = in->have_first ? in->first :
 			     a.have_end ? a.end : clock.basis_time;
@@ -420,7 +456,7 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	if (f.mon && f.synced && a.have_end)
 		advance_to(&f, a.end);
 	a.engine = f.engine;
-	if (f.oom || tl.oom || track.oom) {
+	if (f.oom || tl.oom || track.oom || alarms.oom) {
 		fputs("ccmon analyze: out of memory\n", stderr);
 		status = EXIT_INPUT;
 	}
@@ -437,6 +473,7 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	ccm_monitor_free(f.mon);
 	ccm_config_free(config);
 	ccm_impact_track_release(&track);
+	ccm_alarm_history_release(&alarms);
 	ccm_timeline_release(&tl);
 	ccm_recognizer_free(rec);
 	return status;

@@ -7,6 +7,7 @@
  * transition, then the incident it opens), and the state between them is
  * not one an alarm should see. */
 #include <fnmatch.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "agent/impact.h"
 #include "agent/latency_watch.h"
 #include "agent/monitor.h"
+#include "agent/reachable.h"
 #include "agent/safe_open.h"
 #include "parsers/duration.h"
 
@@ -92,6 +94,8 @@ struct ccm_monitor {
 	size_t nnodes;
 	struct restart_state *restarts; /* one per node that restarted */
 	size_t nrestarts;
+	/* what the last run proved reachable (agent/reachable.h) */
+	struct ccm_reachable_set saved_ok;
 };
 
 static void eval_impact(struct ccm_monitor *m, ccm_ms now);
@@ -184,6 +188,18 @@ static void on_alarm(void *ctx, const struct ccm_alarm_decision *d)
 	case CCM_RES_SCOPE:
 		break;
 	}
+}
+
+static void on_withheld(void *ctx, const struct ccm_alarm_decision *d)
+{
+	struct ccm_monitor *m = ctx;
+	struct ccm_out *o = new_out(m, CCM_OUT_WITHHELD);
+
+	if (!o)
+		return;
+	o->decision = *d;
+	o->decision.resource = dup_or_null(d->resource);
+	o->decision.text = dup_or_null(d->text);
 }
 
 size_t ccm_monitor_take(struct ccm_monitor *m, const struct ccm_out **out)
@@ -757,18 +773,26 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 		ccm_alarms_advance(m->alarms, t);
 }
 
+static void pattern_grew(struct ccm_monitor *m, struct pattern_state *p,
+			 ccm_ms now)
+{
+	p->last_growth = now;
+	if (m->synced)
+		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT, p->pattern,
+			       false, now, "the log is written again");
+}
+
 void ccm_monitor_log_grew(struct ccm_monitor *m, ccm_ms now, const char *path)
 {
-	for (size_t i = 0; i < m->npatterns; i++) {
-		struct pattern_state *p = &m->patterns[i];
-		if (fnmatch(p->pattern, path, FNM_PATHNAME) != 0)
-			continue;
-		p->last_growth = now;
-		if (m->synced)
-			ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT,
-				       p->pattern, false, now,
-				       "the log is written again");
-	}
+	for (size_t i = 0; i < m->npatterns; i++)
+		if (fnmatch(m->patterns[i].pattern, path, FNM_PATHNAME) == 0)
+			pattern_grew(m, &m->patterns[i], now);
+}
+
+void ccm_monitor_logs_grew(struct ccm_monitor *m, ccm_ms now)
+{
+	for (size_t i = 0; i < m->npatterns; i++)
+		pattern_grew(m, &m->patterns[i], now);
 }
 
 void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
@@ -1195,6 +1219,24 @@ void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now)
 			es->last_ok = c->last_change;
 		}
 	}
+	/* What the last run proved reachable and no line since refuted: a
+	 * probe's success is in no log, and the replay must not raise again
+	 * what that run cleared (agent/reachable.h). */
+	for (size_t i = 0; i < ne; i++) {
+		struct endpoint_state *es;
+		uint64_t seen;
+
+		if (!eps[i]->have_failure ||
+		    !ccm_reachable_find(&m->saved_ok, eps[i]->host,
+					eps[i]->port, &seen) ||
+		    eps[i]->failures > seen)
+			continue;
+		es = endpoint_state(m, eps[i]);
+		if (es && (!es->have_ok || es->last_ok < eps[i]->last_failure)) {
+			es->have_ok = true;
+			es->last_ok = eps[i]->last_failure;
+		}
+	}
 	/* Conditions found in the history are reported as of when they
 	 * began, oldest first, so that each alarm says since when. */
 	for (size_t i = 0; v && i < nc; i++) {
@@ -1369,6 +1411,9 @@ struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
 	m->latency = ccm_latency_watch_new();
 	if (!m->engine || !m->alarms || !m->latency)
 		goto oom;
+	ccm_alarms_on_withheld(m->alarms, on_withheld, m);
+	if (snapshot && ccm_reachable_load(&m->saved_ok, snapshot))
+		goto oom;
 	if (snapshot && ccm_alarms_restore(m->alarms, snapshot) < 0) {
 		/* a damaged snapshot costs the pairing of old alarms, not
 		 * the start: their clears will not come */
@@ -1399,6 +1444,7 @@ void ccm_monitor_free(struct ccm_monitor *m)
 		free(m->restarts[i].resource);
 	free(m->restarts);
 	free_nodes(m);
+	ccm_reachable_release(&m->saved_ok);
 	ccm_alarms_free(m->alarms);
 	ccm_engine_free(m->engine);
 	ccm_latency_watch_free(m->latency);
@@ -1424,7 +1470,40 @@ const struct ccm_probe_stats *ccm_monitor_probe_stats(
 	return NULL;
 }
 
+/* The endpoints reachable after their failures: until the first look is
+ * complete, those the last run saved, carried over as they were. */
+static int reachable(const struct ccm_monitor *m, struct json_object *arr)
+{
+	if (!m->synced) {
+		for (size_t i = 0; i < m->saved_ok.n; i++)
+			if (ccm_reachable_add(arr, m->saved_ok.v[i].host,
+					      m->saved_ok.v[i].port,
+					      m->saved_ok.v[i].failures))
+				return -1;
+		return 0;
+	}
+	for (size_t i = 0; i < m->neps; i++) {
+		const struct endpoint_state *es = &m->eps[i];
+		const struct ccm_endpoint *ep = es->ep;
+
+		if (ep->have_failure && es->have_ok &&
+		    es->last_ok >= ep->last_failure &&
+		    ccm_reachable_add(arr, ep->host, ep->port, ep->failures))
+			return -1;
+	}
+	return 0;
+}
+
 struct json_object *ccm_monitor_snapshot(const struct ccm_monitor *m)
 {
-	return ccm_alarms_snapshot(m->alarms);
+	struct json_object *o = ccm_alarms_snapshot(m->alarms);
+	struct json_object *arr = o ? json_object_new_array() : NULL;
+
+	if (!arr || reachable(m, arr) ||
+	    json_object_object_add(o, "reachable", arr)) {
+		json_object_put(arr);
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }

@@ -40,6 +40,10 @@
 enum ccm_out_kind {
 	CCM_OUT_ALARM, /* an alarm decision, for the sink */
 	CCM_OUT_NOTE,  /* something to log: a transition, a warning */
+	CCM_OUT_WITHHELD, /* a RAISED the rate limit held back until its
+			   * clear caught up: never sent, for a record of
+			   * what was not (ccmon analyze); decision.ended
+			   * says when */
 };
 
 struct ccm_out {
@@ -54,8 +58,10 @@ struct ccm_out {
 
 struct ccm_monitor;
 
-/* snapshot: the alarms of the last run (NULL if none).  NULL on failure
- * with the reason in err. */
+/* snapshot: the last run's ccm_monitor_snapshot() (NULL if none): its
+ * raised alarms, and the endpoints it proved reachable after their
+ * failures (agent/reachable.h).  NULL on failure with the reason in
+ * err. */
 struct ccm_monitor *ccm_monitor_new(const struct ccm_config *config,
 				    const struct json_object *snapshot,
 				    char *err, size_t errlen);
@@ -74,6 +80,9 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 			 const struct ccm_logmsg *msg, bool replay);
 /* Bytes were read from path (the log is alive). */
 void ccm_monitor_log_grew(struct ccm_monitor *m, ccm_ms now, const char *path);
+/* Every configured log grew: ccmon analyze, whose inputs stand for the
+ * logs the configuration names, wherever they were copied to. */
+void ccm_monitor_logs_grew(struct ccm_monitor *m, ccm_ms now);
 void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
 			   enum ccm_tail_event ev, const char *path, int err);
 void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
@@ -102,6 +111,7 @@ const struct ccm_engine *ccm_monitor_engine(const struct ccm_monitor *m);
 const struct ccm_alarms *ccm_monitor_alarms(const struct ccm_monitor *m);
 const struct ccm_probe_stats *ccm_monitor_probe_stats(
 	const struct ccm_monitor *m, const char *server);
+/* ccm_alarms_snapshot() plus "reachable" (agent/reachable.h). */
 struct json_object *ccm_monitor_snapshot(const struct ccm_monitor *m);
 /* Are instant messages blocked for every user in some scope (the
  * messaging-blocked condition)? */

@@ -5,12 +5,13 @@
 
 #include <stdio.h>
 
+#include "agent/alarm_history.h"
 #include "agent/engine.h"
 #include "agent/impact_track.h"
 #include "agent/input.h"
 #include "agent/timeline.h"
 
-#define CCM_ANALYSIS_SCHEMA "ccmon.analysis/1"
+#define CCM_ANALYSIS_SCHEMA "ccmon.analysis/2"
 
 /* Waits listed per component in the JSON document; the figures cover
  * every one. */
@@ -26,6 +27,7 @@ struct ccm_analysis {
 	bool have_end;
 	ccm_ms end; /* the last time read: open incidents last at least to it */
 	const struct ccm_impact_track *impact; /* --config, else NULL */
+	const struct ccm_alarm_history *alarms; /* --config, else NULL */
 	const char *config_path;
 	/* the command as given, from "analyze" on: the HTML report shows
 	 * what produced it */
@@ -35,7 +37,7 @@ struct ccm_analysis {
 
 struct json_object;
 
-/* The analysis as a ccmon.analysis/1 document; NULL when out of memory. */
+/* The analysis as a ccmon.analysis/2 document; NULL when out of memory. */
 struct json_object *ccm_report_json_object(const struct ccm_analysis *a);
 
 /* Returns 0, or -1 on a write error or out of memory. */
@@ -83,6 +85,15 @@ bool ccm_report_window(const struct ccm_analysis *a, ccm_ms *t0, ccm_ms *t1);
 /* Whether an impact interval overlaps the listed window. */
 bool ccm_report_impact_listed(const struct ccm_analysis *a,
 			      const struct ccm_impact_interval *iv);
+
+/* Whether an alarm's time raised overlaps the listed window. */
+bool ccm_report_alarm_listed(const struct ccm_analysis *a,
+			     const struct ccm_alarm_record *r);
+
+/* "What the NOC received": a->alarms (not NULL) as a section of the text
+ * report and of the HTML report. */
+void ccm_report_text_alarms(const struct ccm_analysis *a, FILE *out);
+void ccm_report_html_alarms(const struct ccm_analysis *a, FILE *out);
 
 /* Seconds with millisecond precision, as both reports print them. */
 double ccm_seconds(ccm_ms d);

@@ -700,6 +700,8 @@ int ccm_report_html(const struct ccm_analysis *a, FILE *out)
 	incident_table(out, a);
 	if (a->impact)
 		impact_table(out, a);
+	if (a->alarms)
+		ccm_report_html_alarms(a, out);
 	if (latency_table(out, a))
 		return -1;
 	component_table(out, a);

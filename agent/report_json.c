@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The ccmon.analysis/1 JSON document (doc/analysis-json.md). */
+/* The ccmon.analysis/2 JSON document (doc/analysis-json.md). */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +288,59 @@ static struct json_object *impact(const struct ccm_analysis *a)
 	return arr;
 }
 
+bool ccm_report_alarm_listed(const struct ccm_analysis *a,
+			     const struct ccm_alarm_record *r)
+{
+	return (!a->have_since || !r->ended || r->end >= a->since) &&
+	       (!a->have_until || r->start <= a->until);
+}
+
+static struct json_object *alarm_changes(const struct ccm_alarm_record *r)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t k = 0; arr && k < r->nchanges; k++) {
+		const struct ccm_alarm_change *c = &r->changes[k];
+		struct json_object *o = json_object_new_object();
+
+		add(o, "time", jtime(true, c->time));
+		add(o, "severity", json_object_new_string(
+			ccm_alarm_severity_name(c->severity)));
+		add(o, "text", json_object_new_string(c->text));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* What the NOC would have received (doc/analysis-json.md, alarms). */
+static struct json_object *alarms(const struct ccm_analysis *a)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < a->alarms->n; i++) {
+		const struct ccm_alarm_record *r = &a->alarms->v[i];
+		struct json_object *o;
+
+		if (!ccm_report_alarm_listed(a, r))
+			continue;
+		o = json_object_new_object();
+		add(o, "id", r->suppressed ? NULL :
+			     json_object_new_uint64(r->id));
+		add(o, "type", json_object_new_string(
+			ccm_alarm_type_info(r->type)->id));
+		add(o, "resource", json_object_new_string(r->resource));
+		add(o, "severity", json_object_new_string(
+			ccm_alarm_severity_name(r->severity)));
+		add(o, "start", jtime(true, r->start));
+		add(o, "end", jtime(r->ended, r->end));
+		add(o, "text", json_object_new_string(r->text));
+		add(o, "suppressed", json_object_new_boolean(r->suppressed));
+		add(o, "changes", alarm_changes(r));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 struct json_object *ccm_report_json_object(const struct ccm_analysis *a)
 {
 	struct json_object *doc = json_object_new_object();
@@ -312,6 +365,8 @@ struct json_object *ccm_report_json_object(const struct ccm_analysis *a)
 		add(doc, "config", json_object_new_string(a->config_path));
 		add(doc, "impact", impact(a));
 	}
+	if (a->alarms)
+		add(doc, "alarms", alarms(a));
 	return doc;
 }
 

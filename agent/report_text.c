@@ -248,6 +248,8 @@ static int write_report(const struct ccm_analysis *a, FILE *out)
 		return -1;
 	if (a->impact)
 		impact_table(out, a);
+	if (a->alarms)
+		ccm_report_text_alarms(a, out);
 	return ferror(out) ? -1 : 0;
 }
 

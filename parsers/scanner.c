@@ -73,6 +73,8 @@ static void line(struct ccm_scanner *sc, const char *p, size_t n,
 		sc->have_prev = true;
 		sc->prev_time = t;
 	}
+	if (sc->each_line)
+		sc->each_line(sc->ctx, t);
 	if ((!candidate ||
 	     ccm_recognize(sc->rec, p, n, &msg) == CCM_MSG_NONE) &&
 	    ccm_recognize_queue(sc->rec, p, n, &msg) == CCM_MSG_NONE)

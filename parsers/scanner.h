@@ -32,6 +32,9 @@ struct ccm_scanner {
 	bool stopped;   /* a line past until was read; feed ignores the rest */
 	ccm_scan_fn *fn;
 	void *ctx;
+	/* every line within the window, recognised or not, before fn (NULL
+	 * unless set after init): the log grew then */
+	void (*each_line)(void *ctx, ccm_ms time);
 	struct ccm_scan_stats stats;
 	/* bytes of a line still waiting for its newline */
 	char *partial;

@@ -50,7 +50,7 @@ MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 EPOCH = datetime.datetime(1970, 1, 1)
 AUTH_TIMEOUT_MS = 10000
 QUEUE_WAIT_S = 30.0  # the wait a bounce stands for (ccmon.conf queue_wait)
-SCHEMA = "ccmon.analysis/1"
+SCHEMA = "ccmon.analysis/2"
 MAX_LINE = 1 << 20  # ccmon's default line limit
 
 # --------------------------------------------------------------------------

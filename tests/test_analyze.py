@@ -754,6 +754,120 @@ def test_config_invalid_is_a_usage_error(ccmon, tmp_path):
     assert "bad.conf:2: error:" in err and "[node-name]" in err, err
 
 
+# ---- --config: what the NOC would have received ---------------------------
+
+# Holds and a rate limit that a few minutes of log exercise: raise after
+# 2 s, clear after 10 s, no flap damping, 2 messages a minute per alarm
+# (ccmon.conf(5)); a profile nobody waits for, so that only the component
+# alarm is in play; no log-silent (0).
+NOC_CONF = """[agent]
+log = /var/log/x/rtr-jsm-1_*.log
+node = imp1.example.com
+alarm_raise_hold = 2s
+alarm_clear_hold = 10s
+flap_window = 0s
+alarm_rate_limit = 2/m
+log_silent_after = 0
+[server cs1]
+host = 10.53.52.205
+port = 7999
+probe = none
+profile = DiscoOnly
+[profile DiscoOnly]
+jsm = e_DISCOFEAT:iq:pass
+"""
+
+NOC_LOG = """\
+08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:00:10.000 |info  router Component op-cs1.imp1-example-com is GONE
+08:00:11.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:01:00.000 |info  router Component op-cs1.imp1-example-com is GONE
+08:01:30.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:01:41.000 |info  router Component op-cs1.imp1-example-com is GONE
+08:01:45.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:03:30.000 |info  router Component op-cs1.imp1-example-com is GONE
+08:04:00.000 |debug jsm heartbeat
+"""
+
+NOC_COMP = "op-cs1.imp1-example-com"
+
+
+def noc_run(ccmon, tmp_path, opts):
+    (tmp_path / "ccmon.conf").write_text(NOC_CONF)
+    (tmp_path / "rtr.log").write_text(NOC_LOG)
+    r = run(ccmon, opts + ["--date", "2026-11-03", "--config",
+                           str(tmp_path / "ccmon.conf"),
+                           str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    return r.stdout.decode()
+
+
+def test_config_alarms_replay_the_live_policy(ccmon, tmp_path):
+    """The 1 s blip stays under the 2 s raise hold: nothing sent.  The
+    08:01:00 loss is raised at 08:01:02 and cleared 10 s after its end
+    (08:01:40).  The 08:01:41 loss is due at 08:01:43, but the two
+    messages of the last minute (08:01:02, 08:01:40) hold it until
+    08:02:02; its clear (08:01:55) catches up first: neither is sent, the
+    raise is listed as suppressed.  The 08:03:30 loss is raised at
+    08:03:32, still raised at the end, and its text counts the withheld
+    pair."""
+    doc = json.loads(noc_run(ccmon, tmp_path, ["--json"]))
+    assert doc["schema"] == "ccmon.analysis/2"
+    got = [(a["id"], a["type"], a["resource"], a["start"][11:],
+            a["end"] and a["end"][11:], a["suppressed"], a["changes"])
+           for a in doc["alarms"]]
+    assert got == [
+        (1, "component-down", NOC_COMP, "08:01:02.000", "08:01:40.000",
+         False, []),
+        (None, "component-down", NOC_COMP, "08:01:43.000", "08:01:55.000",
+         True, []),
+        (2, "component-down", NOC_COMP, "08:03:32.000", None, False, []),
+    ], json.dumps(doc["alarms"], indent=1)
+    assert all(a["start"].startswith("2026-11-03T") for a in doc["alarms"])
+    assert NOC_COMP in doc["alarms"][0]["text"]
+    assert "1 raise/clear pair withheld by the rate limit" in \
+        doc["alarms"][2]["text"], doc["alarms"][2]["text"]
+    assert "withheld" not in doc["alarms"][0]["text"]
+    # one severity per alarm, a name of the four
+    assert {a["severity"] for a in doc["alarms"]} <= \
+        {"critical", "major", "minor", "warning"}
+
+
+def test_config_alarms_window(ccmon, tmp_path):
+    """--since keeps the alarms raised in the window or still raised in
+    it; --until those raised before it ends."""
+    doc = json.loads(noc_run(ccmon, tmp_path,
+                             ["--json", "--since", "2026-11-03 08:01:50"]))
+    assert [(a["id"], a["start"][11:]) for a in doc["alarms"]] == \
+        [(None, "08:01:43.000"), (2, "08:03:32.000")]
+    doc = json.loads(noc_run(ccmon, tmp_path,
+                             ["--json", "--until", "2026-11-03 08:01:42"]))
+    assert [(a["id"], a["start"][11:]) for a in doc["alarms"]] == \
+        [(1, "08:01:02.000")]
+
+
+def test_config_alarms_text_and_html(ccmon, tmp_path):
+    out = noc_run(ccmon, tmp_path, ["--html", str(tmp_path / "r.html")])
+    section = out.split("\nWhat the NOC received", 1)
+    assert len(section) == 2, out
+    lines = section[1].splitlines()[1:]
+    assert lines[0].startswith(
+        "  2026-11-03T08:01:02.000 .. 2026-11-03T08:01:40.000  #1 ")
+    assert "component-down %s: " % NOC_COMP in lines[0]
+    assert lines[1].startswith(
+        "  2026-11-03T08:01:43.000 .. 2026-11-03T08:01:55.000  "
+        "(not sent: rate limit) ")
+    assert lines[2].startswith(
+        "  2026-11-03T08:03:32.000 .. (still raised)  #2 ")
+    assert len(lines) == 3, section[1]
+    html = (tmp_path / "r.html").read_text()
+    table = html.split('<section id="alarms">', 1)[1].split("</section>")[0]
+    assert "<h2>What the NOC received</h2>" in table
+    assert table.count('<tr data-alarm="component-down"') == 3
+    assert table.count('class="suppressed"') == 1
+    assert "2026-11-03 08:03:32.000</td><td>(still raised)" in table
+
+
 # ---- queue latency ---------------------------------------------------------
 
 BOUNCE_LOG = """\

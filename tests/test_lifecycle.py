@@ -4,6 +4,8 @@ runs in slices on the event loop (SIGTERM, the status socket and the
 watchdog are served during it), SIGHUP applies state_dir, runtime_dir and
 syslog_facility, the runtime directory is created and held by one agent
 only, and clients that never read do not keep `ccmon status` waiting.
+Restarts send what one run would have sent, nothing more (issue 11, item
+8).
 
 Every wait is for a condition, with a generous deadline; nothing passes or
 fails by how long something took.  The replay test slows the reading of
@@ -311,3 +313,194 @@ def test_idle_clients_do_not_hold_up_status(h):
             s.close()
     assert d.alive()
     assert d.stop() == 0, d.stderr()
+
+
+# ---- issue 11 item 8: a restart never resurrects a cleared alarm -------------
+
+HOST = "10.53.52.205"
+PORT = 7999
+MARK_HOST = "10.53.52.250"  # no server's: its alarms are markers
+
+
+def alarm_history(entries):
+    """(type, state, resource, id) of each alarm message, in order."""
+    return [(e["CCMON_ALARM"], e["CCMON_STATE"], e["CCMON_RESOURCE"],
+             e.get("CCMON_ALARM_ID")) for e in entries]
+
+
+def marker(h, log, port, seen):
+    """A refusal of MARK_HOST:port, an endpoint no server has: its alarm
+    comes after everything the agent decided before it read the line, so
+    waiting for it waits for those too."""
+    log.connecting(MARK_HOST, port)
+    log.refused(MARK_HOST, port)
+    mark = "%s:%d" % (MARK_HOST, port)
+    got = wait_for(lambda: [e for e in h.alarms()[seen:]
+                            if e.get("CCMON_RESOURCE") == mark],
+                   timeout=WAIT)
+    assert got, "no alarm for marker %s:\n%s\n%s" % (
+        mark, h.describe(), h.daemon_stderr())
+
+
+def lifecycle(h, log, restart):
+    """The cycle of SPEC §5 twice: GONE, refused reconnects, CONNECTED,
+    ACTIVE.  The first is over before any restart (its alarms raised and
+    cleared); the second, when restart() is given, with a stop and start
+    of ccmond after each step; then three stops and starts more.  Every
+    step ends with a marker, so that what the agent decided on its lines
+    (or, just started, on its replay) has been sent before the next."""
+    seen = len(h.alarms())
+    port = [PORT + 100]
+
+    def step(*lines):
+        for f in lines:
+            f()
+        port[0] += 1
+        marker(h, log, port[0], seen)
+
+    gone = lambda: log.component(C1, "GONE")
+    refused = lambda: (log.connecting(HOST, PORT), log.refused(HOST, PORT))
+    back = lambda: (log.connecting(HOST, PORT),
+                    log.component(C1, "CONNECTED"),
+                    log.component(C1, "ACTIVE"))
+    for s in (gone, refused, back):
+        step(s)
+    for s in (gone, refused, back):
+        step(s)
+        restart()
+    for _ in range(3):
+        restart()
+    step()
+    return h.alarms()[seen:]
+
+
+# The component configured (its alarms: component-down, endpoint-refused
+# on the server's name), or a name no [server] configures (its loss counts
+# in unknown-components of the node, its endpoint is learned from the
+# log's connect line and named host:port).
+CYCLES = {
+    "configured": ([srv("cs1", host=HOST, port=PORT)],
+                   [("component-down", "raised", C1),
+                    ("endpoint-refused", "raised", "cs1"),
+                    ("endpoint-refused", "cleared", "cs1"),
+                    ("component-down", "cleared", C1)]),
+    "unknown": ([srv("cs9", host="10.53.52.209", port=PORT)],
+                [("unknown-components", "raised", "imp1.example.com"),
+                 ("endpoint-refused", "raised", "%s:%d" % (HOST, PORT)),
+                 ("endpoint-refused", "cleared", "%s:%d" % (HOST, PORT)),
+                 ("unknown-components", "cleared", "imp1.example.com")]),
+}
+
+
+@pytest.mark.parametrize("which", sorted(CYCLES))
+def test_restarts_do_not_resurrect_cleared_alarms(h, which):
+    """The alarm history across stops and starts is that of one run: a
+    restart replays the log to rebuild the state, and what was cleared
+    before it stays cleared, what was raised stays raised (no second
+    raise), each raise is cleared once with its id (ccmond(8), STATE)."""
+    servers, cycle = CYCLES[which]
+
+    # the baseline: one uninterrupted run, on a log and state of its own
+    log = h.log("one-rtr-jsm-1_000001.log")
+    log.component(C1, "ACTIVE", t=time.time() - 30)
+    h.config(servers, log=os.path.join(h.logdir, "one-rtr-jsm-1_*.log"),
+             state_dir=os.path.join(h.workdir, "state-one"))
+    d = h.start(ready=False).wait_ready(settle=0)
+    one = lifecycle(h, log, lambda: None)
+    assert d.stop() == 0, d.stderr()
+
+    # the same lines with restarts
+    log = h.log()
+    log.component(C1, "ACTIVE", t=time.time() - 30)
+    h.config(servers)
+    daemons = [h.start(ready=False).wait_ready(settle=0)]
+
+    def restart():
+        assert daemons[-1].stop() == 0, daemons[-1].stderr()
+        daemons.append(h.start(ready=False).wait_ready(settle=0))
+
+    many = lifecycle(h, log, restart)
+    assert daemons[-1].stop() == 0, daemons[-1].stderr()
+    assert len(daemons) == 7
+
+    # each state_dir counts its ids from 1: the ids compare too
+    got = alarm_history(many)
+    assert got == alarm_history(one), \
+        "with restarts:\n%s\none run:\n%s" % (h.describe(many),
+                                               h.describe(one))
+    # and that history is the cycle's, twice: raised on the loss and the
+    # refusal, cleared on the connect and ACTIVE, once per cycle
+    ours = [(t, s, r) for t, s, r, _ in got if not r.startswith(MARK_HOST)]
+    assert ours == cycle + cycle, h.describe(many)
+
+
+def probe_cycle(h, log, port, restart):
+    """The router refused, then our probe gets through (the server is
+    back, the router not yet): endpoint-refused clears on the probe's word
+    alone, which no log line holds.  Three restarts (when restart() is
+    given), then the router connects."""
+    seen = len(h.alarms())
+    marks = [PORT + 200]
+
+    def mark():
+        marks[0] += 1
+        marker(h, log, marks[0], seen)
+
+    log.component(C1, "GONE")
+    log.connecting("127.0.0.1", port)
+    log.refused("127.0.0.1", port)
+    cleared = wait_for(lambda: [e for e in h.alarms()[seen:]
+                                if e["CCMON_ALARM"] == "endpoint-refused"
+                                and e["CCMON_STATE"] == "cleared"],
+                       timeout=WAIT)
+    assert cleared, "the probe did not clear endpoint-refused:\n%s\n%s" % (
+        h.describe(), h.daemon_stderr())
+    mark()
+    for _ in range(3):
+        restart()
+        mark()
+    log.connecting("127.0.0.1", port)
+    log.component(C1, "CONNECTED")
+    log.component(C1, "ACTIVE")
+    mark()
+    return h.alarms()[seen:]
+
+
+def test_restarts_keep_what_the_probe_proved(h):
+    """What only ccmond saw (its probe got through after the router's
+    refusals) is kept across restarts: the replayed refusals do not raise
+    endpoint-refused again (ccmond(8), STATE)."""
+    _, port = h.cs_server("accept")
+    servers = [srv("cs1", host="127.0.0.1", port=port, probe="tcp",
+                   probe_interval="1s", probe_timeout="500ms")]
+
+    log = h.log("one-rtr-jsm-1_000001.log")
+    log.component(C1, "ACTIVE", t=time.time() - 30)
+    h.config(servers, log=os.path.join(h.logdir, "one-rtr-jsm-1_*.log"),
+             state_dir=os.path.join(h.workdir, "state-one"))
+    d = h.start(ready=False).wait_ready(settle=0)
+    one = probe_cycle(h, log, port, lambda: None)
+    assert d.stop() == 0, d.stderr()
+
+    log = h.log()
+    log.component(C1, "ACTIVE", t=time.time() - 30)
+    h.config(servers)
+    daemons = [h.start(ready=False).wait_ready(settle=0)]
+
+    def restart():
+        assert daemons[-1].stop() == 0, daemons[-1].stderr()
+        daemons.append(h.start(ready=False).wait_ready(settle=0))
+
+    many = probe_cycle(h, log, port, restart)
+    assert daemons[-1].stop() == 0, daemons[-1].stderr()
+    assert len(daemons) == 4
+
+    got = alarm_history(many)
+    assert got == alarm_history(one), \
+        "with restarts:\n%s\none run:\n%s" % (h.describe(many),
+                                               h.describe(one))
+    ours = [(t, s, r) for t, s, r, _ in got if not r.startswith(MARK_HOST)]
+    assert ours == [("component-down", "raised", C1),
+                    ("endpoint-refused", "raised", "cs1"),
+                    ("endpoint-refused", "cleared", "cs1"),
+                    ("component-down", "cleared", C1)], h.describe(many)

@@ -891,6 +891,105 @@ static void wall_offset_moves_only_what_is_said(void **state)
 	assert_true(silent);
 }
 
+/* Alarm outputs of m about type, as "raised|cleared RESOURCE" lines. */
+static void expect_type(struct ccm_monitor *m, enum ccm_alarm_type type,
+			const char *want)
+{
+	const struct ccm_out *o;
+	size_t n = ccm_monitor_take(m, &o);
+	char got[512] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && len < sizeof(got); i++)
+		if (o[i].kind == CCM_OUT_ALARM && o[i].decision.type == type)
+			len += (size_t)snprintf(got + len, sizeof(got) - len,
+						"%s %s\n",
+						ccm_alarm_state_name(
+							o[i].decision.state),
+						o[i].decision.resource);
+	assert_string_equal(got, want);
+}
+
+static void feed(struct ccm_monitor *m, ccm_ms now, ccm_ms t,
+		 const struct ccm_logmsg *msg, bool replay)
+{
+	ccm_monitor_message(m, now, t, "rtr.log", 1, msg, replay);
+}
+
+/* Our probe got through after the router's refusals: endpoint-refused
+ * clears.  A restart replays the refusals, not the probe, and must not
+ * raise it again (agent/reachable.h); a refusal logged after the last
+ * run's record does, and a record saved before the first look is
+ * complete keeps what it carried. */
+static void probe_success_survives_a_restart(void **state)
+{
+	struct env *e = *state;
+	struct ccm_probe_report ok = { .result = CCM_PROBE_OK,
+				       .connected = true };
+	const struct ccm_logmsg gone = {
+		.kind = CCM_MSG_COMPONENT_STATE,
+		.component = span(COMP),
+		.state = CCM_STATE_GONE,
+	};
+	const struct ccm_logmsg refusal = {
+		.kind = CCM_MSG_CONNECT_FAILED,
+		.host = span(HOST),
+		.port = 7999,
+		.err = 111,
+		.reason = span("Connection refused"),
+	};
+	struct json_object *snap, *again;
+	struct ccm_monitor *m2, *m3;
+	char err[256];
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_GONE, false);
+	refused(e, T0 + 2000);
+	expect_type(e->m, CCM_ALARM_ENDPOINT_REFUSED, "raised cs1\n");
+	ccm_monitor_probe(e->m, T0 + 3000, "cs1", &ok);
+	expect_type(e->m, CCM_ALARM_ENDPOINT_REFUSED, "cleared cs1\n");
+	snap = ccm_monitor_snapshot(e->m);
+	assert_non_null(snap);
+
+	/* the same lines replayed: nothing about the endpoint */
+	m2 = ccm_monitor_new(e->cfg, snap, err, sizeof(err));
+	assert_non_null(m2);
+	feed(m2, T0 + 60000, T0 + 1000, &gone, true);
+	feed(m2, T0 + 60000, T0 + 2000, &refusal, true);
+	/* saved mid-replay: the record goes on as it was */
+	again = ccm_monitor_snapshot(m2);
+	assert_non_null(again);
+	ccm_monitor_synced(m2, T0 + 60000);
+	ccm_monitor_advance(m2, T0 + 61000);
+	expect_type(m2, CCM_ALARM_ENDPOINT_REFUSED, "");
+	/* refused again, live: a new condition */
+	feed(m2, T0 + 62000, T0 + 62000, &refusal, false);
+	expect_type(m2, CCM_ALARM_ENDPOINT_REFUSED, "raised cs1\n");
+	ccm_monitor_free(m2);
+
+	/* the record of a run stopped mid-replay is the last run's */
+	m3 = ccm_monitor_new(e->cfg, again, err, sizeof(err));
+	assert_non_null(m3);
+	feed(m3, T0 + 90000, T0 + 1000, &gone, true);
+	feed(m3, T0 + 90000, T0 + 2000, &refusal, true);
+	ccm_monitor_synced(m3, T0 + 90000);
+	expect_type(m3, CCM_ALARM_ENDPOINT_REFUSED, "");
+	ccm_monitor_free(m3);
+
+	/* a refusal written while nobody watched: more failures than
+	 * recorded, raised */
+	m3 = ccm_monitor_new(e->cfg, snap, err, sizeof(err));
+	assert_non_null(m3);
+	feed(m3, T0 + 90000, T0 + 1000, &gone, true);
+	feed(m3, T0 + 90000, T0 + 2000, &refusal, true);
+	feed(m3, T0 + 90000, T0 + 70000, &refusal, false);
+	ccm_monitor_synced(m3, T0 + 90000);
+	expect_type(m3, CCM_ALARM_ENDPOINT_REFUSED, "raised cs1\n");
+	ccm_monitor_free(m3);
+	json_object_put(again);
+	json_object_put(snap);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -910,6 +1009,7 @@ int main(void)
 		T(log_silent_and_unreadable),
 		T(restart_keeps_pairing),
 		T(restored_probe_alarm_waits_for_the_next_probe),
+		T(probe_success_survives_a_restart),
 		T(drift_is_warned_once),
 		T(queue_latency_high),
 		T(queue_latency_high_by_p95),

@@ -314,7 +314,7 @@ static void test_header_and_window(void **state)
 	struct json_object *doc = ccm_report_json_object(&f->a), *win;
 
 	assert_non_null(doc);
-	jstr(doc, "schema", "ccmon.analysis/1");
+	jstr(doc, "schema", "ccmon.analysis/2");
 	jstr(doc, "schema", CCM_ANALYSIS_SCHEMA);
 	jstr(doc, "generator", "ccmon 0.1.0");
 	win = jget(doc, "window");
@@ -558,7 +558,7 @@ static void test_json_to_file(void **state)
 	doc = json_tokener_parse(text);
 	if (!doc)
 		fail_msg("does not parse:\n%s", text);
-	jstr(doc, "schema", "ccmon.analysis/1");
+	jstr(doc, "schema", "ccmon.analysis/2");
 	jarr(doc, "inputs", 2);
 	jarr(doc, "components", 3);
 	jarr(doc, "endpoints", 1);

@@ -141,7 +141,7 @@ gzip -c "$srcdir/tests/fixtures/imp-log4j-ethwall.log" \
  vg analyze "$builddir/ccmon" analyze --json --date 2026-03-14 \
 	./*.log ./*.log.gz >"$tmp/analyze.json" 2>"$tmp/analyze.err")
 rc=$?
-if [ "$rc" -eq 0 ] && ! grep -q '"schema": "ccmon.analysis/1"' \
+if [ "$rc" -eq 0 ] && ! grep -q '"schema": "ccmon.analysis/2"' \
 	"$tmp/analyze.json"; then
 	rc=1
 fi
