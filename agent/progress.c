@@ -56,9 +56,9 @@ void ccm_progress_format_end(char *buf, size_t len, uint64_t files,
 
 	human(r, sizeof(r), secs > 0 ? (double)bytes / secs : 0);
 	snprintf(buf, len, "ccmon analyze: read %llu file%s, %llu bytes, "
-		 "%llu lines in %.1f s (%s/s)", (unsigned long long)files,
+		 "%llu line%s in %.1f s (%s/s)", (unsigned long long)files,
 		 files == 1 ? "" : "s", (unsigned long long)bytes,
-		 (unsigned long long)lines, secs, r);
+		 (unsigned long long)lines, lines == 1 ? "" : "s", secs, r);
 }
 
 void ccm_progress_init(struct ccm_progress *p, FILE *out, bool tty,

@@ -110,7 +110,7 @@ def two_inputs(tmp_path):
 
 
 FINAL = re.compile(r"ccmon analyze: read (\d+) files?, (\d+) bytes, "
-                   r"(\d+) lines in \d+\.\d s \(.+/s\)$")
+                   r"(\d+) lines? in \d+\.\d s \(.+/s\)$")
 
 
 def test_progress_forced_ends_with_the_totals(ccmon, tmp_path):
