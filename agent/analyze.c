@@ -13,6 +13,7 @@
 #include "agent/analyze.h"
 #include "agent/impact_track.h"
 #include "agent/monitor.h"
+#include "agent/progress.h"
 #include "agent/report.h"
 #include "parsers/config.h"
 #include "parsers/duration.h"
@@ -29,6 +30,7 @@ struct options {
 	ccm_ms date, since, until;
 	ccm_ms auth_timeout;
 	size_t max_line;
+	bool progress, quiet; /* forced on, off; else on when stderr is a tty */
 	const char *const *argv; /* the whole command, for the HTML report */
 	size_t argc;
 };
@@ -52,7 +54,8 @@ static void usage(FILE *out)
 	      " [--date YYYY-MM-DD]\n"
 	      "                     [--since TIME] [--until TIME]"
 	      " [--auth-timeout DURATION]\n"
-	      "                     [--max-line BYTES] FILE...\n"
+	      "                     [--max-line BYTES] [--progress | --quiet]"
+	      " FILE...\n"
 	      "Replays XCP Router logs (plain or .gz, any order) into a timeline"
 	      " of component\nstates and incidents.  See ccmon(1).\n", out);
 }
@@ -81,6 +84,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "until", required_argument, NULL, 'u' },
 		{ "auth-timeout", required_argument, NULL, 'a' },
 		{ "max-line", required_argument, NULL, 'm' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -93,7 +98,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->max_line = CCM_DEFAULT_MAX_LINE;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jH:c:d:s:u:a:m:h", longopts,
+	while ((c = getopt_long(argc, argv, "+jH:c:d:s:u:a:m:qh", longopts,
 				NULL)) != -1) {
 		char *end;
 		switch (c) {
@@ -135,6 +140,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (*end || !o->max_line || optarg[0] == '-')
 				return bad_usage("--max-line: not a size: '%s'",
 						 optarg);
+			break;
+		case 'P':
+			o->progress = true;
+			break;
+		case 'q':
+			o->quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -281,19 +292,6 @@ static int set_queue_lines(struct ccm_recognizer *rec,
 	return 0;
 }
 
-/* Dates the first input by --date or its mtime; with --date the clock then
- * runs on across the inputs, as through one file. */
-static void clock_for(const struct options *o, const struct ccm_input *in,
-		      const struct ccm_input *prev, struct ccm_clock *clock)
-{
-	if (!o->have_date)
-		ccm_clock_init(clock, CCM_BASIS_MTIME, in->mtime);
-	else if (prev && prev->have_last)
-		ccm_clock_init(clock, CCM_BASIS_CONTINUE, prev->last);
-	else
-		ccm_clock_init(clock, CCM_BASIS_DATE, o->date);
-}
-
 /* The HTML report into path, whole or not at all: written beside it under
  * a temporary name, then renamed over it.  Returns 0, or -1 after saying
  * why on stderr. */
@@ -350,8 +348,41 @@ fail:
 	return -1;
 }
 
+/* The progress line when forced, or by default when a person watches
+ * stderr; NULL for none. */
+static struct ccm_progress *progress_for(const struct options *o,
+					 const struct ccm_input *inputs,
+					 size_t n, struct ccm_progress *p)
+{
+	bool tty = isatty(STDERR_FILENO);
+	uint64_t total = 0;
+
+	if (o->quiet || (!o->progress && !tty))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		total += inputs[i].size;
+	ccm_progress_init(p, stderr, tty, total);
+	return p;
+}
+
+/* Inputs dated by a modification time that cannot be their last write:
+ * their dates may be days off (doc/ccmon.1, analyze). */
+static void warn_mtimes(const struct ccm_input *inputs, size_t n)
+{
+	char t1[CCM_TIME_STRLEN], t2[CCM_TIME_STRLEN];
+
+	for (size_t i = 0; i < n; i++)
+		if (ccm_input_mtime_suspect(&inputs[i]))
+			fprintf(stderr, "ccmon analyze: warning: %s: dated by "
+				"its modification time %s, but its last line "
+				"is at %s: a copy that did not keep the time?"
+				" Give --date.\n", inputs[i].path,
+				ccm_time_format(inputs[i].mtime, t1),
+				ccm_time_format(inputs[i].last, t2));
+}
+
 static int run(const struct options *o, struct ccm_input *inputs, size_t n,
-	       int status)
+	       int status, struct ccm_progress *pr)
 {
 	char err[512];
 	struct ccm_recognizer *rec = ccm_recognizer_new(err, sizeof(err));
@@ -420,7 +451,8 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		struct ccm_scanner sc;
 		struct ccm_clock clock;
 
-		clock_for(o, in, i ? &inputs[i - 1] : NULL, &clock);
+		ccm_input_clock(in, i ? &inputs[i - 1] : NULL, o->have_date,
+				o->date, &clock);
 		ccm_scanner_init(&sc, rec, &clock, o->max_line, on_message, &f);
 		sc.silence_min = cfg.restart_silence > 0 ?
 				 cfg.restart_silence :
@@ -437,10 +469,19 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		sc.have_until = o->have_until;
 		sc.until = o->until;
 		f.path = in->path;
+		if (pr) {
+			in->progress = ccm_progress_update;
+			in->progress_ctx = pr;
+		}
 		if (ccm_input_scan(in, &sc, err, sizeof(err))) {
+			if (pr)
+				ccm_progress_clear(pr);
 			fprintf(stderr, "ccmon analyze: %s\n", err);
 			status = EXIT_INPUT;
 		}
+		if (pr)
+			ccm_progress_file_done(pr, !in->failed && !sc.stopped,
+					       in->size, in->stats.lines);
 		if (in->have_last && (!a.have_end || in->last > a.end)) {
 			a.end = in->last;
 			a.have_end = true;
@@ -449,6 +490,9 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		if (sc.stopped)
 			break;
 	}
+	if (pr)
+		ccm_progress_end(pr);
+	warn_mtimes(inputs, n);
 	if (a.have_until && a.have_end && a.end > a.until)
 		a.end = a.until;
 	if (a.have_end)
@@ -482,6 +526,7 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 int ccm_analyze_main(int argc, char **argv)
 {
 	struct options o;
+	struct ccm_progress progress;
 	struct ccm_input *inputs;
 	size_t n = 0;
 	int status = 0;
@@ -506,7 +551,10 @@ int ccm_analyze_main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		inputs[i].order = i;
 	qsort(inputs, n, sizeof(*inputs), by_first_time);
-	status = run(&o, inputs, n, status);
+	/* no report at all rather than an empty one: nothing could be read */
+	if (n)
+		status = run(&o, inputs, n, status,
+			     progress_for(&o, inputs, n, &progress));
 	for (size_t i = 0; i < n; i++)
 		ccm_input_release(&inputs[i]);
 	free(inputs);

@@ -1244,7 +1244,9 @@ int main(int argc, char **argv)
 			d.foreground = true;
 			break;
 		case 'V':
-			puts(PACKAGE_STRING "\nfeatures: snmp (AgentX subagent)");
+			/* the daemon's own name: PACKAGE_STRING says "ccmon" */
+			puts("ccmond (" PACKAGE_NAME ") " PACKAGE_VERSION
+			     "\nfeatures: snmp (AgentX subagent)");
 			return 0;
 		case 'h':
 			usage(stdout);

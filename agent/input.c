@@ -107,6 +107,8 @@ int ccm_input_probe(struct ccm_input *in, const char *path, char *err,
 	if (!gz)
 		return -1;
 	in->mtime = ccm_time_local(&st.st_mtim);
+	in->size = (uint64_t)st.st_size;
+	in->have_name_date = ccm_name_date(path, &in->name_date);
 	buf = malloc(PROBE_BYTES);
 	if (!buf) {
 		gzclose(gz);
@@ -120,7 +122,8 @@ int ccm_input_probe(struct ccm_input *in, const char *path, char *err,
 		gzclose(gz);
 		return -1;
 	}
-	ccm_clock_init(&clock, CCM_BASIS_MTIME, in->mtime);
+	/* dated as the scan will without --date, to order the inputs */
+	ccm_input_clock(in, NULL, false, 0, &clock);
 	in->have_first = first_dated(in, &clock, buf, (size_t)n, &in->first);
 	in->shape = clock.shape;
 	free(buf);
@@ -168,6 +171,9 @@ int ccm_input_scan(struct ccm_input *in, struct ccm_scanner *sc, char *err,
 			rc = -1;
 			break;
 		}
+		if (in->progress)
+			in->progress(in->progress_ctx, (uint64_t)gzoffset(gz),
+				     sc->stats.lines);
 	}
 	ccm_scanner_finish(sc);
 	free(buf);
@@ -184,6 +190,7 @@ int ccm_input_scan(struct ccm_input *in, struct ccm_scanner *sc, char *err,
 	}
 	if (in->shape == CCM_TS_NONE)
 		in->shape = sc->clock.shape;
+	ccm_input_date_settle(in);
 	in->failed = rc != 0;
 	return rc;
 }

@@ -61,6 +61,10 @@ static struct json_object *inputs(const struct ccm_analysis *a)
 		add(o, "first", jtime(in->have_first, in->first));
 		add(o, "last", jtime(in->have_last, in->last));
 		add(o, "complete", json_object_new_boolean(!in->failed));
+		add(o, "date_source", json_object_new_string(
+				 ccm_date_source_name(in->date_source)));
+		add(o, "date_suspect",
+		    json_object_new_boolean(ccm_input_mtime_suspect(in)));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -189,14 +189,17 @@ static int write_report(const struct ccm_analysis *a, FILE *out)
 	for (size_t i = 0; i < a->ninputs; i++) {
 		const struct ccm_input *in = &a->inputs[i];
 		fprintf(out, "  %s  %s  %s .. %s  %llu lines, %llu recognized, "
-			"%llu bad timestamps, %llu overlong%s\n", in->path,
-			ccm_ts_shape_name(in->shape),
+			"%llu bad timestamps, %llu overlong, date from %s%s%s"
+			"\n", in->path, ccm_ts_shape_name(in->shape),
 			in->have_first ? ccm_time_format(in->first, t1) : "-",
 			in->have_last ? ccm_time_format(in->last, t2) : "-",
 			(unsigned long long)in->stats.lines,
 			(unsigned long long)in->stats.recognized,
 			(unsigned long long)in->stats.bad_time,
 			(unsigned long long)in->stats.overlong,
+			ccm_date_source_name(in->date_source),
+			ccm_input_mtime_suspect(in) ?
+			" (looks wrong: give --date)" : "",
 			in->failed ? "  (read error: incomplete)" : "");
 	}
 

@@ -99,7 +99,8 @@ enum ccm_mib_impact {
 	CCM_MIB_IMPACT_LOGGING_LOST,
 	CCM_MIB_IMPACT_SINCE,
 	CCM_MIB_IMPACT_SERVERS,
-	CCM_MIB_IMPACT_LAST = CCM_MIB_IMPACT_SERVERS
+	CCM_MIB_IMPACT_SCOPE_NAME, /* the index again, readable */
+	CCM_MIB_IMPACT_LAST = CCM_MIB_IMPACT_SCOPE_NAME
 };
 
 /* ccmonNotifyObjects (accessible-for-notify, instance .0) */

@@ -560,6 +560,10 @@ static void impact_value(const struct ccm_impact *im, unsigned col,
 	case CCM_MIB_IMPACT_SERVERS:
 		set_str(out, im->servers, ADMIN_STRING_MAX);
 		break;
+	case CCM_MIB_IMPACT_SCOPE_NAME:
+		/* snmptable shows no not-accessible index without -Ci */
+		set_str(out, im->scope, CCM_MIB_COMP_KEY_MAX);
+		break;
 	}
 }
 

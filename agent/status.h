@@ -2,8 +2,8 @@
 /* The status of the running agent: what `ccmon status` shows.
  *
  * ccmond answers on a UNIX stream socket, runtime_dir/ccmond.sock: a client
- * connects, sends nothing, and reads one JSON document (ccmon.status/1,
- * below) up to end of file.  An empty answer (end of file at once) means
+ * connects, sends nothing, and reads one JSON document (ccmon.status/2,
+ * below; doc/status-json.md for readers) up to end of file.  An empty answer (end of file at once) means
  * the agent is serving as many clients as it will: ask again shortly.
  * Reading is all the socket offers, so it needs no authentication beyond
  * its mode, 0660 (owner and group ccmon): the document names components,
@@ -11,7 +11,7 @@
  * should see it join group ccmon.
  *
  * The document, one line of JSON followed by a newline:
- *   {"schema":"ccmon.status/1",
+ *   {"schema":"ccmon.status/2",
  *    "agent":{"version","now","config","lines","recognized","bad_time",
  *             "overlong","files_open","rotations","latency_window_s",
  *             "replaying","names_cleaned","untracked"},
@@ -30,7 +30,8 @@
  *    "last_ms","min_ms","mean_ms","max_ms" (connect latency),
  *    "first_byte_ms" (the last one), each a number with three decimals or
  *    null, "histogram":[{"le_ms":1,"count":N},...,{"le_ms":null,...}]}
- * (connect latencies; le_ms null is the bucket above 4096 ms).  "queue"
+ * (connect latencies, cumulative: each count is every latency up to
+ * le_ms; le_ms null has no bound, its count is all of them).  "queue"
  * is how long events waited on the component (agent/queue_latency.h):
  *   {"waits":N,"mean_ms","p50_ms","p95_ms","p99_ms","max_ms","total":N}
  * "waits" and the figures over the waits that ended within
@@ -66,7 +67,7 @@
 
 struct json_object;
 
-#define CCM_STATUS_SCHEMA "ccmon.status/1"
+#define CCM_STATUS_SCHEMA "ccmon.status/2"
 #define CCM_STATUS_SOCKET "ccmond.sock"   /* in runtime_dir */
 #define CCM_STATUS_MODE 0660
 

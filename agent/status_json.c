@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The ccmon.status/1 document (agent/status.h).
+/* The ccmon.status/2 document (agent/status.h, doc/status-json.md).
  *
  * Built from the engine, the alarms and the probe figures rather than from
  * the monitor that holds them, so that it can be tested, and can serve,
@@ -52,17 +52,22 @@ static struct json_object *jendpoint(const char *host, unsigned port)
 	return json_object_new_string(buf);
 }
 
+/* Cumulative, as Prometheus' "le" buckets (doc/status-json.md): each
+ * count is every latency up to its bound, the last (no bound) all of them,
+ * so a reader finds the share under any bound without adding up. */
 static struct json_object *latency_hist(const struct ccm_latency *l)
 {
 	struct json_object *arr = json_object_new_array();
+	uint64_t upto = 0;
 
 	for (unsigned b = 0; b < CCM_LATENCY_BUCKETS; b++) {
 		struct json_object *o = json_object_new_object();
 		int64_t bound = ccm_latency_bucket_bound_ms(b);
 
+		upto += l->hist[b];
 		add(o, "le_ms",
 		    bound < 0 ? NULL : json_object_new_int64(bound));
-		add(o, "count", json_object_new_uint64(l->hist[b]));
+		add(o, "count", json_object_new_uint64(upto));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -35,7 +35,7 @@ import pytest
 from ccmond_harness import Harness, binaries, component_of
 from snmp_harness import (ROOT, SNMP_TRAP_OID, STEP, SYS_DESCR, SYS_UPTIME,
                           SnmpPair, as_int, date_and_time, have_mib,
-                          need_snmp,
+                          mib_args, need_snmp, run_tool,
                           octets, parse_vars, socket_inode, str_index,
                           wait_for)
 
@@ -503,6 +503,7 @@ def test_tables(e):
     assert as_int(row[5]) == TRUE, row            # queueing
     assert date_and_time(row[6]) > t_gone, row    # ... until
     assert row[10].value == "cs2", row
+    assert row[11].value == "cluster", row        # the scope, readable
 
     # The components: both configured ones, indexed by their names.
     rows = e.table(COMPONENT_ENTRY)
@@ -554,6 +555,17 @@ def test_tables(e):
             == "critical(3)", named
         assert named["CCMON-MIB::ccmonMessagingBlocked.0"].value \
             == "true(1)", named
+        # snmptable shows the columns only, not the not-accessible index:
+        # the readable scope column says which scope the row is about
+        out, _ = run_tool(["snmptable", "-v2c", "-c", "public", "-t", "1",
+                           "-r", "1", "-Cf", "|"] + mib_args(True) +
+                          [e.snmpd.target, "CCMON-MIB::ccmonImpactTable"],
+                          e.snmpd.tool_env)
+        lines = [ln for ln in out.splitlines() if "|" in ln]
+        head = lines[0].split("|")
+        col = next(i for i, h in enumerate(head) if h.endswith("ScopeName"))
+        assert [ln.split("|")[col].strip('"') for ln in lines[1:]] == \
+            ["cluster"], out
 
     # cs2 back: nothing blocked, no alarm row.
     log.component(C2, "CONNECTED")

@@ -1589,7 +1589,16 @@ static void test_impact_rows(void **state)
 	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SERVERS,
 				       "imp1.example.com"));
 	assert_str(&v, "cs1");
-	expect_no_next(view, impact_oid(CCM_MIB_IMPACT_SERVERS,
+	/* the scope again as a column, spelled as configured */
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SCOPE_NAME,
+				       "imp1.example.com"));
+	assert_str(&v, "IMP1.example.com");
+	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SCOPE_NAME, "b"));
+	assert_str(&v, "b");
+	expect_next(view, impact_oid(CCM_MIB_IMPACT_SERVERS,
+				     "imp1.example.com"),
+		    impact_oid(CCM_MIB_IMPACT_SCOPE_NAME, "b"));
+	expect_no_next(view, impact_oid(CCM_MIB_IMPACT_SCOPE_NAME,
 					"imp1.example.com"));
 	/* the index column is not-accessible, as in the other tables */
 	assert_int_equal(get_status(view, impact_oid(CCM_MIB_IMPACT_SCOPE, "b")),

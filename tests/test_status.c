@@ -226,21 +226,24 @@ static char *agent_doc(struct agent *a)
 
 /* ---- the document -------------------------------------------------------- */
 
-#define HIST_EMPTY_FROM_2                                                   \
-	"{\"le_ms\":2,\"count\":0},{\"le_ms\":4,\"count\":0},"              \
-	"{\"le_ms\":8,\"count\":0},{\"le_ms\":16,\"count\":0},"             \
-	"{\"le_ms\":32,\"count\":0},{\"le_ms\":64,\"count\":0},"            \
-	"{\"le_ms\":128,\"count\":0},{\"le_ms\":256,\"count\":0},"          \
-	"{\"le_ms\":512,\"count\":0},{\"le_ms\":1024,\"count\":0},"         \
-	"{\"le_ms\":2048,\"count\":0},{\"le_ms\":4096,\"count\":0},"        \
-	"{\"le_ms\":null,\"count\":0}"
+/* The connect latencies 0.380 and 0.412 ms: both in every cumulative
+ * bucket from <= 1 ms on. */
+#define HIST_TWO_UNDER_1MS                                                  \
+	"{\"le_ms\":1,\"count\":2},"                                        \
+	"{\"le_ms\":2,\"count\":2},{\"le_ms\":4,\"count\":2},"              \
+	"{\"le_ms\":8,\"count\":2},{\"le_ms\":16,\"count\":2},"             \
+	"{\"le_ms\":32,\"count\":2},{\"le_ms\":64,\"count\":2},"            \
+	"{\"le_ms\":128,\"count\":2},{\"le_ms\":256,\"count\":2},"          \
+	"{\"le_ms\":512,\"count\":2},{\"le_ms\":1024,\"count\":2},"         \
+	"{\"le_ms\":2048,\"count\":2},{\"le_ms\":4096,\"count\":2},"        \
+	"{\"le_ms\":null,\"count\":2}"
 
 #define QUEUE_NONE                                                          \
 	"\"queue\":{\"waits\":0,\"mean_ms\":null,\"p50_ms\":null,"          \
 	"\"p95_ms\":null,\"p99_ms\":null,\"max_ms\":null,\"total\":0}"
 
 static const char expected_doc[] =
-	"{\"schema\":\"ccmon.status/1\","
+	"{\"schema\":\"ccmon.status/2\","
 	"\"agent\":{\"version\":\"" PACKAGE_STRING "\","
 	"\"now\":\"2026-11-03T08:10:06.000\","
 	"\"config\":\"/etc/ccmon/ccmon.conf\",\"lines\":120,\"recognized\":7,"
@@ -258,7 +261,7 @@ static const char expected_doc[] =
 	"\"error\":0},"
 	"\"last_ms\":0.380,\"min_ms\":0.380,\"mean_ms\":0.396,"
 	"\"max_ms\":0.412,\"first_byte_ms\":1.500,"
-	"\"histogram\":[{\"le_ms\":1,\"count\":2}," HIST_EMPTY_FROM_2 "]},"
+	"\"histogram\":[" HIST_TWO_UNDER_1MS "]},"
 	"\"queue\":{\"waits\":2,\"mean_ms\":15500,\"p50_ms\":1000,"
 	"\"p95_ms\":30000,\"p99_ms\":30000,\"max_ms\":30000,\"total\":3}},"
 	"{\"name\":\"" COMP2 "\",\"server\":\"cs2\",\"state\":\"unknown\","
@@ -296,7 +299,7 @@ static void test_document_empty(void **state)
 	(void)state;
 	assert_non_null(doc);
 	assert_string_equal(doc,
-		"{\"schema\":\"ccmon.status/1\",\"agent\":{\"version\":\""
+		"{\"schema\":\"ccmon.status/2\",\"agent\":{\"version\":\""
 		PACKAGE_STRING "\",\"now\":\"2026-11-03T08:10:00.000\","
 		"\"config\":null,\"lines\":null,\"recognized\":null,"
 		"\"bad_time\":null,\"overlong\":null,\"files_open\":null,"
@@ -414,6 +417,39 @@ static char *print_to_string(const struct json_object *doc, int *rc)
 	return buf;
 }
 
+/* The histogram is cumulative (doc/status-json.md): connects of 0.5 ms,
+ * 3 ms, 3.5 ms and 9 s are 1 up to 1 ms and 2 ms, 3 from 4 ms to 4096 ms,
+ * and all 4 in the last bucket, which has no bound. */
+static void test_document_histogram_cumulative(void **state)
+{
+	struct ccm_server srv = { .name = "cs1", .host = HOST1,
+				  .port = 7999, .component = COMP1 };
+	struct ccm_config cfg = { .path = "/c", .servers = &srv,
+				  .nservers = 1 };
+	struct ccm_probe_stats st;
+	char *text;
+
+	(void)state;
+	ccm_probe_stats_init(&st);
+	probe_report(&st, CCM_PROBE_OK, 500, -1);
+	probe_report(&st, CCM_PROBE_OK, 3000, -1);
+	probe_report(&st, CCM_PROBE_OK, 3500, -1);
+	probe_report(&st, CCM_PROBE_OK, 9000000, -1);
+	text = ccm_status_json_build(NULL, NULL, no_probes_yet, &st, &cfg,
+				     NULL, T0);
+	assert_non_null(text);
+	assert_non_null(strstr(text,
+		"\"histogram\":[{\"le_ms\":1,\"count\":1},"
+		"{\"le_ms\":2,\"count\":1},{\"le_ms\":4,\"count\":3},"
+		"{\"le_ms\":8,\"count\":3},{\"le_ms\":16,\"count\":3},"
+		"{\"le_ms\":32,\"count\":3},{\"le_ms\":64,\"count\":3},"
+		"{\"le_ms\":128,\"count\":3},{\"le_ms\":256,\"count\":3},"
+		"{\"le_ms\":512,\"count\":3},{\"le_ms\":1024,\"count\":3},"
+		"{\"le_ms\":2048,\"count\":3},{\"le_ms\":4096,\"count\":3},"
+		"{\"le_ms\":null,\"count\":4}]"));
+	free(text);
+}
+
 static void test_text(void **state)
 {
 	struct json_object *doc = json_tokener_parse(expected_doc);
@@ -431,7 +467,7 @@ static void test_text(void **state)
 	/* control characters from a log never reach the terminal: each
 	 * shows as U+FFFD, one column wide */
 	doc = json_tokener_parse(
-		"{\"schema\":\"ccmon.status/1\",\"agent\":{\"version\":\"v\","
+		"{\"schema\":\"ccmon.status/2\",\"agent\":{\"version\":\"v\","
 		"\"now\":\"n\",\"config\":\"c\",\"lines\":null},"
 		"\"components\":[{\"name\":\"op-\\u001b[2Jx\",\"server\":null,"
 		"\"state\":\"active\",\"transitions\":1,\"last_change\":null,"
@@ -1145,7 +1181,7 @@ static void test_main_not_running(void **state)
 	free(err);
 
 	assert_int_equal(run_status(dir, &out, &err, "-c", conf, "--json"), 3);
-	assert_non_null(strstr(out, "{\"schema\":\"ccmon.status/1\","
+	assert_non_null(strstr(out, "{\"schema\":\"ccmon.status/2\","
 				    "\"agent\":null,\"saved\":{\"file\":\""));
 	assert_non_null(strstr(out,
 		"\"components\":[],\"alarms\":[{\"id\":1,"
@@ -1198,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(test_document_empty),
 		cmocka_unit_test(test_document_case_and_no_probe),
 		cmocka_unit_test(test_document_probe_not_run),
+		cmocka_unit_test(test_document_histogram_cumulative),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_server_one),
 		cmocka_unit_test(test_server_many),

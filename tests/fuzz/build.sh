@@ -36,7 +36,7 @@ sources() {
 	config) echo parsers/config.c parsers/queue_lines.c \
 		parsers/duration.c parsers/timestamp.c agent/safe_open.c ;;
 	xmpp_stream) echo parsers/xmpp_stream.c ;;
-	input) echo agent/input.c parsers/scanner.c parsers/logline.c \
+	input) echo agent/input.c agent/input_date.c parsers/scanner.c parsers/logline.c \
 		parsers/queue_lines.c parsers/timestamp.c ;;
 	# tail.c for ccm_tail_pos_release (state.c), and what it links
 	state) echo agent/state.c agent/alarm.c agent/snmp_queue.c \
