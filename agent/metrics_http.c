@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The /metrics endpoint on the sd-event loop (agent/metrics_http.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct ccm_metrics_server {
 	sd_event_source *timer; /* when it must run again by itself */
 	ccm_metrics_build_fn *build;
 	void *ctx;
+	bool closed;            /* a connection closed in this run */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
@@ -97,26 +99,45 @@ static void arm(struct ccm_metrics_server *s)
 	sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode what)
+{
+	struct ccm_metrics_server *s = cls;
+
+	(void)conn;
+	(void)socket_ctx;
+	if (what == MHD_CONNECTION_NOTIFY_CLOSED)
+		s->closed = true;
+}
+
+/* At its connection limit libmicrohttpd takes the listening socket out of
+ * its epoll set and puts it back at the start of a run: after a run that
+ * freed a slot, one more run, or the clients waiting in the backlog would
+ * wait for an event that never comes. */
+static void run(struct ccm_metrics_server *s)
+{
+	s->closed = false;
+	MHD_run(s->mhd);
+	if (s->closed)
+		MHD_run(s->mhd);
+	arm(s);
+}
+
 static int on_io(sd_event_source *src, int fd, uint32_t revents, void *ud)
 {
-	struct ccm_metrics_server *s = ud;
-
 	(void)src;
 	(void)fd;
 	(void)revents;
-	MHD_run(s->mhd);
-	arm(s);
+	run(ud);
 	return 0;
 }
 
 static int on_timer(sd_event_source *src, uint64_t usec, void *ud)
 {
-	struct ccm_metrics_server *s = ud;
-
 	(void)src;
 	(void)usec;
-	MHD_run(s->mhd);
-	arm(s);
+	run(ud);
 	return 0;
 }
 
@@ -134,6 +155,8 @@ static struct MHD_Daemon *start(const struct sockaddr_storage *addr,
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr,
 		MHD_OPTION_CONNECTION_LIMIT, max_clients,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_clients,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, max_clients,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)REQUEST_MEMORY_LIMIT,

@@ -4,8 +4,11 @@
  *
  * No thread: libmicrohttpd's epoll descriptor is one source of the loop,
  * and its timeout one timer.  As the status socket: the clients served at
- * once are bounded (more are refused by libmicrohttpd), each has a time
- * limit, and what is served is read-only; only GET (and HEAD) of /metrics
+ * once are bounded, each has a time limit, and what is served is
+ * read-only.  Unlike the status socket, a client past the bound is not
+ * closed but waits in the listening socket's backlog (itself bounded to
+ * as many) until a slot is free, at most the time limit of the clients
+ * served: a scraper is served a moment late rather than failing; only GET (and HEAD) of /metrics
  * is answered (404 for other paths, 405 for other methods), requests are
  * small (a memory limit per connection).  The address is the operator's
  * (metrics_listen; loopback in the examples): the figures name components
