@@ -44,9 +44,11 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 	return ret;
 }
 
+/* The parameters are libmicrohttpd's MHD_AccessHandlerCallback. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
+				  /* NOLINTNEXTLINE(readability-non-const-parameter) */
 				  size_t *upload_size, void **con_cls)
 {
 	struct ccm_metrics_server *s = cls;

@@ -379,6 +379,7 @@ static void test_label_escaping(void **state)
 static void check_structure(const char *text)
 {
 	char family[128] = "", type[32] = "", seen[8192] = " ";
+	size_t nseen = 1;
 	const char *p = text;
 
 	while (*p) {
@@ -397,10 +398,10 @@ static void check_structure(const char *text)
 			/* once */
 			snprintf(name, sizeof(name), " %s ", family);
 			assert_null(strstr(seen, name));
-			assert_true(strlen(seen) + strlen(family) + 2 <
-				    sizeof(seen));
-			strcat(seen, family);
-			strcat(seen, " ");
+			assert_true(nseen + strlen(family) + 2 < sizeof(seen));
+			nseen += (size_t)snprintf(seen + nseen,
+						  sizeof(seen) - nseen, "%s ",
+						  family);
 			nl = strchr(nl + 1, '\n');
 			assert_non_null(nl);
 			p = nl + 1;
