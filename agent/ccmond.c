@@ -1001,7 +1001,8 @@ static void reload(struct daemon *d)
 	ccm_recognizer_set_queue(d->rec, q);
 	d->cfg = cfg;
 	snmp_reload_note(d, old, cfg);
-	if (!same_metrics(old, cfg))
+	/* also tried again when it could not listen before */
+	if (!same_metrics(old, cfg) || (!d->metrics && cfg->agent.metrics_listen))
 		start_metrics(d);
 	if (!same_logs(old, cfg)) {
 		/* The new tail takes over from the old one's positions; if it

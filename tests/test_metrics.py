@@ -10,6 +10,7 @@ scrape.
 """
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import urllib.error
@@ -161,4 +162,42 @@ def test_off_by_default(h):
                         h.config_path], capture_output=True, text=True,
                        timeout=STEP)
     assert "; metrics_listen: off" in r.stdout.splitlines(), r.stdout
+    assert d.stop() == 0, d.stderr()
+
+
+def test_port_taken_agent_runs_and_reload_serves(h):
+    """An address that cannot be bound does not stop the agent (the logs
+    matter more); a reload tries again, and serves once the port is
+    free."""
+    port = free_port()
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", port))
+    taken.listen(1)
+    try:
+        log, d = start(h, port)
+        log.component(C1, "ACTIVE")
+        assert wait_for(lambda: (h.status_component(C1) or {}).get(
+            "state") == "active"), d.stderr()
+        assert d.alive()
+    finally:
+        taken.close()
+    d.send(signal.SIGHUP)
+    assert wait_for(lambda: scrape(port)[0] == 200), (scrape(port),
+                                                     d.stderr())
+    assert d.stop() == 0, d.stderr()
+
+
+def test_reload_turns_metrics_on(h):
+    port = free_port()
+    log = h.log()
+    h.config(SERVERS)
+    d = h.start()
+    log.component(C1, "ACTIVE")
+    assert wait_for(lambda: (h.status_component(C1) or {}).get("state")
+                    == "active")
+    h.config(SERVERS, metrics_listen="127.0.0.1:%d" % port)
+    d.send(signal.SIGHUP)
+    want = 'ccmon_component_state{component="%s",state="active"} 1' % C1
+    assert wait_for(lambda: sample(scrape(port)[2], want)), (
+        scrape(port), d.stderr())
     assert d.stop() == 0, d.stderr()
