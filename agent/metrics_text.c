@@ -227,9 +227,8 @@ static void queue_waits(struct mctx *m)
 		      get_waits);
 }
 
-/* Every type and severity, 0 included: an alert on a series that is
- * absent until the first alarm would not fire on the first one's
- * absence of history. */
+/* Every type and severity, 0 included: a rule or a graph needs the
+ * series before the first alarm, and a type with none is not unknown. */
 static void alarms(struct mctx *m)
 {
 	uint64_t count[CCM_ALARM_NTYPES][CCM_SEV_WARNING + 1];
@@ -297,8 +296,9 @@ static void impacts(struct mctx *m)
 		ccm_impact_messaging_blocked(src->engine, src->config));
 }
 
-static void tail_counter(FILE *out, const char *name, const char *type,
-			 const char *help, uint64_t v)
+/* A family of one series without labels. */
+static void single(FILE *out, const char *name, const char *type,
+		   const char *help, uint64_t v)
 {
 	family(out, name, type, help);
 	fprintf(out, "%s %llu\n", name, (unsigned long long)v);
@@ -312,26 +312,26 @@ static void tail(struct mctx *m)
 
 	if (!t)
 		return;
-	tail_counter(o, "ccmon_log_lines_total", "counter",
-		     "Lines read from the router's logs.", t->lines);
-	tail_counter(o, "ccmon_log_lines_recognized_total", "counter",
-		     "Lines read that ccmon recognised.", t->recognized);
-	tail_counter(o, "ccmon_log_bytes_total", "counter",
-		     "Bytes read from the router's logs.", t->bytes);
-	tail_counter(o, "ccmon_log_rotations_total", "counter",
-		     "Log files rotated while followed.", t->rotations);
-	tail_counter(o, "ccmon_log_truncations_total", "counter",
-		     "Log files truncated in place (copytruncate): lines"
-		     " written between the copy and the truncation are lost"
-		     " to every reader.", t->truncations);
-	tail_counter(o, "ccmon_log_watch_overflows_total", "counter",
-		     "Times the kernel's file events overflowed (the logs"
-		     " were read again in full).", t->overflows);
-	tail_counter(o, "ccmon_log_files_open", "gauge",
-		     "Log files open now.", t->files_open);
-	tail_counter(o, "ccmon_log_replaying", "gauge",
-		     "1 while the first reading of the logs is not over.",
-		     t->replaying);
+	single(o, "ccmon_log_lines_total", "counter",
+	       "Lines read from the router's logs.", t->lines);
+	single(o, "ccmon_log_lines_recognized_total", "counter",
+	       "Lines read that ccmon recognised.", t->recognized);
+	single(o, "ccmon_log_bytes_total", "counter",
+	       "Bytes read from the router's logs.", t->bytes);
+	single(o, "ccmon_log_rotations_total", "counter",
+	       "Log files rotated while followed.", t->rotations);
+	single(o, "ccmon_log_truncations_total", "counter",
+	       "Log files truncated in place (copytruncate): lines"
+	       " written between the copy and the truncation are lost"
+	       " to every reader.", t->truncations);
+	single(o, "ccmon_log_watch_overflows_total", "counter",
+	       "Times the kernel's file events overflowed (every log"
+	       " was looked at again: nothing is lost).", t->overflows);
+	single(o, "ccmon_log_files_open", "gauge",
+	       "Log files open now.", t->files_open);
+	single(o, "ccmon_log_replaying", "gauge",
+	       "1 while the first reading of the logs is not over.",
+	       t->replaying);
 }
 
 static int collect(struct mctx *m, struct ccm_component_row *rows, size_t n)
