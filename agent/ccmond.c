@@ -1002,7 +1002,8 @@ static void reload(struct daemon *d)
 	d->cfg = cfg;
 	snmp_reload_note(d, old, cfg);
 	/* also tried again when it could not listen before */
-	if (!same_metrics(old, cfg) || (!d->metrics && cfg->agent.metrics_listen))
+	if (!same_metrics(old, cfg) ||
+	    (!d->metrics && cfg->agent.metrics_listen))
 		start_metrics(d);
 	if (!same_logs(old, cfg)) {
 		/* The new tail takes over from the old one's positions; if it

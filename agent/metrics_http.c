@@ -48,7 +48,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
-				  /* NOLINTNEXTLINE(readability-non-const-parameter) */
+	/* NOLINTNEXTLINE(readability-non-const-parameter) */
 				  size_t *upload_size, void **con_cls)
 {
 	struct ccm_metrics_server *s = cls;

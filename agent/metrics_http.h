@@ -8,11 +8,12 @@
  * read-only.  Unlike the status socket, a client past the bound is not
  * closed but waits in the listening socket's backlog (itself bounded to
  * as many) until a slot is free, at most the time limit of the clients
- * served: a scraper is served a moment late rather than failing; only GET (and HEAD) of /metrics
- * is answered (404 for other paths, 405 for other methods), requests are
- * small (a memory limit per connection).  The address is the operator's
- * (metrics_listen; loopback in the examples): the figures name components
- * and servers, so it is for a local scraper or one behind a firewall. */
+ * served: a scraper is served a moment late rather than failing.  Only
+ * GET (and HEAD) of /metrics is answered (404 for other paths, 405 for
+ * other methods); requests are small (a memory limit per connection).
+ * The address is the operator's (metrics_listen; loopback in the
+ * examples): the figures name components and servers, so it is for a
+ * local scraper or one behind a firewall. */
 #ifndef CCM_METRICS_HTTP_H
 #define CCM_METRICS_HTTP_H
 
