@@ -37,6 +37,8 @@
 #include <json-c/json.h>
 
 #include "agent/alarm_sink.h"
+#include "agent/metrics_http.h"
+#include "agent/metrics_text.h"
 #include "agent/monitor.h"
 #include "agent/runtime_dir.h"
 #include "agent/safe_open.h"
@@ -92,6 +94,7 @@ struct daemon {
 	size_t last_alarms;
 	struct ccm_snmp_agent *snmp;   /* NULL with snmp = no */
 	struct ccm_tail_stats snmp_tail; /* what an SNMP request reads */
+	struct ccm_metrics_server *metrics; /* NULL: no metrics_listen */
 	bool synced;         /* the first replay is over: READY=1 was sent */
 	uint64_t progress_said; /* monotonic usec of the last STATUS= */
 	int runtime_fd;      /* the lock of runtime_dir_used, or -1 */
@@ -726,6 +729,52 @@ static void snmp_reload_note(struct daemon *d, const struct ccm_config *old,
 		    " the SNMP subagent goes on as it was");
 }
 
+/* ---- /metrics --------------------------------------------------------------------- */
+
+/* The same parts an SNMP request reads: /metrics, the MIB and `ccmon
+ * status` agree. */
+static char *build_metrics(void *ctx, size_t *len)
+{
+	struct ccm_snmp_source src = { 0 };
+
+	snmp_source(ctx, &src);
+	return ccm_metrics_render(&src, len);
+}
+
+/* A /metrics that cannot listen does not stop the agent: the logs matter
+ * more (ccmond(8)). */
+static void start_metrics(struct daemon *d)
+{
+	const struct ccm_agent_config *a = &d->cfg->agent;
+	/* libmicrohttpd counts whole seconds */
+	unsigned timeout_s = (unsigned)((a->status_timeout + 999) / 1000);
+	char err[512];
+
+	ccm_metrics_server_free(d->metrics);
+	d->metrics = NULL;
+	if (!a->metrics_listen)
+		return;
+	d->metrics = ccm_metrics_server_new(d->loop, a->metrics_listen,
+					    a->status_clients, timeout_s,
+					    build_metrics, d, err,
+					    sizeof(err));
+	if (d->metrics)
+		say(d, LOG_NOTICE, "metrics at http://%s/metrics",
+		    a->metrics_listen);
+	else
+		say(d, LOG_ERR, "%s; going on without /metrics", err);
+}
+
+static bool same_metrics(const struct ccm_config *a,
+			 const struct ccm_config *b)
+{
+	const char *x = a->agent.metrics_listen, *y = b->agent.metrics_listen;
+
+	return !strcmp(x ? x : "", y ? y : "") &&
+	       a->agent.status_clients == b->agent.status_clients &&
+	       a->agent.status_timeout == b->agent.status_timeout;
+}
+
 /* ---- configuration ---------------------------------------------------------------- */
 
 static struct ccm_config *load_config(struct daemon *d, const char *why)
@@ -954,6 +1003,10 @@ static void reload(struct daemon *d)
 	ccm_recognizer_set_queue(d->rec, q);
 	d->cfg = cfg;
 	snmp_reload_note(d, old, cfg);
+	/* also tried again when it could not listen before */
+	if (!same_metrics(old, cfg) ||
+	    (!d->metrics && cfg->agent.metrics_listen))
+		start_metrics(d);
 	if (!same_logs(old, cfg)) {
 		/* The new tail takes over from the old one's positions; if it
 		 * cannot start, the old one goes on rather than nothing. */
@@ -1171,6 +1224,7 @@ static int setup(struct daemon *d)
 		break;
 	}
 
+	start_metrics(d);
 	/* before the first flush: its alarms are notified too */
 	if (start_snmp(d) < 0) {
 		ccm_state_release(&saved);
@@ -1203,6 +1257,7 @@ static void teardown(struct daemon *d)
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	ccm_status_server_free(d->status);
+	ccm_metrics_server_free(d->metrics);
 	if (d->runtime_fd >= 0)
 		close(d->runtime_fd);
 	sd_event_source_unref(d->status_retry);

@@ -18,7 +18,10 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <ini.h>
 
 #include "agent/safe_open.h"
@@ -477,7 +480,7 @@ enum key {
 	K_NOTIFICATION_QUEUE, K_COMPLIANCE, K_QUEUE_WAIT, K_QUEUE_WINDOW,
 	K_REROUTE_AFTER, K_LATENCY_WINDOW, K_QUEUE_LATENCY_HIGH,
 	K_STATUS_CLIENTS, K_STATUS_TIMEOUT,
-	K_MAX_OPEN_FILES,
+	K_MAX_OPEN_FILES, K_METRICS_LISTEN,
 	K_S_DESCRIPTION, K_HOST, K_PORT, K_S_NODE, K_COMPONENT, K_PROFILE,
 	K_PROBE, K_PROBE_INTERVAL, K_PROBE_TIMEOUT, K_SECRET_FILE,
 	K_P_DESCRIPTION, K_PRIORITY, K_JSM, K_TC,
@@ -520,6 +523,7 @@ static const struct keydef {
 	[K_STATUS_CLIENTS] = { SECT_AGENT, "status_clients", false },
 	[K_STATUS_TIMEOUT] = { SECT_AGENT, "status_timeout", false },
 	[K_MAX_OPEN_FILES] = { SECT_AGENT, "max_open_files", false },
+	[K_METRICS_LISTEN] = { SECT_AGENT, "metrics_listen", false },
 	[K_S_DESCRIPTION] = { SECT_SERVER, "description", false },
 	[K_HOST] = { SECT_SERVER, "host", false },
 	[K_PORT] = { SECT_SERVER, "port", false },
@@ -722,6 +726,7 @@ static void agent_release(struct ccm_agent_config *a)
 	free(a->state_dir);
 	free(a->runtime_dir);
 	free(a->agentx_socket);
+	free(a->metrics_listen);
 }
 
 static void server_release(struct ccm_server *s)
@@ -1363,6 +1368,19 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 		break;
 	case K_STATUS_TIMEOUT:
 		set_duration(p, k, &a->status_timeout, value, 100);
+		break;
+	case K_METRICS_LISTEN:
+		/* a numeric address: a name would need the resolver before
+		 * the agent can serve (ccmon.conf(5)) */
+		if (ccm_listen_parse(value, NULL, NULL) < 0) {
+			error_here(p, "listen-address",
+				   "metrics_listen: '%s' is not an address and"
+				   " port: write 127.0.0.1:9917 or [::1]:9917",
+				   value);
+			mark_bad(p, k);
+			break;
+		}
+		replace(p, &a->metrics_listen, value);
 		break;
 	case K_MAX_OPEN_FILES:
 		/* a few descriptors are the agent's own: sockets, journal */
@@ -2478,6 +2496,10 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 	fprintf(out, "max_open_files = %u\n", a->max_open_files);
 	kv_duration(out, "restart_silence", a->restart_silence);
 	kv_duration(out, "restart_burst", a->restart_burst);
+	if (a->metrics_listen)
+		kv(out, "", "metrics_listen", a->metrics_listen, NULL);
+	else
+		fputs("; metrics_listen: off\n", out);
 }
 
 static void print_rule(const struct ccm_queue_rule *r, ccm_ms queue_wait,
@@ -2609,4 +2631,59 @@ int ccm_config_print(const struct ccm_config *c, FILE *out)
 		fprintf(out, "\n[latency %s]\nenabled = no\n",
 			CCM_QUEUE_BUILTIN);
 	return ferror(out) ? -1 : 0;
+}
+
+int ccm_listen_parse(const char *s, struct sockaddr_storage *out,
+		     unsigned *len)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *h = s;
+	size_t hl;
+	unsigned long port;
+	char *end;
+
+	if (!s)
+		return -1;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		h = s + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof(host) || !isdigit((unsigned char)colon[1]))
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port < 1 || port > 65535)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	if (*s != '[' && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		if (len)
+			*len = sizeof(*v4);
+	} else if (*s == '[' && inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		if (len)
+			*len = sizeof(*v6);
+	} else {
+		return -1;
+	}
+	if (out)
+		*out = ss;
+	return 0;
 }

@@ -170,6 +170,7 @@ struct ccm_agent_config {
 	unsigned status_clients; /* status socket: clients served at once */
 	ccm_ms status_timeout;   /* ... each of which has this long to read */
 	unsigned max_open_files; /* log files kept open at most */
+	char *metrics_listen;    /* "127.0.0.1:9917", "[::1]:9917"; NULL: off */
 	unsigned line;           /* of the [agent] header */
 	size_t max_components;   /* names no [server] configures, tracked */
 	ccm_ms restart_silence;  /* a router restart: its log silent this  */
@@ -226,5 +227,11 @@ char *ccm_component_name(const char *server, const char *node);
  * from 1 byte to 1 GiB.  Rates: "N/s", "N/m", "N/h", N from 1 to 1000000. */
 int ccm_size_parse(const char *s, size_t *out);
 int ccm_rate_parse(const char *s, struct ccm_rate *out);
+/* A listening address: a numeric IPv4 address or an IPv6 one in brackets,
+ * a colon and a port from 1 to 65535 ("127.0.0.1:9917", "[::1]:9917").
+ * out and len may be NULL (a check only). */
+struct sockaddr_storage;
+int ccm_listen_parse(const char *s, struct sockaddr_storage *out,
+		     unsigned *len);
 
 #endif

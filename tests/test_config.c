@@ -8,6 +8,9 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <stdarg.h>
@@ -954,6 +957,51 @@ static void test_snmp_keys(void **state)
 	       E("integer", 4));
 }
 
+/* metrics_listen: off unless set; a numeric address and a port
+ * (ccmon.conf(5)). */
+static void test_metrics_listen(void **state)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	unsigned len = 0;
+	struct loaded l;
+
+	(void)state;
+	l = load_clean(BASE);
+	assert_null(l.config->agent.metrics_listen);
+	unload(&l);
+	l = load_clean(AGENT "metrics_listen = 127.0.0.1:9917\n" SERVER);
+	assert_string_equal(l.config->agent.metrics_listen, "127.0.0.1:9917");
+	unload(&l);
+	EXPECT(AGENT "metrics_listen = localhost:9917\n" SERVER,
+	       E("listen-address", 4));
+	EXPECT(AGENT "metrics_listen = 127.0.0.1\n" SERVER,
+	       E("listen-address", 4));
+	EXPECT(AGENT "metrics_listen = ::1:9917\n" SERVER,
+	       E("listen-address", 4));
+
+	assert_int_equal(ccm_listen_parse("127.0.0.1:9917", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(v4->sin_port), 9917);
+	assert_int_equal(ntohl(v4->sin_addr.s_addr), 0x7f000001);
+	assert_int_equal(ccm_listen_parse("[::1]:1", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(ntohs(v6->sin6_port), 1);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr));
+	assert_int_equal(ccm_listen_parse("0.0.0.0:65535", NULL, NULL), 0);
+	assert_int_equal(ccm_listen_parse("127.0.0.1:0", NULL, NULL), -1);
+	assert_int_equal(ccm_listen_parse("127.0.0.1:65536", NULL, NULL), -1);
+	assert_int_equal(ccm_listen_parse("127.0.0.1:99x", NULL, NULL), -1);
+	assert_int_equal(ccm_listen_parse("127.0.0.1:-1", NULL, NULL), -1);
+	assert_int_equal(ccm_listen_parse("[127.0.0.1]:80", NULL, NULL), -1);
+	assert_int_equal(ccm_listen_parse("[::1]80", NULL, NULL), -1);
+	assert_int_equal(ccm_listen_parse(":80", NULL, NULL), -1);
+	assert_int_equal(ccm_listen_parse(NULL, NULL, NULL), -1);
+}
+
 static void test_max_open_files(void **state)
 {
 	struct loaded l;
@@ -1665,6 +1713,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base_is_clean),
 		cmocka_unit_test(test_snmp_keys),
+		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_max_open_files),
 		cmocka_unit_test(test_restart_keys),
 		cmocka_unit_test(test_impact_keys),
