@@ -48,6 +48,7 @@ import os
 import re
 import subprocess
 import time
+from datetime import datetime
 
 import pytest
 
@@ -70,9 +71,66 @@ SCALED = {"auth_timeout": "10s", "queue_wait": "30s", "queue_window": "5m",
           "queue_latency_high": "5s"}
 RESTART_KEYS = {"restart_silence": "30s", "restart_burst": "5s"}
 LIVE_OWN = ("log", "state_dir", "runtime_dir", "snmp")
+# log seconds a live time may precede its line's: the milliseconds of the
+# stamps, times SCALE
+LIVE_SLACK = 1.5
 BARRIER = "op-zz-barrier.imp1-example-com"
 # a deadline for what the played log has already made due, not a pace
 SETTLE = min(STEP, 15.0)
+
+# What the engine of main still gets wrong (issue 11), one line each: these
+# fail as expected (xfail, strict), so that the suite stays green while the
+# engine is brought to them, and a situation that comes right fails as
+# XPASS until its line goes.  `pytest --runxfail` shows the full verdict.
+NO_ALARMS = "no alarms[], no effects[], schema /1; "
+START_BLIP = "router start read as an outage; "
+PENDING = {
+    "analyze": {
+        "row1-single-graceful": NO_ALARMS + START_BLIP +
+        "the refusal before the GONE ignored: queueing until the next",
+        "row2-single-ungraceful": NO_ALARMS + START_BLIP,
+        "row3-single-after-window": NO_ALARMS + START_BLIP +
+        "cause refused for errno 110, not timeout",
+        "row4-balanced-graceful": NO_ALARMS + START_BLIP +
+        "messaging-degraded and logging-lost for 7 s though re-routed at once",
+        "row5-balanced-ungraceful": NO_ALARMS + START_BLIP +
+        "degraded from GONE+3 s, logging-lost too, cause refused for 113",
+        "row6-priority-chain": NO_ALARMS + START_BLIP,
+        "row8-failover-not-router": NO_ALARMS + START_BLIP,
+        "row10-router-restart": NO_ALARMS + START_BLIP +
+        "restart read as 'lost' blips, no router-restart incident",
+        "fire-and-forget": NO_ALARMS + START_BLIP,
+        "connected-never-active": NO_ALARMS + START_BLIP,
+        "active-not-answering": NO_ALARMS + START_BLIP +
+        "bounces on an ACTIVE component block nothing",
+        "late-evidence": NO_ALARMS + START_BLIP +
+        "29 s of queueing before the refusal, not immediate from the GONE",
+    },
+    "live": {
+        "row1-single-graceful": START_BLIP,
+        "row2-single-ungraceful": START_BLIP,
+        "row3-single-after-window": START_BLIP + "endpoint-refused for "
+        "errno 110, no CHANGED at the end of queue_window",
+        "row4-balanced-graceful": START_BLIP +
+        "component-down critical, not warning",
+        "row5-balanced-ungraceful": START_BLIP + "endpoint-refused for 113, "
+        "component-down critical never changed to warning, logging-lost",
+        "row6-priority-chain": START_BLIP,
+        "row8-failover-not-router": "restart_silence, restart_burst unknown",
+        "row10-router-restart": "restart_silence, restart_burst unknown",
+        "fire-and-forget": START_BLIP + "component-down critical, not major",
+        "connected-never-active": START_BLIP,
+        "active-not-answering": START_BLIP +
+        "bounces on an ACTIVE component block nothing",
+        "late-evidence": START_BLIP + "no CHANGED when the refusal comes",
+    },
+}
+
+
+def situations(mode):
+    return [pytest.param(n, marks=pytest.mark.xfail(
+        strict=True, reason="issue 11: " + PENDING[mode][n]))
+        if n in PENDING[mode] else n for n in NAMES]
 
 
 def situation(name):
@@ -117,9 +175,10 @@ def check_text(what, spec, text, errs):
 
 def pair_off(expected, got, key, start_of):
     """Pairs each expected item with the unused got item of the same key
-    whose start is nearest its own (so that a blip beside the real thing
-    is reported as extra, not mistaken for it).  Returns (pairs, unmatched
-    expected, extra got)."""
+    whose start is nearest its own, one not earlier than the earliest
+    start allowed first (so that a blip before the real thing is reported
+    as extra, not mistaken for it).  Returns (pairs, unmatched expected,
+    extra got)."""
     left = list(got)
     pairs, missing = [], []
     for e in expected:
@@ -130,8 +189,9 @@ def pair_off(expected, got, key, start_of):
         want = e.get("start")
         want = tod(want[0] if isinstance(want, list) else want) \
             if want not in (None, "any") else 0.0
-        g = min(same, key=lambda g: abs(tod(start_of(g) or "00:00:00.000")
-                                        - want))
+        g = min(same, key=lambda g: (
+            tod(start_of(g) or "00:00:00.000") < want - LIVE_SLACK,
+            abs(tod(start_of(g) or "00:00:00.000") - want)))
         pairs.append((e, g))
         left.remove(g)
     return pairs, missing, left
@@ -285,7 +345,7 @@ def test_situation_is_complete(ccmon):
         assert r.returncode == 0, (name, r.stderr)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", situations("analyze"))
 def test_analyze(ccmon, name):
     """`ccmon analyze --config ccmon.conf --json router.log` says what the
     vendor says users suffered and what the NOC would have received."""
@@ -377,19 +437,29 @@ def log_lines(d):
     return [(t - first, rest) for t, rest in out]
 
 
+def first_time(d):
+    with open(os.path.join(d, "router.log"), encoding="utf-8") as f:
+        return tod(f.readline().split(" ", 1)[0])
+
+
 def write_line(log, t, rest):
     with log.lock:
         os.write(log.fd, ("%s %s\n" % (stamp(t), rest)).encode())
 
 
 def play(log, lines):
-    """Each line at its offset / SCALE from now, stamped with that time."""
+    """Each line at its offset / SCALE from now, stamped with that time.
+    Returns that now."""
     t0 = time.time()
     for off, rest in lines:
         at = t0 + off / SCALE
-        while time.time() < at:
-            time.sleep(min(0.05, at - time.time()))
+        while True:
+            left = at - time.time()
+            if left <= 0:
+                break
+            time.sleep(min(0.05, left))
         write_line(log, at, rest)
+    return t0
 
 
 def barrier(h, log):
@@ -403,9 +473,21 @@ def barrier(h, log):
     h.wait_alarm("unknown-components", "cleared", count=n + 1)
 
 
-def stories(entries):
+def as_log_time(since, t0, first):
+    """A live time of ccmond's (local, no zone) as the time of day in the
+    situation's log it stands for, first being the log's first line."""
+    try:
+        t = datetime.strptime(since, "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+    except (TypeError, ValueError):
+        return None
+    x = max(0.0, first + (t - t0) * SCALE)
+    return "%02d:%02d:%06.3f" % (x // 3600 % 24, x // 60 % 60, x % 60)
+
+
+def stories(entries, t0=0.0, first=0.0):
     """The journal's alarm messages as one story per alarm id:
-    {type, resource, events: [(state, severity)]}."""
+    {type, resource, start (in log time, to tell a blip from the outage
+    it resembles), events: [(state, severity)]}."""
     out = {}
     for e in entries:
         if e.get("CCMON_ALARM") == "unknown-components":
@@ -413,6 +495,7 @@ def stories(entries):
         s = out.setdefault(e.get("CCMON_ALARM_ID"), {
             "type": e.get("CCMON_ALARM"),
             "resource": e.get("CCMON_RESOURCE", ""),
+            "start": as_log_time(e.get("CCMON_SINCE"), t0, first),
             "events": []})
         s["events"].append((e.get("CCMON_STATE"), e.get("CCMON_SEVERITY")))
     return list(out.values())
@@ -435,18 +518,31 @@ def story_complete(s, changes, cleared):
     return len(states) >= want
 
 
+def too_early(what, spec, since, errs):
+    """Live, an alarm cannot rightly start before the line that shows its
+    condition was written (however slow the machine, lines are never
+    written early), so a start before the earliest expected one is a
+    blip, not the outage; a late one proves nothing and is not judged."""
+    if spec in (None, "any") or since is None:
+        return
+    lo = spec[0] if isinstance(spec, list) else spec
+    if tod(since) < tod(lo) - LIVE_SLACK:
+        errs.append("%s: since ~%s (log time), before %s" % (what, since,
+                                                            lo))
+
+
 def check_live(exp, got, errs):
     due = live_due(exp)
     pairs, missing, extra = pair_off(
         [a for a, _, _ in due], got,
         lambda a: (a["type"], a["resource"].lower()),
-        lambda s: None)
+        lambda s: s.get("start"))
     for e in missing:
         errs.append("missing alarm %s %s %s" % (e["severity"], e["type"],
                                                 e["resource"]))
     for g in extra:
-        errs.append("extra alarm %s %s: %s" % (g["type"], g["resource"],
-                                               g["events"]))
+        errs.append("extra alarm %s %s since ~%s (log time): %s" % (
+            g["type"], g["resource"], g["start"], g["events"]))
     for e, g in pairs:
         what = "alarm %s %s" % (e["type"], e["resource"])
         ev = g["events"]
@@ -456,6 +552,7 @@ def check_live(exp, got, errs):
         if ev[0][1] != e["severity"]:
             errs.append("%s: raised %s, want %s" % (what, ev[0][1],
                                                     e["severity"]))
+        too_early(what, e["start"], g["start"], errs)
         body = [x for x in ev[1:] if x[0] != "cleared"]
         if e.get("changes") is not None:
             want = [("changed", c["severity"]) for c in e["changes"]]
@@ -471,14 +568,16 @@ def check_live(exp, got, errs):
             errs.append("%s: %s, want one clear at the end" % (what, ev))
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", situations("live"))
 def test_live(h, name):
     """The same situation played into a live ccmond, 30 times faster: the
     same alarms, severities and resources in the journal."""
     d, exp = situation(name)
     log = h.log()
     h.start(config=live_config(h, d, exp))
-    play(log, log_lines(d))
+    lines = log_lines(d)
+    t0 = play(log, lines)
+    first = first_time(d)
     due = live_due(exp)
 
     def all_due():
@@ -490,7 +589,7 @@ def test_live(h, name):
     wait_for(all_due, timeout=SETTLE)
     barrier(h, log)
     errs = []
-    check_live(exp, stories(h.alarms(impact=True)), errs)
+    check_live(exp, stories(h.alarms(impact=True), t0, first), errs)
     assert not errs, "%s (%s), live at 1/%d:\n  %s\nccmond stderr:\n%s" % (
         name, readme_title(d), SCALE, "\n  ".join(errs), h.daemon_stderr())
     assert h.daemons[0].stop() == 0, h.daemon_stderr()
