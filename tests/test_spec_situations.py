@@ -12,9 +12,12 @@ the vendor's text and issue 11, not from what ccmon printed.
 
 expected.json:
   alarms     the exact set the NOC would have received: type, resource,
-             severity, start, end, text (regexes that must match),
-             text_not (regexes that must not), changes (the CHANGED
-             updates, exactly; absent: not asserted);
+             start, end; severity and text (regexes that must match) as
+             judged, i.e. in force at the end of the start range (an
+             agent may first say what it does not know yet, never
+             something more severe); text_not (regexes no text of it may
+             match); changes (the CHANGED updates after the judgement, in
+             order and no other; absent: not asserted);
   impact     the exact list of impact intervals: kind, start, end, phases
              (absent: not asserted), effects_include / effects_exclude
              (what the vendor says users suffer, and what not;
@@ -36,8 +39,9 @@ follows, each line at its offset from the first divided by SCALE and
 stamped with the time it is written; every duration of the agent's
 timing model is divided by SCALE too (queue_wait 30s -> 1s, queue_window
 5m -> 10s, ...), so the situation unfolds as in the log, 30 times faster.
-The journal must then hold the same alarms: type, resource, severity
-when raised, the severities of the changes, and the clear.  Whether
+The journal must then hold the same alarms: type, resource, the judged
+severity and then each expected change's (none raised more severe), and
+the clear.  Whether
 ccmond has decided everything it will is known by a barrier: a
 component no [server] configures goes down and comes back, and its
 unknown-components alarm is awaited raised and cleared; what ccmond
@@ -59,6 +63,7 @@ SITUATIONS = os.path.join(HERE, "spec_situations")
 NAMES = sorted(d for d in os.listdir(SITUATIONS)
                if os.path.isdir(os.path.join(SITUATIONS, d)))
 SCHEMA = "ccmon.analysis/2"
+RANK = {"critical": 0, "major": 1, "minor": 2, "warning": 3}
 EFFECTS = {"im-blocked", "group-chat-blocked", "logins-delayed",
            "logins-unlogged", "presence-delayed", "im-unlogged"}
 TOL = 0.05   # seconds either side of an exact time: the logs' milliseconds
@@ -220,33 +225,76 @@ def check_alarms(exp, doc, errs):
             g.get("start"), g.get("end"), g.get("text")))
     for e, g in pairs:
         what = "alarm %s %s" % (e["type"], e["resource"])
-        if g.get("severity") != e["severity"]:
-            errs.append("%s: severity %s, want %s" % (what, g.get("severity"),
-                                                      e["severity"]))
         if g.get("suppressed"):
             errs.append("%s: suppressed, the NOC would not have received it"
                         % what)
         check_time(what + " start", e["start"], g.get("start"), errs)
         check_time(what + " end", e["end"], g.get("end"), errs)
-        check_text(what, e, g.get("text"), errs)
-        check_changes(what, e.get("changes"), g.get("changes"), errs)
+        check_judged(what, e, g, errs)
+        check_changes(what, e, g.get("changes") or [], errs)
 
 
-def check_changes(what, exp, got, errs):
+def judged_by(spec):
+    """The time by which a loss is judged: the end of the alarm's start
+    range (until then an agent may say what it does not know yet, and
+    change it: those changes are provisional)."""
+    if spec in (None, "any"):
+        return None
+    return tod(spec[1] if isinstance(spec, list) else spec)
+
+
+def in_force(g, t):
+    """(severity, text) of alarm g at log time t."""
+    sev, text = g.get("severity"), g.get("text")
+    for c in g.get("changes") or []:
+        if t is None or tod(c.get("time") or "00:00:00.000") <= t + TOL:
+            sev, text = c.get("severity"), c.get("text")
+    return sev, text
+
+
+def check_judged(what, e, g, errs):
+    """Once judged, the alarm has the expected severity and says what it
+    must; it never was more severe than that (crying wolf), and none of
+    its texts ever said what it must not."""
+    sev, text = in_force(g, judged_by(e["start"]))
+    if sev != e["severity"]:
+        errs.append("%s: severity %s once judged, want %s" % (
+            what, sev, e["severity"]))
+    if RANK.get(g.get("severity"), 9) < RANK[e["severity"]]:
+        errs.append("%s: raised %s, more severe than %s" % (
+            what, g.get("severity"), e["severity"]))
+    check_text(what, {"text": e.get("text", [])}, text, errs)
+    for t in [g.get("text")] + [c.get("text")
+                                for c in g.get("changes") or []]:
+        check_text(what, {"text_not": e.get("text_not", [])}, t, errs)
+
+
+def check_changes(what, e, got, errs):
+    """The changes expected after the judgement, in order, and (where the
+    expected list is given) no other after it."""
+    exp = e.get("changes")
     if exp is None:
         return
-    if not isinstance(got, list) or len(got) != len(exp):
-        errs.append("%s: changes %s, want %d: %s" % (
-            what, json.dumps(got), len(exp),
-            ", ".join("%s at %s" % (c["severity"], c["time"]) for c in exp)))
-        return
-    for i, (e, g) in enumerate(zip(exp, got)):
-        w = "%s change %d" % (what, i + 1)
-        check_time(w + " time", e["time"], g.get("time"), errs)
-        if g.get("severity") != e["severity"]:
-            errs.append("%s: severity %s, want %s" % (w, g.get("severity"),
-                                                      e["severity"]))
-        check_text(w, e, g.get("text"), errs)
+    judged = judged_by(e["start"])
+    left = [c for c in got if judged is None or
+            tod(c.get("time") or "00:00:00.000") > judged + TOL]
+    for i, c in enumerate(exp):
+        w = "%s change %d (%s at %s)" % (what, i + 1, c["severity"],
+                                         c["time"])
+        at = [k for k, g in enumerate(left)
+              if time_ok(c["time"], g.get("time"))]
+        if not at:
+            errs.append("%s: missing; changes %s" % (w, json.dumps(got)))
+            continue
+        g = left[at[0]]
+        extra, left = left[:at[0]], left[at[0] + 1:]
+        for x in extra:
+            errs.append("%s: unexpected change %s" % (what, json.dumps(x)))
+        if g.get("severity") != c["severity"]:
+            errs.append("%s: severity %s" % (w, g.get("severity")))
+        check_text(w, c, g.get("text"), errs)
+    for x in left:
+        errs.append("%s: unexpected change %s" % (what, json.dumps(x)))
 
 
 def check_impact(exp, doc, errs):
@@ -565,6 +613,11 @@ def too_early(what, spec, since, errs):
                                                             lo))
 
 
+def subsequence(want, seq):
+    it = iter(seq)
+    return all(any(x == w for x in it) for w in want)
+
+
 def check_live(exp, got, errs):
     due = live_due(exp)
     pairs, missing, extra = pair_off(
@@ -583,17 +636,22 @@ def check_live(exp, got, errs):
         if not ev or ev[0][0] != "raised":
             errs.append("%s: %s, want raised first" % (what, ev))
             continue
-        if ev[0][1] != e["severity"]:
-            errs.append("%s: raised %s, want %s" % (what, ev[0][1],
-                                                    e["severity"]))
+        if RANK.get(ev[0][1], 9) < RANK[e["severity"]]:
+            errs.append("%s: raised %s, more severe than %s" % (
+                what, ev[0][1], e["severity"]))
         too_early(what, e["start"], g["start"], errs)
         body = [x for x in ev[1:] if x[0] != "cleared"]
-        if e.get("changes") is not None:
-            want = [("changed", c["severity"]) for c in e["changes"]]
-            if body != want:
-                errs.append("%s: changes %s, want %s" % (what, body, want))
-        elif any(st != "changed" for st, _ in body):
+        if any(st != "changed" for st, _ in body):
             errs.append("%s: %s" % (what, ev))
+        # Live times are the machine's: which change was provisional
+        # cannot be told, only that the judged severity and each expected
+        # change came, in order.
+        want = [e["severity"]] + [c["severity"]
+                                  for c in e.get("changes") or []]
+        if not subsequence(want, [ev[0][1]] + [sv for _, sv in body]):
+            errs.append("%s: severities %s, want %s in that order, the "
+                        "last %d by a change" % (
+                            what, ev, want, len(want) - 1))
         ends = [x for x in ev[1:] if x[0] == "cleared"]
         if e["end"] is None and ends:
             errs.append("%s: cleared, want still raised" % what)
