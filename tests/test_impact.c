@@ -154,7 +154,7 @@ static void test_single_ungraceful(void **state)
 	/* "as above": logins still wait */
 	assert_true(CLS(im, LOGIN)->queueing);
 	ccm_impact_text(&im, "messaging-blocked", text, sizeof(text));
-	assert_non_null(strstr(text, "; bounced at once"));
+	assert_non_null(strstr(text, "; each is bounced at once"));
 	ccm_config_free(c);
 }
 
@@ -202,8 +202,8 @@ static void test_balanced_ungraceful(void **state)
 	assert_true(a.messaging_degraded);
 	assert_true(a.logging_lost); /* some logins pass unlogged */
 	ccm_impact_text(&im, "messaging-degraded", text, sizeof(text));
-	assert_non_null(strstr(text, "instant messages of some users of the"
-				     " cluster fail since 08:10:00"));
+	assert_non_null(strstr(text, "IM of some users of the cluster is "
+				     "blocked since 08:10:00"));
 	assert_non_null(strstr(text, "moves to the live servers at "
 				     "08:15:00"));
 	assert_true(ccm_impact_next_change(&im, T0 + MIN, &when));
