@@ -42,8 +42,8 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 		.cleared = "Component is ACTIVE again",
 		.remedy = "Check that the compliance server is running and "
 			  "listening on the host and port configured on IM and "
-			  "Presence; until the component is ACTIVE this node "
-			  "delivers no IM.",
+			  "Presence; the text says what its loss does to "
+			  "users.",
 	},
 	[CCM_ALARM_AUTH_FAILURE] = {
 		.id = "auth-failure",
@@ -157,9 +157,10 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 		.raised = "Events wait long on the compliance server",
 		.cleared = "Events on the compliance server are answered in "
 			   "time again",
-		.remedy = "Check the compliance server's own logs and load: it "
-			  "accepts the connection but answers events late or "
-			  "not at all, and every IM waits for its answer.",
+		.remedy = "While its component is ACTIVE, the compliance "
+			  "server accepts the connection but answers events "
+			  "late or not at all: check its own logs and load; "
+			  "while it is down, see component-down.",
 	},
 	[CCM_ALARM_LOG_FILES_LIMIT] = {
 		.id = "log-files-limit",
