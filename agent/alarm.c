@@ -157,10 +157,10 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 		.raised = "Events wait long on the compliance server",
 		.cleared = "Events on the compliance server are answered in "
 			   "time again",
-		.remedy = "While its component is ACTIVE, the compliance "
-			  "server accepts the connection but answers events "
-			  "late or not at all: check its own logs and load; "
-			  "while it is down, see component-down.",
+		.remedy = "Check the compliance server's own logs and load, "
+			  "and whether its component is ACTIVE (the text says; "
+			  "component-down says why it is not): every IM waits "
+			  "for its answer.",
 	},
 	[CCM_ALARM_LOG_FILES_LIMIT] = {
 		.id = "log-files-limit",

@@ -276,6 +276,18 @@ static void eval_latency(struct ccm_monitor *m, const struct ccm_component *c,
 		     "judged", c->name);
 		return;
 	}
+	/* SPEC §5: only a server on a live link "accepts the connection";
+	 * on a lost one, events wait for the link */
+	if (on) {
+		size_t n = strlen(text);
+
+		snprintf(text + n, sizeof(text) - n, "; %s",
+			 c->state == CCM_STATE_ACTIVE ?
+			 "the component is ACTIVE: the server accepts the "
+			 "connection but answers events late or not at all" :
+			 "the component is not ACTIVE: events wait for the "
+			 "link, see component-down");
+	}
 	ccm_alarms_set(m->alarms, CCM_ALARM_QUEUE_LATENCY_HIGH, c->name, on, t,
 		       text);
 }

@@ -264,6 +264,67 @@ static void queue_latency_high(void **state)
 	expect_alarms(e, "");
 }
 
+/* SPEC §5's last bullet: ACTIVE, yet events wait the full queue_wait and
+ * bounce.  queue_bounces (3) of them within queue_window block IM for the
+ * profile that waits on the server; it ends when they leave the window. */
+static void active_not_answering(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+	ccm_ms due;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	waited(e, T0 + 32000, 30000);
+	waited(e, T0 + 33000, 30000);
+	expect_some_alarms(e, "", true);
+	waited(e, T0 + 34000, 30000);
+	expect_some_alarms(e, "raised messaging-blocked cluster\n"
+			      "raised group-chat-blocked cluster\n", true);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "the server accepts the connection but "
+				     "does not answer events; check its own "
+				     "logs"));
+	/* since the first of them was queued */
+	assert_non_null(strstr(text, "since 08:00:02"));
+	text = alarm_text(e, CCM_ALARM_QUEUE_LATENCY_HIGH, COMP);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "the component is ACTIVE: the server "
+				     "accepts the connection"));
+	/* no component-down: the link is up */
+	assert_null(alarm_text(e, CCM_ALARM_COMPONENT_DOWN, COMP));
+	ccm_monitor_log_grew(e->m, T0 + 300000, "/var/log/xcp/rtr-jsm-1_a.log");
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_true(due <= T0 + 32000 + 300000);
+	ccm_monitor_advance(e->m, T0 + 32000 + 300000);
+	expect_some_alarms(e, "cleared messaging-blocked cluster\n"
+			      "cleared group-chat-blocked cluster\n", true);
+}
+
+/* A bounce after the full queue_wait on a lost component: the router
+ * queues (ungraceful, known at once), and the latency alarm does not say
+ * that the server accepts the connection. */
+static void bounces_after_a_loss(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(strstr(text, "not known yet"));
+	waited(e, T0 + 2500, 30000);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(strstr(text, "each waits up to 30s, then is bounced, "
+				     "until 08:05:02"));
+	text = alarm_text(e, CCM_ALARM_QUEUE_LATENCY_HIGH, COMP);
+	assert_non_null(text);
+	assert_null(strstr(text, "accepts the connection"));
+	assert_non_null(strstr(text, "the component is not ACTIVE"));
+}
+
 /* queue-latency-high decided by p95 among distinct waits: of 12, the
  * 12th is p95 (nearest rank, 11.4 rounds up), so one long wait raises
  * it; among 20 the 19th is p95 and the long 20th does not. */
@@ -774,6 +835,8 @@ int main(void)
 		T(restored_probe_alarm_waits_for_the_next_probe),
 		T(drift_is_warned_once),
 		T(queue_latency_high),
+		T(active_not_answering),
+		T(bounces_after_a_loss),
 		T(queue_latency_high_by_p95),
 		T(queue_latency_normal_by_p95),
 		T(refusal_then_connect_in_the_same_ms),
