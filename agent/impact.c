@@ -598,6 +598,12 @@ void ccm_impact_server(const struct ccm_config *config,
 	out->loss = loss_of(&out->impact);
 	out->effects = ccm_impact_effects(&out->impact);
 	out->at_once = status[server].graceful || status[server].pending;
+	out->unused = true;
+	for (unsigned c = 0; c < CCM_NCLASSES; c++)
+		out->unused &= !profile_has(s->profile, (enum ccm_event_class)c,
+					    false) &&
+			       !profile_has(s->profile, (enum ccm_event_class)c,
+					    true);
 	for (size_t i = 0; i < config->nservers; i++)
 		if (i != server && config->servers[i].profile == s->profile &&
 		    in_scope(config, &config->servers[i], scope) &&
@@ -654,7 +660,7 @@ void ccm_server_impact_text(const struct ccm_server_impact *si, char *buf,
 			 "pass unlogged%s", who, eff);
 		break;
 	case CCM_LOSS_ABSORBED:
-		if (*si->peers)
+		if (*si->peers && !si->unused)
 			snprintf(buf, len, "its share is re-routed to %s%s; "
 				 "redundancy lost, nobody affected", si->peers,
 				 si->at_once ? " at once" : "");

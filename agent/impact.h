@@ -194,6 +194,7 @@ struct ccm_server_impact {
 	char peers[CCM_IMPACT_NAMES_MAX]; /* live servers of its profile */
 	bool at_once;             /* graceful (or not known yet): its share
 				   * moved the moment it was lost         */
+	bool unused;              /* its profile has no event users see   */
 };
 void ccm_impact_server(const struct ccm_config *config,
 		       const struct ccm_impact_timing *timing,

@@ -608,8 +608,10 @@ static void test_loss_nobody_waits(void **state)
 {
 	struct ccm_config *c = load(
 		AGENT "[profile Stats]\njsm = e_STATS:all:pass\n"
-		SERVER("cs1", "imp1.example.com", "profile = Stats\n"));
-	struct ccm_server_status st[] = { gone(T0, false) };
+		SERVER("cs1", "imp1.example.com", "profile = Stats\n")
+		SERVER("cs2", "imp1.example.com", "profile = Stats\n"));
+	/* a live peer takes no share that anybody waits for */
+	struct ccm_server_status st[] = { gone(T0, false), up() };
 	char text[1024];
 	struct ccm_server_impact si = server(c, st, 0, T0 + SEC, text,
 					     sizeof(text));
