@@ -1108,8 +1108,7 @@ static void test_message_text(void **state)
 			    " 2026-11-03T08:10:00.000Z. Check that the"
 			    " compliance server is running and listening on"
 			    " the host and port configured on IM and Presence;"
-			    " until the component is ACTIVE this node delivers"
-			    " no IM.");
+			    " the text says what its loss does to users.");
 	free(m);
 	d.state = CCM_ALARM_CLEARED;
 	d.text = "Component is ACTIVE again; the condition lasted 5m02.000s";
