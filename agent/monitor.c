@@ -474,7 +474,8 @@ oom:
 }
 
 static void judge_down(struct ccm_monitor *m, const struct ccm_component *c,
-		       const char *ep, ccm_ms t);
+		       const char *ep, ccm_ms t,
+		       const struct ccm_server_status *given);
 
 /* " (10.0.0.5:7999: (111) Connection refused)", or "" */
 static void endpoint_phrase(const struct ccm_component *c, char *buf,
@@ -504,7 +505,7 @@ static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 		goto rest;
 	}
 	if (down)
-		judge_down(m, c, ep, t);
+		judge_down(m, c, ep, t, NULL);
 	else
 		ccm_alarms_set(m->alarms, CCM_ALARM_COMPONENT_DOWN, c->name,
 			       false, t, "ACTIVE again");
@@ -796,16 +797,18 @@ static unsigned full_bounces(const struct ccm_monitor *m,
 	ccm_ms full = m->cfg->agent.queue_wait - m->cfg->agent.queue_wait / 10;
 	unsigned n = 0;
 
-	for (size_t k = 0; l->ring && k < l->n; k++) {
+	/* newest first, in time order: only the recent ones are read */
+	for (size_t k = l->n; l->ring && k-- > 0;) {
 		const struct ccm_qlat_sample *sm =
 			&l->ring[(l->head + k) % CCM_QLAT_SAMPLES];
 
-		if (sm->time <= from || sm->time > to || sm->wait < full)
+		if (sm->time <= from)
+			break;
+		if (sm->time > to || sm->wait < full)
 			continue;
-		if (!n++) {
-			*first_queued = sm->time - sm->wait;
-			*first_end = sm->time;
-		}
+		n++;
+		*first_queued = sm->time - sm->wait;
+		*first_end = sm->time;
 	}
 	return n;
 }
@@ -916,7 +919,8 @@ static struct ccm_server_status *all_status(const struct ccm_monitor *m,
  * text from what its loss does to users (doc/ccmond.8, "What each alarm
  * means for users"). */
 static void judge_down(struct ccm_monitor *m, const struct ccm_component *c,
-		       const char *ep, ccm_ms t)
+		       const char *ep, ccm_ms t,
+		       const struct ccm_server_status *given)
 {
 	const struct ccm_agent_config *a = &m->cfg->agent;
 	const struct ccm_impact_timing timing = {
@@ -926,7 +930,8 @@ static void judge_down(struct ccm_monitor *m, const struct ccm_component *c,
 	/* judged as things are now, even for an alarm dated back to when
 	 * its condition began (the first look at the world) */
 	ccm_ms now = t > m->now ? t : m->now;
-	struct ccm_server_status *st = all_status(m, now);
+	struct ccm_server_status *own = given ? NULL : all_status(m, now);
+	const struct ccm_server_status *st = given ? given : own;
 	struct ccm_server_impact si;
 	enum ccm_alarm_severity sev = CCM_SEV_CRITICAL;
 	char text[CCM_ALARM_TEXT_MAX], gist[800] = "";
@@ -955,7 +960,7 @@ static void judge_down(struct ccm_monitor *m, const struct ccm_component *c,
 				    &cl[CCM_CLASS_GROUPCHAT] :
 				    &cl[CCM_CLASS_LOGIN]);
 	}
-	free(st);
+	free(own);
 	snprintf(text, sizeof(text), "%s is %s, cause %s%s%s%s", c->name,
 		 state_word(c->state), ccm_cause_name(c->incident.cause), ep,
 		 *gist ? ": " : "", gist);
@@ -1081,7 +1086,7 @@ static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 		if (!c || !c->have_incident || !c->incident.open)
 			continue;
 		endpoint_phrase(c, ep, sizeof(ep));
-		judge_down(m, c, ep, now);
+		judge_down(m, c, ep, now, st);
 	}
 	free(st);
 	free(scopes);
