@@ -813,6 +813,26 @@ static unsigned full_bounces(const struct ccm_monitor *m,
 	return n;
 }
 
+/* Events that ended (answered or bounced) in (from, to] after less than a
+ * third of queue_wait: the router did not queue them. */
+static bool quick_bounce(const struct ccm_monitor *m,
+			 const struct ccm_component *c, ccm_ms from, ccm_ms to)
+{
+	const struct ccm_qlat *l = &c->latency;
+
+	for (size_t k = l->n; l->ring && k-- > 0;) {
+		const struct ccm_qlat_sample *sm =
+			&l->ring[(l->head + k) % CCM_QLAT_SAMPLES];
+
+		if (sm->time <= from)
+			break;
+		if (sm->time <= to &&
+		    sm->wait < m->cfg->agent.queue_wait / 3)
+			return true;
+	}
+	return false;
+}
+
 /* ACTIVE but not answering: at least queue_bounces full-wait bounces
  * within queue_window since it became ACTIVE (ccmond(8)).  *due: when the
  * oldest of them leaves the window and the verdict may change. */
@@ -862,6 +882,12 @@ static bool server_status(const struct ccm_monitor *m, size_t i,
 	 * queues, whatever the reconnects say (doc/ccmond.8). */
 	if (full_bounces(m, c, st->down_since, now, &q, &e)) {
 		st->graceful = false;
+		st->pending = false;
+	} else if (now < st->down_since + m->cfg->agent.queue_window &&
+		   quick_bounce(m, c, st->down_since, now)) {
+		/* bounced at once while an ungraceful loss would still
+		 * queue: the router knows the server is gone */
+		st->graceful = true;
 		st->pending = false;
 	}
 	*due = st->down_since + LOSS_EVIDENCE_WAIT;

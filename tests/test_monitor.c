@@ -325,6 +325,23 @@ static void bounces_after_a_loss(void **state)
 	assert_non_null(strstr(text, "the component is not ACTIVE"));
 }
 
+/* An event bounced at once after a loss, within the window an ungraceful
+ * loss would queue: the router knows the server is gone (graceful). */
+static void quick_bounce_after_a_loss(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	waited(e, T0 + 2500, 20);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "; each is bounced at once"));
+	assert_null(strstr(text, "waits up to"));
+}
+
 /* queue-latency-high decided by p95 among distinct waits: of 12, the
  * 12th is p95 (nearest rank, 11.4 rounds up), so one long wait raises
  * it; among 20 the 19th is p95 and the long 20th does not. */
@@ -837,6 +854,7 @@ int main(void)
 		T(queue_latency_high),
 		T(active_not_answering),
 		T(bounces_after_a_loss),
+		T(quick_bounce_after_a_loss),
 		T(queue_latency_high_by_p95),
 		T(queue_latency_normal_by_p95),
 		T(refusal_then_connect_in_the_same_ms),
