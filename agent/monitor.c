@@ -965,9 +965,10 @@ static void judge_down(struct ccm_monitor *m, const struct ccm_component *c,
 	size_t i = srv ? (size_t)(srv - m->cfg->servers) : 0;
 
 	if (st && srv && i < m->nservers) {
-		const struct ccm_class_impact *cl = si.impact.classes;
+		const struct ccm_class_impact *cl;
 
 		ccm_impact_server(m->cfg, &timing, st, i, now, &si);
+		cl = si.impact.classes;
 		/* shown as wall times */
 		for (size_t k = 0; k < CCM_NCLASSES; k++) {
 			if (si.impact.classes[k].queue_until)
