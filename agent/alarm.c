@@ -14,6 +14,7 @@
  * forgotten, and the raised ones sit in an array in id order for GETNEXT. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,8 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 		.cleared = "Component is ACTIVE again",
 		.remedy = "Check that the compliance server is running and "
 			  "listening on the host and port configured on IM and "
-			  "Presence; until the component is ACTIVE this node "
-			  "delivers no IM.",
+			  "Presence; the text says what its loss does to "
+			  "users.",
 	},
 	[CCM_ALARM_AUTH_FAILURE] = {
 		.id = "auth-failure",
@@ -157,9 +158,10 @@ static const struct ccm_alarm_type_info types[CCM_ALARM_NTYPES] = {
 		.raised = "Events wait long on the compliance server",
 		.cleared = "Events on the compliance server are answered in "
 			   "time again",
-		.remedy = "Check the compliance server's own logs and load: it "
-			  "accepts the connection but answers events late or "
-			  "not at all, and every IM waits for its answer.",
+		.remedy = "Check the compliance server's own logs and load, "
+			  "and whether its component is ACTIVE (the text says; "
+			  "component-down says why it is not): every IM waits "
+			  "for its answer.",
 	},
 	[CCM_ALARM_LOG_FILES_LIMIT] = {
 		.id = "log-files-limit",
@@ -298,6 +300,8 @@ const char *ccm_alarm_state_name(enum ccm_alarm_state state)
 		return "raised";
 	case CCM_ALARM_CLEARED:
 		return "cleared";
+	case CCM_ALARM_CHANGED:
+		return "changed";
 	}
 	return "invalid";
 }
@@ -325,7 +329,10 @@ struct alarm {
 	char *resource;
 	char *text;       /* latest text given with the condition present */
 	char *clear_text; /* latest text given with it absent             */
-	enum ccm_alarm_severity severity;
+	enum ccm_alarm_severity severity; /* as last sent */
+	unsigned phase;                   /* as last sent */
+	enum ccm_alarm_severity want_sev; /* as last judged */
+	unsigned want_phase;
 
 	/* The condition as last reported. */
 	bool cond;
@@ -813,6 +820,18 @@ static ccm_ms rate_free(const struct ccm_alarm_policy *p,
 			 p->rate_count) + p->rate_period;
 }
 
+/* A restored alarm's phase from a snapshot that had none: the next one
+ * judged is taken as it, silently. */
+#define PHASE_UNKNOWN UINT_MAX
+
+/* Raised, its condition present, and judged otherwise than sent: a
+ * CHANGED is due.  A pending clear says nothing more. */
+static bool change_due(const struct alarm *a)
+{
+	return a->pub && a->want && a->cond &&
+	       (a->want_sev != a->severity || a->want_phase != a->phase);
+}
+
 /* The earliest time something is due for a, maybe before the clock (it is
  * then due at once); false when nothing is. */
 static bool alarm_due(const struct ccm_alarms *as, const struct alarm *a,
@@ -829,7 +848,7 @@ static bool alarm_due(const struct ccm_alarms *as, const struct alarm *a,
 		d = a->absent_since + clear_hold(p, a);
 		have = true;
 	}
-	if (a->pub != a->want) {
+	if (a->pub != a->want || change_due(a)) {
 		ccm_ms r = rate_free(p, a);
 
 		if (!have || r < d)
@@ -989,7 +1008,8 @@ static void publish(struct ccm_alarms *as, struct alarm *a, ccm_ms t)
 		a->id = ++as->last_id;
 		a->pub_since = a->want_since;
 		a->raised_at = t;
-		a->severity = types[a->type].severity;
+		a->severity = a->want_sev;
+		a->phase = a->want_phase;
 		text = raise_text(a, t);
 	} else {
 		text = clear_text(a);
@@ -1020,6 +1040,37 @@ static void publish(struct ccm_alarms *as, struct alarm *a, ccm_ms t)
 	free(text);
 }
 
+/* The raised alarm is judged anew: same id, new severity and text. */
+static void publish_change(struct ccm_alarms *as, struct alarm *a, ccm_ms t)
+{
+	struct ccm_alarm_decision d;
+	enum ccm_alarm_severity was = a->severity;
+	char *text = raise_text(a, t);
+
+	a->severity = a->want_sev;
+	a->phase = a->want_phase;
+	ring_push(a->sent, CCM_ALARM_RATE_MAX, &a->sent_head, &a->nsent, t);
+	d = (struct ccm_alarm_decision){
+		.state = CCM_ALARM_CHANGED,
+		.id = a->id,
+		.type = a->type,
+		.info = &types[a->type],
+		.resource = a->resource,
+		.severity = a->severity,
+		.was = was,
+		.time = t,
+		.since = a->pub_since,
+		.raised_at = a->raised_at,
+		.flapping = a->flapping,
+		.changes = a->changes,
+		.text = text ? text : a->text ? a->text :
+						types[a->type].raised,
+	};
+	if (as->fn)
+		as->fn(as->ctx, &d);
+	free(text);
+}
+
 /* Does what is due for a at t (alarm_due() said something is). */
 static void fire(struct ccm_alarms *as, struct alarm *a, ccm_ms t)
 {
@@ -1032,6 +1083,8 @@ static void fire(struct ccm_alarms *as, struct alarm *a, ccm_ms t)
 		set_want(as, a, false, 0, t);
 	if (a->pub != a->want && rate_free(p, a) <= t)
 		publish(as, a, t);
+	else if (change_due(a) && rate_free(p, a) <= t)
+		publish_change(as, a, t);
 }
 
 /* Nothing pending, nothing raised, nothing remembered that matters: the
@@ -1163,9 +1216,26 @@ static const char *resource_key(const char *s,
 	return buf;
 }
 
-int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
-		   const char *resource, bool cond, ccm_ms now,
-		   const char *text)
+/* How an alarm is judged: a severity and a phase, or NULL to keep the
+ * last ones. */
+struct judgement {
+	enum ccm_alarm_severity severity;
+	unsigned phase;
+};
+
+static void judge(struct alarm *a, const struct judgement *j)
+{
+	if (!j)
+		return;
+	if (a->phase == PHASE_UNKNOWN)
+		a->phase = j->phase;
+	a->want_sev = j->severity;
+	a->want_phase = j->phase;
+}
+
+static int set(struct ccm_alarms *as, enum ccm_alarm_type type,
+	       const char *resource, bool cond, ccm_ms now, const char *text,
+	       const struct judgement *j)
 {
 	char key[CCM_TEXT_RESOURCE_MAX + 1];
 	struct alarm *a;
@@ -1189,6 +1259,7 @@ int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
 		}
 		a->type = type;
 		a->severity = types[type].severity;
+		a->want_sev = a->severity;
 		if (insert(as, a)) {
 			alarm_free(a);
 			errno = ENOMEM;
@@ -1200,11 +1271,36 @@ int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
 		rc = -1;
 	}
 	a->restored = false;
+	/* a judgement given with the condition absent would change nothing
+	 * said: the next presence brings its own */
+	if (cond)
+		judge(a, j);
 	if (cond != a->cond)
 		change(as, a, cond, as->now);
 	reindex(as, a);
 	ccm_alarms_advance(as, as->now);
 	return rc;
+}
+
+int ccm_alarms_set(struct ccm_alarms *as, enum ccm_alarm_type type,
+		   const char *resource, bool cond, ccm_ms now,
+		   const char *text)
+{
+	return set(as, type, resource, cond, now, text, NULL);
+}
+
+int ccm_alarms_set_judged(struct ccm_alarms *as, enum ccm_alarm_type type,
+			  const char *resource, bool cond, ccm_ms now,
+			  const char *text, enum ccm_alarm_severity severity,
+			  unsigned phase)
+{
+	const struct judgement j = { severity, phase };
+
+	if ((unsigned)severity >= NSEV) {
+		errno = EINVAL;
+		return -1;
+	}
+	return set(as, type, resource, cond, now, text, &j);
 }
 
 void ccm_alarms_expire_restored(struct ccm_alarms *as, ccm_ms now)
@@ -1297,6 +1393,12 @@ char *ccm_alarm_message(const struct ccm_alarm_decision *d, bool utc)
 			     ccm_alarm_severity_label(d->severity), ti->id,
 			     d->resource, d->text,
 			     ccm_alarm_time(d->since, utc, since), ti->remedy);
+	else if (d->state == CCM_ALARM_CHANGED)
+		n = asprintf(&s, "ccmon: %s changed %s %s (was %s): %s, since "
+			     "%s.", ccm_alarm_severity_label(d->severity),
+			     ti->id, d->resource,
+			     ccm_alarm_severity_label(d->was), d->text,
+			     ccm_alarm_time(d->since, utc, since));
 	else
 		n = asprintf(&s, "ccmon: cleared %s %s (was %s): %s.", ti->id,
 			     d->resource,
@@ -1335,6 +1437,7 @@ static struct json_object *snap_alarm(const struct alarm *a)
 		err |= add(o, "text", json_object_new_string(a->text));
 	err |= add(o, "flapping", json_object_new_boolean(a->flapping));
 	err |= add(o, "changes", json_object_new_int64((int64_t)a->changes));
+	err |= add(o, "phase", json_object_new_int64((int64_t)a->phase));
 	if (err) {
 		json_object_put(o);
 		return NULL;
@@ -1405,7 +1508,7 @@ static struct alarm *load_alarm(const struct json_object *o, bool *skip)
 	struct json_object *v;
 	enum ccm_alarm_type type;
 	struct alarm *a;
-	int64_t id, since, raised_at, changes = 0;
+	int64_t id, since, raised_at, changes = 0, phase = PHASE_UNKNOWN;
 
 	*skip = false;
 	if (!json_object_is_type(o, json_type_object))
@@ -1422,7 +1525,9 @@ static struct alarm *load_alarm(const struct json_object *o, bool *skip)
 	    get_int(o, "since", -MAX_TIME, MAX_TIME, &since) ||
 	    get_int(o, "raised_at", -MAX_TIME, MAX_TIME, &raised_at) ||
 	    (member(o, "changes", json_type_int) &&
-	     get_int(o, "changes", 0, INT64_MAX, &changes)))
+	     get_int(o, "changes", 0, INT64_MAX, &changes)) ||
+	    (member(o, "phase", json_type_int) &&
+	     get_int(o, "phase", 0, PHASE_UNKNOWN, &phase)))
 		return NULL;
 	v = member(o, "resource", json_type_string);
 	if (!v || !(res = resource_key(json_object_get_string(v), key)))
@@ -1437,6 +1542,9 @@ static struct alarm *load_alarm(const struct json_object *o, bool *skip)
 	if (v)
 		ccm_alarm_severity_from_name(json_object_get_string(v),
 					     &a->severity);
+	a->want_sev = a->severity;
+	a->phase = (unsigned)phase;
+	a->want_phase = a->phase;
 	v = member(o, "text", json_type_string);
 	if (v && !(a->text = clean_text(json_object_get_string(v))))
 		goto oom;

@@ -130,18 +130,25 @@ void ccm_alarm_policy_default(struct ccm_alarm_policy *policy);
 enum ccm_alarm_state {
 	CCM_ALARM_RAISED = 0,
 	CCM_ALARM_CLEARED,
+	CCM_ALARM_CHANGED, /* still raised, with a new severity or phase */
 };
-const char *ccm_alarm_state_name(enum ccm_alarm_state state); /* "raised" */
+/* "raised" "cleared" "changed" */
+const char *ccm_alarm_state_name(enum ccm_alarm_state state);
+
+/* The MESSAGE_ID of every CHANGED message, whatever the type. */
+#define CCM_ALARM_CHANGED_MESSAGE_ID "d42044963e6b4a4aa8b492ed0a137d5b"
 
 /* One message to send.  Pointers are valid during the callback only. */
 struct ccm_alarm_decision {
 	enum ccm_alarm_state state;
 	uint64_t id;             /* 1, 2, ... per RAISED, engine-wide; a
-				  * CLEARED carries its RAISED's id       */
+				  * CLEARED or CHANGED carries its
+				  * RAISED's id                           */
 	enum ccm_alarm_type type;
 	const struct ccm_alarm_type_info *info;
 	const char *resource;
 	enum ccm_alarm_severity severity;
+	enum ccm_alarm_severity was; /* CHANGED: the severity before       */
 	ccm_ms time;             /* when the decision took effect          */
 	ccm_ms since;            /* when the condition began               */
 	ccm_ms raised_at;        /* the RAISED's time                      */
@@ -152,8 +159,9 @@ struct ccm_alarm_decision {
 	uint64_t withheld;       /* raise/clear pairs cancelled by the rate
 				  * limit since this alarm's last message */
 	const char *text;        /* RAISED: what is wrong, "flapping" and
-				  * the count when it is; CLEARED: what
-				  * cleared and how long it lasted        */
+				  * the count when it is; CHANGED: what is
+				  * wrong now; CLEARED: what cleared and
+				  * how long it lasted                    */
 };
 
 typedef void ccm_alarm_fn(void *ctx, const struct ccm_alarm_decision *d);
@@ -195,6 +203,20 @@ int ccm_alarms_set(struct ccm_alarms *alarms, enum ccm_alarm_type type,
 		   const char *text);
 #define CCM_ALARM_TEXT_MAX 1024
 
+/* ccm_alarms_set() for an alarm whose severity is judged per instance
+ * (what its condition does to users: ccmond(8), "What each alarm means
+ * for users"), in a phase the caller numbers (0, 1, ...).  While the alarm
+ * is raised and its condition present, a new severity or phase is one
+ * CHANGED message with the alarm's id, its new severity and text (no
+ * re-raise, no flap count; it counts against the rate limit, and waits
+ * for it).  Before the raise, it only updates what will be raised; while
+ * a clear is pending, nothing is said.  ccm_alarms_set() keeps the last
+ * severity and phase given (the type's severity before any). */
+int ccm_alarms_set_judged(struct ccm_alarms *alarms, enum ccm_alarm_type type,
+			  const char *resource, bool condition, ccm_ms now,
+			  const char *text, enum ccm_alarm_severity severity,
+			  unsigned phase);
+
 /* Moves the clock to now, deciding what falls due on the way. */
 void ccm_alarms_advance(struct ccm_alarms *alarms, ccm_ms now);
 ccm_ms ccm_alarms_now(const struct ccm_alarms *alarms);
@@ -208,7 +230,7 @@ struct ccm_alarm_view {
 	uint64_t id;
 	enum ccm_alarm_type type;
 	const char *resource;
-	enum ccm_alarm_severity severity;
+	enum ccm_alarm_severity severity; /* as last sent */
 	ccm_ms since;
 	ccm_ms raised_at;
 	bool flapping;
@@ -225,7 +247,9 @@ size_t ccm_alarms_count_active(const struct ccm_alarms *alarms);
 /* Persistence.  A snapshot holds the raised alarms and the id counter:
  *   {"version":1,"last_id":N,"alarms":[{"type":"component-down",
  *    "resource":"...","id":N,"severity":"critical","since":ms,
- *    "raised_at":ms,"text":"...","flapping":false,"changes":N}, ...]}
+ *    "raised_at":ms,"text":"...","flapping":false,"changes":N,
+ *    "phase":N}, ...]}  ("phase" optional: absent, the next one given
+ *    is taken silently)
  * Returns a new reference, or NULL when out of memory. */
 struct json_object *ccm_alarms_snapshot(const struct ccm_alarms *alarms);
 
@@ -246,6 +270,7 @@ void ccm_alarms_expire_restored(struct ccm_alarms *alarms, ccm_ms now);
 /* The MESSAGE line of a decision (malloc'd, NULL when out of memory):
  *   ccmon: CRITICAL raised component-down op-cs1: TEXT, since TIME. REMEDY
  *   ccmon: cleared component-down op-cs1 (was CRITICAL): TEXT.
+ *   ccmon: MAJOR changed component-down op-cs1 (was CRITICAL): TEXT.
  * TIME is ccm_time_format()'s, with "Z" appended when utc says the times
  * are UTC wall-clock times (the live agent) rather than log times. */
 char *ccm_alarm_message(const struct ccm_alarm_decision *d, bool utc);

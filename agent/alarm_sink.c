@@ -161,11 +161,16 @@ static void alarm_fields(const struct ccm_alarm_sink *s, struct fields *f,
 	const struct ccm_alarm_type_info *ti = d->info;
 	char buf[CCM_TIME_STRLEN];
 
-	field(f, "MESSAGE_ID", "%s", ti->message_id);
+	/* a change has its own catalog entry, whatever the type */
+	field(f, "MESSAGE_ID", "%s", d->state == CCM_ALARM_CHANGED ?
+	      CCM_ALARM_CHANGED_MESSAGE_ID : ti->message_id);
 	field(f, "CCMON_ALARM", "%s", ti->id);
 	field(f, "CCMON_ALARM_ID", "%" PRIu64, d->id);
 	field(f, "CCMON_STATE", "%s", ccm_alarm_state_name(d->state));
 	field(f, "CCMON_SEVERITY", "%s", ccm_alarm_severity_name(d->severity));
+	if (d->state == CCM_ALARM_CHANGED)
+		field(f, "CCMON_PREVIOUS_SEVERITY", "%s",
+		      ccm_alarm_severity_name(d->was));
 	field(f, "CCMON_RESOURCE", "%s", d->resource);
 	field(f, "CCMON_RESOURCE_KIND", "%s",
 	      ccm_alarm_resource_name(ti->resource));

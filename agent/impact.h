@@ -78,6 +78,12 @@ struct ccm_server_status {
 			      * that some users wait) and ungraceful for
 			      * queueing (the worst delay), until the
 			      * caller knows */
+	bool hung;           /* ACTIVE but not answering: events wait
+			      * queue_wait and bounce (the router's bounce
+			      * lines say so); down for the impact, with
+			      * no end to the queueing and no re-routing
+			      * (the router sees nothing wrong).  state is
+			      * ACTIVE, down_since the first such bounce */
 };
 
 enum ccm_reach {
@@ -100,6 +106,14 @@ struct ccm_class_impact {
 	bool unlogged;            /* the events pass without logging      */
 	ccm_ms worst_delay;       /* the longest a user waits for the
 				   * outcome: queue_wait while queueing   */
+	bool pending;             /* a cause is too recent to tell
+				   * graceful from ungraceful             */
+	bool hung;                /* a cause is ACTIVE but not answering  */
+	ccm_ms phase_since;       /* when the current phase (queueing or
+				   * bounced at once) began by the model:
+				   * the loss, or the end of the queueing
+				   * window; evidence that comes later
+				   * moves it back, not forward           */
 };
 
 #define CCM_IMPACT_NAMES_MAX 512
@@ -110,6 +124,8 @@ struct ccm_impact {
 	bool logging_lost;        /* events pass unlogged: fire-and-forget
 				   * to a down server, logins, logouts    */
 	ccm_ms logging_lost_since;
+	unsigned ff_unlogged;     /* classes (1 << c) that pass unlogged:
+				   * fire-and-forget to a down server     */
 	char profiles[CCM_IMPACT_NAMES_MAX]; /* "EthicalWall, ImLogging"  */
 	char servers[CCM_IMPACT_NAMES_MAX];  /* down servers that matter  */
 	char nodes[CCM_IMPACT_NAMES_MAX];    /* their nodes               */
@@ -142,6 +158,52 @@ void ccm_impact_alarms(const struct ccm_impact *impact,
 /* The text of one of them: "IM is blocked for every user: ..." */
 void ccm_impact_text(const struct ccm_impact *impact, const char *which,
 		     char *buf, size_t len);
+
+/* What users see, by SPEC's columns: the effects an impact has. */
+enum ccm_effect {
+	CCM_EFFECT_IM_BLOCKED = 0,    /* "im-blocked": some or every user  */
+	CCM_EFFECT_GROUP_CHAT_BLOCKED, /* "group-chat-blocked"             */
+	CCM_EFFECT_LOGINS_DELAYED,    /* "logins-delayed": up to queue_wait */
+	CCM_EFFECT_LOGINS_UNLOGGED,   /* "logins-unlogged"                 */
+	CCM_EFFECT_PRESENCE_DELAYED,  /* "presence-delayed"                */
+	CCM_EFFECT_IM_UNLOGGED,       /* "im-unlogged": IM flows, unlogged */
+	CCM_NEFFECTS
+};
+const char *ccm_effect_name(enum ccm_effect e);
+/* The effects of an impact, a set of (1u << enum ccm_effect). */
+unsigned ccm_impact_effects(const struct ccm_impact *impact);
+/* "im-blocked, logins-delayed" (in enum order; "" for none). */
+void ccm_effects_format(unsigned effects, char *buf, size_t len);
+
+/* What the loss of one configured server does to users, judged alone
+ * (the others as they are): the severity of its component-down alarm.
+ * ccmond(8), "What each alarm means for users". */
+enum ccm_loss {
+	CCM_LOSS_BLOCKS = 0, /* IM or group chat blocked for every user of
+			      * its scope: critical                      */
+	CCM_LOSS_DEGRADES,   /* some users blocked until re-routed, or
+			      * logins / presence delayed: major         */
+	CCM_LOSS_LOGGING,    /* events pass unlogged, IM flows: major     */
+	CCM_LOSS_ABSORBED,   /* its share re-routed, or no event waits on
+			      * it: nobody affected, warning             */
+};
+struct ccm_server_impact {
+	enum ccm_loss loss;
+	unsigned effects;         /* as ccm_impact_effects()             */
+	struct ccm_impact impact; /* its scope, with its causes only     */
+	char peers[CCM_IMPACT_NAMES_MAX]; /* live servers of its profile */
+	bool at_once;             /* graceful (or not known yet): its share
+				   * moved the moment it was lost         */
+	bool unused;              /* its profile has no event users see   */
+};
+void ccm_impact_server(const struct ccm_config *config,
+		       const struct ccm_impact_timing *timing,
+		       const struct ccm_server_status *status, size_t server,
+		       ccm_ms now, struct ccm_server_impact *out);
+/* "IM blocked for every user of the cluster; each is bounced at once;
+ * effects: im-blocked, logins-unlogged" */
+void ccm_server_impact_text(const struct ccm_server_impact *si,
+			    char *buf, size_t len);
 
 /* Is IM blocked for every user in some scope (the messaging-blocked
  * condition), judging by the engine's components?  For

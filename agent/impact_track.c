@@ -40,21 +40,25 @@ static const enum ccm_alarm_type kinds[] = {
 	CCM_ALARM_MESSAGING_DEGRADED, CCM_ALARM_LOGGING_LOST,
 };
 
-/* Whether kind holds in im, and in which phase. */
+/* Whether kind holds in im, in which phase, and since when that phase
+ * holds by the model (*from: 0 for "now"). */
 static bool holds(const struct ccm_impact *im, enum ccm_alarm_type kind,
-		  enum ccm_phase *phase)
+		  enum ccm_phase *phase, ccm_ms *from)
 {
 	const struct ccm_class_impact *msg = &im->classes[CCM_CLASS_MESSAGE];
 	const struct ccm_class_impact *gc = &im->classes[CCM_CLASS_GROUPCHAT];
 	struct ccm_impact_alarms on;
 
 	ccm_impact_alarms(im, &on);
+	*from = 0;
 	switch (kind) {
 	case CCM_ALARM_MESSAGING_BLOCKED:
 		*phase = msg->queueing ? CCM_PHASE_QUEUEING : CCM_PHASE_BOUNCE;
+		*from = msg->phase_since;
 		return on.messaging_blocked;
 	case CCM_ALARM_GROUP_CHAT_BLOCKED:
 		*phase = gc->queueing ? CCM_PHASE_QUEUEING : CCM_PHASE_BOUNCE;
+		*from = gc->phase_since;
 		return on.group_chat_blocked;
 	case CCM_ALARM_MESSAGING_DEGRADED:
 		*phase = msg->reach == CCM_REACH_SOME ||
@@ -106,21 +110,45 @@ static void merge_names(char *into, const char *list)
 	}
 }
 
-static void add_phase(struct ccm_impact_track *t,
-		      struct ccm_impact_interval *iv, ccm_ms now,
-		      enum ccm_phase phase)
+static void sum_effects(struct ccm_impact_interval *iv)
 {
-	struct ccm_phase_change *v;
+	iv->effects = 0;
+	for (size_t k = 0; k < iv->nphases; k++)
+		iv->effects |= iv->phases[k].effects;
+}
 
-	if (iv->nphases && iv->phases[iv->nphases - 1].phase == phase)
+/* The interval is in phase since from (within it, not after now): the
+ * phases judged from then on were judged on less evidence, and go. */
+static void add_phase(struct ccm_impact_track *t,
+		      struct ccm_impact_interval *iv, ccm_ms now, ccm_ms from,
+		      enum ccm_phase phase, unsigned effects)
+{
+	struct ccm_phase_change *v, *last;
+
+	if (!from || from > now)
+		from = now;
+	if (from < iv->start)
+		from = iv->start;
+	while (iv->nphases && iv->phases[iv->nphases - 1].time >= from) {
+		last = &iv->phases[iv->nphases - 1];
+		if (last->phase == phase)
+			effects |= last->effects;
+		iv->nphases--;
+	}
+	last = iv->nphases ? &iv->phases[iv->nphases - 1] : NULL;
+	if (last && last->phase == phase) {
+		last->effects |= effects;
+		sum_effects(iv);
 		return;
+	}
 	v = realloc(iv->phases, (iv->nphases + 1) * sizeof(*v));
 	if (!v) {
 		t->oom = true;
 		return;
 	}
 	iv->phases = v;
-	v[iv->nphases++] = (struct ccm_phase_change){ now, phase };
+	v[iv->nphases++] = (struct ccm_phase_change){ from, phase, effects };
+	sum_effects(iv);
 }
 
 static struct ccm_impact_interval *new_interval(struct ccm_impact_track *t,
@@ -163,7 +191,8 @@ void ccm_impact_track_update(struct ccm_impact_track *t,
 
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
 			enum ccm_phase phase;
-			bool on = holds(im, kinds[k], &phase);
+			ccm_ms from;
+			bool on = holds(im, kinds[k], &phase, &from);
 			struct ccm_impact_interval *iv =
 				open_interval(t, kinds[k], im->scope);
 
@@ -181,7 +210,8 @@ void ccm_impact_track_update(struct ccm_impact_track *t,
 			merge_names(iv->profiles, im->profiles);
 			merge_names(iv->servers, im->servers);
 			merge_names(iv->nodes, im->nodes);
-			add_phase(t, iv, now, phase);
+			add_phase(t, iv, now, from, phase,
+				  ccm_impact_effects(im));
 		}
 	}
 }

@@ -26,6 +26,7 @@ const char *ccm_phase_name(enum ccm_phase p);
 struct ccm_phase_change {
 	ccm_ms time;
 	enum ccm_phase phase;
+	unsigned effects;           /* (1 << enum ccm_effect) seen in it   */
 };
 
 struct ccm_impact_interval {
@@ -38,6 +39,7 @@ struct ccm_impact_interval {
 	char nodes[CCM_IMPACT_NAMES_MAX];
 	struct ccm_phase_change *phases;
 	size_t nphases;
+	unsigned effects;           /* its phases' effects, together       */
 };
 
 struct ccm_impact_track {
@@ -55,7 +57,10 @@ void ccm_impact_track_release(struct ccm_impact_track *t);
 ccm_ms ccm_impact_delayed(const struct ccm_impact_interval *iv, ccm_ms end);
 
 /* The impacts of every scope at now (later than or equal to any time
- * given before). */
+ * given before).  A phase begins when the model says it began, not when
+ * it was judged: evidence that comes later (refused reconnects showing a
+ * graceful loss) rewrites the open interval's phases from then on, so
+ * that no "queueing" is booked for a loss that bounced at once. */
 void ccm_impact_track_update(struct ccm_impact_track *t,
 			     const struct ccm_impact *impacts, size_t n,
 			     ccm_ms now);

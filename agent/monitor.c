@@ -330,6 +330,18 @@ static void eval_latency(struct ccm_monitor *m, const struct ccm_component *c,
 		     "judged", c->name);
 		return;
 	}
+	/* SPEC §5: only a server on a live link "accepts the connection";
+	 * on a lost one, events wait for the link */
+	if (on) {
+		size_t n = strlen(text);
+
+		snprintf(text + n, sizeof(text) - n, "; %s",
+			 c->state == CCM_STATE_ACTIVE ?
+			 "the component is ACTIVE: the server accepts the "
+			 "connection but answers events late or not at all" :
+			 "the component is not ACTIVE: events wait for the "
+			 "link, see component-down");
+	}
 	ccm_alarms_set(m->alarms, CCM_ALARM_QUEUE_LATENCY_HIGH, c->name, on, t,
 		       text);
 }
@@ -515,18 +527,30 @@ oom:
 	return -1;
 }
 
+static void judge_down(struct ccm_monitor *m, const struct ccm_component *c,
+		       const char *ep, ccm_ms t,
+		       const struct ccm_server_status *given);
+
+/* " (10.0.0.5:7999: (111) Connection refused)", or "" */
+static void endpoint_phrase(const struct ccm_component *c, char *buf,
+			    size_t len)
+{
+	buf[0] = '\0';
+	if (c->endpoint)
+		snprintf(buf, len, " (%s:%u%s%s)", c->endpoint->host,
+			 c->endpoint->port,
+			 c->endpoint->last_error ? ": " : "",
+			 c->endpoint->last_error ? c->endpoint->last_error : "");
+}
+
 static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 			   ccm_ms t)
 {
 	bool down = c->have_incident && c->incident.open;
 	bool auth = down && c->incident.cause == CCM_CAUSE_AUTH;
-	char text[700], ep[300] = "";
+	char text[700], ep[300];
 
-	if (c->endpoint)
-		snprintf(ep, sizeof(ep), " (%s:%u%s%s)", c->endpoint->host,
-			 c->endpoint->port,
-			 c->endpoint->last_error ? ": " : "",
-			 c->endpoint->last_error ? c->endpoint->last_error : "");
+	endpoint_phrase(c, ep, sizeof(ep));
 	if (!server_of_component(m, c->name)) {
 		struct node_state *ns = node_of(m, c->name, strlen(c->name));
 
@@ -535,13 +559,10 @@ static void eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 		goto rest;
 	}
 	if (down)
-		snprintf(text, sizeof(text), "%s is %s, cause %s%s",
-			 c->name, state_word(c->state),
-			 ccm_cause_name(c->incident.cause), ep);
+		judge_down(m, c, ep, t, NULL);
 	else
-		snprintf(text, sizeof(text), "%s is ACTIVE again", c->name);
-	ccm_alarms_set(m->alarms, CCM_ALARM_COMPONENT_DOWN, c->name, down, t,
-		       text);
+		ccm_alarms_set(m->alarms, CCM_ALARM_COMPONENT_DOWN, c->name,
+			       false, t, "ACTIVE again");
 	if (auth)
 		snprintf(text, sizeof(text), "%s reached CONNECTED but not "
 			 "ACTIVE within %llds%s", c->name,
@@ -904,21 +925,214 @@ static bool graceful_loss(const struct ccm_monitor *m, size_t i,
  * probe) may take to show it was graceful: until then it is pending. */
 #define LOSS_EVIDENCE_WAIT INT64_C(3000)
 
-static void server_status(const struct ccm_monitor *m, size_t i,
-			  struct ccm_server_status *st, ccm_ms now)
+/* The router's bounces of events that waited the full queue_wait (the
+ * built-in bounce rule, or a pair of lines that far apart), ending in
+ * (from, to]: how many, and when the first of them was queued.  A tenth
+ * of queue_wait is allowed for the lines' own delays. */
+static unsigned full_bounces(const struct ccm_monitor *m,
+			     const struct ccm_component *c, ccm_ms from,
+			     ccm_ms to, ccm_ms *first_queued,
+			     ccm_ms *first_end)
+{
+	const struct ccm_qlat *l = &c->latency;
+	ccm_ms full = m->cfg->agent.queue_wait - m->cfg->agent.queue_wait / 10;
+	unsigned n = 0;
+
+	/* newest first, in time order: only the recent ones are read */
+	for (size_t k = l->n; l->ring && k-- > 0;) {
+		const struct ccm_qlat_sample *sm =
+			&l->ring[(l->head + k) % CCM_QLAT_SAMPLES];
+
+		if (sm->time <= from)
+			break;
+		if (sm->time > to || sm->wait < full)
+			continue;
+		n++;
+		*first_queued = sm->time - sm->wait;
+		*first_end = sm->time;
+	}
+	return n;
+}
+
+/* Events that ended (answered or bounced) in (from, to] after less than a
+ * third of queue_wait: the router did not queue them. */
+static bool quick_bounce(const struct ccm_monitor *m,
+			 const struct ccm_component *c, ccm_ms from, ccm_ms to)
+{
+	const struct ccm_qlat *l = &c->latency;
+
+	for (size_t k = l->n; l->ring && k-- > 0;) {
+		const struct ccm_qlat_sample *sm =
+			&l->ring[(l->head + k) % CCM_QLAT_SAMPLES];
+
+		if (sm->time <= from)
+			break;
+		if (sm->time <= to &&
+		    sm->wait < m->cfg->agent.queue_wait / 3)
+			return true;
+	}
+	return false;
+}
+
+/* ACTIVE but not answering: at least queue_bounces full-wait bounces
+ * within queue_window since it became ACTIVE (ccmond(8)).  *due: when the
+ * oldest of them leaves the window and the verdict may change. */
+static bool hung(const struct ccm_monitor *m, const struct ccm_component *c,
+		 ccm_ms now, ccm_ms *since, ccm_ms *due)
+{
+	const struct ccm_agent_config *a = &m->cfg->agent;
+	ccm_ms from = now - a->queue_window, first_end = 0;
+	unsigned n;
+
+	if (c->have_change && c->last_change > from)
+		from = c->last_change;
+	n = full_bounces(m, c, from, now, since, &first_end);
+	if (!n)
+		return false;
+	*due = first_end + a->queue_window;
+	if (*since < from)
+		*since = from;
+	return n >= a->queue_bounces;
+}
+
+/* The status of configured server i at now; *due set (and true returned)
+ * when it changes by itself later. */
+static bool server_status(const struct ccm_monitor *m, size_t i,
+			  struct ccm_server_status *st, ccm_ms now,
+			  ccm_ms *due)
 {
 	const struct ccm_component *c =
 		ccm_engine_component(m->engine, m->servers[i].srv->component);
+	ccm_ms q = 0, e;
 
 	memset(st, 0, sizeof(*st));
 	st->state = c ? ccm_component_judged_state(c) : CCM_STATE_UNKNOWN;
+	if (c && c->state == CCM_STATE_ACTIVE) {
+		st->hung = hung(m, c, now, &st->down_since, due);
+		return st->hung || *due > now;
+	}
 	if (st->state != CCM_STATE_CONNECTED && st->state != CCM_STATE_GONE)
-		return;
+		return false;
 	st->down_since = c->have_incident && c->incident.open ?
 				 c->incident.start : c->last_change;
 	st->graceful = graceful_loss(m, i, c);
 	st->pending = !st->graceful &&
 		      now < st->down_since + LOSS_EVIDENCE_WAIT;
+	/* Events that waited the full queue_wait after the loss: the router
+	 * queues, whatever the reconnects say (doc/ccmond.8). */
+	if (full_bounces(m, c, st->down_since, now, &q, &e)) {
+		st->graceful = false;
+		st->pending = false;
+	} else if (now < st->down_since + m->cfg->agent.queue_window &&
+		   quick_bounce(m, c, st->down_since, now)) {
+		/* bounced at once while an ungraceful loss would still
+		 * queue: the router knows the server is gone */
+		st->graceful = true;
+		st->pending = false;
+	}
+	*due = st->down_since + LOSS_EVIDENCE_WAIT;
+	return st->pending;
+}
+
+/* The phase of an impact alarm, for ccm_alarms_set_judged(): a new one
+ * while raised is a CHANGED message. */
+static unsigned class_phase(const struct ccm_class_impact *ci)
+{
+	return ci->hung ? 3 : ci->pending ? 2 : ci->queueing ? 1 : 0;
+}
+
+static unsigned impact_phase(const struct ccm_impact *im,
+			     enum ccm_alarm_type type)
+{
+	const struct ccm_class_impact *c = im->classes;
+
+	switch (type) {
+	case CCM_ALARM_MESSAGING_BLOCKED:
+		return class_phase(&c[CCM_CLASS_MESSAGE]);
+	case CCM_ALARM_GROUP_CHAT_BLOCKED:
+		return class_phase(&c[CCM_CLASS_GROUPCHAT]);
+	case CCM_ALARM_MESSAGING_DEGRADED:
+		return (c[CCM_CLASS_MESSAGE].reach == CCM_REACH_SOME ||
+			c[CCM_CLASS_GROUPCHAT].reach == CCM_REACH_SOME ? 0 :
+									 4) +
+		       class_phase(&c[CCM_CLASS_MESSAGE]);
+	default:
+		return 0;
+	}
+}
+
+static const enum ccm_alarm_severity loss_severity[] = {
+	[CCM_LOSS_BLOCKS] = CCM_SEV_CRITICAL,
+	[CCM_LOSS_DEGRADES] = CCM_SEV_MAJOR,
+	[CCM_LOSS_LOGGING] = CCM_SEV_MAJOR,
+	[CCM_LOSS_ABSORBED] = CCM_SEV_WARNING,
+};
+
+/* The status of every configured server (nservers + 1 entries, calloc'd),
+ * or NULL when out of memory. */
+static struct ccm_server_status *all_status(const struct ccm_monitor *m,
+					    ccm_ms now)
+{
+	struct ccm_server_status *st = calloc(m->nservers + 1, sizeof(*st));
+	ccm_ms due;
+
+	for (size_t i = 0; st && i < m->nservers; i++)
+		server_status(m, i, &st[i], now, &due);
+	return st;
+}
+
+/* component-down of a configured server's component: its severity and
+ * text from what its loss does to users (doc/ccmond.8, "What each alarm
+ * means for users"). */
+static void judge_down(struct ccm_monitor *m, const struct ccm_component *c,
+		       const char *ep, ccm_ms t,
+		       const struct ccm_server_status *given)
+{
+	const struct ccm_agent_config *a = &m->cfg->agent;
+	const struct ccm_impact_timing timing = {
+		a->queue_wait, a->queue_window, a->reroute_after,
+	};
+	const struct ccm_server *srv = server_of_component(m, c->name);
+	/* judged as things are now, even for an alarm dated back to when
+	 * its condition began (the first look at the world) */
+	ccm_ms now = t > m->now ? t : m->now;
+	struct ccm_server_status *own = given ? NULL : all_status(m, now);
+	const struct ccm_server_status *st = given ? given : own;
+	struct ccm_server_impact si;
+	enum ccm_alarm_severity sev = CCM_SEV_CRITICAL;
+	char text[CCM_ALARM_TEXT_MAX], gist[800] = "";
+	unsigned phase = 0;
+	size_t i = srv ? (size_t)(srv - m->cfg->servers) : 0;
+
+	if (st && srv && i < m->nservers) {
+		const struct ccm_class_impact *cl;
+
+		ccm_impact_server(m->cfg, &timing, st, i, now, &si);
+		cl = si.impact.classes;
+		/* shown as wall times */
+		for (size_t k = 0; k < CCM_NCLASSES; k++) {
+			if (si.impact.classes[k].queue_until)
+				si.impact.classes[k].queue_until +=
+					m->wall_offset;
+			if (si.impact.classes[k].reroute_at)
+				si.impact.classes[k].reroute_at +=
+					m->wall_offset;
+		}
+		ccm_server_impact_text(&si, gist, sizeof(gist));
+		sev = loss_severity[si.loss];
+		phase = (unsigned)si.loss * 8 +
+			class_phase(cl[CCM_CLASS_MESSAGE].reach ?
+				    &cl[CCM_CLASS_MESSAGE] :
+				    cl[CCM_CLASS_GROUPCHAT].reach ?
+				    &cl[CCM_CLASS_GROUPCHAT] :
+				    &cl[CCM_CLASS_LOGIN]);
+	}
+	free(own);
+	snprintf(text, sizeof(text), "%s is %s, cause %s%s%s%s", c->name,
+		 state_word(c->state), ccm_cause_name(c->incident.cause), ep,
+		 *gist ? ": " : "", gist);
+	ccm_alarms_set_judged(m->alarms, CCM_ALARM_COMPONENT_DOWN, c->name,
+			      true, t, text, sev, phase);
 }
 
 static const enum ccm_alarm_type impact_types[] = {
@@ -985,12 +1199,13 @@ static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 		m->nimpacts = nscopes;
 	}
 	for (size_t i = 0; i < m->nservers; i++) {
-		server_status(m, i, &st[i], now);
-		/* judged again when it stops pending */
-		if (st[i].pending && (!m->have_impact_due ||
-				      st[i].down_since + LOSS_EVIDENCE_WAIT <
-					      m->impact_due)) {
-			m->impact_due = st[i].down_since + LOSS_EVIDENCE_WAIT;
+		ccm_ms due = 0;
+
+		/* judged again when it changes by itself (stops pending,
+		 * a bounce leaves the window) */
+		if (server_status(m, i, &st[i], now, &due) && due > now &&
+		    (!m->have_impact_due || due < m->impact_due)) {
+			m->impact_due = due;
 			m->have_impact_due = true;
 		}
 	}
@@ -1015,14 +1230,30 @@ static void eval_impact(struct ccm_monitor *m, ccm_ms now)
 			if (cond[t])
 				impact_text(m, imp, info->id, text,
 					    sizeof(text));
-			ccm_alarms_set(m->alarms, impact_types[t], scopes[k],
-				       cond[t], now, cond[t] ? text : NULL);
+			ccm_alarms_set_judged(m->alarms, impact_types[t],
+					      scopes[k], cond[t], now,
+					      cond[t] ? text : NULL,
+					      info->severity,
+					      impact_phase(imp,
+							   impact_types[t]));
 		}
 		if (ccm_impact_next_change(imp, now, &due) &&
 		    (!m->have_impact_due || due < m->impact_due)) {
 			m->impact_due = due;
 			m->have_impact_due = true;
 		}
+	}
+	/* the severity of each loss follows what it does now */
+	for (size_t i = 0; i < m->nservers; i++) {
+		const struct ccm_component *c = ccm_engine_component(
+			m->engine, m->servers[i].srv->component);
+
+		char ep[300];
+
+		if (!c || !c->have_incident || !c->incident.open)
+			continue;
+		endpoint_phrase(c, ep, sizeof(ep));
+		judge_down(m, c, ep, now, st);
 	}
 	free(st);
 	free(scopes);
@@ -1202,6 +1433,7 @@ void ccm_monitor_synced(struct ccm_monitor *m, ccm_ms now)
 	size_t n = 0;
 
 	m->synced = true;
+	m->now = now;
 	m->ndirty = 0;
 	for (size_t i = 0; i < m->npatterns; i++)
 		m->patterns[i].last_growth = now;

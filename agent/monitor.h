@@ -10,7 +10,10 @@
  * Conditions watched (alarm type: resource):
  *   component-down: component   an incident is open (GONE, first seen
  *                               failing, or CONNECTED past auth_timeout);
- *                               the text names the cause
+ *                               the text names the cause, its severity and
+ *                               text what the loss does to users
+ *                               (ccm_impact_server()), changed as that
+ *                               changes
  *   auth-failure: component     CONNECTED not ACTIVE within auth_timeout
  *   endpoint-refused: server    connects to its host:port are refused (111),
  *                               and none succeeded since (server name if
@@ -25,7 +28,10 @@
  *   log-files-limit: pattern    more files than max_open_files
  *   messaging-blocked, group-chat-blocked, messaging-degraded,
  *   logging-lost: scope         what users suffer (agent/impact.h), for
- *                               "cluster" or each node in per-node mode */
+ *                               "cluster" or each node in per-node mode;
+ *                               an ACTIVE server whose events bounce after
+ *                               the full queue_wait (queue_bounces within
+ *                               queue_window) counts as down there */
 #ifndef CCM_MONITOR_H
 #define CCM_MONITOR_H
 

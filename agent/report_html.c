@@ -371,6 +371,12 @@ static void summary_impact(FILE *out, const struct ccm_analysis *a)
 			fprintf(out, "%s from %s %s", k ? "," : ";",
 				when(iv->phases[k].time, b1) + 11,
 				phase_text(iv->phases[k].phase));
+		if (iv->effects) {
+			char eff[192];
+
+			ccm_effects_format(iv->effects, eff, sizeof(eff));
+			fprintf(out, "; effects: %s", eff);
+		}
 		fputs(".</li>\n", out);
 	}
 	if (listed)
@@ -437,7 +443,7 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 	fputs("<section id=\"impact\"><h2>Impact on users</h2>\n<table>\n"
 	      "<tr><th>what</th><th>scope</th><th>start</th><th>end</th>"
 	      "<th>duration</th><th>profiles</th><th>servers (nodes)</th>"
-	      "<th>phases</th></tr>\n", out);
+	      "<th>phases</th><th>effects</th></tr>\n", out);
 	for (size_t i = 0; i < a->impact->n; i++) {
 		const struct ccm_impact_interval *iv = &a->impact->v[i];
 
@@ -462,7 +468,14 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 			fprintf(out, "%s%s %s", k ? "<br/>" : "",
 				when(iv->phases[k].time, b1) + 11,
 				ccm_phase_name(iv->phases[k].phase));
-		fputs("</td></tr>\n", out);
+		fputs("</td>", out);
+		{
+			char eff[192];
+
+			ccm_effects_format(iv->effects, eff, sizeof(eff));
+			fprintf(out, "<td class=\"effects\">%s</td></tr>\n",
+				eff);
+		}
 	}
 	fputs("</table>\n</section>\n", out);
 }

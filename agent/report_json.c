@@ -253,6 +253,18 @@ static struct json_object *name_list(const char *names)
 	return arr;
 }
 
+/* ["im-blocked", ...] in the order of enum ccm_effect */
+static struct json_object *effects_list(unsigned effects)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (unsigned k = 0; arr && k < CCM_NEFFECTS; k++)
+		if (effects & (1u << k))
+			json_object_array_add(arr, json_object_new_string(
+				ccm_effect_name((enum ccm_effect)k)));
+	return arr;
+}
+
 static struct json_object *impact(const struct ccm_analysis *a)
 {
 	struct json_object *arr = json_object_new_array();
@@ -286,6 +298,7 @@ static struct json_object *impact(const struct ccm_analysis *a)
 			json_object_array_add(ph, c);
 		}
 		add(o, "phase_changes", ph);
+		add(o, "effects", effects_list(iv->effects));
 		add(o, "delayed_s", jseconds(ccm_impact_delayed(iv, end)));
 		json_object_array_add(arr, o);
 	}

@@ -160,6 +160,12 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 			iv->profiles[0] ? iv->profiles : "-",
 			iv->servers[0] ? iv->servers : "-",
 			iv->nodes[0] ? iv->nodes : "-");
+		if (iv->effects) {
+			char eff[192];
+
+			ccm_effects_format(iv->effects, eff, sizeof(eff));
+			fprintf(out, "    effects: %s\n", eff);
+		}
 		fputs("    ", out);
 		for (size_t k = 0; k < iv->nphases; k++)
 			fprintf(out, "%s%s %s", k ? ", " : "",

@@ -227,7 +227,8 @@ static netsnmp_pdu *notify_pdu(const struct ccm_snmp_notice *n)
 {
 	oid trap[] = { CCM_MIB_ROOT, CCM_MIB_NOTIFICATIONS,
 		       n->state == CCM_ALARM_RAISED ? CCM_MIB_ALARM_RAISED :
-						      CCM_MIB_ALARM_CLEARED };
+		       n->state == CCM_ALARM_CHANGED ? CCM_MIB_ALARM_CHANGED :
+						       CCM_MIB_ALARM_CLEARED };
 	netsnmp_pdu *pdu = snmp_pdu_create(AGENTX_NOTIFY_PDU);
 	u_long id = n->alarm_id > UINT32_MAX ? UINT32_MAX :
 					       (u_long)n->alarm_id;

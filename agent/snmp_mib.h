@@ -17,6 +17,7 @@
 /* ccmonNotifications */
 #define CCM_MIB_ALARM_RAISED 1
 #define CCM_MIB_ALARM_CLEARED 2
+#define CCM_MIB_ALARM_CHANGED 3
 
 /* ccmonObjects */
 #define CCM_MIB_AGENT 1

@@ -255,6 +255,8 @@ static bool restore_one(const struct json_object *o,
 		d->state = CCM_ALARM_RAISED;
 	else if (!strcmp(state, ccm_alarm_state_name(CCM_ALARM_CLEARED)))
 		d->state = CCM_ALARM_CLEARED;
+	else if (!strcmp(state, ccm_alarm_state_name(CCM_ALARM_CHANGED)))
+		d->state = CCM_ALARM_CHANGED;
 	else
 		return false;
 	if (ccm_alarm_type_from_id(type, &d->type) ||

@@ -185,6 +185,15 @@ static int build_alarms(struct ccm_snmp_view *v)
 	return 0;
 }
 
+static bool any_blocked(const struct ccm_snmp_source *src)
+{
+	for (size_t i = 0; i < src->nimpacts; i++)
+		if (src->impacts[i].classes[CCM_CLASS_MESSAGE].reach ==
+		    CCM_REACH_ALL)
+			return true;
+	return false;
+}
+
 struct ccm_snmp_view *ccm_snmp_view_new(const struct ccm_snmp_source *src)
 {
 	struct ccm_snmp_view *v = calloc(1, sizeof(*v));
@@ -196,7 +205,10 @@ struct ccm_snmp_view *ccm_snmp_view_new(const struct ccm_snmp_source *src)
 		ccm_snmp_view_free(v);
 		return NULL;
 	}
-	v->blocked = ccm_impact_messaging_blocked(src->engine, src->config);
+	/* as the messaging-blocked alarm judged it, servers that do not
+	 * answer included; from the components alone without a judgement */
+	v->blocked = src->nimpacts ? any_blocked(src) :
+		     ccm_impact_messaging_blocked(src->engine, src->config);
 	return v;
 }
 

@@ -50,6 +50,9 @@
 #define DEFAULT_NOTIFICATION_QUEUE 1000
 #define DEFAULT_QUEUE_WAIT (30 * SEC)       /* SPEC §4 */
 #define DEFAULT_QUEUE_WINDOW (5 * MIN)
+/* bounces after a full queue_wait within queue_window that make an ACTIVE
+ * server one that does not answer (ccmon.conf(5)) */
+#define DEFAULT_QUEUE_BOUNCES 3
 #define DEFAULT_REROUTE_AFTER (2 * MIN)
 #define DEFAULT_LATENCY_WINDOW (5 * MIN)
 #define DEFAULT_QUEUE_LATENCY_HIGH (5 * SEC)
@@ -478,7 +481,7 @@ enum key {
 	K_FLAP_WINDOW, K_FLAP_THRESHOLD, K_ALARM_RATE_LIMIT, K_MAX_LINE,
 	K_SYSLOG_FACILITY, K_SNMP, K_AGENTX_SOCKET, K_AGENTX_PING_INTERVAL,
 	K_NOTIFICATION_QUEUE, K_COMPLIANCE, K_QUEUE_WAIT, K_QUEUE_WINDOW,
-	K_REROUTE_AFTER, K_LATENCY_WINDOW, K_QUEUE_LATENCY_HIGH,
+	K_REROUTE_AFTER, K_QUEUE_BOUNCES, K_LATENCY_WINDOW, K_QUEUE_LATENCY_HIGH,
 	K_STATUS_CLIENTS, K_STATUS_TIMEOUT,
 	K_MAX_OPEN_FILES, K_METRICS_LISTEN,
 	K_S_DESCRIPTION, K_HOST, K_PORT, K_S_NODE, K_COMPONENT, K_PROFILE,
@@ -518,6 +521,7 @@ static const struct keydef {
 	[K_QUEUE_WAIT] = { SECT_AGENT, "queue_wait", false },
 	[K_QUEUE_WINDOW] = { SECT_AGENT, "queue_window", false },
 	[K_REROUTE_AFTER] = { SECT_AGENT, "reroute_after", false },
+	[K_QUEUE_BOUNCES] = { SECT_AGENT, "queue_bounces", false },
 	[K_LATENCY_WINDOW] = { SECT_AGENT, "latency_window", false },
 	[K_QUEUE_LATENCY_HIGH] = { SECT_AGENT, "queue_latency_high", false },
 	[K_STATUS_CLIENTS] = { SECT_AGENT, "status_clients", false },
@@ -708,6 +712,7 @@ static int agent_defaults(struct ccm_agent_config *a)
 	a->compliance = CCM_COMPLIANCE_CLUSTER;
 	a->queue_wait = DEFAULT_QUEUE_WAIT;
 	a->queue_window = DEFAULT_QUEUE_WINDOW;
+	a->queue_bounces = DEFAULT_QUEUE_BOUNCES;
 	a->reroute_after = DEFAULT_REROUTE_AFTER;
 	a->latency_window = DEFAULT_LATENCY_WINDOW;
 	a->queue_latency_high = DEFAULT_QUEUE_LATENCY_HIGH;
@@ -1349,6 +1354,16 @@ static void set_agent(struct parse *p, enum key k, const char *value)
 		break;
 	case K_REROUTE_AFTER:
 		set_duration(p, k, &a->reroute_after, value, 1);
+		break;
+	case K_QUEUE_BOUNCES:
+		if (parse_uint(value, 1000, &n) || n < 1) {
+			error_here(p, "integer",
+				   "queue_bounces: '%s' is not a whole number"
+				   " from 1 to 1000", value);
+			mark_bad(p, k);
+			break;
+		}
+		a->queue_bounces = (unsigned)n;
 		break;
 	case K_LATENCY_WINDOW:
 		set_duration(p, k, &a->latency_window, value, SEC);
@@ -2487,6 +2502,7 @@ static void print_agent(const struct ccm_agent_config *a, FILE *out)
 	kv_duration(out, "queue_wait", a->queue_wait);
 	kv_duration(out, "queue_window", a->queue_window);
 	kv_duration(out, "reroute_after", a->reroute_after);
+	fprintf(out, "queue_bounces = %u\n", a->queue_bounces);
 	kv_duration(out, "latency_window", a->latency_window);
 	kv(out, "", "queue_latency_high",
 	   format_duration(a->queue_latency_high, buf),

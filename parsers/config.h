@@ -165,6 +165,8 @@ struct ccm_agent_config {
 	ccm_ms queue_wait;       /* an event queued on a lost server, at most */
 	ccm_ms queue_window;     /* queueing goes on after an ungraceful loss */
 	ccm_ms reroute_after;    /* a share moves to another node's server */
+	unsigned queue_bounces;  /* full-wait bounces within queue_window that
+				  * make an ACTIVE server not answering */
 	ccm_ms latency_window;   /* queue-latency figures cover this much */
 	ccm_ms queue_latency_high; /* p95 wait that raises the alarm; 0: off */
 	unsigned status_clients; /* status socket: clients served at once */

@@ -897,11 +897,11 @@ static void test_snapshot_restore(void **state)
 		"\"id\":1,\"severity\":\"critical\",\"since\":1793693400000,"
 		"\"raised_at\":1793693400000,"
 		"\"text\":\"GONE (cause: refused)\",\"flapping\":false,"
-		"\"changes\":1},"
+		"\"changes\":1,\"phase\":0},"
 		"{\"type\":\"endpoint-refused\",\"resource\":\"" SERVER "\","
 		"\"id\":2,\"severity\":\"major\",\"since\":1793693400100,"
 		"\"raised_at\":1793693400100,\"text\":\"refused\","
-		"\"flapping\":false,\"changes\":1}]}");
+		"\"flapping\":false,\"changes\":1,\"phase\":0}]}");
 	snap = reparse(snap);
 
 	/* "Restart": a new object with a 30 s clear hold. */
@@ -1109,8 +1109,7 @@ static void test_message_text(void **state)
 			    " 2026-11-03T08:10:00.000Z. Check that the"
 			    " compliance server is running and listening on"
 			    " the host and port configured on IM and Presence;"
-			    " until the component is ACTIVE this node delivers"
-			    " no IM.");
+			    " the text says what its loss does to users.");
 	free(m);
 	d.state = CCM_ALARM_CLEARED;
 	d.text = "Component is ACTIVE again; the condition lasted 5m02.000s";
@@ -1209,6 +1208,141 @@ static void test_default_policy(void **state)
 		  " the condition lasted 1m00.000s\n");
 }
 
+/* ---- judged alarms: severity per instance, CHANGED -------------------- */
+
+static void judged(struct env *v, ccm_ms dt, bool cond,
+		   enum ccm_alarm_severity sev, unsigned phase,
+		   const char *text)
+{
+	assert_int_equal(ccm_alarms_set_judged(v->as,
+					       CCM_ALARM_COMPONENT_DOWN, COMP,
+					       cond, T0 + dt, text, sev,
+					       phase), 0);
+}
+
+/* A raised alarm judged anew: one CHANGED with its id, no re-raise; the
+ * clear carries the severity last sent. */
+static void test_changed_same_id(void **state)
+{
+	struct env *v = *state;
+	struct ccm_alarm_view av;
+
+	judged(v, 0, true, CCM_SEV_CRITICAL, 0, "waits");
+	expect(v, "0 raised #1 component-down " COMP " critical since=0"
+		  " | waits\n");
+	/* same judgement, new text: no message */
+	judged(v, 1000, true, CCM_SEV_CRITICAL, 0, "waits still");
+	expect(v, "");
+	judged(v, 2000, true, CCM_SEV_MAJOR, 1, "re-routed");
+	expect(v, "2000 changed #1 component-down " COMP " major since=0"
+		  " | re-routed\n");
+	assert_true(ccm_alarms_next_active(v->as, 0, &av));
+	assert_int_equal(av.severity, CCM_SEV_MAJOR);
+	assert_string_equal(av.text, "re-routed");
+	/* the phase alone is news too */
+	judged(v, 3000, true, CCM_SEV_MAJOR, 2, "bounced");
+	expect(v, "3000 changed #1 component-down " COMP " major since=0"
+		  " | bounced\n");
+	/* an unjudged report keeps the judgement */
+	down(v, 4000, true);
+	expect(v, "");
+	judged(v, 5000, false, CCM_SEV_WARNING, 0, "ACTIVE");
+	expect(v, "5000 cleared #1 component-down " COMP " major since=0"
+		  " ended=5000 | ACTIVE; the condition lasted 5.000s\n");
+}
+
+/* During the raise hold a new judgement only changes what is raised; while
+ * a clear is pending nothing is said. */
+static void test_changed_in_holds(void **state)
+{
+	struct env *v = *state;
+
+	policy(v, CCM_ALARM_COMPONENT_DOWN, 5000, 10000, 0, 0, 0, 0);
+	judged(v, 0, true, CCM_SEV_CRITICAL, 0, "waits");
+	judged(v, 2000, true, CCM_SEV_WARNING, 1, "absorbed");
+	expect(v, "");
+	adv(v, 5000);
+	expect(v, "5000 raised #1 component-down " COMP " warning since=0"
+		  " | absorbed\n");
+	judged(v, 6000, false, CCM_SEV_CRITICAL, 0, "ACTIVE");
+	adv(v, 8000);
+	expect(v, "");
+	/* back before the clear: present again, judged otherwise */
+	judged(v, 9000, true, CCM_SEV_MAJOR, 1, "some users");
+	expect(v, "9000 changed #1 component-down " COMP " major since=0"
+		  " | some users\n");
+}
+
+/* A change is a message for the rate limit: it waits its turn. */
+static void test_changed_rate_limited(void **state)
+{
+	struct env *v = *state;
+
+	policy(v, CCM_ALARM_COMPONENT_DOWN, 0, 0, 0, 0, 2, 10000);
+	judged(v, 0, true, CCM_SEV_CRITICAL, 0, "a");
+	judged(v, 1000, true, CCM_SEV_MAJOR, 1, "b");
+	judged(v, 2000, true, CCM_SEV_WARNING, 2, "c");
+	expect(v, "0 raised #1 component-down " COMP " critical since=0"
+		  " | a\n"
+		  "1000 changed #1 component-down " COMP " major since=0"
+		  " | b\n");
+	adv(v, 9999);
+	expect(v, "");
+	adv(v, 10000);
+	expect(v, "10000 changed #1 component-down " COMP " warning"
+		  " since=0 | c\n");
+}
+
+/* The judgement survives a restart: the same one again says nothing. */
+static void test_changed_snapshot(void **state)
+{
+	struct env *v = *state, *w;
+	struct json_object *snap;
+
+	judged(v, 0, true, CCM_SEV_CRITICAL, 0, "a");
+	judged(v, 1000, true, CCM_SEV_MAJOR, 3, "b");
+	forget(v);
+	snap = ccm_alarms_snapshot(v->as);
+	assert_non_null(snap);
+	w = env_new(&immediate);
+	assert_int_equal(ccm_alarms_restore(w->as, snap), 1);
+	judged(w, 2000, true, CCM_SEV_MAJOR, 3, "b");
+	expect(w, "");
+	judged(w, 3000, true, CCM_SEV_CRITICAL, 3, "c");
+	expect(w, "3000 changed #1 component-down " COMP " critical"
+		  " since=0 | c\n");
+	json_object_put(snap);
+	env_free(w);
+}
+
+static void test_changed_message(void **state)
+{
+	struct ccm_alarm_decision d = {
+		.state = CCM_ALARM_CHANGED,
+		.id = 12,
+		.type = CCM_ALARM_COMPONENT_DOWN,
+		.info = ccm_alarm_type_info(CCM_ALARM_COMPONENT_DOWN),
+		.resource = COMP,
+		.severity = CCM_SEV_MAJOR,
+		.was = CCM_SEV_CRITICAL,
+		.time = T0 + 5000,
+		.since = T0,
+		.raised_at = T0,
+		.text = "re-routed",
+	};
+	char *m;
+
+	(void)state;
+	assert_string_equal(ccm_alarm_state_name(CCM_ALARM_CHANGED),
+			    "changed");
+	m = ccm_alarm_message(&d, false);
+	assert_non_null(m);
+	assert_string_equal(m, "ccmon: MAJOR changed component-down " COMP
+			    " (was CRITICAL): re-routed, since"
+			    " 2026-11-03T08:10:00.000.");
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1238,6 +1372,11 @@ int main(void)
 		T(test_restore_flapping),
 		T(test_restore_rejects),
 		T(test_policy_limits),
+		T(test_changed_same_id),
+		T(test_changed_in_holds),
+		T(test_changed_rate_limited),
+		T(test_changed_snapshot),
+		T(test_changed_message),
 #undef T
 		cmocka_unit_test_setup_teardown(test_flapping_hour_default,
 						setup_default, teardown),

@@ -729,6 +729,40 @@ def test_config_impact(ccmon, tmp_path):
     # the model's delay: queueing for the 5 min window, then bounced at
     # once; the last still queueing when the log ends
     assert [i["delayed_s"] for i in doc["impact"]] == [300.0, 300.0, 60.0]
+    # SPEC §4's columns: the default profile waits for logins too (cs1,
+    # ungraceful: delayed, unlogged); Logging only for messages
+    everything = ["im-blocked", "group-chat-blocked", "logins-delayed",
+                  "logins-unlogged"]
+    assert [i["effects"] for i in doc["impact"]] == \
+        [everything, everything, ["im-blocked"]], doc["impact"]
+
+
+def test_config_impact_refused_late_is_graceful_from_the_gone(ccmon,
+                                                              tmp_path):
+    """The router's first reconnect is refused 29.6 s after the GONE: the
+    loss was graceful from the GONE on (bounced at once), not 29.6 s of
+    queueing; logins were never delayed."""
+    (tmp_path / "ccmon.conf").write_text(IMPACT_CONF)
+    (tmp_path / "rtr.log").write_text("""\
+08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+08:10:00.000 |info  router Component op-cs1.imp1-example-com is GONE
+08:10:29.600 |info  mio Connecting on fd 22 to host '10.53.52.205', port 7999
+08:10:29.601 |error mio Unable to connect to host '10.53.52.205', port 7999:(111) Connection refused
+08:11:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
+""")
+    r = run(ccmon, ["--json", "--date", "2026-11-03", "--config",
+                    str(tmp_path / "ccmon.conf"), str(tmp_path / "rtr.log")])
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    assert brief_impact(doc) == [
+        ("messaging-blocked", "cluster", "08:10:00.000", "08:11:00.000",
+         ["cs1"], [("08:10:00.000", "immediate-bounce")]),
+        ("group-chat-blocked", "cluster", "08:10:00.000", "08:11:00.000",
+         ["cs1"], [("08:10:00.000", "immediate-bounce")]),
+    ], json.dumps(doc["impact"], indent=1)
+    assert [i["delayed_s"] for i in doc["impact"]] == [0.0, 0.0]
+    assert doc["impact"][0]["effects"] == \
+        ["im-blocked", "group-chat-blocked", "logins-unlogged"]
 
 
 def test_config_impact_window_and_text(ccmon, tmp_path):
@@ -742,6 +776,8 @@ def test_config_impact_window_and_text(ccmon, tmp_path):
     assert "2026-11-03T08:10:00.120 queueing, 2026-11-03T08:15:00.120 " \
         "immediate-bounce" in out, out
     assert "(still at the end)" in out
+    assert "    effects: im-blocked, group-chat-blocked, logins-delayed, " \
+        "logins-unlogged\n" in out, out
 
 
 def test_config_invalid_is_a_usage_error(ccmon, tmp_path):

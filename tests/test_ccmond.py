@@ -14,6 +14,9 @@ intervals, flap detection off, except in the tests of the holds, flap
 damping and the rate limit.  The log-unreadable test runs ccmond as nobody
 (root reads every file).  Log lines carry the current local time of day,
 as the router's trace does ("HH:MM:SS.mmm |info router Component ... is GONE").
+Their servers have the harness's neutral profile, whose only event no user
+waits for: each loss is absorbed, and component-down is a warning
+(ccmond(8), "What each alarm means for users").
 """
 import json
 import os
@@ -221,7 +224,7 @@ def test_component_down_raised_then_cleared(h, ids):
     assert d.stop() == 0, d.stderr()
 
     entries = h.alarms()
-    raised, cleared = one_pair(h, ids, "component-down", C1, "critical",
+    raised, cleared = one_pair(h, ids, "component-down", C1, "warning",
                                entries)
     assert len(entries) == 2, "other alarms:\n" + h.describe(entries)
     for e in (raised, cleared):
@@ -230,7 +233,9 @@ def test_component_down_raised_then_cleared(h, ids):
         assert e["CCMON_RESOURCE_KIND"] == "component"
         assert e["_TRANSPORT"] == "journal"
     assert raised["MESSAGE"].startswith(
-        "ccmon: CRITICAL raised component-down %s: " % C1)
+        "ccmon: WARNING raised component-down %s: " % C1)
+    assert "no event of its profile waits on it in the cluster: nobody " \
+        "affected" in raised["MESSAGE"], raised["MESSAGE"]
     # Times are local civil time, no zone suffix (ccmond(8), Times).
     for field in ("CCMON_SINCE", "CCMON_RAISED_AT"):
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}",
@@ -294,7 +299,7 @@ def test_auth_failure_after_auth_timeout(h, ids):
     entries = h.alarms()
     raised, _ = one_pair(h, ids, "auth-failure", C1, "critical", entries)
     assert raised["CCMON_COMPONENT"].lower() == C1
-    one_pair(h, ids, "component-down", C1, "critical", entries)
+    one_pair(h, ids, "component-down", C1, "warning", entries)
     assert not h.select(resource=C2, entries=entries)
 
 
@@ -380,7 +385,7 @@ def test_endpoint_refused_names_the_server(h, ids):
     # Nothing about the other server on the same port.
     assert not h.select(resource="cs1", entries=entries)
     assert not h.select(resource=C1, entries=entries)
-    one_pair(h, ids, "component-down", C2, "critical", entries)
+    one_pair(h, ids, "component-down", C2, "warning", entries)
 
 
 def test_endpoint_refused_cleared_by_a_good_probe(h, ids):
@@ -504,7 +509,7 @@ def test_raise_and_clear_holds(h, ids):
     assert received(cleared) - t2 >= 0.9, "cleared before alarm_clear_hold"
     time.sleep(0.5)
     assert d.stop() == 0, d.stderr()
-    one_pair(h, ids, "component-down", C1, "critical")
+    one_pair(h, ids, "component-down", C1, "warning")
 
 
 def test_flapping_component_is_damped(h, ids):
@@ -531,7 +536,7 @@ def test_flapping_component_is_damped(h, ids):
     assert len(mine) <= 2, \
         "%d messages for a flapping component:\n%s" % (len(mine),
                                                        h.describe(entries))
-    raised, _ = one_pair(h, ids, "component-down", C1, "critical", entries)
+    raised, _ = one_pair(h, ids, "component-down", C1, "warning", entries)
     assert raised.get("CCMON_FLAPPING") == "yes", raised
 
 
@@ -600,9 +605,9 @@ def test_kill_9_and_restart_raise_once_clear_once(h, ids):
     assert len(entries) == len(before), \
         "the third run sent:\n" + h.describe(entries[len(before):])
 
-    r1, c1 = one_pair(h, ids, "component-down", C1, "critical", entries)
+    r1, c1 = one_pair(h, ids, "component-down", C1, "warning", entries)
     assert r1["CCMON_ALARM_ID"] == first["CCMON_ALARM_ID"]
-    r2, _ = one_pair(h, ids, "component-down", C2, "critical", entries)
+    r2, _ = one_pair(h, ids, "component-down", C2, "warning", entries)
     assert r2["CCMON_ALARM_ID"] != r1["CCMON_ALARM_ID"], \
         "alarm ids reused across the restart"
     assert len(entries) == 4, h.describe(entries)
@@ -641,7 +646,7 @@ def test_restart_resumes_at_the_last_complete_line(h, ids):
         [("endpoint-refused", mark1), ("endpoint-refused", mark2)], \
         h.describe(entries)
     entries = h.select("component-down", entries=entries)
-    one_pair(h, ids, "component-down", C1, "critical", entries)
+    one_pair(h, ids, "component-down", C1, "warning", entries)
     assert len(entries) == 2, h.describe(entries)
 
 
@@ -689,7 +694,7 @@ def test_first_start_replays_history_silently(h, ids):
                           ("endpoint-refused", "raised", mark)]), \
         "want the four conditions that hold now, nothing of the " \
         "past:\n" + h.describe(entries)
-    check_entry(raised, ids, "component-down", "raised", C3, "critical")
+    check_entry(raised, ids, "component-down", "raised", C3, "warning")
     check_entry(refused, ids, "endpoint-refused", "raised", "cs3", "major")
     # Since when they hold: the times of their lines in the log.
     assert raised["CCMON_SINCE"] == local_ms(times[-2]), raised
@@ -745,8 +750,8 @@ def test_rotation_while_running(h, ids):
         t.join(5)
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
-    one_pair(h, ids, "component-down", C1, "critical", entries)
-    one_pair(h, ids, "component-down", C2, "critical", entries)
+    one_pair(h, ids, "component-down", C1, "warning", entries)
+    one_pair(h, ids, "component-down", C2, "warning", entries)
     assert len(entries) == 4, h.describe(entries)
 
 
@@ -766,7 +771,7 @@ def test_new_numbered_file_while_running(h, ids):
     time.sleep(1.0)
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
-    one_pair(h, ids, "component-down", C1, "critical", entries)
+    one_pair(h, ids, "component-down", C1, "warning", entries)
     assert len(entries) == 2, h.describe(entries)
 
 
@@ -795,8 +800,8 @@ def test_rotated_while_stopped(h, ids):
     time.sleep(0.5)
     assert d2.stop() == 0, d2.stderr()
     entries = h.alarms()
-    one_pair(h, ids, "component-down", C1, "critical", entries)
-    one_pair(h, ids, "component-down", C2, "critical", entries)
+    one_pair(h, ids, "component-down", C1, "warning", entries)
+    one_pair(h, ids, "component-down", C2, "warning", entries)
     assert len(entries) == 4, h.describe(entries)
 
 
@@ -845,8 +850,8 @@ def test_sighup_reload(h, ids):
     h.wait_alarm("component-down", "cleared", C2)
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
-    one_pair(h, ids, "component-down", C1, "critical", entries)
-    one_pair(h, ids, "component-down", C2, "critical", entries)
+    one_pair(h, ids, "component-down", C1, "warning", entries)
+    one_pair(h, ids, "component-down", C2, "warning", entries)
 
 
 # ---- 12. ccmon status -------------------------------------------------------
@@ -891,7 +896,7 @@ def test_status_json(h, ids):
     assert set(a) >= {"type", "resource", "severity", "since", "text"}, a
     assert a["type"] == "component-down"
     assert a["resource"].lower() == C2
-    assert a["severity"] == "critical"
+    assert a["severity"] == "warning"    # no user waits on it
     assert a["since"] and a["text"], a
 
     assert d.stop() == 0, d.stderr()
@@ -916,8 +921,9 @@ def test_syslog_without_journald(hs, ids):
     cleared = h.wait_alarm("component-down", "cleared", C1)[0]
     time.sleep(0.5)
     assert d.stop() == 0, d.stderr()
-    one_pair(h, ids, "component-down", C1, "critical")
-    assert raised["_RAW"].startswith("<%d>" % (3 * 8 + 2)), raised["_RAW"]
+    one_pair(h, ids, "component-down", C1, "warning")
+    # daemon facility, warning (4): no user waits on the neutral profile
+    assert raised["_RAW"].startswith("<%d>" % (3 * 8 + 4)), raised["_RAW"]
     assert cleared["_RAW"].startswith("<%d>" % (3 * 8 + 5)), cleared["_RAW"]
     assert raised["_PID"] == str(d.pid), raised["_RAW"]
     assert raised["CCMON_COMPONENT"].lower() == C1

@@ -154,7 +154,7 @@ static void test_single_ungraceful(void **state)
 	/* "as above": logins still wait */
 	assert_true(CLS(im, LOGIN)->queueing);
 	ccm_impact_text(&im, "messaging-blocked", text, sizeof(text));
-	assert_non_null(strstr(text, "; bounced at once"));
+	assert_non_null(strstr(text, "; each is bounced at once"));
 	ccm_config_free(c);
 }
 
@@ -202,8 +202,8 @@ static void test_balanced_ungraceful(void **state)
 	assert_true(a.messaging_degraded);
 	assert_true(a.logging_lost); /* some logins pass unlogged */
 	ccm_impact_text(&im, "messaging-degraded", text, sizeof(text));
-	assert_non_null(strstr(text, "instant messages of some users of the"
-				     " cluster fail since 08:10:00"));
+	assert_non_null(strstr(text, "IM of some users of the cluster is "
+				     "blocked since 08:10:00"));
 	assert_non_null(strstr(text, "moves to the live servers at "
 				     "08:15:00"));
 	assert_true(ccm_impact_next_change(&im, T0 + MIN, &when));
@@ -460,6 +460,226 @@ static void test_event_classes(void **state)
 	assert_string_equal(ccm_reach_name(CCM_REACH_SOME), "some");
 }
 
+/* ---- one server's loss: the severity of its component-down ----------------- */
+
+static struct ccm_server_impact server(const struct ccm_config *c,
+				       const struct ccm_server_status *st,
+				       size_t i, ccm_ms now, char *text,
+				       size_t len)
+{
+	struct ccm_server_impact si;
+
+	ccm_impact_server(c, &timing, st, i, now, &si);
+	ccm_server_impact_text(&si, text, len);
+	return si;
+}
+
+#define E(x) (1u << CCM_EFFECT_##x)
+
+/* SPEC §4 row 1: single server, graceful: IM and group chat blocked for
+ * every user, an immediate error; logins work, unlogged.  Critical. */
+static void test_loss_single_graceful(void **state)
+{
+	struct ccm_config *c = load(AGENT SERVER("cs1", "imp1.example.com", ""));
+	struct ccm_server_status st[] = { gone(T0, true) };
+	char text[1024];
+	struct ccm_server_impact si = server(c, st, 0, T0 + SEC, text,
+					     sizeof(text));
+
+	(void)state;
+	assert_int_equal(si.loss, CCM_LOSS_BLOCKS);
+	assert_int_equal(si.effects, E(IM_BLOCKED) | E(GROUP_CHAT_BLOCKED) |
+					     E(LOGINS_UNLOGGED));
+	assert_string_equal(text, "IM and group chat blocked for every user "
+			    "of the cluster: each is bounced at once; effects:"
+			    " im-blocked, group-chat-blocked, "
+			    "logins-unlogged");
+	ccm_config_free(c);
+}
+
+/* Rows 2 and 3: single server, ungraceful: the first 5 min each event
+ * waits 30 s, logins are delayed; then an immediate error.  Critical
+ * throughout; the phase moves from the loss's window end. */
+static void test_loss_single_ungraceful(void **state)
+{
+	struct ccm_config *c = load(
+		AGENT "[profile P]\njsm = e_SESSION:all:bounce, "
+		"es_IN:all:bounce, es_OUT:all:bounce, es_END:all:pass\n"
+		"tc = onBeforeSend:bounce\n"
+		SERVER("cs1", "imp1.example.com", "profile = P\n"));
+	struct ccm_server_status st[] = { gone(T0, false) };
+	char text[1024];
+	struct ccm_server_impact si = server(c, st, 0, T0 + MIN, text,
+					     sizeof(text));
+	struct ccm_impact im;
+
+	(void)state;
+	assert_int_equal(si.loss, CCM_LOSS_BLOCKS);
+	assert_int_equal(si.effects, E(IM_BLOCKED) | E(GROUP_CHAT_BLOCKED) |
+					     E(LOGINS_DELAYED) |
+					     E(LOGINS_UNLOGGED) |
+					     E(PRESENCE_DELAYED));
+	assert_non_null(strstr(text, "each waits up to 30s, then is bounced, "
+				     "until 08:15:00"));
+	im = eval(c, st, T0 + MIN);
+	assert_int_equal(CLS(im, MESSAGE)->phase_since, T0);
+	/* judged late, the bounce phase still starts at the window's end */
+	im = eval(c, st, T0 + 7 * MIN);
+	assert_false(CLS(im, MESSAGE)->queueing);
+	assert_int_equal(CLS(im, MESSAGE)->phase_since, T0 + 5 * MIN);
+	si = server(c, st, 0, T0 + 7 * MIN, text, sizeof(text));
+	assert_int_equal(si.loss, CCM_LOSS_BLOCKS);
+	ccm_config_free(c);
+}
+
+/* Row 4: several servers, one graceful: re-routed at once, nobody
+ * affected: a warning, and the text says so. */
+static void test_loss_balanced_graceful(void **state)
+{
+	struct ccm_config *c = load(BALANCED);
+	struct ccm_server_status st[] = { gone(T0, true), up() };
+	char text[1024];
+	struct ccm_server_impact si = server(c, st, 0, T0 + SEC, text,
+					     sizeof(text));
+
+	(void)state;
+	assert_int_equal(si.loss, CCM_LOSS_ABSORBED);
+	assert_int_equal(si.effects, 0);
+	assert_string_equal(text, "its share is re-routed to cs2 at once; "
+			    "redundancy lost, nobody affected");
+	ccm_config_free(c);
+}
+
+/* Row 5: several servers, one ungraceful: some users blocked up to 5 min
+ * (major), then re-routed (warning). */
+static void test_loss_balanced_ungraceful(void **state)
+{
+	struct ccm_config *c = load(BALANCED);
+	struct ccm_server_status st[] = { gone(T0, false), up() };
+	char text[1024];
+	struct ccm_server_impact si = server(c, st, 0, T0 + MIN, text,
+					     sizeof(text));
+
+	(void)state;
+	assert_int_equal(si.loss, CCM_LOSS_DEGRADES);
+	assert_true(si.effects & E(IM_BLOCKED));
+	assert_true(si.effects & E(LOGINS_DELAYED));
+	assert_non_null(strstr(text, "the users of the cluster whose share "
+				     "it has are blocked until it moves to "
+				     "cs2 at 08:15:00"));
+	si = server(c, st, 0, T0 + 5 * MIN, text, sizeof(text));
+	assert_int_equal(si.loss, CCM_LOSS_ABSORBED);
+	assert_string_equal(text, "its share is re-routed to cs2; "
+			    "redundancy lost, nobody affected");
+	ccm_config_free(c);
+}
+
+/* Fire-and-forget: IM flows, only logging is lost: major, not critical;
+ * no empty "()" when the server has no node. */
+static void test_loss_fire_and_forget(void **state)
+{
+	struct ccm_config *c = load(
+		AGENT "[profile Archive]\njsm = es_IN:message:pass:"
+		"fire-and-forget, es_OUT:message:pass:fire-and-forget, "
+		"e_SESSION:all:pass:fire-and-forget\n"
+		"[server cs1]\nhost = cs1.example.com\nport = 7999\n"
+		"probe = tcp\nprofile = Archive\n");
+	struct ccm_server_status st[] = { gone(T0, false) };
+	char text[1024];
+	struct ccm_server_impact si = server(c, st, 0, T0 + SEC, text,
+					     sizeof(text));
+	struct ccm_impact im = eval(c, st, T0 + SEC);
+
+	(void)state;
+	assert_int_equal(si.loss, CCM_LOSS_LOGGING);
+	assert_int_equal(si.effects, E(IM_UNLOGGED) | E(LOGINS_UNLOGGED));
+	assert_string_equal(text, "IM flows in the cluster: fire-and-forget "
+			    "events pass unlogged; effects: logins-unlogged, "
+			    "im-unlogged");
+	ccm_impact_text(&im, "logging-lost", text, sizeof(text));
+	assert_null(strstr(text, "()"));
+	assert_non_null(strstr(text, "server cs1 of profile Archive"));
+	ccm_config_free(c);
+}
+
+/* A server whose profile has no event of the classes users see: nobody
+ * waits on it. */
+static void test_loss_nobody_waits(void **state)
+{
+	struct ccm_config *c = load(
+		AGENT "[profile Stats]\njsm = e_STATS:all:pass\n"
+		SERVER("cs1", "imp1.example.com", "profile = Stats\n")
+		SERVER("cs2", "imp1.example.com", "profile = Stats\n"));
+	/* a live peer takes no share that anybody waits for */
+	struct ccm_server_status st[] = { gone(T0, false), up() };
+	char text[1024];
+	struct ccm_server_impact si = server(c, st, 0, T0 + SEC, text,
+					     sizeof(text));
+
+	(void)state;
+	assert_int_equal(si.loss, CCM_LOSS_ABSORBED);
+	assert_string_equal(text, "no event of its profile waits on it in the "
+			    "cluster: nobody affected");
+	ccm_config_free(c);
+}
+
+/* SPEC §5's last bullet: ACTIVE, yet events wait and bounce: IM blocked
+ * for the profiles that wait on it, queueing with no end, no re-route. */
+static void test_hung_server(void **state)
+{
+	struct ccm_config *c = load(AGENT SERVER("cs1", "imp1.example.com", ""));
+	struct ccm_server_status st[] = { { .state = CCM_STATE_ACTIVE,
+					    .down_since = T0, .hung = true } };
+	struct ccm_impact im = eval(c, st, T0 + 10 * MIN);
+	char text[1024];
+	ccm_ms when;
+
+	(void)state;
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_true(CLS(im, MESSAGE)->queueing);
+	assert_true(CLS(im, MESSAGE)->hung);
+	assert_int_equal(CLS(im, MESSAGE)->queue_until, 0);
+	assert_true(alarms_of(&im).messaging_blocked);
+	ccm_impact_text(&im, "messaging-blocked", text, sizeof(text));
+	assert_non_null(strstr(text, "the server accepts the connection but "
+				     "does not answer events; check its own "
+				     "logs"));
+	assert_false(ccm_impact_next_change(&im, T0 + 10 * MIN, &when));
+	ccm_config_free(c);
+}
+
+/* Too recent to tell: the text claims neither. */
+static void test_pending_text(void **state)
+{
+	struct ccm_config *c = load(AGENT SERVER("cs1", "imp1.example.com", ""));
+	struct ccm_server_status st[] = { gone(T0, false) };
+	struct ccm_impact im;
+	char text[1024];
+
+	(void)state;
+	st[0].pending = true;
+	im = eval(c, st, T0 + SEC);
+	assert_true(CLS(im, MESSAGE)->pending);
+	ccm_impact_text(&im, "messaging-blocked", text, sizeof(text));
+	assert_non_null(strstr(text, "each is bounced at once (graceful "
+				     "loss) or after up to 30s (ungraceful):"
+				     " not known yet"));
+	ccm_config_free(c);
+}
+
+static void test_effect_names(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	ccm_effects_format((1u << CCM_NEFFECTS) - 1, buf, sizeof(buf));
+	assert_string_equal(buf, "im-blocked, group-chat-blocked, "
+			    "logins-delayed, logins-unlogged, "
+			    "presence-delayed, im-unlogged");
+	ccm_effects_format(0, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +696,15 @@ int main(void)
 		cmocka_unit_test(test_per_node),
 		cmocka_unit_test(test_event_classes),
 		cmocka_unit_test(test_next_change_is_after_now),
+		cmocka_unit_test(test_loss_single_graceful),
+		cmocka_unit_test(test_loss_single_ungraceful),
+		cmocka_unit_test(test_loss_balanced_graceful),
+		cmocka_unit_test(test_loss_balanced_ungraceful),
+		cmocka_unit_test(test_loss_fire_and_forget),
+		cmocka_unit_test(test_loss_nobody_waits),
+		cmocka_unit_test(test_hung_server),
+		cmocka_unit_test(test_pending_text),
+		cmocka_unit_test(test_effect_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,8 +104,8 @@ def after_loss_judged(h, name):
                     timeout=EVIDENCE_WAIT + 5), raised
 
 
-def impact(h, alarm, state, count=1):
-    return h.wait_alarm(alarm, state, "cluster", count=count)
+def impact(h, alarm, state, count=1, **kw):
+    return h.wait_alarm(alarm, state, "cluster", count=count, **kw)
 
 
 def current_text(h, alarm):
@@ -135,7 +135,8 @@ def refused_port():
 
 def test_single_server_graceful(h):
     """Graceful shutdown (the router's reconnects are refused): IM and
-    group chat blocked with an immediate error, for everyone."""
+    group chat blocked with an immediate error, for everyone: critical,
+    and so is the component's loss."""
     log = h.log()
     configure(h, [srv("cs1", profile="Logging")], LOGGING)
     d = up(h, log, [("cs1", NODE1)])
@@ -151,6 +152,11 @@ def test_single_server_graceful(h):
     assert "waits up to" not in current_text(h, "messaging-blocked")
     assert "profile Logging waits on server cs1 (imp1.example.com)" in \
         raised["MESSAGE"]
+    down = h.wait_alarm("component-down", "raised", comp("cs1"))[0]
+    assert down["PRIORITY"] == "2", down               # critical
+    assert "IM and group chat blocked for every user of the cluster" in \
+        down["MESSAGE"], down["MESSAGE"]
+    assert "delivers no IM" not in down["MESSAGE"]
     log.component(comp("cs1"), "CONNECTED")
     log.component(comp("cs1"), "ACTIVE")
     impact(h, "messaging-blocked", "cleared")
@@ -162,18 +168,27 @@ def test_single_server_graceful(h):
 
 def test_single_server_ungraceful_then_after_the_window(h):
     """Ungraceful (silence): each message waits up to queue_wait and is
-    bounced, until queue_window has passed; then bounced at once -- the
-    same alarm, its text updated, no second message."""
+    bounced, until queue_window has passed; then bounced at once.  The
+    raise cannot tell graceful from ungraceful yet and says so; the silence
+    that follows, then the window's end, change the same alarm (two
+    CHANGED messages with its id), never a second raise."""
     log = h.log()
     configure(h, [srv("cs1", profile="Logging")], LOGGING)
     d = up(h, log, [("cs1", NODE1)])
     t0 = time.time()
     log.component(comp("cs1"), "GONE")
     raised = impact(h, "messaging-blocked", "raised")[0]
+    assert raised["PRIORITY"] == "2", raised           # critical
+    assert "not known yet" in raised["MESSAGE"], raised["MESSAGE"]
+    changed = impact(h, "messaging-blocked", "changed")[0]
+    assert changed["CCMON_ALARM_ID"] == raised["CCMON_ALARM_ID"]
+    assert changed["MESSAGE_ID"] == "d42044963e6b4a4aa8b492ed0a137d5b"
     assert "each waits up to 1s, then is bounced, until" in \
-        raised["MESSAGE"], raised["MESSAGE"]
+        changed["MESSAGE"], changed["MESSAGE"]
     # after the window, by the agent's own timer
-    assert wait_for(lambda: "; bounced at once" in
+    later = impact(h, "messaging-blocked", "changed", count=2, timeout=12)
+    assert "; each is bounced at once" in later[1]["MESSAGE"], later
+    assert wait_for(lambda: "; each is bounced at once" in
                     (current_text(h, "messaging-blocked") or ""),
                     timeout=12), current_text(h, "messaging-blocked")
     assert time.time() - t0 >= 5.5
@@ -320,4 +335,104 @@ def test_fire_and_forget_logging_lost(h):
     assert not h.select("messaging-blocked")
     log.component(comp("cs1"), "ACTIVE")
     impact(h, "logging-lost", "cleared")
+    assert d.stop() == 0, d.stderr()
+
+
+# ---- evidence that comes after the raise -------------------------------------
+
+def test_refusals_after_the_raise_change_it(h):
+    """The loss raised before any evidence (not known yet); the router's
+    refused reconnects come later: the same alarms change to "bounced at
+    once" (journald: the change's MESSAGE_ID, the alarm's id), and
+    `ccmon analyze` books no queueing at all: the loss was graceful from
+    the GONE on."""
+    log = h.log()
+    configure(h, [srv("cs1", profile="Logging")], LOGGING)
+    d = up(h, log, [("cs1", NODE1)])
+    log.component(comp("cs1"), "GONE")
+    raised = impact(h, "messaging-blocked", "raised")[0]
+    down = h.wait_alarm("component-down", "raised", comp("cs1"))[0]
+    assert "not known yet" in raised["MESSAGE"], raised["MESSAGE"]
+    log.connecting("cs1.example.com", 7999)
+    log.refused("cs1.example.com", 7999)
+    changed = impact(h, "messaging-blocked", "changed")[0]
+    assert changed["CCMON_ALARM_ID"] == raised["CCMON_ALARM_ID"]
+    assert changed["MESSAGE_ID"] == "d42044963e6b4a4aa8b492ed0a137d5b"
+    assert changed["CCMON_SEVERITY"] == "critical", changed
+    assert "each is bounced at once" in changed["MESSAGE"]
+    assert "waits up to" not in changed["MESSAGE"]
+    dchanged = h.wait_alarm("component-down", "changed", comp("cs1"))[0]
+    assert dchanged["CCMON_ALARM_ID"] == down["CCMON_ALARM_ID"]
+    settled(h, log)
+    assert len(h.select("messaging-blocked", "raised")) == 1
+    log.component(comp("cs1"), "ACTIVE")
+    impact(h, "messaging-blocked", "cleared")
+    assert d.stop() == 0, d.stderr()
+    r = subprocess.run([h.ccmon, "analyze", "--json", "--config",
+                        h.config_path, log.path], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    got = [i for i in json.loads(r.stdout)["impact"]
+           if i["kind"] == "messaging-blocked"]
+    assert len(got) == 1, got
+    iv = got[0]
+    assert [p["phase"] for p in iv["phase_changes"]] == \
+        ["immediate-bounce"], iv
+    assert iv["phase_changes"][0]["time"] == iv["start"], iv
+    assert iv["delayed_s"] == 0, iv
+    # SPEC §4 row 1: blocked, logins work unlogged; nothing delayed
+    assert iv["effects"] == ["im-blocked", "group-chat-blocked",
+                             "logins-unlogged"], iv
+
+
+def test_balanced_component_down_severity(h):
+    """Several servers, same profile: one lost gracefully is absorbed (a
+    warning: re-routed at once, redundancy lost).  One lost in silence:
+    while it is too recent to judge, no share is said to wait (a warning);
+    then some users wait until queue_window (changed to major); then its
+    share is re-routed (changed to a warning) -- one raise throughout."""
+    log = h.log()
+    configure(h, [srv("cs1", profile="Logging"),
+                  srv("cs2", profile="Logging")], LOGGING)
+    d = up(h, log, [("cs1", NODE1), ("cs2", NODE1)])
+    log.component(comp("cs2"), "GONE")
+    log.connecting("cs2.example.com", 7999)
+    log.refused("cs2.example.com", 7999)
+    assert wait_for(lambda: any(
+        e.get("CCMON_SEVERITY") == "warning" and
+        "re-routed to cs1 at once; redundancy lost" in e["MESSAGE"]
+        for e in h.select("component-down", None, comp("cs2")))), \
+        h.select("component-down", None, comp("cs2"))
+    log.component(comp("cs2"), "ACTIVE")
+    h.wait_alarm("component-down", "cleared", comp("cs2"))
+    log.component(comp("cs1"), "GONE")
+    major = wait_for(lambda: [
+        e for e in h.select("component-down", None, comp("cs1"))
+        if e.get("CCMON_SEVERITY") == "major"], timeout=12)
+    assert major, h.select("component-down", None, comp("cs1"))
+    assert "blocked until it moves to cs2" in major[0]["MESSAGE"], major
+    assert wait_for(lambda: [
+        e for e in h.select("component-down", "changed", comp("cs1"))
+        if e.get("CCMON_SEVERITY") == "warning"], timeout=15), \
+        h.select("component-down", None, comp("cs1"))
+    assert len(h.select("component-down", "raised", comp("cs1"))) == 1
+    assert d.stop() == 0, d.stderr()
+
+
+def test_active_but_not_answering(h):
+    """SPEC §5's last bullet: CONNECTED and ACTIVE, yet every event waits
+    the full queue_wait and bounces: queue_bounces (3) such bounces within
+    queue_window are messaging-blocked, with the vendor's advice."""
+    log = h.log()
+    configure(h, [srv("cs1", profile="Logging")], LOGGING)
+    d = up(h, log, [("cs1", NODE1)])
+    for _ in range(3):
+        log.line("Bouncing packet intended for %s" % comp("cs1"))
+    raised = impact(h, "messaging-blocked", "raised")[0]
+    assert "accepts the connection but does not answer events; check " \
+        "its own logs" in raised["MESSAGE"], raised["MESSAGE"]
+    settled(h, log)
+    assert not h.select("component-down", None, comp("cs1"))
+    # no more bounces: the window passes, the alarm clears
+    impact(h, "messaging-blocked", "cleared", timeout=15)
     assert d.stop() == 0, d.stderr()

@@ -178,18 +178,27 @@ static void impact_alarms(void **state)
 	expect_some_alarms(e, "raised messaging-blocked cluster\n"
 			      "raised group-chat-blocked cluster\n", true);
 	assert_true(ccm_monitor_messaging_blocked(e->m));
+	/* too recent to tell graceful from ungraceful: the text says both */
 	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
 	assert_non_null(text);
+	assert_non_null(strstr(text, "not known yet"));
+	assert_null(strstr(text, "until 08:05:02"));
+	/* no refusal came: ungraceful, queueing; the same alarms, changed */
+	ccm_monitor_advance(e->m, T0 + 5000);
+	expect_some_alarms(e, "changed messaging-blocked cluster\n"
+			      "changed group-chat-blocked cluster\n", true);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
 	assert_non_null(strstr(text, "until 08:05:02; after that bounced at "
 				     "once"));
 	assert_true(ccm_monitor_next_due(e->m, &due));
 	assert_true(due <= T0 + 2000 + 5 * 60000);
 
-	/* the window ends: same alarms, the text says so, no message */
+	/* the window ends: a new phase of the same alarms, changed */
 	ccm_monitor_advance(e->m, T0 + 2000 + 5 * 60000);
-	expect_some_alarms(e, "", true);
+	expect_some_alarms(e, "changed messaging-blocked cluster\n"
+			      "changed group-chat-blocked cluster\n", true);
 	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
-	assert_non_null(strstr(text, "; bounced at once"));
+	assert_non_null(strstr(text, "; each is bounced at once"));
 
 	/* back */
 	comp(e, T0 + 400000, CCM_STATE_ACTIVE, false);
@@ -202,7 +211,7 @@ static void impact_alarms(void **state)
 	refused(e, T0 + 500100);
 	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
 	assert_non_null(text);
-	assert_non_null(strstr(text, "; bounced at once"));
+	assert_non_null(strstr(text, "; each is bounced at once"));
 	assert_null(strstr(text, "waits up to"));
 }
 
@@ -404,6 +413,84 @@ static void queue_latency_high(void **state)
 	expect_alarms(e, "");
 }
 
+/* SPEC §5's last bullet: ACTIVE, yet events wait the full queue_wait and
+ * bounce.  queue_bounces (3) of them within queue_window block IM for the
+ * profile that waits on the server; it ends when they leave the window. */
+static void active_not_answering(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+	ccm_ms due;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	waited(e, T0 + 32000, 30000);
+	waited(e, T0 + 33000, 30000);
+	expect_some_alarms(e, "", true);
+	waited(e, T0 + 34000, 30000);
+	expect_some_alarms(e, "raised messaging-blocked cluster\n"
+			      "raised group-chat-blocked cluster\n", true);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "the server accepts the connection but "
+				     "does not answer events; check its own "
+				     "logs"));
+	/* since the first of them was queued */
+	assert_non_null(strstr(text, "since 08:00:02"));
+	text = alarm_text(e, CCM_ALARM_QUEUE_LATENCY_HIGH, COMP);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "the component is ACTIVE: the server "
+				     "accepts the connection"));
+	/* no component-down: the link is up */
+	assert_null(alarm_text(e, CCM_ALARM_COMPONENT_DOWN, COMP));
+	ccm_monitor_log_grew(e->m, T0 + 300000, "/var/log/xcp/rtr-jsm-1_a.log");
+	assert_true(ccm_monitor_next_due(e->m, &due));
+	assert_true(due <= T0 + 32000 + 300000);
+	ccm_monitor_advance(e->m, T0 + 32000 + 300000);
+	expect_some_alarms(e, "cleared messaging-blocked cluster\n"
+			      "cleared group-chat-blocked cluster\n", true);
+}
+
+/* A bounce after the full queue_wait on a lost component: the router
+ * queues (ungraceful, known at once), and the latency alarm does not say
+ * that the server accepts the connection. */
+static void bounces_after_a_loss(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(strstr(text, "not known yet"));
+	waited(e, T0 + 2500, 30000);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(strstr(text, "each waits up to 30s, then is bounced, "
+				     "until 08:05:02"));
+	text = alarm_text(e, CCM_ALARM_QUEUE_LATENCY_HIGH, COMP);
+	assert_non_null(text);
+	assert_null(strstr(text, "accepts the connection"));
+	assert_non_null(strstr(text, "the component is not ACTIVE"));
+}
+
+/* An event bounced at once after a loss, within the window an ungraceful
+ * loss would queue: the router knows the server is gone (graceful). */
+static void quick_bounce_after_a_loss(void **state)
+{
+	struct env *e = *state;
+	const char *text;
+
+	ccm_monitor_synced(e->m, T0);
+	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
+	comp(e, T0 + 2000, CCM_STATE_GONE, false);
+	waited(e, T0 + 2500, 20);
+	text = alarm_text(e, CCM_ALARM_MESSAGING_BLOCKED, "cluster");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "; each is bounced at once"));
+	assert_null(strstr(text, "waits up to"));
+}
+
 /* queue-latency-high decided by p95 among distinct waits: of 12, the
  * 12th is p95 (nearest rank, 11.4 rounds up), so one long wait raises
  * it; among 20 the 19th is p95 and the long 20th does not. */
@@ -543,7 +630,8 @@ static void auth_failure(void **state)
 	assert_true(ccm_monitor_next_due(e->m, &due));
 	assert_int_equal(due, T0 + 5000);
 	ccm_monitor_advance(e->m, due);
-	expect_alarms(e, "");
+	/* no refusal: ungraceful, the raise's "not known yet" made good */
+	expect_alarms(e, "changed component-down " COMP "\n");
 	assert_true(ccm_monitor_next_due(e->m, &due));
 	assert_int_equal(due, T0 + 13000);
 	ccm_monitor_advance(e->m, T0 + 13000);
@@ -561,8 +649,10 @@ static void endpoint_refused_names_the_server(void **state)
 	comp(e, T0 + 1000, CCM_STATE_ACTIVE, false);
 	comp(e, T0 + 2000, CCM_STATE_GONE, false);
 	refused(e, T0 + 3000);
+	/* the refusal tells a graceful loss: component-down changes */
 	expect_alarms(e, "raised component-down " COMP "\n"
-			 "raised endpoint-refused cs1\n");
+			 "raised endpoint-refused cs1\n"
+			 "changed component-down " COMP "\n");
 	refused(e, T0 + 4000);
 	expect_alarms(e, "");
 	comp(e, T0 + 5000, CCM_STATE_CONNECTED, false);
@@ -645,7 +735,8 @@ static void restart_keeps_pairing(void **state)
 				    .kind = CCM_MSG_COMPONENT_STATE,
 				    .component = span(COMP),
 				    .state = CCM_STATE_GONE }, true);
-	ccm_monitor_synced(m2, T0 + 5000);
+	/* still too recent to judge, as when the snapshot was taken */
+	ccm_monitor_synced(m2, T0 + 2000);
 	n = ccm_monitor_take(m2, &o);
 	for (size_t i = 0; i < n; i++)
 		assert_int_not_equal(o[i].kind, CCM_OUT_ALARM);
@@ -748,7 +839,8 @@ static void refusal_then_connect_in_the_same_ms(void **state)
 	comp(e, T0 + 2000, CCM_STATE_GONE, false);
 	refused(e, T0 + 3000);
 	expect_alarms(e, "raised component-down " COMP "\n"
-			 "raised endpoint-refused cs1\n");
+			 "raised endpoint-refused cs1\n"
+			 "changed component-down " COMP "\n");
 	refused(e, T0 + 4000);
 	comp(e, T0 + 4000, CCM_STATE_CONNECTED, false);
 	expect_alarms(e, "cleared endpoint-refused cs1\n");
@@ -813,6 +905,7 @@ static void live_lines_run_on_the_wall_clock(void **state)
 	assert_true(ccm_monitor_next_due(e->m, &due));
 	assert_int_equal(due, T0 + 5000);
 	ccm_monitor_advance(e->m, due);
+	expect_alarms(e, "changed component-down " COMP "\n");
 	assert_true(ccm_monitor_next_due(e->m, &due));
 	assert_int_equal(due, T0 + 13000);
 	ccm_monitor_advance(e->m, T0 + 12999);
@@ -1012,6 +1105,9 @@ int main(void)
 		T(probe_success_survives_a_restart),
 		T(drift_is_warned_once),
 		T(queue_latency_high),
+		T(active_not_answering),
+		T(bounces_after_a_loss),
+		T(quick_bounce_after_a_loss),
 		T(queue_latency_high_by_p95),
 		T(queue_latency_normal_by_p95),
 		T(refusal_then_connect_in_the_same_ms),

@@ -43,7 +43,8 @@ from snmp_harness import (ROOT, SNMP_TRAP_OID, STEP, SYS_DESCR, SYS_UPTIME,
 
 RAISED = ROOT + ".0.1"
 CLEARED = ROOT + ".0.2"
-KIND = {RAISED: "raised", CLEARED: "cleared"}
+CHANGED = ROOT + ".0.3"
+KIND = {RAISED: "raised", CLEARED: "cleared", CHANGED: "changed"}
 
 
 def scalar(n):
@@ -432,7 +433,11 @@ def check_notification(t, entry):
     assert int(v[N_TYPE]) == COMPONENT_DOWN, t["raw"]
     assert int(v[N_RESTYPE]) == RES_COMPONENT, t["raw"]
     assert v[N_RESOURCE].lower() == entry["CCMON_RESOURCE"].lower()
-    assert int(v[N_SEVERITY]) == CRITICAL, t["raw"]
+    # the same decision: its severity (a warning for the servers of the
+    # neutral profile, on which no user waits)
+    assert int(v[N_SEVERITY]) == {"critical": 3, "major": 4, "minor": 5,
+                                  "warning": 6}[entry["CCMON_SEVERITY"]], \
+        t["raw"]
     assert v[N_TEXT] and (": %s" % v[N_TEXT]) in entry["MESSAGE"], \
         (v[N_TEXT], entry["MESSAGE"])
     when = date_and_time(t["varlist"][2 + 6])
@@ -610,6 +615,35 @@ def test_notifications_raise_then_clear(e):
     s = e.scalars()
     assert (as_int(s[QUEUED]), as_int(s[DROPPED]), as_int(s[SENT]),
             as_int(s[ALARMS_ACTIVE])) == (0, 0, 3, 1), s
+    assert d.stop() == 0, d.stderr()
+
+
+def test_notification_changed(e):
+    """A raised alarm judged anew (the loss, too recent to tell at the
+    raise, is ungraceful once no refusal came): ccmonAlarmChanged with the
+    alarm's id, its new severity and text, and no second
+    ccmonAlarmRaised."""
+    e.snmpd.start()
+    log = e.h.log()
+    history(log, [(C1, "ACTIVE"), (C2, "ACTIVE")])
+    e.config([srv(0, profile="Logging"), srv(1)], extra=LOGGING_PROFILE)
+    d = e.h.start()
+    e.served()
+    log.component(C1, "GONE")
+    e.h.wait_alarm("component-down", "changed", C1, timeout=STEP + 5)
+    mark = e.mark(log, C2)
+    got = e.before_mark(mark)
+    # the journal has the same change of component-down
+    entry = e.h.select("component-down", "changed", C1)[0]
+    down = [t for t in got if t["vars"][N_RESOURCE].lower() == C1]
+    assert [KIND[t["oid"]] for t in down] == ["raised", "changed"], \
+        e.trapd.describe_traps(got)
+    raised, changed = down
+    assert changed["vars"][N_ID] == raised["vars"][N_ID]
+    assert int(changed["vars"][N_ID]) == int(entry["CCMON_ALARM_ID"])
+    assert int(changed["vars"][N_SEVERITY]) == CRITICAL, changed["raw"]
+    assert "not known yet" in raised["vars"][N_TEXT], raised["raw"]
+    assert "each waits up to" in changed["vars"][N_TEXT], changed["raw"]
     assert d.stop() == 0, d.stderr()
 
 

@@ -350,6 +350,37 @@ static void test_snapshot_restore_round_trip(void **state)
 	ccm_snmp_queue_free(r);
 }
 
+/* A change waiting for the master agent survives a restart as a change. */
+static void test_changed_round_trip(void **state)
+{
+	struct ccm_snmp_queue *q = ccm_snmp_queue_new(8), *r;
+	char res[32], text[32];
+	struct ccm_alarm_decision d = raised(3, res, text);
+	struct json_object *snap, *back;
+	struct ccm_snmp_notice *n;
+
+	(void)state;
+	d.state = CCM_ALARM_CHANGED;
+	d.severity = CCM_SEV_WARNING;
+	d.was = CCM_SEV_CRITICAL;
+	assert_int_equal(ccm_snmp_queue_push(q, &d), 0);
+	snap = ccm_snmp_queue_snapshot(q);
+	assert_non_null(snap);
+	back = json_tokener_parse(json_object_to_json_string(snap));
+	assert_non_null(back);
+	r = ccm_snmp_queue_new(8);
+	assert_int_equal(ccm_snmp_queue_restore(r, back), 1);
+	n = ccm_snmp_queue_next(r);
+	assert_non_null(n);
+	assert_int_equal(n->alarm_id, 3);
+	assert_int_equal(n->state, CCM_ALARM_CHANGED);
+	assert_int_equal(n->severity, CCM_SEV_WARNING);
+	json_object_put(snap);
+	json_object_put(back);
+	ccm_snmp_queue_free(q);
+	ccm_snmp_queue_free(r);
+}
+
 /* A damaged state file costs the entries that do not parse, no more; the
  * bound holds. */
 static void test_restore_skips_bad_entries(void **state)
@@ -545,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_notice_strings_copied),
 		cmocka_unit_test(test_fed_by_alarms),
 		cmocka_unit_test(test_snapshot_restore_round_trip),
+		cmocka_unit_test(test_changed_round_trip),
 		cmocka_unit_test(test_restore_skips_bad_entries),
 	};
 

@@ -1420,6 +1420,33 @@ static long blocked(const struct ccm_engine *e, const struct ccm_config *cfg)
 #define CS1_COMP "op-cs1.imp1-example-com" /* derived: server cs1, node */
 #define CS2_COMP "op-cs2.imp1-example-com"
 
+/* A judgement of the impacts decides, as the messaging-blocked alarm:
+ * a server that does not answer blocks IM though every component is
+ * ACTIVE (no engine here at all). */
+static void test_blocked_by_the_judged_impact(void **state)
+{
+	struct ccm_impact im[1];
+	struct ccm_snmp_source src = { .impacts = im, .nimpacts = 1 };
+	struct ccm_snmp_view *view;
+	struct ccm_snmp_value v;
+
+	(void)state;
+	memset(im, 0, sizeof(im));
+	im[0].scope = "cluster";
+	im[0].classes[CCM_CLASS_MESSAGE] = (struct ccm_class_impact){
+		.reach = CCM_REACH_ALL, .queueing = true, .hung = true,
+	};
+	view = view_of(&src);
+	v = scalar(view, CCM_MIB_MESSAGING_BLOCKED);
+	ccm_snmp_view_free(view);
+	assert_int_equal(v.num, CCM_MIB_TRUE);
+	im[0].classes[CCM_CLASS_MESSAGE].reach = CCM_REACH_SOME;
+	view = view_of(&src);
+	v = scalar(view, CCM_MIB_MESSAGING_BLOCKED);
+	ccm_snmp_view_free(view);
+	assert_int_equal(v.num, CCM_MIB_FALSE);
+}
+
 static void test_blocked_default_profile(void **state)
 {
 	struct ccm_config *cfg = load_config(
@@ -1711,6 +1738,7 @@ int main(void)
 		cmocka_unit_test(test_alarm_kinds),
 		cmocka_unit_test(test_enum_mappings),
 		cmocka_unit_test(test_impact_rows),
+		cmocka_unit_test(test_blocked_by_the_judged_impact),
 		cmocka_unit_test(test_blocked_default_profile),
 		cmocka_unit_test(test_blocked_balanced_pair),
 		cmocka_unit_test(test_blocked_fire_and_forget),

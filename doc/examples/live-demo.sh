@@ -25,7 +25,8 @@ node = imp1.example.com
 state_dir = $demo/state
 runtime_dir = $demo/run
 auth_timeout = 10s
-; short holds so that the demo is quick (defaults: 5s and 30s)
+; short holds so that the demo is quick (defaults: alarm_raise_hold 0s,
+; alarm_clear_hold 5s: ccmon.conf(5))
 alarm_raise_hold = 1s
 alarm_clear_hold = 2s
 ; no SNMP master agent in this demo (see README.md, SNMP)
