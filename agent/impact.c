@@ -373,7 +373,13 @@ void ccm_impact_alarms(const struct ccm_impact *im,
 		!out->messaging_blocked &&
 		(msg->reach == CCM_REACH_SOME || gc->reach == CCM_REACH_SOME ||
 		 (in->reach != CCM_REACH_NONE && in->queueing));
-	out->logging_lost = im->logging_lost && !out->messaging_blocked;
+	/* Logins passing unlogged while IM is blocked or degraded are an
+	 * effect of that alarm (its text names them): logging-lost stands
+	 * alone only where events flow unlogged to a fire-and-forget
+	 * server, or nothing else is wrong (ccmond(8), "What each alarm
+	 * means for users"). */
+	out->logging_lost = im->logging_lost && !out->messaging_blocked &&
+			    (!out->messaging_degraded || im->ff_unlogged);
 }
 
 static const char *hms(ccm_ms t, char buf[static CCM_TIME_STRLEN])

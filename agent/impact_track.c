@@ -64,6 +64,11 @@ static bool holds(const struct ccm_impact *im, enum ccm_alarm_type kind,
 		*phase = msg->reach == CCM_REACH_SOME ||
 				 gc->reach == CCM_REACH_SOME ?
 			 CCM_PHASE_SOME_USERS : CCM_PHASE_DELAYED;
+		/* by the model, the share waited from the loss on: the
+		 * first seconds, before the loss was judged, included */
+		*from = msg->reach == CCM_REACH_SOME ? msg->since :
+			gc->reach == CCM_REACH_SOME  ? gc->since :
+						       0;
 		return on.messaging_degraded;
 	case CCM_ALARM_LOGGING_LOST:
 		*phase = CCM_PHASE_UNLOGGED;
@@ -182,6 +187,27 @@ static struct ccm_impact_interval *new_interval(struct ccm_impact_track *t,
 	return iv;
 }
 
+/* When a new interval of kind in scope begins: when the model says it
+ * began (a share of users waited from the loss on, though the loss was
+ * judged a few seconds later), yet never before the end of the previous
+ * one nor after now.  Blocked intervals begin when judged: their "from"
+ * is the first loss of the class, which other servers may have absorbed
+ * until the last of them went. */
+static ccm_ms opened_at(const struct ccm_impact_track *t,
+			enum ccm_alarm_type kind, const char *scope,
+			ccm_ms from, ccm_ms now)
+{
+	if (!from || from >= now)
+		return now;
+	for (size_t i = t->n; i-- > 0;) {
+		const struct ccm_impact_interval *iv = &t->v[i];
+
+		if (iv->kind == kind && !strcmp(iv->scope, scope))
+			return iv->end > from ? iv->end : from;
+	}
+	return from;
+}
+
 void ccm_impact_track_update(struct ccm_impact_track *t,
 			     const struct ccm_impact *impacts, size_t n,
 			     ccm_ms now)
@@ -204,7 +230,13 @@ void ccm_impact_track_update(struct ccm_impact_track *t,
 				continue;
 			}
 			if (!iv)
-				iv = new_interval(t, kinds[k], im->scope, now);
+				iv = new_interval(
+					t, kinds[k], im->scope,
+					kinds[k] == CCM_ALARM_MESSAGING_DEGRADED ?
+						opened_at(t, kinds[k],
+							  im->scope, from,
+							  now) :
+						now);
 			if (!iv)
 				continue;
 			merge_names(iv->profiles, im->profiles);

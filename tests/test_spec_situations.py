@@ -80,64 +80,6 @@ LIVE_OWN = ("log", "state_dir", "runtime_dir", "snmp")
 # stamps, times SCALE
 LIVE_SLACK = 1.5
 BARRIER = "op-zz-barrier.imp1-example-com"
-# a deadline for what the played log has already made due, not a pace
-SETTLE = min(STEP, 15.0)
-
-# What the engine of main still gets wrong (issue 11), one line each: these
-# fail as expected (xfail, strict), so that the suite stays green while the
-# engine is brought to them, and a situation that comes right fails as
-# XPASS until its line goes.  `pytest --runxfail` shows the full verdict.
-NO_ALARMS = "no alarms[], no effects[], schema /1; "
-START_BLIP = "router start read as an outage; "
-PENDING = {
-    "analyze": {
-        "row1-single-graceful": NO_ALARMS + START_BLIP +
-        "the refusal before the GONE ignored: queueing until the next",
-        "row2-single-ungraceful": NO_ALARMS + START_BLIP,
-        "row3-single-after-window": NO_ALARMS + START_BLIP +
-        "cause refused for errno 110, not timeout",
-        "row4-balanced-graceful": NO_ALARMS + START_BLIP +
-        "messaging-degraded and logging-lost for 7 s though re-routed at once",
-        "row5-balanced-ungraceful": NO_ALARMS + START_BLIP +
-        "degraded from GONE+3 s, logging-lost too, cause refused for 113",
-        "row6-priority-chain": NO_ALARMS + START_BLIP,
-        "row8-failover-not-router": NO_ALARMS + START_BLIP,
-        "row10-router-restart": NO_ALARMS + START_BLIP +
-        "restart read as 'lost' blips, no router-restart incident",
-        "fire-and-forget": NO_ALARMS + START_BLIP,
-        "connected-never-active": NO_ALARMS + START_BLIP,
-        "active-not-answering": NO_ALARMS + START_BLIP +
-        "bounces on an ACTIVE component block nothing",
-        "late-evidence": NO_ALARMS + START_BLIP +
-        "29 s of queueing before the refusal, not immediate from the GONE",
-    },
-    "live": {
-        "row1-single-graceful": START_BLIP,
-        "row2-single-ungraceful": START_BLIP,
-        "row3-single-after-window": START_BLIP + "endpoint-refused for "
-        "errno 110, no CHANGED at the end of queue_window",
-        "row4-balanced-graceful": START_BLIP +
-        "component-down critical, not warning",
-        "row5-balanced-ungraceful": START_BLIP + "endpoint-refused for 113, "
-        "component-down critical never changed to warning, logging-lost",
-        "row6-priority-chain": START_BLIP,
-        "row8-failover-not-router": "restart_silence, restart_burst unknown",
-        "row10-router-restart": "restart_silence, restart_burst unknown",
-        "fire-and-forget": START_BLIP + "component-down critical, not major",
-        "connected-never-active": START_BLIP,
-        "active-not-answering": START_BLIP +
-        "bounces on an ACTIVE component block nothing",
-        "late-evidence": START_BLIP + "no CHANGED when the refusal comes",
-    },
-}
-
-
-def situations(mode):
-    return [pytest.param(n, marks=pytest.mark.xfail(
-        strict=True, reason="issue 11: " + PENDING[mode][n]))
-        if n in PENDING[mode] else n for n in NAMES]
-
-
 def situation(name):
     d = os.path.join(SITUATIONS, name)
     with open(os.path.join(d, "expected.json"), encoding="utf-8") as f:
@@ -427,7 +369,7 @@ def test_situation_is_complete(ccmon):
         assert r.returncode == 0, (name, r.stderr)
 
 
-@pytest.mark.parametrize("name", situations("analyze"))
+@pytest.mark.parametrize("name", NAMES)
 def test_analyze(ccmon, name):
     """`ccmon analyze --config ccmon.conf --json router.log` says what the
     vendor says users suffered and what the NOC would have received."""
@@ -660,7 +602,7 @@ def check_live(exp, got, errs):
             errs.append("%s: %s, want one clear at the end" % (what, ev))
 
 
-@pytest.mark.parametrize("name", situations("live"))
+@pytest.mark.parametrize("name", NAMES)
 def test_live(h, name):
     """The same situation played into a live ccmond, 30 times faster: the
     same alarms, severities and resources in the journal."""
@@ -678,7 +620,8 @@ def test_live(h, name):
                        s["resource"].lower() == a["resource"].lower() and
                        story_complete(s, ch, cl) for s in got)
                    for a, ch, cl in due)
-    wait_for(all_due, timeout=SETTLE)
+    # what the played log has made due: a bound on a failure, not a pace
+    wait_for(all_due, timeout=STEP)
     barrier(h, log)
     errs = []
     check_live(exp, stories(h.alarms(impact=True), t0, first), errs)
