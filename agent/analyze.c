@@ -29,6 +29,7 @@ struct options {
 	bool have_date, have_since, have_until;
 	ccm_ms date, since, until;
 	ccm_ms auth_timeout;
+	bool have_auth_timeout;
 	size_t max_line;
 	bool progress, quiet; /* forced on, off; else on when stderr is a tty */
 	const char *const *argv; /* the whole command, for the HTML report */
@@ -134,6 +135,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			    o->auth_timeout <= 0)
 				return bad_usage("--auth-timeout: not a duration: '%s'",
 						 optarg);
+			o->have_auth_timeout = true;
 			break;
 		case 'm':
 			o->max_line = strtoull(optarg, &end, 10);
@@ -408,7 +410,10 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	ccm_alarm_history_init(&alarms);
 	f.tl = &tl;
 	if (o->config && (config = load_config(o->config))) {
-		/* a router restart as the live agent tells it */
+		/* a router restart and an auth failure as the live agent
+		 * tells them, unless the command line says otherwise */
+		if (!o->have_auth_timeout)
+			cfg.auth_timeout = config->agent.auth_timeout;
 		cfg.restart_silence = config->agent.restart_silence;
 		cfg.restart_burst = config->agent.restart_burst;
 	}

@@ -384,6 +384,33 @@ def test_auth_timeout(ccmon, tmp_path, opt, c_cause):
         assert got["op-b.example-com"] == ("auth", 10.0)
 
 
+@pytest.mark.parametrize("conf,opt,c_cause", [
+    ("30s", [], None), ("19s", [], "auth"), ("30s", ["--auth-timeout", "19s"],
+                                            "auth")],
+    ids=["config-30s", "config-19s", "option-wins"])
+def test_auth_timeout_from_config(ccmon, tmp_path, conf, opt, c_cause):
+    """With --config, the incidents use the configuration's auth_timeout,
+    as the live agent (and the alarms listed beside them) do; an explicit
+    --auth-timeout wins."""
+    (tmp_path / "auth.log").write_text(AUTH_LOG)
+    (tmp_path / "ccmon.conf").write_text(
+        "[agent]\nlog = /dev/null\nnode = example.com\n"
+        "auth_timeout = %s\n" % conf)
+    p = run(ccmon, ["--json", "--config", "ccmon.conf"] + opt + ["auth.log"],
+            cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    got = causes(doc)
+    if c_cause is None:
+        assert "op-c.example-com" not in got
+    else:
+        assert got["op-c.example-com"] == (c_cause, 20.0)
+    if not opt:
+        # the alarms come from the same judgement (op-c is configured
+        # nowhere: its failure is told as unknown-components)
+        assert bool(doc["alarms"]) == (c_cause is not None), doc["alarms"]
+
+
 # --------------------------------------------------------------------------
 # exit status
 
