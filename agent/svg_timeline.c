@@ -30,7 +30,7 @@
 #define BAND_H 16
 #define IMPACT_HEAD 24
 #define IMPACT_H 30
-#define LEGEND_H 70 /* and 20 with the impact phases */
+#define LEGEND_H 90 /* and 20 with the impact phases */
 /* Columns of 3 units: a refusal's cross and a state boundary need that
  * much to be seen as one thing. */
 #define COL_PX 3
@@ -93,7 +93,15 @@ static const struct look cause_looks[] = {
 	[CCM_CAUSE_LOST] = { "lost", "incident: link lost" },
 	[CCM_CAUSE_AUTH] = { "auth", "incident: authentication failed" },
 	[CCM_CAUSE_REFUSED] = { "refused", "incident: connection refused" },
+	[CCM_CAUSE_TIMEOUT] = { "timeout", "incident: connects timed out" },
+	[CCM_CAUSE_UNREACHABLE] = { "unreachable",
+				    "incident: host unreachable" },
+	[CCM_CAUSE_ROUTER_RESTART] = { "router-restart",
+				       "incident: router restarted" },
 };
+_Static_assert(sizeof(cause_looks) / sizeof(cause_looks[0]) ==
+		       CCM_CAUSE_COUNT,
+	       "a look for every cause");
 
 static const struct look phase_looks[] = {
 	[CCM_PHASE_QUEUEING] = { "queueing", "queueing, then bounced" },
@@ -141,6 +149,18 @@ static const char defs[] =
 	"patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" "
 	"fill=\"#fcd5c5\"/><path d=\"M0 0L8 8M8 0L0 8\" stroke=\"#a63603\" "
 	"stroke-width=\"1.5\"/></pattern>\n"
+	"<pattern id=\"p-timeout\" width=\"8\" height=\"8\" "
+	"patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" "
+	"fill=\"#fff3b0\"/><circle cx=\"4\" cy=\"4\" r=\"1.6\" "
+	"fill=\"#8a6d00\"/></pattern>\n"
+	"<pattern id=\"p-unreachable\" width=\"8\" height=\"8\" "
+	"patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" "
+	"fill=\"#d9f0d3\"/><path d=\"M0 8L8 0\" stroke=\"#1b7837\" "
+	"stroke-width=\"1.5\"/></pattern>\n"
+	"<pattern id=\"p-router-restart\" width=\"8\" height=\"8\" "
+	"patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" "
+	"fill=\"#f0f0f0\"/><path d=\"M0 2H8M0 6H8\" stroke=\"#000\" "
+	"stroke-width=\"1\"/></pattern>\n"
 	"<pattern id=\"p-mixed\" width=\"8\" height=\"8\" "
 	"patternUnits=\"userSpaceOnUse\"><rect width=\"8\" height=\"8\" "
 	"fill=\"#ddd\"/><path d=\"M0 4H8M4 0V8\" stroke=\"#333\" "
@@ -659,12 +679,17 @@ static void legend(FILE *out, double y, bool impact)
 	x += 210;
 	swatch(out, x, y, "merged-fail", "several connects, some failed");
 	y += 20;
-	for (size_t i = 0; i < sizeof(cause_looks) / sizeof(cause_looks[0]);
-	     i++)
-		swatch(out, PLOT_X0 + 210.0 * (double)i, y, cause_looks[i].id,
-		       cause_looks[i].label);
-	swatch(out, PLOT_X0 + 210.0 * 3, y, "mixed",
-	       "incidents, causes mixed");
+	/* the causes and "mixed", four to a row as the rows above */
+	for (size_t i = 0; i <= CCM_CAUSE_COUNT; i++) {
+		if (i && i % 4 == 0)
+			y += 20;
+		if (i < CCM_CAUSE_COUNT)
+			swatch(out, PLOT_X0 + 210.0 * (double)(i % 4), y,
+			       cause_looks[i].id, cause_looks[i].label);
+		else
+			swatch(out, PLOT_X0 + 210.0 * (double)(i % 4), y,
+			       "mixed", "incidents, causes mixed");
+	}
 	if (impact) {
 		y += 20;
 		for (size_t i = 0;

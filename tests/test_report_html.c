@@ -265,6 +265,47 @@ static void test_lanes_bands_marks(void **state)
 	assert_non_null(strstr(f->doc, "<b>flap</b>: 10 incidents"));
 }
 
+/* An incident of each cause the engine tells (errno 110 and 113 here):
+ * each band drawn with its cause's pattern, every pattern defined and in
+ * the legend. */
+static void test_every_cause_has_a_look(void **state)
+{
+	struct fx *f = *state;
+	struct ccm_logmsg to = msg_failed("10.0.0.2", 7999, 110,
+					  "Connection timed out");
+	struct ccm_logmsg nr = msg_failed("10.0.0.3", 7999, 113,
+					  "No route to host");
+	static const char *const causes[] = {
+		"lost", "auth", "refused", "timeout", "unreachable",
+		"router-restart",
+	};
+
+	connecting(f, 0, "10.0.0.2", 7999);
+	st(f, 0, "tmo", CCM_STATE_CONNECTED);
+	st(f, 10, "tmo", CCM_STATE_ACTIVE);
+	connecting(f, 20, "10.0.0.3", 7999);
+	st(f, 20, "nrt", CCM_STATE_CONNECTED);
+	st(f, 30, "nrt", CCM_STATE_ACTIVE);
+	st(f, 1000, "tmo", CCM_STATE_GONE);
+	feed(f, 1100, &to);
+	st(f, 2000, "nrt", CCM_STATE_GONE);
+	feed(f, 2100, &nr);
+	ccm_engine_advance(f->e, T0 + 30000);
+	render(f);
+	assert_non_null(strstr(f->doc, "data-cause=\"timeout\""));
+	assert_non_null(strstr(f->doc, "fill=\"url(#p-timeout)\""));
+	assert_non_null(strstr(f->doc, "data-cause=\"unreachable\""));
+	assert_non_null(strstr(f->doc, "fill=\"url(#p-unreachable)\""));
+	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
+		char id[64];
+
+		snprintf(id, sizeof(id), "<pattern id=\"p-%s\"", causes[i]);
+		assert_int_equal(count(f->doc, id), 1);
+		snprintf(id, sizeof(id), "url(#p-%s)", causes[i]);
+		assert_true(count(f->doc, id) >= 1); /* the legend at least */
+	}
+}
+
 static void test_few_incidents_told_one_by_one(void **state)
 {
 	struct fx *f = *state;
@@ -338,6 +379,7 @@ int main(void)
 		T(test_hostile_names_escaped),
 		T(test_command_shell_quoted),
 		T(test_lanes_bands_marks),
+		T(test_every_cause_has_a_look),
 		T(test_few_incidents_told_one_by_one),
 		T(test_dense_merged_and_said),
 		T(test_sparse_nothing_merged),
