@@ -24,7 +24,7 @@
 #include <sys/socket.h>
 #include <ini.h>
 
-#include "agent/safe_open.h"
+#include "agent/util/safe_open.h"
 #include "parsers/config.h"
 #include "parsers/duration.h"
 

@@ -70,7 +70,7 @@ fi
 
 cd "$srcdir" || exit 2
 failed=
-sources=$(ls agent/*.c parsers/*.c tests/*.c)
+sources=$(ls agent/*/*.c parsers/*.c tests/*.c)
 
 elapsed() {	# seconds since $1
 	echo $(($(date +%s) - $1))

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/alarm.c: holds, flap damping, rate limit, status,
+/* Unit tests for agent/core/alarm.c: holds, flap damping, rate limit, status,
  * persistence, message text.
  *
  * Every decision is copied by the callback and rendered as one line
@@ -20,7 +20,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/alarm.h"
+#include "agent/core/alarm.h"
 
 #define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
 

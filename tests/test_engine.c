@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/engine.c: component states, endpoints, incidents.
+/* Unit tests for agent/core/engine.c: component states, endpoints, incidents.
  *
  * Every change the engine reports is copied by the sink and rendered as one
  * line "TIME COMPONENT WHAT @LINE" (TIME in ms after T0, "@-" for a change
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/engine.h"
+#include "agent/core/engine.h"
 #include "tests/logmsg.h"
 
 #define FILE_NAME "rtr-jsm-1.log"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/impact.c: one test per row of SPEC §4's table (what
+/* Unit tests for agent/core/impact.c: one test per row of SPEC §4's table (what
  * users see when compliance connectivity fails), plus the rules that the
  * table takes for granted: fire-and-forget, unknown components, per-node
  * compliance, the classes of events. */
@@ -14,7 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/impact.h"
+#include "agent/core/impact.h"
 
 #define SEC INT64_C(1000)
 #define MIN (60 * SEC)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""End to end: what users suffer, as ccmond judges it live (agent/impact.c,
+"""End to end: what users suffer, as ccmond judges it live (agent/core/impact.c,
 SPEC §4), one test per situation of the vendor's table, driven by a
 scripted router log and, where the loss must read as graceful by probe,
 a port of our own that refuses.
@@ -25,7 +25,7 @@ from ccmond_harness import Harness, component_of, wait_for
 
 NODE1, NODE2 = "imp1.example.com", "imp2.example.com"
 WINDOWS = dict(queue_wait="1s", queue_window="6s", reroute_after="5s")
-EVIDENCE_WAIT = 3.0   # agent/monitor.c LOSS_EVIDENCE_WAIT
+EVIDENCE_WAIT = 3.0   # agent/core/monitor.c LOSS_EVIDENCE_WAIT
 # A server whose only event no user waits for: its component's alarms mark
 # a point in ccmond's work (settled()), and change nothing users suffer.
 MARK = "mark"

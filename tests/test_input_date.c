@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/input.h"
-#include "agent/progress.h"
+#include "agent/io/input.h"
+#include "agent/cli/progress.h"
 
 #define MIN INT64_C(60000)
 

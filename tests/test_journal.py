@@ -27,7 +27,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("top_srcdir") or os.path.dirname(HERE)
 CATALOG = os.path.join(SRCDIR, "units", "ccmon.catalog")
-ALARM_C = os.path.join(SRCDIR, "agent", "alarm.c")
+ALARM_C = os.path.join(SRCDIR, "agent", "core", "alarm.c")
 JOURNALD = "/lib/systemd/systemd-journald"
 STEP_TIMEOUT = 240  # seconds, for any one namespace run
 UNSHARE_TIMEOUT = 120  # seconds for unshare to mount, however busy
@@ -39,7 +39,7 @@ ODD_LOG = '/srv/router logs/rtr "jsm" \\1.log'
 
 
 
-# The MESSAGE_ID of a CHANGED message, whatever the type (agent/alarm.h).
+# The MESSAGE_ID of a CHANGED message, whatever the type (agent/core/alarm.h).
 CHANGED_ID = "d42044963e6b4a4aa8b492ed0a137d5b"
 
 

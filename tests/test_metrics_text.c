@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/metrics_text.c: the Prometheus text of /metrics.
+/* Unit tests for agent/metrics/text.c: the Prometheus text of /metrics.
  *
  * Built from the same parts as in ccmond (a real engine fed router
  * messages, real alarms, a configuration, probe figures, tail counters),
  * the text is checked line by line against what the exposition format
- * and the families of agent/metrics_text.h say it must hold. */
+ * and the families of agent/metrics/text.h say it must hold. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +15,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/impact.h"
-#include "agent/metrics_text.h"
-#include "agent/probe_stats.h"
+#include "agent/core/impact.h"
+#include "agent/metrics/text.h"
+#include "agent/core/probe_stats.h"
 
 #define COMP1_LOG "op-cs1.imp1"  /* as the log spells it */
 #define COMP1_CONF "op-CS1.imp1" /* as ccmon.conf spells it: the row's */
@@ -324,7 +324,7 @@ static void test_tail(void **state)
 	agent_release(&a);
 }
 
-/* Message class reached for all users: blocked (agent/impact.h). */
+/* Message class reached for all users: blocked (agent/core/impact.h). */
 static void test_impacts(void **state)
 {
 	struct agent a;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/snmp_view.c: CCMON-MIB (mibs/CCMON-MIB.txt) as
+/* Unit tests for agent/snmp/view.c: CCMON-MIB (mibs/CCMON-MIB.txt) as
  * values, without net-snmp.
  *
  * The view is built from the same parts as in ccmond: a real engine fed
@@ -21,10 +21,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/impact.h"
-#include "agent/probe_stats.h"
-#include "agent/snmp_mib.h"
-#include "agent/snmp_view.h"
+#include "agent/core/impact.h"
+#include "agent/core/probe_stats.h"
+#include "agent/snmp/mib.h"
+#include "agent/snmp/view.h"
 #include "parsers/config.h"
 
 /* 2026-11-25T13:05:07.890 */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for the status document (agent/status_json.c), the status
- * socket (agent/status.c) and `ccmon status` (agent/status_cmd.c).
+/* Unit tests for the status document (agent/io/status_json.c), the status
+ * socket (agent/io/status_server.c) and `ccmon status` (agent/cli/status.c).
  *
  * The document is built from a real engine fed router messages, real
  * alarms and real probe figures, and compared whole: every field is part
@@ -28,7 +28,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/status.h"
+#include "agent/io/status_server.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
 
@@ -1157,7 +1157,7 @@ static void test_main_not_running(void **state)
 	assert_int_equal(ccm_alarms_set(as, CCM_ALARM_PROBE_FAILING, "cs1",
 					true, T0, "connection refused"), 0);
 	ccm_alarms_advance(as, T0 + 1);
-	/* as agent/state.c writes it */
+	/* as agent/io/state.c writes it */
 	snap = json_object_new_object();
 	json_object_object_add(snap, "version", json_object_new_int(1));
 	json_object_object_add(snap, "files", json_object_new_array());
