@@ -48,7 +48,9 @@
 #define DEFAULT_PROBE_TIMEOUT (3 * SEC)
 #define DEFAULT_AGENTX_PING_INTERVAL (15 * SEC) /* net-snmp's own */
 #define DEFAULT_NOTIFICATION_QUEUE 1000
-#define DEFAULT_QUEUE_WAIT (30 * SEC)       /* SPEC §4 */
+/* the vendor's windows: doc/domain.md "Queueing, bounce and re-routing
+ * windows" */
+#define DEFAULT_QUEUE_WAIT (30 * SEC)
 #define DEFAULT_QUEUE_WINDOW (5 * MIN)
 /* bounces after a full queue_wait within queue_window that make an ACTIVE
  * server one that does not answer (ccmon.conf(5)) */
@@ -2164,10 +2166,10 @@ static void check_unused(struct parse *p)
 	}
 }
 
-/* SPEC §2.  Handling, which the vendor does not state: bounce where a
- * message or group-chat event waits (a user then sees an error rather than
- * a silent loss, as SPEC §4 describes), pass for session events (logins
- * and logouts go on unlogged when the server is away, as SPEC §4 says). */
+/* doc/domain.md "The built-in profile".  Handling, which the vendor does
+ * not state: bounce where a message or group-chat event waits (a user then
+ * sees an error rather than a silent loss), pass for session events
+ * (logins and logouts go on unlogged when the server is away). */
 #define JSM(name, packet, handling) \
 	{ CCM_EVENT_JSM, name, CCM_PACKET_##packet, CCM_HANDLING_##handling, \
 	  false, 0 }

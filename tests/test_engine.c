@@ -1032,8 +1032,9 @@ static void test_refusals_since_active_count(void **state)
 		  "9500 C close#3 refused @15\n");
 }
 
-/* SPEC's own sequence, unconfigured: Connecting, Unable to connect (111),
- * then GONE.  The refusal before the GONE names the cause. */
+/* The vendor's own sequence (doc/domain.md "Causes of an outage"),
+ * unconfigured: Connecting, Unable to connect (111), then GONE.  The
+ * refusal before the GONE names the cause. */
 static void test_vendor_sequence_refused_before_gone(void **state)
 {
 	struct env *v = *state;

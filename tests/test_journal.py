@@ -259,7 +259,8 @@ def test_catalog_parses_and_matches_the_types(workdir):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert "Documentation: man:ccmond(8)" in r.stdout
-    # SPEC 5: CONNECTED without ACTIVE = password or component name.
+    # CONNECTED without ACTIVE = password or component name
+    # (doc/domain.md "Troubleshooting checklist").
     text = re.sub(r"\s+", " ", r.stdout)
     assert "The password: it must be the same on IM and Presence" in text
     assert "this exact open-port component name" in text

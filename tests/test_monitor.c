@@ -417,9 +417,10 @@ static void queue_latency_high(void **state)
 	expect_alarms(e, "");
 }
 
-/* SPEC §5's last bullet: ACTIVE, yet events wait the full queue_wait and
- * bounce.  queue_bounces (3) of them within queue_window block IM for the
- * profile that waits on the server; it ends when they leave the window. */
+/* ACTIVE, yet events wait the full queue_wait and bounce (doc/domain.md
+ * "Not answering while ACTIVE").  queue_bounces (3) of them within
+ * queue_window block IM for the profile that waits on the server; it ends
+ * when they leave the window. */
 static void active_not_answering(void **state)
 {
 	struct env *e = *state;

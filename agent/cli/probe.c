@@ -2,9 +2,10 @@
 /* `ccmon probe`: the commissioning check of one compliance server.
  *
  * It answers, before the router is configured, the questions of the
- * vendor's checklist (SPEC §5): is the port open (the router's CONNECTED),
- * does it speak the component stream, and are the password and component
- * name accepted (ACTIVE) — the "CONNECTED but not ACTIVE" case.  The secret
+ * vendor's checklist (doc/domain.md "Troubleshooting checklist"): is the
+ * port open (the router's CONNECTED), does it speak the component stream,
+ * and are the password and component name accepted (ACTIVE) — the
+ * "CONNECTED but not ACTIVE" case.  The secret
  * is read from a file that only its owner may read, so that it never shows
  * in a process list or shell history, and it is never printed. */
 #include <errno.h>

@@ -88,7 +88,8 @@ struct ccm_alarm_type_info {
 	enum ccm_alarm_resource resource;
 	const char *raised;     /* text when the caller gives none            */
 	const char *cleared;    /* the same for the clear                     */
-	const char *remedy;     /* what to check (SPEC §5), a sentence        */
+	const char *remedy;     /* what to check, a sentence: doc/domain.md
+				 * "Troubleshooting checklist"            */
 };
 
 const struct ccm_alarm_type_info *ccm_alarm_type_info(enum ccm_alarm_type t);

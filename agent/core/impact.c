@@ -408,8 +408,9 @@ const char *ccm_effect_name(enum ccm_effect e)
 
 #define BIT(e) (1u << (e))
 
-/* SPEC's columns, as doc/ccmond.8 ("What each alarm means for users")
- * names them: blocked IM and group chat (for some or every user), logins
+/* The columns of the vendor's table (doc/domain.md "Situations and their
+ * impact"), as doc/ccmond.8 ("What each alarm means for users") names
+ * them: blocked IM and group chat (for some or every user), logins
  * and presence delayed while the router queues, logins and logouts
  * passing unlogged, and fire-and-forget IM flowing unlogged. */
 unsigned ccm_impact_effects(const struct ccm_impact *im)

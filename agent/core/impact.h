@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* What users suffer while compliance servers are unreachable (SPEC §2-§4).
+/* What users suffer while compliance servers are unreachable
+ * (doc/domain.md, "Event classes" to "Situations and their impact").
  *
  * Pure code: the caller gives the configuration, the state of every
  * configured server's component (with when it went down and how) and the
@@ -39,8 +40,9 @@
 #include "parsers/logline.h"
 #include "parsers/timestamp.h"
 
-/* SPEC §4's constants, the defaults of ccmon.conf's queue_wait,
- * queue_window and reroute_after. */
+/* The vendor's constants, the defaults of ccmon.conf's queue_wait,
+ * queue_window and reroute_after (doc/domain.md "Queueing, bounce and
+ * re-routing windows"). */
 #define CCM_QUEUE_WAIT INT64_C(30000)
 #define CCM_QUEUE_WINDOW INT64_C(300000)
 #define CCM_REROUTE_AFTER INT64_C(120000)
@@ -159,7 +161,8 @@ void ccm_impact_alarms(const struct ccm_impact *impact,
 void ccm_impact_text(const struct ccm_impact *impact, const char *which,
 		     char *buf, size_t len);
 
-/* What users see, by SPEC's columns: the effects an impact has. */
+/* What users see, by the columns of the vendor's table (doc/domain.md
+ * "Situations and their impact"): the effects an impact has. */
 enum ccm_effect {
 	CCM_EFFECT_IM_BLOCKED = 0,    /* "im-blocked": some or every user  */
 	CCM_EFFECT_GROUP_CHAT_BLOCKED, /* "group-chat-blocked"             */

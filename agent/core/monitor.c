@@ -330,8 +330,9 @@ static void eval_latency(struct ccm_monitor *m, const struct ccm_component *c,
 		     "judged", c->name);
 		return;
 	}
-	/* SPEC §5: only a server on a live link "accepts the connection";
-	 * on a lost one, events wait for the link */
+	/* only a server on a live link "accepts the connection"
+	 * (doc/domain.md "Not answering while ACTIVE"); on a lost one,
+	 * events wait for the link */
 	if (on) {
 		size_t n = strlen(text);
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* One probe of a compliance server, asynchronous on an sd-event loop.
  *
- * The probe plays the XCP Router's part of the open-port link (SPEC §6) as
- * far as asked: a TCP connect (the router's CONNECTED), the component stream
- * header and the server's answer, and on demand the handshake with the
- * shared password (the router's ACTIVE).  A handshake logs in under the
+ * The probe plays the XCP Router's part of the open-port link
+ * (doc/domain.md "The link protocol") as far as asked: a TCP connect (the
+ * router's CONNECTED), the component stream header and the server's
+ * answer, and on demand the handshake with the shared password (the
+ * router's ACTIVE).  A handshake logs in under the
  * router's component name and may displace the live router link on servers
  * that allow one link per name: it is for commissioning, not for routine
  * probing.

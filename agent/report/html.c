@@ -147,7 +147,8 @@ static ccm_ms impact_end(const struct ccm_analysis *a,
 	return a->have_end ? a->end : iv->start;
 }
 
-/* What each cause means, after the vendor's checklist (SPEC §5). */
+/* What each cause means, after the vendor's checklist (doc/domain.md
+ * "Causes of an outage"). */
 static const char *cause_meaning(enum ccm_cause c)
 {
 	switch (c) {
