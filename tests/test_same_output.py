@@ -12,11 +12,12 @@ the diff of tests/golden/ as part of it (tests/golden/README.md).
 
 Every run is made deterministic at its source: TZ=UTC, LC_ALL=C, the
 inputs copied into a temporary working directory and named by relative
-paths (the HTML report shows its command line), --date for a
-log whose lines carry no date (never the file's mtime, which a checkout
-sets).  What no invocation can fix is normalised, and only that: the
-version ccmon reports (see VERSION), and in the alarm stream the fields
-that hold wall-clock times or the process id (see WALL_FIELDS).
+paths (the HTML report shows its command line), --date for a log whose
+lines carry no date (never the file's mtime, which a checkout sets).
+What no invocation can fix is normalised, and only that: the version
+ccmon reports (see VERSION), and in the live alarm stream the wall-clock
+times and durations and the syslog header's time and pid (see
+without_wall_time).
 """
 import difflib
 import json
