@@ -24,6 +24,7 @@
 #include <net-snmp/agent/agent_callbacks.h>
 #include <net-snmp/library/large_fd_set.h>
 
+#include "agent/io/log.h"
 #include "agent/snmp/agentx.h"
 #include "agent/snmp/mib.h"
 
@@ -51,6 +52,7 @@ struct io {
 struct ccm_snmp_agent {
 	sd_event *loop;
 	struct ccm_snmp_agent_ops ops;
+	const struct ccm_log *log;
 	void *ctx;
 	char *socket;                 /* as shown in messages */
 	unsigned ping_s;
@@ -67,21 +69,6 @@ struct ccm_snmp_agent {
 	size_t nlib_said;
 	bool initialised;             /* net-snmp is ours to shut down */
 };
-
-static void say(struct ccm_snmp_agent *a, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(struct ccm_snmp_agent *a, int prio, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (a->ops.log)
-		a->ops.log(a->ctx, prio, buf);
-}
 
 /* ---- the event loop ------------------------------------------------------ */
 
@@ -161,7 +148,8 @@ static void watch_fds(struct ccm_snmp_agent *a, netsnmp_large_fd_set *fds,
 		return;
 	a->ios = calloc(n, sizeof(*a->ios));
 	if (!a->ios) {
-		say(a, LOG_ERR, "SNMP: out of memory watching sockets");
+		ccm_say(a->log, LOG_ERR,
+			"SNMP: out of memory watching sockets");
 		return;
 	}
 	for (int fd = 0; fd < maxfd; fd++) {
@@ -174,7 +162,8 @@ static void watch_fds(struct ccm_snmp_agent *a, netsnmp_large_fd_set *fds,
 		io->fd = fd;
 		if (sd_event_add_io(a->loop, &io->src, fd, EPOLLIN, on_io,
 				    io) < 0) {
-			say(a, LOG_ERR, "SNMP: cannot watch socket %d", fd);
+			ccm_say(a->log, LOG_ERR,
+				"SNMP: cannot watch socket %d", fd);
 			continue;
 		}
 		a->nios++;
@@ -281,10 +270,11 @@ static int on_answer(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu,
 		uint64_t id = ccm_snmp_queue_answered(a->queue, reqid, ok);
 
 		if (!ok && id)
-			say(a, LOG_ERR, "SNMP: the AgentX master refused the"
-			    " notification of alarm %llu (AgentX error %ld);"
-			    " dropped", (unsigned long long)id,
-			    pdu ? pdu->errstat : -1L);
+			ccm_say(a->log, LOG_ERR, "SNMP: the AgentX master "
+				"refused the notification of alarm %llu "
+				"(AgentX error %ld); dropped",
+				(unsigned long long)id,
+				pdu ? pdu->errstat : -1L);
 		if (id && a->ops.delivered)
 			a->ops.delivered(a->ctx);
 		/* room in flight again: what waits behind it goes */
@@ -335,8 +325,9 @@ void ccm_snmp_agent_queue(struct ccm_snmp_agent *a,
 			  const struct ccm_alarm_decision *d)
 {
 	if (ccm_snmp_queue_push(a->queue, d))
-		say(a, LOG_ERR, "SNMP: out of memory: the notification of"
-		    " alarm %llu is lost", (unsigned long long)d->id);
+		ccm_say(a->log, LOG_ERR, "SNMP: out of memory: the "
+			"notification of alarm %llu is lost",
+			(unsigned long long)d->id);
 }
 
 void ccm_snmp_agent_send(struct ccm_snmp_agent *a)
@@ -494,10 +485,10 @@ static int on_connect(int major, int minor, void *serverarg, void *clientarg)
 	a->ios_stale = true;
 	forget_lib_said(a);
 	ccm_snmp_queue_stats(a->queue, &st);
-	say(a, LOG_NOTICE, "SNMP: %s the AgentX master at %s: serving"
-	    " CCMON-MIB; %llu notification(s) queued to send",
-	    a->said_absent ? "back with" : "connected to", a->socket,
-	    (unsigned long long)st.queued);
+	ccm_say(a->log, LOG_NOTICE, "SNMP: %s the AgentX master at %s: "
+		"serving CCMON-MIB; %llu notification(s) queued to send",
+		a->said_absent ? "back with" : "connected to", a->socket,
+		(unsigned long long)st.queued);
 	a->said_absent = false;
 	/* not from inside net-snmp's connect: from the loop, next */
 	schedule_flush(a);
@@ -508,10 +499,10 @@ static void say_absent(struct ccm_snmp_agent *a, const char *how)
 {
 	if (a->said_absent)
 		return;
-	say(a, LOG_WARNING, "SNMP: %s the AgentX master at %s; trying again"
-	    " every %u s, notifications are queued (up to the configured"
-	    " notification_queue) until it answers", how, a->socket,
-	    a->ping_s);
+	ccm_say(a->log, LOG_WARNING, "SNMP: %s the AgentX master at %s; "
+		"trying again every %u s, notifications are queued (up to "
+		"the configured notification_queue) until it answers", how,
+		a->socket, a->ping_s);
 	a->said_absent = true;
 }
 
@@ -561,7 +552,7 @@ static int on_lib_log(int major, int minor, void *serverarg, void *clientarg)
 		if (copy)
 			a->lib_said[a->nlib_said++] = copy;
 	}
-	say(a, m->priority, "SNMP: net-snmp: %s", text);
+	ccm_say(a->log, m->priority, "SNMP: net-snmp: %s", text);
 	return 0;
 }
 
@@ -672,6 +663,7 @@ struct ccm_snmp_agent *ccm_snmp_agent_new(sd_event *loop,
 	}
 	a->loop = sd_event_ref(loop);
 	a->ops = *ops;
+	a->log = cfg->log;
 	a->ctx = ctx;
 	a->ping_s = (unsigned)((ping + 999) / 1000);
 	a->started = now_usec();

@@ -24,17 +24,20 @@
 #include "agent/snmp/queue.h"
 #include "agent/snmp/view.h"
 
+struct ccm_log;
+
 struct ccm_snmp_agent_config {
 	const char *socket;     /* NULL: net-snmp's default */
 	ccm_ms ping_interval;   /* >= 1 s */
 	size_t queue_max;
+	/* where it tells that the master came or went, and net-snmp's
+	 * errors (agent/io/log.h); NULL: nowhere */
+	const struct ccm_log *log;
 };
 
 struct ccm_snmp_agent_ops {
 	/* Fills what a request reads (the queue figures are added). */
 	void (*source)(void *ctx, struct ccm_snmp_source *src);
-	/* Something to log: the master came or went, net-snmp's errors. */
-	void (*log)(void *ctx, int priority, const char *text);
 	/* The master acknowledged notifications: the queue is shorter (may
 	 * be NULL). */
 	void (*delivered)(void *ctx);
