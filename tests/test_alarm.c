@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/core/alarm.c: holds, flap damping, rate limit, status,
- * persistence, message text.
+/* Unit tests for agent/core/alarm*.c: holds, flap damping, rate limit,
+ * status, persistence, message text.
  *
  * Every decision is copied by the callback and rendered as one line
  * "TIME STATE #ID TYPE RESOURCE SEVERITY since=T [ended=T] [flapping=N]
@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "agent/core/alarm.h"
+#include "agent/core/alarm_persist.h"
 
 #define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
 

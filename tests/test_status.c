@@ -28,6 +28,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "agent/core/alarm_persist.h"
 #include "agent/io/status_server.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
