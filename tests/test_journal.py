@@ -27,7 +27,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("top_srcdir") or os.path.dirname(HERE)
 CATALOG = os.path.join(SRCDIR, "units", "ccmon.catalog")
-ALARM_C = os.path.join(SRCDIR, "agent", "core", "alarm.c")
+ALARM_C = os.path.join(SRCDIR, "agent", "core", "alarm_types.c")
 JOURNALD = "/lib/systemd/systemd-journald"
 STEP_TIMEOUT = 240  # seconds, for any one namespace run
 UNSHARE_TIMEOUT = 120  # seconds for unshare to mount, however busy

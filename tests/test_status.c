@@ -28,6 +28,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "agent/core/alarm_persist.h"
 #include "agent/io/status_server.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
@@ -1200,6 +1201,60 @@ static void test_main_not_running(void **state)
 	free(dir);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) < 0, 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The saved alarms are read as ccmond restores them: a type this version
+ * does not know is left out, a malformed list is said and shows none. */
+static void test_main_saved_alarms_as_restored(void **state)
+{
+	char *dir = scratch(), *conf = write_config(dir);
+	char *sdir = join(dir, "state"), *spath = join(sdir, "state.json");
+	char *out, *err, msg[512];
+
+	(void)state;
+	assert_int_equal(mkdir(sdir, 0750), 0);
+	write_file(spath, "{\"version\":1,\"files\":[],\"alarms\":{"
+		   "\"version\":1,\"last_id\":2,\"alarms\":["
+		   "{\"type\":\"from-a-newer-ccmond\",\"resource\":\"x\","
+		   "\"id\":1,\"since\":0,\"raised_at\":0},"
+		   "{\"type\":\"log-silent\",\"resource\":\"/l\",\"id\":2,"
+		   "\"since\":1793693400000,\"raised_at\":1793693400000}]}}");
+	assert_int_equal(run_status(dir, &out, &err, "-c", conf, "--json"), 3);
+	assert_non_null(strstr(out,
+		"\"components\":[],\"alarms\":[{\"id\":2,"
+		"\"type\":\"log-silent\",\"resource\":\"/l\","
+		"\"severity\":\"minor\",\"since\":\"2026-11-03T08:10:00.000\","
+		"\"raised_at\":\"2026-11-03T08:10:00.000\",\"flapping\":false,"
+		"\"changes\":0,\"condition\":null,\"text\":null}]}\n"));
+	free(out);
+	free(err);
+
+	write_file(spath, "{\"version\":1,\"files\":[],\"alarms\":{"
+		   "\"version\":1,\"last_id\":0,\"alarms\":["
+		   "{\"type\":\"log-silent\"}]}}");
+	assert_int_equal(run_status(dir, &out, &err, "-c", conf, NULL), 3);
+	snprintf(msg, sizeof(msg), "ccmon status: %s: the saved alarms "
+		 "cannot be read (%s)\n", spath, strerror(EINVAL));
+	assert_non_null(strstr(err, msg));
+	assert_non_null(strstr(out, "Not a live view"));
+	assert_non_null(strstr(out, "\nNo active alarms.\n"));
+	free(out);
+	free(err);
+
+	rm_rf(dir);
+	free(spath);
+	free(sdir);
+	free(conf);
+	free(dir);
+}
+
 static void test_main_usage(void **state)
 {
 	char *dir = scratch(), *conf = join(dir, "missing.conf");
@@ -1246,6 +1301,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_errors),
 		cmocka_unit_test(test_main_running),
 		cmocka_unit_test(test_main_not_running),
+		cmocka_unit_test(test_main_saved_alarms_as_restored),
 		cmocka_unit_test(test_main_usage),
 	};
 

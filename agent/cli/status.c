@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "agent/core/alarm_persist.h"
 #include "agent/util/safe_open.h"
 #include "agent/io/state.h"
 #include "agent/io/status_server.h"
@@ -489,56 +490,59 @@ int ccm_status_print_text(const struct json_object *doc, FILE *out)
 
 /* ---- the state file, when the agent is not running ----------------------- */
 
-static struct json_object *jtime_ms(struct json_object *o, const char *key)
+/* One saved alarm as a row of the status document's alarm list: as the
+ * agent shows a raised alarm, its condition unknown. */
+static struct json_object *saved_row(const struct ccm_alarm_saved *r)
 {
-	struct json_object *v = member(o, key, json_type_int);
-	char buf[CCM_TIME_STRLEN];
+	struct json_object *o = json_object_new_object();
+	char since[CCM_TIME_STRLEN], raised[CCM_TIME_STRLEN];
 
-	return v ? json_object_new_string(
-			   ccm_time_format(json_object_get_int64(v), buf)) :
-		   NULL;
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)r->id));
+	json_object_object_add(o, "type", json_object_new_string(
+					  ccm_alarm_type_info(r->type)->id));
+	json_object_object_add(o, "resource",
+			       json_object_new_string(r->resource));
+	json_object_object_add(o, "severity", json_object_new_string(
+					  ccm_alarm_severity_name(r->severity)));
+	json_object_object_add(o, "since", json_object_new_string(
+					  ccm_time_format(r->since, since)));
+	json_object_object_add(o, "raised_at", json_object_new_string(
+				ccm_time_format(r->raised_at, raised)));
+	json_object_object_add(o, "flapping",
+			       json_object_new_boolean(r->flapping));
+	json_object_object_add(o, "changes",
+			       json_object_new_int64((int64_t)r->changes));
+	json_object_object_add(o, "condition", NULL);
+	json_object_object_add(o, "text", r->text ?
+			       json_object_new_string(r->text) : NULL);
+	return o;
 }
 
-static struct json_object *copy_member(struct json_object *o, const char *key)
+/* The alarms of a state file as the status document's alarm list, read
+ * as ccmond restores them (agent/core/alarm_persist.h).  Returns 0 with
+ * *out, -1 with errno and *out empty when they cannot be read. */
+static int saved_alarms(struct json_object *doc, struct json_object **out)
 {
-	struct json_object *v;
+	struct json_object *snapshot = NULL;
+	struct ccm_alarm_snapshot snap;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get(v) :
-						       NULL;
-}
-
-/* The alarm module's snapshot ({"version":1,"last_id":N,"alarms":[...]},
- * times in ms) as the status document's alarm list. */
-static struct json_object *saved_alarms(struct json_object *snapshot)
-{
-	struct json_object *arr = json_object_new_array();
-	struct json_object *list = snapshot ?
-		member(snapshot, "alarms", json_type_array) : NULL;
-
-	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-		struct json_object *a = json_object_array_get_idx(list, i);
-		struct json_object *o;
-
-		if (!json_object_is_type(a, json_type_object))
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "id", copy_member(a, "id"));
-		json_object_object_add(o, "type", copy_member(a, "type"));
-		json_object_object_add(o, "resource",
-				       copy_member(a, "resource"));
-		json_object_object_add(o, "severity",
-				       copy_member(a, "severity"));
-		json_object_object_add(o, "since", jtime_ms(a, "since"));
-		json_object_object_add(o, "raised_at",
-				       jtime_ms(a, "raised_at"));
-		json_object_object_add(o, "flapping",
-				       copy_member(a, "flapping"));
-		json_object_object_add(o, "changes", copy_member(a, "changes"));
-		json_object_object_add(o, "condition", NULL);
-		json_object_object_add(o, "text", copy_member(a, "text"));
-		json_object_array_add(arr, o);
+	*out = json_object_new_array();
+	if (!*out) {
+		errno = ENOMEM;
+		return -1;
 	}
-	return arr;
+	/* none saved: ccmond restores none either */
+	if (!doc || !json_object_object_get_ex(doc, "alarms", &snapshot) ||
+	    !snapshot)
+		return 0;
+	if (ccm_alarm_snapshot_read(snapshot, &snap))
+		return -1;
+	for (size_t i = 0; i < snap.n; i++)
+		json_object_array_add(*out, saved_row(&snap.v[i]));
+	ccm_alarm_snapshot_release(&snap);
+	return 0;
 }
 
 /* The local civil time of a file's last change, as the agent writes
@@ -573,7 +577,7 @@ static struct json_object *read_saved(const char *path)
  * said on stderr; the exit status is "not running" whatever they are. */
 static int show_saved(const char *state_dir, bool json)
 {
-	struct json_object *doc = NULL, *alarms, *saved = NULL, *out, *v;
+	struct json_object *doc = NULL, *alarms, *saved = NULL, *out;
 	struct stat st;
 	char *path = NULL;
 	char when[64] = "";
@@ -600,8 +604,9 @@ static int show_saved(const char *state_dir, bool json)
 		json_object_object_add(saved, "modified",
 				       json_object_new_string(when));
 	}
-	alarms = saved_alarms(doc && json_object_object_get_ex(doc, "alarms",
-							       &v) ? v : NULL);
+	if (saved_alarms(doc, &alarms))
+		fprintf(stderr, "ccmon status: %s: the saved alarms cannot be "
+			"read (%s)\n", path, strerror(errno));
 	if (json) {
 		out = json_object_new_object();
 		json_object_object_add(

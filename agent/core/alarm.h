@@ -32,17 +32,17 @@
 #ifndef CCM_ALARM_H
 #define CCM_ALARM_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "parsers/timestamp.h"
 
-struct json_object;
-
 /* Adding a type: a value here (before CCM_ALARM_NTYPES; snapshots store the
- * id string, not the number), a row in the table in alarm.c with a fresh
- * MESSAGE_ID (systemd-id128 new), and its entry in units/ccmon.catalog. */
+ * id string, not the number), a row in the table in alarm_types.c with a
+ * fresh MESSAGE_ID (systemd-id128 new), and its entry in
+ * units/ccmon.catalog. */
 enum ccm_alarm_type {
 	CCM_ALARM_COMPONENT_DOWN = 0, /* open-port component not ACTIVE   */
 	CCM_ALARM_AUTH_FAILURE,       /* CONNECTED, not ACTIVE in time   */
@@ -245,23 +245,53 @@ bool ccm_alarms_next_active(const struct ccm_alarms *alarms, uint64_t after,
 			    struct ccm_alarm_view *out);
 size_t ccm_alarms_count_active(const struct ccm_alarms *alarms);
 
-/* Persistence.  A snapshot holds the raised alarms and the id counter:
- *   {"version":1,"last_id":N,"alarms":[{"type":"component-down",
- *    "resource":"...","id":N,"severity":"critical","since":ms,
- *    "raised_at":ms,"text":"...","flapping":false,"changes":N,
- *    "phase":N}, ...]}  ("phase" optional: absent, the next one given
- *    is taken silently)
- * Returns a new reference, or NULL when out of memory. */
-struct json_object *ccm_alarms_snapshot(const struct ccm_alarms *alarms);
+/* Saving and restoring (agent/core/alarm_persist.h writes these as JSON
+ * into the state file): what a raised alarm needs to go on across a
+ * restart.  Strings belong to whoever filled the record. */
+#define CCM_ALARM_PHASE_UNKNOWN UINT_MAX /* none saved: the next one judged
+					  * is taken silently           */
+/* Times beyond this, either side of 1970 (some 285,000 years), are no
+ * time an alarm can have: the clock stops there. */
+#define CCM_ALARM_TIME_MAX (INT64_C(1) << 53)
+struct ccm_alarm_saved {
+	enum ccm_alarm_type type;
+	const char *resource;
+	uint64_t id;
+	enum ccm_alarm_severity severity; /* as last sent */
+	ccm_ms since;
+	ccm_ms raised_at;
+	const char *text;     /* NULL: none was given (the type's) */
+	bool flapping;
+	uint64_t changes;
+	unsigned phase;       /* CCM_ALARM_PHASE_UNKNOWN: none */
+};
 
-/* Loads a snapshot into an object that has no alarms yet.  A restored alarm
- * counts as raised (no second RAISED) with its condition present since its
- * 'since', until reported otherwise: reported absent, it clears once after
- * its clear hold.  Entries of unknown types are skipped.  Returns the number
- * of alarms restored, or -1 (errno EINVAL for a malformed snapshot, EBUSY
- * when alarms exist, ENOMEM) leaving the object as it was. */
-int ccm_alarms_restore(struct ccm_alarms *alarms,
-		       const struct json_object *snapshot);
+/* Whether a record can be restored: a known type and severity, a
+ * resource, an id from 1 to INT64_MAX, changes up to INT64_MAX, times
+ * within CCM_ALARM_TIME_MAX. */
+bool ccm_alarm_saved_valid(const struct ccm_alarm_saved *saved);
+
+/* Calls fn for each raised alarm in id order, as a record valid during
+ * the call, until fn returns non-zero; returns that, or 0. */
+int ccm_alarms_each_saved(const struct ccm_alarms *alarms,
+			  int (*fn)(void *ctx,
+				    const struct ccm_alarm_saved *saved),
+			  void *ctx);
+/* The id counter: the last id given to a RAISED. */
+uint64_t ccm_alarms_last_id(const struct ccm_alarms *alarms);
+
+/* Loads n records into an object that has no alarms yet, and the id
+ * counter (at least the largest id loaded).  A loaded alarm counts as
+ * raised (no second RAISED) with its condition present since its 'since',
+ * until reported otherwise: reported absent, it clears once after its
+ * clear hold.  Of two records of the same alarm the first stands.
+ * Resources and texts are cleaned as ccm_alarms_set() does.  Returns the
+ * number loaded, or -1 (errno EINVAL for a record that is not valid or a
+ * counter over INT64_MAX, EBUSY when alarms exist, ENOMEM) leaving the
+ * object as it was. */
+int ccm_alarms_load(struct ccm_alarms *alarms,
+		    const struct ccm_alarm_saved *saved, size_t n,
+		    uint64_t last_id);
 
 /* Restored alarms whose condition nobody reported since the restore count
  * as absent from now (so they clear after their clear hold): for the

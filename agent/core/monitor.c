@@ -14,6 +14,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "agent/core/alarm_persist.h"
 #include "agent/core/impact.h"
 #include "agent/core/latency_watch.h"
 #include "agent/core/monitor.h"

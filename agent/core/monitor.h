@@ -63,6 +63,7 @@ struct ccm_out {
 };
 
 struct ccm_monitor;
+struct json_object;
 
 /* snapshot: the last run's ccm_monitor_snapshot() (NULL if none): its
  * raised alarms, and the endpoints it proved reachable after their

@@ -32,6 +32,11 @@ struct ccm_probe_stats {
 	struct ccm_latency first_byte; /* probes that got an answer byte     */
 };
 
+/* The probe figures of a configured server, or NULL when there are none:
+ * how the status document, the SNMP view and /metrics ask for them. */
+typedef const struct ccm_probe_stats *ccm_probe_stats_fn(void *ctx,
+							 const char *server);
+
 void ccm_probe_stats_init(struct ccm_probe_stats *stats);
 
 /* Counts one finished probe. */

@@ -122,7 +122,7 @@ static struct json_object *queue_figures(const struct ccm_qlat_stats *q)
 /* since: the waits that ended after it are in the window; off: what
  * moves the engine's times to the wall clock.  NULL when out of memory. */
 static struct json_object *component(const struct ccm_component_row *r,
-				     ccm_status_probe_fn *probe, void *ctx,
+				     ccm_probe_stats_fn *probe, void *ctx,
 				     ccm_ms since, ccm_ms off)
 {
 	const struct ccm_component *c = r->comp;
@@ -168,7 +168,7 @@ static struct json_object *component(const struct ccm_component_row *r,
 }
 
 static struct json_object *components(const struct ccm_engine *engine,
-				      ccm_status_probe_fn *probe, void *ctx,
+				      ccm_probe_stats_fn *probe, void *ctx,
 				      const struct ccm_config *config,
 				      ccm_ms now, ccm_ms off)
 {
@@ -254,7 +254,7 @@ static struct json_object *agent(const struct ccm_engine *engine,
 
 char *ccm_status_json_build(const struct ccm_engine *engine,
 			    const struct ccm_alarms *alarms,
-			    ccm_status_probe_fn *probe, void *probe_ctx,
+			    ccm_probe_stats_fn *probe, void *probe_ctx,
 			    const struct ccm_config *config,
 			    const struct ccm_tail_stats *tail, ccm_ms now)
 {
@@ -264,7 +264,7 @@ char *ccm_status_json_build(const struct ccm_engine *engine,
 
 char *ccm_status_json_build_shown(const struct ccm_engine *engine,
 				  const struct ccm_alarms *alarms,
-				  ccm_status_probe_fn *probe, void *probe_ctx,
+				  ccm_probe_stats_fn *probe, void *probe_ctx,
 				  const struct ccm_config *config,
 				  const struct ccm_tail_stats *tail, ccm_ms now,
 				  ccm_ms wall_offset)

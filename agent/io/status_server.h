@@ -115,17 +115,13 @@ void ccm_status_server_stats(const struct ccm_status_server *s,
 
 /* ---- the document (agent/io/status_json.c) ---------------------------------- */
 
-/* The probe figures of a configured server, or NULL when there are none. */
-typedef const struct ccm_probe_stats *ccm_status_probe_fn(void *ctx,
-							  const char *server);
-
 /* Builds the document from the agent's parts; ccmond passes the monitor's
  * (ccm_monitor_engine(), ccm_monitor_alarms(), ccm_monitor_probe_stats()).
  * probe, config and tail may be NULL.  Returns a malloc'd string ending in
  * a newline, or NULL when out of memory. */
 char *ccm_status_json_build(const struct ccm_engine *engine,
 			    const struct ccm_alarms *alarms,
-			    ccm_status_probe_fn *probe, void *probe_ctx,
+			    ccm_probe_stats_fn *probe, void *probe_ctx,
 			    const struct ccm_config *config,
 			    const struct ccm_tail_stats *tail, ccm_ms now);
 /* The same for parts that run on a time other than the wall clock
@@ -133,7 +129,7 @@ char *ccm_status_json_build(const struct ccm_engine *engine,
  * moved by wall_offset, the wall clock minus theirs. */
 char *ccm_status_json_build_shown(const struct ccm_engine *engine,
 				  const struct ccm_alarms *alarms,
-				  ccm_status_probe_fn *probe, void *probe_ctx,
+				  ccm_probe_stats_fn *probe, void *probe_ctx,
 				  const struct ccm_config *config,
 				  const struct ccm_tail_stats *tail, ccm_ms now,
 				  ccm_ms wall_offset);

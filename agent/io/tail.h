@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "agent/core/tail_stats.h"
 #include "parsers/scanner.h"
 
 #define CCM_FP_MAX 256 /* bytes the fingerprint covers, at most */
@@ -102,15 +103,6 @@ void ccm_tail_rescan(struct ccm_tail *tail);
 size_t ccm_tail_positions(struct ccm_tail *tail,
 			  const struct ccm_tail_pos **out);
 
-/* Lines and bytes read, over all files, since start. */
-struct ccm_tail_stats {
-	uint64_t lines, recognized, bad_time, overlong, bytes, files_open;
-	uint64_t rotations, truncations, overflows;
-	bool have_last_time;
-	ccm_ms last_time;   /* the latest log time read, over all files */
-	bool replaying;     /* the initial pass is not over */
-	uint64_t replay_done, replay_total; /* bytes of replay, open files */
-};
 void ccm_tail_stats(const struct ccm_tail *tail, struct ccm_tail_stats *out);
 /* How far the initial pass is, in percent of the replay's bytes: 99 at
  * most, the pass being over only when `replaying` says so. */

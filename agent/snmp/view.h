@@ -23,8 +23,8 @@
 #include "agent/core/alarm.h"
 #include "agent/core/engine.h"
 #include "agent/core/impact.h"
-#include "agent/io/status_server.h"
-#include "agent/io/tail.h"
+#include "agent/core/probe_stats.h"
+#include "agent/core/tail_stats.h"
 #include "parsers/config.h"
 
 #define CCM_SNMP_OID_MAX 128
@@ -52,7 +52,7 @@ struct ccm_snmp_source {
 	const struct ccm_engine *engine;
 	const struct ccm_alarms *alarms;
 	const struct ccm_config *config;
-	ccm_status_probe_fn *probe;
+	ccm_probe_stats_fn *probe;
 	void *probe_ctx;
 	const struct ccm_tail_stats *tail;
 	const struct ccm_impact *impacts; /* one per scope */

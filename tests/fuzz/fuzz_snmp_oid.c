@@ -41,6 +41,7 @@
 #include <json-c/json.h>
 
 #include "agent/core/alarm.h"
+#include "agent/core/alarm_persist.h"
 #include "agent/core/engine.h"
 #include "agent/core/probe_stats.h"
 #include "agent/snmp/mib.h"

@@ -4,9 +4,10 @@
  * The input is the file's text, parsed with ccm_state_parse
  * (agent/io/state.c), what ccm_state_load does once it has read a file (it
  * opens no symbolic link, and "/proc/self/fd/N" is one).  When it loads,
- * its "alarms" snapshot goes to ccm_alarms_restore (agent/core/alarm.c) and its
- * "notifications" to ccm_snmp_queue_restore (agent/snmp/queue.c), as
- * ccmond does; both are then snapshot, serialised, restored again and
+ * its "alarms" snapshot goes to ccm_alarms_restore
+ * (agent/core/alarm_persist.c) and its "notifications" to
+ * ccm_snmp_queue_restore (agent/snmp/queue.c), as ccmond does; both are
+ * then snapshot, serialised, restored again and
  * driven a little (the restored alarms expire and clear, a notification is
  * sent and answered).
  *
@@ -29,6 +30,7 @@
 #include <json-c/json.h>
 
 #include "agent/core/alarm.h"
+#include "agent/core/alarm_persist.h"
 #include "agent/snmp/queue.h"
 #include "agent/io/state.h"
 #include "tests/fuzz/fuzz_common.h"
