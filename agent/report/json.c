@@ -8,11 +8,6 @@
 #include "agent/report/report.h"
 #include "agent/util/text_clean.h"
 
-double ccm_seconds(ccm_ms d)
-{
-	return (double)d / 1000.0;
-}
-
 /* A time as a JSON string, or null. */
 static struct json_object *jtime(bool have, ccm_ms t)
 {
@@ -207,8 +202,7 @@ static struct json_object *incidents(const struct ccm_analysis *a)
 		const struct ccm_tl_incident *t = &tl->incidents[i];
 		const struct ccm_incident *inc = &t->inc;
 		struct json_object *o;
-		ccm_ms end = inc->open ? (a->have_end ? a->end : inc->start) :
-					 inc->end;
+		ccm_ms end = ccm_report_incident_end(a, inc);
 
 		if (!ccm_timeline_listed(tl, t))
 			continue;
@@ -225,13 +219,6 @@ static struct json_object *incidents(const struct ccm_analysis *a)
 		json_object_array_add(arr, o);
 	}
 	return arr;
-}
-
-bool ccm_report_impact_listed(const struct ccm_analysis *a,
-			      const struct ccm_impact_interval *iv)
-{
-	return (!a->have_since || iv->open || iv->end >= a->since) &&
-	       (!a->have_until || iv->start <= a->until);
 }
 
 /* "a, b" -> ["a","b"] */
@@ -271,8 +258,7 @@ static struct json_object *impact(const struct ccm_analysis *a)
 
 	for (size_t i = 0; arr && i < a->impact->n; i++) {
 		const struct ccm_impact_interval *iv = &a->impact->v[i];
-		ccm_ms end = iv->open ? (a->have_end ? a->end : iv->start) :
-					iv->end;
+		ccm_ms end = ccm_report_impact_end(a, iv);
 		struct json_object *o, *ph;
 
 		if (!ccm_report_impact_listed(a, iv))
@@ -303,13 +289,6 @@ static struct json_object *impact(const struct ccm_analysis *a)
 		json_object_array_add(arr, o);
 	}
 	return arr;
-}
-
-bool ccm_report_alarm_listed(const struct ccm_analysis *a,
-			     const struct ccm_alarm_record *r)
-{
-	return (!a->have_since || !r->ended || r->end >= a->since) &&
-	       (!a->have_until || r->start <= a->until);
 }
 
 static struct json_object *alarm_changes(const struct ccm_alarm_record *r)
