@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "agent/core/alarm.h"
+#include "agent/util/json_add.h"
 #include "agent/util/text_clean.h"
 #include "parsers/duration.h"
 
@@ -1410,13 +1411,7 @@ char *ccm_alarm_message(const struct ccm_alarm_decision *d, bool utc)
 
 static int add(struct json_object *o, const char *key, struct json_object *v)
 {
-	if (!v)
-		return -1;
-	if (json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
+	return ccm_json_add_new(o, key, v);
 }
 
 static struct json_object *snap_alarm(const struct alarm *a)
