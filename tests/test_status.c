@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "agent/io/status_server.h"
+#include "tests/unit_helpers.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
 
@@ -70,62 +71,6 @@ static void rm_rf(const char *dir)
 }
 
 /* ---- the parts of an agent ----------------------------------------------- */
-
-static void feed_state(struct ccm_engine *e, ccm_ms t, const char *comp,
-		       enum ccm_state state)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_COMPONENT_STATE,
-		.component = { comp, strlen(comp) },
-		.state = state,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void feed_connect(struct ccm_engine *e, ccm_ms t, const char *host,
-			 unsigned port, int err)
-{
-	static const char reason[] = "Connection refused";
-	struct ccm_logmsg m = {
-		.kind = err ? CCM_MSG_CONNECT_FAILED : CCM_MSG_CONNECTING,
-		.host = { host, strlen(host) },
-		.port = port,
-		.fd = 22,
-		.err = err,
-		.reason = { reason, strlen(reason) },
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-/* A wait of the router's queue on comp that ended at t. */
-static void feed_wait(struct ccm_engine *e, ccm_ms t, const char *comp,
-		      ccm_ms wait)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_QUEUE_WAITED,
-		.component = { comp, strlen(comp) },
-		.wait = wait,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void probe_report(struct ccm_probe_stats *st,
-			 enum ccm_probe_result result, int64_t connect_us,
-			 int64_t first_byte_us)
-{
-	struct ccm_probe_report r = {
-		.result = result,
-		.connected = connect_us >= 0,
-		.connect_us = connect_us,
-		.have_first_byte = first_byte_us >= 0,
-		.first_byte_us = first_byte_us,
-	};
-
-	ccm_probe_stats_add(st, &r);
-}
 
 struct agent {
 	struct ccm_engine *engine;
