@@ -81,12 +81,7 @@ static struct json_object *queue_latency(const struct ccm_analysis *a,
 	struct ccm_qlat_stats st;
 	size_t listed = 0, omitted = 0;
 
-	/* no wait ever: nothing to find in the timeline (a walk of it per
-	 * component is quadratic on a flood of names) */
-	if (!c->latency.total)
-		memset(&st, 0, sizeof(st));
-	if (!o || !waits ||
-	    (c->latency.total && ccm_timeline_latency(tl, c->name, &st))) {
+	if (!o || !waits || ccm_report_latency(a, c, &st)) {
 		json_object_put(o);
 		json_object_put(waits);
 		return NULL;

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: ISC */
+#include <string.h>
+
 #include "agent/report/model.h"
 
 /* The one rule for both (agent/report/model.h). */
@@ -55,6 +57,18 @@ bool ccm_report_alarm_listed(const struct ccm_analysis *a,
 {
 	return (!a->have_since || !r->ended || r->end >= a->since) &&
 	       (!a->have_until || r->start <= a->until);
+}
+
+int ccm_report_latency(const struct ccm_analysis *a,
+		       const struct ccm_component *c, struct ccm_qlat_stats *st)
+{
+	/* no wait ever: nothing to find in the timeline (a walk of it per
+	 * component is quadratic on a flood of names) */
+	if (!c->latency.total) {
+		memset(st, 0, sizeof(*st));
+		return 0;
+	}
+	return ccm_timeline_latency(a->timeline, c->name, st);
 }
 
 double ccm_seconds(ccm_ms d)

@@ -104,11 +104,7 @@ static int latency_table(FILE *out, const struct ccm_analysis *a, int w)
 	for (size_t i = 0; i < n; i++) {
 		struct ccm_qlat_stats st;
 
-		/* no wait ever: nothing to find in the timeline (a walk of
-		 * it per component is quadratic on a flood of names) */
-		if (!comps[i]->latency.total)
-			continue;
-		if (ccm_timeline_latency(a->timeline, comps[i]->name, &st))
+		if (ccm_report_latency(a, comps[i], &st))
 			return -1;
 		if (!st.count)
 			continue;
