@@ -78,18 +78,8 @@ static void agent_init(struct agent *a)
 					"cs1", true, t + 6000, "refused"), 0);
 	ccm_alarms_advance(a->alarms, t + 7000);
 
-	a->servers[0] = (struct ccm_server){
-		.name = "cs1", .host = "10.53.52.205", .port = 7999,
-		.component = COMP1_CONF, .probe = CCM_PROBE_TCP,
-	};
-	a->servers[1] = (struct ccm_server){
-		.name = "cs2", .host = "cs2.example.com", .port = 7400,
-		.component = COMP2, .probe = CCM_PROBE_NONE,
-	};
-	a->config = (struct ccm_config){
-		.servers = a->servers,
-		.nservers = 2,
-	};
+	two_servers(&a->config, a->servers, NULL, "10.53.52.205", COMP1_CONF,
+		    COMP2);
 	ccm_probe_stats_init(&a->cs1);
 	probe_report(&a->cs1, CCM_PROBE_OK, 412, -1);
 	probe_report(&a->cs1, CCM_PROBE_OK, 380, -1);

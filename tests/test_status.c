@@ -131,19 +131,8 @@ static void agent_init(struct agent *a)
 	ccm_alarms_advance(a->alarms, T0 + 6000);
 	assert_int_equal(a->raised, 1);
 
-	a->servers[0] = (struct ccm_server){
-		.name = "cs1", .host = HOST1, .port = 7999,
-		.component = COMP1, .probe = CCM_PROBE_TCP,
-	};
-	a->servers[1] = (struct ccm_server){
-		.name = "cs2", .host = "cs2.example.com", .port = 7400,
-		.component = COMP2, .probe = CCM_PROBE_NONE,
-	};
-	a->config = (struct ccm_config){
-		.path = "/etc/ccmon/ccmon.conf",
-		.servers = a->servers,
-		.nservers = 2,
-	};
+	two_servers(&a->config, a->servers, "/etc/ccmon/ccmon.conf", HOST1,
+		    COMP1, COMP2);
 	ccm_probe_stats_init(&a->cs1);
 	probe_report(&a->cs1, CCM_PROBE_OK, 412, 1500);
 	probe_report(&a->cs1, CCM_PROBE_OK, 380, -1);

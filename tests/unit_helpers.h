@@ -10,6 +10,7 @@
 
 #include "agent/core/engine.h"
 #include "agent/core/probe_stats.h"
+#include "parsers/config.h"
 #include "parsers/logline.h"
 
 /* "Component NAME is STATE" read at t. */
@@ -71,6 +72,29 @@ static inline void probe_report(struct ccm_probe_stats *st,
 	};
 
 	ccm_probe_stats_add(st, &r);
+}
+
+/* The configuration the views are tested with: cs1 at host1:7999, probed
+ * over TCP, for component comp1; cs2 at cs2.example.com:7400, not probed,
+ * for comp2.  path: the file it is said to come from, or NULL. */
+static inline void two_servers(struct ccm_config *cfg,
+			       struct ccm_server servers[static 2],
+			       char *path, char *host1,
+			       char *comp1, char *comp2)
+{
+	servers[0] = (struct ccm_server){
+		.name = "cs1", .host = host1, .port = 7999,
+		.component = comp1, .probe = CCM_PROBE_TCP,
+	};
+	servers[1] = (struct ccm_server){
+		.name = "cs2", .host = "cs2.example.com", .port = 7400,
+		.component = comp2, .probe = CCM_PROBE_NONE,
+	};
+	*cfg = (struct ccm_config){
+		.path = path,
+		.servers = servers,
+		.nservers = 2,
+	};
 }
 
 #endif
