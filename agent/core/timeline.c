@@ -22,12 +22,13 @@ void ccm_timeline_release(struct ccm_timeline *tl)
 
 static void *push(void *arrp, size_t *n, size_t *cap, size_t size)
 {
-	char *arr;
+	char **arr = arrp;
+	char *na = ccm_grow_array(*arr, cap, *n, size, 64);
 
-	if (ccm_grow(arrp, cap, *n, size, 64))
+	if (!na)
 		return NULL;
-	memcpy(&arr, arrp, sizeof(arr));
-	return arr + (*n)++ * size;
+	*arr = na;
+	return na + (*n)++ * size;
 }
 
 static void track_incident(struct ccm_timeline *tl, const struct ccm_change *ch)

@@ -7,35 +7,37 @@
 
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* *arrp points to an array of *cap elements of size bytes, n of them in
- * use.  When n reaches *cap, the array is reallocated to twice as many
- * (first when it had none).  Returns 0, or -1 when out of memory or when
- * the new size would not fit a size_t: the array and *cap are then as
- * they were. */
-static inline int ccm_grow(void *arrp, size_t *cap, size_t n, size_t size,
-			   size_t first)
+/* arr is an array of *cap elements of size bytes, n of them in use.
+ * Returns it when it has room for one more, else it reallocated to twice
+ * as many (first when it had none) with *cap updated, or NULL when out of
+ * memory or when the new size would not fit a size_t: arr and *cap are
+ * then as they were. */
+static inline void *ccm_grow_array(void *arr, size_t *cap, size_t n,
+				   size_t size, size_t first)
 {
-	void *arr, *na;
 	size_t ncap;
+	void *na;
 
 	if (n < *cap)
-		return 0;
+		return arr;
 	if (*cap > SIZE_MAX / 2)
-		return -1;
+		return NULL;
 	ncap = *cap ? *cap * 2 : first;
-	memcpy(&arr, arrp, sizeof(arr)); /* any T **, without aliasing it */
 	na = reallocarray(arr, ncap, size);
-	if (!na)
-		return -1;
-	memcpy(arrp, &na, sizeof(na));
-	*cap = ncap;
-	return 0;
+	if (na)
+		*cap = ncap;
+	return na;
 }
 
-/* ccm_grow() for an array variable and its count and capacity. */
-#define CCM_GROW(arr, cap, n, first) \
-	ccm_grow(&(arr), &(cap), (n), sizeof(*(arr)), (first))
+/* ccm_grow_array() on an array variable and its capacity: 0, or -1 with
+ * both as they were. */
+#define CCM_GROW(arr, cap, n, first) __extension__ ({			\
+	void *ccm_grown_ = ccm_grow_array((arr), &(cap), (n),		\
+					  sizeof(*(arr)), (first));	\
+	if (ccm_grown_)							\
+		(arr) = ccm_grown_;					\
+	ccm_grown_ ? 0 : -1;						\
+})
 
 #endif
