@@ -56,16 +56,11 @@ static const struct ccm_probe_stats *probe_of(void *ctx, const char *server)
 static void agent_init(struct agent *a)
 {
 	const ccm_ms t = t0();
-	struct ccm_alarm_policy pol;
 
 	memset(a, 0, sizeof(*a));
 	a->engine = ccm_engine_new(NULL, NULL, NULL);
 	assert_non_null(a->engine);
-	ccm_alarm_policy_default(&pol);
-	pol.raise_hold = 0;
-	pol.clear_hold = 0;
-	a->alarms = ccm_alarms_new(&pol, NULL, NULL);
-	assert_non_null(a->alarms);
+	a->alarms = alarms_new_zero_holds();
 
 	feed_state(a->engine, t + 10, COMP1_LOG, CCM_STATE_CONNECTED);
 	feed_state(a->engine, t + 20, COMP1_LOG, CCM_STATE_ACTIVE);

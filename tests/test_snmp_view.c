@@ -245,19 +245,6 @@ static size_t walk(const struct ccm_snmp_view *view, struct oid start,
 
 /* ---- the parts of an agent ----------------------------------------------- */
 
-static struct ccm_alarms *alarms_new_zero_holds(void)
-{
-	struct ccm_alarm_policy pol;
-	struct ccm_alarms *as;
-
-	ccm_alarm_policy_default(&pol);
-	pol.raise_hold = 0;
-	pol.clear_hold = 0;
-	as = ccm_alarms_new(&pol, NULL, NULL);
-	assert_non_null(as);
-	return as;
-}
-
 struct agent {
 	struct ccm_engine *engine;
 	struct ccm_alarms *alarms;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "agent/core/alarm.h"
 #include "agent/core/engine.h"
 #include "agent/core/probe_stats.h"
 #include "parsers/config.h"
@@ -72,6 +73,21 @@ static inline void probe_report(struct ccm_probe_stats *st,
 	};
 
 	ccm_probe_stats_add(st, &r);
+}
+
+/* The alarms of an agent that raises and clears at once (no holds), so a
+ * test sees each decision when it makes it. */
+static inline struct ccm_alarms *alarms_new_zero_holds(void)
+{
+	struct ccm_alarm_policy pol;
+	struct ccm_alarms *as;
+
+	ccm_alarm_policy_default(&pol);
+	pol.raise_hold = 0;
+	pol.clear_hold = 0;
+	as = ccm_alarms_new(&pol, NULL, NULL);
+	assert_non_null(as);
+	return as;
 }
 
 /* The configuration the views are tested with: cs1 at host1:7999, probed
