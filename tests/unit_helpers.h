@@ -95,19 +95,21 @@ static inline struct ccm_alarms *alarms_new_zero_holds(void)
  * for comp2.  path: the file it is said to come from, or NULL. */
 static inline void two_servers(struct ccm_config *cfg,
 			       struct ccm_server servers[static 2],
-			       char *path, char *host1,
-			       char *comp1, char *comp2)
+			       const char *path, const char *host1,
+			       const char *comp1, const char *comp2)
 {
+	/* the loader's strings are its own copies; these are literals that
+	 * nothing here writes or frees */
 	servers[0] = (struct ccm_server){
-		.name = "cs1", .host = host1, .port = 7999,
-		.component = comp1, .probe = CCM_PROBE_TCP,
+		.name = "cs1", .host = (char *)host1, .port = 7999,
+		.component = (char *)comp1, .probe = CCM_PROBE_TCP,
 	};
 	servers[1] = (struct ccm_server){
 		.name = "cs2", .host = "cs2.example.com", .port = 7400,
-		.component = comp2, .probe = CCM_PROBE_NONE,
+		.component = (char *)comp2, .probe = CCM_PROBE_NONE,
 	};
 	*cfg = (struct ccm_config){
-		.path = path,
+		.path = (char *)path,
 		.servers = servers,
 		.nservers = 2,
 	};
