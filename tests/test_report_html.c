@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/report/markup.h"
 #include "agent/report/report.h"
 #include "tests/logmsg.h"
 

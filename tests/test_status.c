@@ -30,6 +30,7 @@
 
 #include "agent/core/alarm_persist.h"
 #include "agent/io/status_server.h"
+#include "tests/unit_helpers.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
 
@@ -71,62 +72,6 @@ static void rm_rf(const char *dir)
 }
 
 /* ---- the parts of an agent ----------------------------------------------- */
-
-static void feed_state(struct ccm_engine *e, ccm_ms t, const char *comp,
-		       enum ccm_state state)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_COMPONENT_STATE,
-		.component = { comp, strlen(comp) },
-		.state = state,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void feed_connect(struct ccm_engine *e, ccm_ms t, const char *host,
-			 unsigned port, int err)
-{
-	static const char reason[] = "Connection refused";
-	struct ccm_logmsg m = {
-		.kind = err ? CCM_MSG_CONNECT_FAILED : CCM_MSG_CONNECTING,
-		.host = { host, strlen(host) },
-		.port = port,
-		.fd = 22,
-		.err = err,
-		.reason = { reason, strlen(reason) },
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-/* A wait of the router's queue on comp that ended at t. */
-static void feed_wait(struct ccm_engine *e, ccm_ms t, const char *comp,
-		      ccm_ms wait)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_QUEUE_WAITED,
-		.component = { comp, strlen(comp) },
-		.wait = wait,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void probe_report(struct ccm_probe_stats *st,
-			 enum ccm_probe_result result, int64_t connect_us,
-			 int64_t first_byte_us)
-{
-	struct ccm_probe_report r = {
-		.result = result,
-		.connected = connect_us >= 0,
-		.connect_us = connect_us,
-		.have_first_byte = first_byte_us >= 0,
-		.first_byte_us = first_byte_us,
-	};
-
-	ccm_probe_stats_add(st, &r);
-}
 
 struct agent {
 	struct ccm_engine *engine;
@@ -187,19 +132,8 @@ static void agent_init(struct agent *a)
 	ccm_alarms_advance(a->alarms, T0 + 6000);
 	assert_int_equal(a->raised, 1);
 
-	a->servers[0] = (struct ccm_server){
-		.name = "cs1", .host = HOST1, .port = 7999,
-		.component = COMP1, .probe = CCM_PROBE_TCP,
-	};
-	a->servers[1] = (struct ccm_server){
-		.name = "cs2", .host = "cs2.example.com", .port = 7400,
-		.component = COMP2, .probe = CCM_PROBE_NONE,
-	};
-	a->config = (struct ccm_config){
-		.path = "/etc/ccmon/ccmon.conf",
-		.servers = a->servers,
-		.nservers = 2,
-	};
+	two_servers(&a->config, a->servers, "/etc/ccmon/ccmon.conf", HOST1,
+		    COMP1, COMP2);
 	ccm_probe_stats_init(&a->cs1);
 	probe_report(&a->cs1, CCM_PROBE_OK, 412, 1500);
 	probe_report(&a->cs1, CCM_PROBE_OK, 380, -1);

@@ -15,6 +15,7 @@
 #include "agent/core/monitor.h"
 #include "agent/cli/progress.h"
 #include "agent/report/report.h"
+#include "agent/util/atomic_file.h"
 #include "parsers/config.h"
 #include "parsers/duration.h"
 #include "parsers/queue_lines.h"
@@ -328,20 +329,25 @@ static int write_html(const struct ccm_analysis *a, const char *path)
 		errno = err;
 		goto fail;
 	}
-	if (ccm_report_html(a, f) || fflush(f) || fsync(fileno(f))) {
+	if (ccm_report_html(a, f)) {
 		int err = errno;
 		fclose(f);
 		errno = err;
 		goto fail;
 	}
-	what = "cannot close";
-	if (fclose(f))
-		goto fail;
-	what = "cannot rename the new report to it";
-	if (rename(tmp, path))
-		goto fail;
-	free(tmp);
-	return 0;
+	switch (ccm_atomic_replace(-1, f, tmp, path)) {
+	case CCM_ATOMIC_DONE:
+		free(tmp);
+		return 0;
+	case CCM_ATOMIC_SYNC:
+		break;
+	case CCM_ATOMIC_CLOSE:
+		what = "cannot close";
+		break;
+	case CCM_ATOMIC_RENAME:
+		what = "cannot rename the new report to it";
+		break;
+	}
 fail:
 	fprintf(stderr, "ccmon analyze: %s: %s: %s\n", path, what,
 		strerror(errno));

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "agent/core/alarm_history.h"
+#include "agent/util/grow.h"
 
 void ccm_alarm_history_init(struct ccm_alarm_history *h)
 {
@@ -37,15 +38,8 @@ static struct ccm_alarm_record *append(struct ccm_alarm_history *h,
 {
 	struct ccm_alarm_record *r;
 
-	if (h->n == h->cap) {
-		size_t ncap = h->cap ? h->cap * 2 : 16;
-		struct ccm_alarm_record *v = realloc(h->v, ncap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		h->v = v;
-		h->cap = ncap;
-	}
+	if (CCM_GROW(h->v, h->cap, h->n, 16))
+		return NULL;
 	r = &h->v[h->n];
 	memset(r, 0, sizeof(*r));
 	r->id = d->id;

@@ -6,21 +6,11 @@
 #include <json-c/json.h>
 
 #include "agent/core/alarm_persist.h"
+#include "agent/util/json_add.h"
 
 #define SNAPSHOT_VERSION 1
 
 /* ---- writing ------------------------------------------------------------ */
-
-static int add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!v)
-		return -1;
-	if (json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
 
 static struct json_object *entry(const struct ccm_alarm_saved *r)
 {
@@ -30,18 +20,24 @@ static struct json_object *entry(const struct ccm_alarm_saved *r)
 
 	if (!o)
 		return NULL;
-	err |= add(o, "type",
-		   json_object_new_string(ccm_alarm_type_info(r->type)->id));
-	err |= add(o, "resource", json_object_new_string(r->resource));
-	err |= add(o, "id", json_object_new_int64((int64_t)r->id));
-	err |= add(o, "severity", json_object_new_string(sev));
-	err |= add(o, "since", json_object_new_int64(r->since));
-	err |= add(o, "raised_at", json_object_new_int64(r->raised_at));
+	err |= ccm_json_add_new(o, "type",
+			       json_object_new_string(ccm_alarm_type_info(r->type)->id));
+	err |= ccm_json_add_new(o, "resource",
+			       json_object_new_string(r->resource));
+	err |= ccm_json_add_new(o, "id", json_object_new_int64((int64_t)r->id));
+	err |= ccm_json_add_new(o, "severity", json_object_new_string(sev));
+	err |= ccm_json_add_new(o, "since", json_object_new_int64(r->since));
+	err |= ccm_json_add_new(o, "raised_at",
+			       json_object_new_int64(r->raised_at));
 	if (r->text)
-		err |= add(o, "text", json_object_new_string(r->text));
-	err |= add(o, "flapping", json_object_new_boolean(r->flapping));
-	err |= add(o, "changes", json_object_new_int64((int64_t)r->changes));
-	err |= add(o, "phase", json_object_new_int64((int64_t)r->phase));
+		err |= ccm_json_add_new(o, "text",
+				       json_object_new_string(r->text));
+	err |= ccm_json_add_new(o, "flapping",
+			       json_object_new_boolean(r->flapping));
+	err |= ccm_json_add_new(o, "changes",
+			       json_object_new_int64((int64_t)r->changes));
+	err |= ccm_json_add_new(o, "phase",
+			       json_object_new_int64((int64_t)r->phase));
 	if (err) {
 		json_object_put(o);
 		return NULL;
@@ -68,10 +64,11 @@ struct json_object *ccm_alarms_snapshot(const struct ccm_alarms *as)
 
 	if (!o || !arr || ccm_alarms_each_saved(as, append, arr))
 		goto fail;
-	err |= add(o, "version", json_object_new_int(SNAPSHOT_VERSION));
-	err |= add(o, "last_id",
+	err |= ccm_json_add_new(o, "version",
+			       json_object_new_int(SNAPSHOT_VERSION));
+	err |= ccm_json_add_new(o, "last_id",
 		   json_object_new_int64((int64_t)ccm_alarms_last_id(as)));
-	err |= add(o, "alarms", arr);
+	err |= ccm_json_add_new(o, "alarms", arr);
 	arr = NULL;
 	if (err)
 		goto fail;

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "agent/core/engine.h"
+#include "agent/util/grow.h"
 #include "agent/util/text_clean.h"
 
 struct ccm_engine {
@@ -301,23 +302,6 @@ static int cmp_span_nocase(const char *a, const char *b, size_t bn)
 	return c ? c : (an > bn) - (an < bn);
 }
 
-static int grow(void *arrp, size_t *cap, size_t n)
-{
-	void ***arr = arrp;
-	void **na;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	na = realloc(*arr, ncap * sizeof(**arr));
-	if (!na)
-		return -1;
-	*arr = na;
-	*cap = ncap;
-	return 0;
-}
-
 /* The component named name[0..n) and *at its place, or NULL with *at
  * where it belongs. */
 static struct ccm_component *find_component(const struct ccm_engine *e,
@@ -358,7 +342,7 @@ static struct ccm_component *component(struct ccm_engine *e,
 
 	if (c)
 		return c;
-	if (grow(&e->comps, &e->capcomps, e->ncomps))
+	if (CCM_GROW(e->comps, e->capcomps, e->ncomps, 16))
 		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c || !(c->name = strndup(name, n))) {
@@ -471,7 +455,7 @@ static struct ccm_endpoint *endpoint(struct ccm_engine *e, const char *host,
 
 	if (ep)
 		return ep;
-	if (grow(&e->eps, &e->capeps, e->neps))
+	if (CCM_GROW(e->eps, e->capeps, e->neps, 16))
 		return NULL;
 	ep = calloc(1, sizeof(*ep));
 	if (!ep || !(ep->host = strndup(host, n))) {
@@ -731,7 +715,7 @@ static const char *intern_node(struct ccm_engine *e, const char *node)
 	for (size_t i = 0; i < e->nnodes; i++)
 		if (!strcasecmp(e->nodes[i], node))
 			return e->nodes[i];
-	if (grow(&e->nodes, &e->capnodes, e->nnodes))
+	if (CCM_GROW(e->nodes, e->capnodes, e->nnodes, 16))
 		return NULL;
 	e->nodes[e->nnodes] = strdup(node);
 	return e->nodes[e->nnodes] ? e->nodes[e->nnodes++] : NULL;
@@ -752,15 +736,8 @@ static int join_burst(struct ccm_engine *e, struct ccm_component *c,
 	for (size_t i = 0; i < e->nrestarts; i++)
 		if (!strcasecmp(e->restarts[i].node, node))
 			return 0;
-	if (e->nrestarts == e->caprestarts) {
-		size_t ncap = e->caprestarts ? e->caprestarts * 2 : 4;
-		struct restart *n = realloc(e->restarts, ncap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		e->restarts = n;
-		e->caprestarts = ncap;
-	}
+	if (CCM_GROW(e->restarts, e->caprestarts, e->nrestarts, 4))
+		return -1;
 	r = &e->restarts[e->nrestarts];
 	r->node = intern_node(e, node);
 	if (!r->node)

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "agent/core/impact_track.h"
+#include "agent/util/grow.h"
 
 static const char *const phase_names[] = {
 	[CCM_PHASE_QUEUEING] = "queueing",
@@ -162,16 +163,9 @@ static struct ccm_impact_interval *new_interval(struct ccm_impact_track *t,
 {
 	struct ccm_impact_interval *iv;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct ccm_impact_interval *v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v) {
-			t->oom = true;
-			return NULL;
-		}
-		t->v = v;
-		t->cap = cap;
+	if (CCM_GROW(t->v, t->cap, t->n, 16)) {
+		t->oom = true;
+		return NULL;
 	}
 	iv = &t->v[t->n];
 	memset(iv, 0, sizeof(*iv));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent/core/latency_watch.h"
+#include "agent/util/grow.h"
 #include "parsers/duration.h"
 
 struct verdict {
@@ -49,15 +50,8 @@ static struct verdict *get(struct ccm_latency_watch *w,
 
 	if (v)
 		return v;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 8;
-		struct verdict *nv = realloc(w->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		w->v = nv;
-		w->cap = cap;
-	}
+	if (CCM_GROW(w->v, w->cap, w->n, 8))
+		return NULL;
 	v = &w->v[w->n++];
 	*v = (struct verdict){ .c = c };
 	return v;

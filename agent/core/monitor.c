@@ -19,6 +19,7 @@
 #include "agent/core/latency_watch.h"
 #include "agent/core/monitor.h"
 #include "agent/core/reachable.h"
+#include "agent/util/grow.h"
 #include "agent/util/safe_open.h"
 #include "parsers/duration.h"
 
@@ -123,14 +124,8 @@ static struct ccm_out *new_out(struct ccm_monitor *m, enum ccm_out_kind kind)
 
 	if (m->outs_taken)
 		free_outs(m);
-	if (m->nouts == m->capouts) {
-		size_t ncap = m->capouts ? m->capouts * 2 : 16;
-		struct ccm_out *n = realloc(m->outs, ncap * sizeof(*n));
-		if (!n)
-			return NULL;
-		m->outs = n;
-		m->capouts = ncap;
-	}
+	if (CCM_GROW(m->outs, m->capouts, m->nouts, 16))
+		return NULL;
 	o = &m->outs[m->nouts++];
 	memset(o, 0, sizeof(*o));
 	o->kind = kind;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent/core/queue_latency.h"
+#include "agent/util/grow.h"
 
 void ccm_qlat_init(struct ccm_qlat *l)
 {
@@ -67,16 +68,9 @@ int ccm_qlat_start(struct ccm_qlat *l, unsigned rule, const char *key,
 		drop_start(l, 0);
 		l->abandoned++;
 	}
-	if (l->nstarts == l->capstarts) {
-		size_t cap = l->capstarts ? l->capstarts * 2 : 8;
-		struct ccm_qlat_pending *s = realloc(l->starts,
-						      cap * sizeof(*s));
-		if (!s) {
-			free(k);
-			return -1;
-		}
-		l->starts = s;
-		l->capstarts = cap;
+	if (CCM_GROW(l->starts, l->capstarts, l->nstarts, 8)) {
+		free(k);
+		return -1;
 	}
 	l->starts[l->nstarts++] = (struct ccm_qlat_pending){
 		.rule = rule, .key = k, .time = t,

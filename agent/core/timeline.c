@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "agent/core/timeline.h"
+#include "agent/util/grow.h"
 
 void ccm_timeline_init(struct ccm_timeline *tl, bool have_since, ccm_ms since)
 {
@@ -22,16 +23,12 @@ void ccm_timeline_release(struct ccm_timeline *tl)
 static void *push(void *arrp, size_t *n, size_t *cap, size_t size)
 {
 	char **arr = arrp;
+	char *na = ccm_grow_array(*arr, cap, *n, size, 64);
 
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		char *na = realloc(*arr, ncap * size);
-		if (!na)
-			return NULL;
-		*arr = na;
-		*cap = ncap;
-	}
-	return *arr + (*n)++ * size;
+	if (!na)
+		return NULL;
+	*arr = na;
+	return na + (*n)++ * size;
 }
 
 static void track_incident(struct ccm_timeline *tl, const struct ccm_change *ch)

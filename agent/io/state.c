@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/util/atomic_file.h"
 #include "agent/util/safe_open.h"
 #include "agent/io/state.h"
 
@@ -142,22 +142,6 @@ int ccm_state_parse(const char *text, size_t len, const char *path,
 	return 1;
 }
 
-static int fsync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd, rc;
-
-	if (!copy)
-		return -1;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(copy);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 		   size_t nfiles, struct json_object *alarms,
 		   struct json_object *notifications, char *err,
@@ -168,6 +152,7 @@ int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 	char *tmp = NULL;
 	const char *text;
 	struct stat st;
+	enum ccm_atomic_step step;
 	size_t len;
 	int fd = -1, rc = -1;
 
@@ -235,22 +220,14 @@ int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out; /* closed there */
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	step = ccm_atomic_replace(fd, NULL, tmp, path);
+	fd = -1; /* closed there */
+	if (step != CCM_ATOMIC_DONE) {
+		snprintf(err, errlen, "%s: %s",
+			 step == CCM_ATOMIC_RENAME ? path : tmp,
+			 strerror(errno));
 		goto out;
 	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	/* the rename itself must survive a power cut */
-	fsync_dir(path);
 	rc = 0;
 out:
 	if (fd >= 0)

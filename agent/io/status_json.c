@@ -11,12 +11,8 @@
 
 #include "agent/core/component_rows.h"
 #include "agent/io/status_server.h"
+#include "agent/util/json_add.h"
 #include "agent/util/text_clean.h"
-
-static void add(struct json_object *o, const char *key, struct json_object *v)
-{
-	json_object_object_add(o, key, v);
-}
 
 static struct json_object *jtime(bool have, ccm_ms t)
 {
@@ -65,9 +61,9 @@ static struct json_object *latency_hist(const struct ccm_latency *l)
 		int64_t bound = ccm_latency_bucket_bound_ms(b);
 
 		upto += l->hist[b];
-		add(o, "le_ms",
+		ccm_json_add(o, "le_ms",
 		    bound < 0 ? NULL : json_object_new_int64(bound));
-		add(o, "count", json_object_new_uint64(upto));
+		ccm_json_add(o, "count", json_object_new_uint64(upto));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -80,21 +76,21 @@ static struct json_object *probe_figures(const struct ccm_probe_stats *st)
 	const struct ccm_latency *c = &st->connect;
 	bool lat = c->count > 0;
 
-	add(o, "result", st->have_last ?
+	ccm_json_add(o, "result", st->have_last ?
 	    json_object_new_string(ccm_probe_result_name(st->last_result)) :
 	    NULL);
-	add(o, "probes", json_object_new_uint64(st->probes));
+	ccm_json_add(o, "probes", json_object_new_uint64(st->probes));
 	for (unsigned r = 0; r < CCM_PROBE_NRESULTS; r++)
-		add(res, ccm_probe_result_name((enum ccm_probe_result)r),
+		ccm_json_add(res, ccm_probe_result_name((enum ccm_probe_result)r),
 		    json_object_new_uint64(st->results[r]));
-	add(o, "results", res);
-	add(o, "last_ms", lat ? jms(c->last_us) : NULL);
-	add(o, "min_ms", lat ? jms(c->min_us) : NULL);
-	add(o, "mean_ms", lat ? jms(ccm_latency_mean_us(c)) : NULL);
-	add(o, "max_ms", lat ? jms(c->max_us) : NULL);
-	add(o, "first_byte_ms", st->first_byte.count ?
+	ccm_json_add(o, "results", res);
+	ccm_json_add(o, "last_ms", lat ? jms(c->last_us) : NULL);
+	ccm_json_add(o, "min_ms", lat ? jms(c->min_us) : NULL);
+	ccm_json_add(o, "mean_ms", lat ? jms(ccm_latency_mean_us(c)) : NULL);
+	ccm_json_add(o, "max_ms", lat ? jms(c->max_us) : NULL);
+	ccm_json_add(o, "first_byte_ms", st->first_byte.count ?
 	    jms(st->first_byte.last_us) : NULL);
-	add(o, "histogram", latency_hist(c));
+	ccm_json_add(o, "histogram", latency_hist(c));
 	return o;
 }
 
@@ -109,13 +105,13 @@ static struct json_object *queue_figures(const struct ccm_qlat_stats *q)
 	struct json_object *o = json_object_new_object();
 	bool any = q->count > 0;
 
-	add(o, "waits", json_object_new_uint64(q->count));
-	add(o, "mean_ms", jwait(any, q->mean));
-	add(o, "p50_ms", jwait(any, q->p50));
-	add(o, "p95_ms", jwait(any, q->p95));
-	add(o, "p99_ms", jwait(any, q->p99));
-	add(o, "max_ms", jwait(any, q->max));
-	add(o, "total", json_object_new_uint64(q->total));
+	ccm_json_add(o, "waits", json_object_new_uint64(q->count));
+	ccm_json_add(o, "mean_ms", jwait(any, q->mean));
+	ccm_json_add(o, "p50_ms", jwait(any, q->p50));
+	ccm_json_add(o, "p95_ms", jwait(any, q->p95));
+	ccm_json_add(o, "p99_ms", jwait(any, q->p99));
+	ccm_json_add(o, "max_ms", jwait(any, q->max));
+	ccm_json_add(o, "total", json_object_new_uint64(q->total));
 	return o;
 }
 
@@ -136,34 +132,34 @@ static struct json_object *component(const struct ccm_component_row *r,
 		json_object_put(o);
 		return NULL;
 	}
-	add(o, "name", json_object_new_string(r->name));
-	add(o, "server", r->server ? json_object_new_string(r->server->name) :
+	ccm_json_add(o, "name", json_object_new_string(r->name));
+	ccm_json_add(o, "server", r->server ? json_object_new_string(r->server->name) :
 				     NULL);
-	add(o, "state", json_object_new_string(
+	ccm_json_add(o, "state", json_object_new_string(
 		ccm_state_name(c ? c->state : CCM_STATE_UNKNOWN)));
-	add(o, "transitions", json_object_new_uint64(c ? c->transitions : 0));
-	add(o, "last_change", jtime(c && c->have_change,
+	ccm_json_add(o, "transitions", json_object_new_uint64(c ? c->transitions : 0));
+	ccm_json_add(o, "last_change", jtime(c && c->have_change,
 				    c ? c->last_change + off : 0));
 	if (c && c->have_incident && c->incident.open) {
 		inc = json_object_new_object();
-		add(inc, "id", json_object_new_uint64(c->incident.id));
-		add(inc, "start", jtime(true, c->incident.start + off));
-		add(inc, "cause", json_object_new_string(
+		ccm_json_add(inc, "id", json_object_new_uint64(c->incident.id));
+		ccm_json_add(inc, "start", jtime(true, c->incident.start + off));
+		ccm_json_add(inc, "cause", json_object_new_string(
 			ccm_cause_name(c->incident.cause)));
 	}
-	add(o, "incident", inc);
+	ccm_json_add(o, "incident", inc);
 	if (c && c->endpoint)
-		add(o, "endpoint", jendpoint(c->endpoint->host,
+		ccm_json_add(o, "endpoint", jendpoint(c->endpoint->host,
 					     c->endpoint->port));
 	else if (r->server)
-		add(o, "endpoint", jendpoint(r->server->host,
+		ccm_json_add(o, "endpoint", jendpoint(r->server->host,
 					     r->server->port));
 	else
-		add(o, "endpoint", NULL);
+		ccm_json_add(o, "endpoint", NULL);
 	if (r->server && probe)
 		st = probe(ctx, r->server->name);
-	add(o, "probe", st ? probe_figures(st) : NULL);
-	add(o, "queue", queue_figures(&q));
+	ccm_json_add(o, "probe", st ? probe_figures(st) : NULL);
+	ccm_json_add(o, "queue", queue_figures(&q));
 	return o;
 }
 
@@ -210,17 +206,17 @@ static struct json_object *alarm_list(const struct ccm_alarms *alarms,
 		struct json_object *o = json_object_new_object();
 
 		after = v.id;
-		add(o, "id", json_object_new_uint64(v.id));
-		add(o, "type", jstr_or_null(info ? info->id : NULL));
-		add(o, "resource", json_object_new_string(v.resource));
-		add(o, "severity", json_object_new_string(
+		ccm_json_add(o, "id", json_object_new_uint64(v.id));
+		ccm_json_add(o, "type", jstr_or_null(info ? info->id : NULL));
+		ccm_json_add(o, "resource", json_object_new_string(v.resource));
+		ccm_json_add(o, "severity", json_object_new_string(
 			ccm_alarm_severity_name(v.severity)));
-		add(o, "since", jtime(true, v.since + off));
-		add(o, "raised_at", jtime(true, v.raised_at + off));
-		add(o, "flapping", json_object_new_boolean(v.flapping));
-		add(o, "changes", json_object_new_uint64(v.changes));
-		add(o, "condition", json_object_new_boolean(v.condition));
-		add(o, "text", jstr_or_null(v.text));
+		ccm_json_add(o, "since", jtime(true, v.since + off));
+		ccm_json_add(o, "raised_at", jtime(true, v.raised_at + off));
+		ccm_json_add(o, "flapping", json_object_new_boolean(v.flapping));
+		ccm_json_add(o, "changes", json_object_new_uint64(v.changes));
+		ccm_json_add(o, "condition", json_object_new_boolean(v.condition));
+		ccm_json_add(o, "text", jstr_or_null(v.text));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -232,22 +228,22 @@ static struct json_object *agent(const struct ccm_engine *engine,
 {
 	struct json_object *o = json_object_new_object();
 
-	add(o, "version", json_object_new_string(PACKAGE_STRING));
-	add(o, "now", jtime(true, now));
-	add(o, "config", jstr_or_null(config ? config->path : NULL));
-	add(o, "lines", t ? json_object_new_uint64(t->lines) : NULL);
-	add(o, "recognized", t ? json_object_new_uint64(t->recognized) : NULL);
-	add(o, "bad_time", t ? json_object_new_uint64(t->bad_time) : NULL);
-	add(o, "overlong", t ? json_object_new_uint64(t->overlong) : NULL);
-	add(o, "files_open", t ? json_object_new_uint64(t->files_open) : NULL);
-	add(o, "rotations", t ? json_object_new_uint64(t->rotations) : NULL);
-	add(o, "replaying", t && t->replaying ? json_object_new_int(
+	ccm_json_add(o, "version", json_object_new_string(PACKAGE_STRING));
+	ccm_json_add(o, "now", jtime(true, now));
+	ccm_json_add(o, "config", jstr_or_null(config ? config->path : NULL));
+	ccm_json_add(o, "lines", t ? json_object_new_uint64(t->lines) : NULL);
+	ccm_json_add(o, "recognized", t ? json_object_new_uint64(t->recognized) : NULL);
+	ccm_json_add(o, "bad_time", t ? json_object_new_uint64(t->bad_time) : NULL);
+	ccm_json_add(o, "overlong", t ? json_object_new_uint64(t->overlong) : NULL);
+	ccm_json_add(o, "files_open", t ? json_object_new_uint64(t->files_open) : NULL);
+	ccm_json_add(o, "rotations", t ? json_object_new_uint64(t->rotations) : NULL);
+	ccm_json_add(o, "replaying", t && t->replaying ? json_object_new_int(
 			(int)ccm_tail_replay_percent(t)) : NULL);
-	add(o, "latency_window_s", engine ? json_object_new_int64(
+	ccm_json_add(o, "latency_window_s", engine ? json_object_new_int64(
 			ccm_engine_latency_window(engine) / 1000) : NULL);
-	add(o, "names_cleaned", engine ? json_object_new_uint64(
+	ccm_json_add(o, "names_cleaned", engine ? json_object_new_uint64(
 			ccm_engine_names_cleaned(engine)) : NULL);
-	add(o, "untracked", engine ? json_object_new_uint64(
+	ccm_json_add(o, "untracked", engine ? json_object_new_uint64(
 			ccm_engine_untracked(engine)) : NULL);
 	return o;
 }
@@ -276,12 +272,12 @@ char *ccm_status_json_build_shown(const struct ccm_engine *engine,
 
 	if (!doc)
 		return NULL;
-	add(doc, "schema", json_object_new_string(CCM_STATUS_SCHEMA));
-	add(doc, "agent", agent(engine, config, tail, now + wall_offset));
+	ccm_json_add(doc, "schema", json_object_new_string(CCM_STATUS_SCHEMA));
+	ccm_json_add(doc, "agent", agent(engine, config, tail, now + wall_offset));
 	comps = components(engine, probe, probe_ctx, config, now, wall_offset);
 	alist = alarm_list(alarms, wall_offset);
-	add(doc, "components", comps);
-	add(doc, "alarms", alist);
+	ccm_json_add(doc, "components", comps);
+	ccm_json_add(doc, "alarms", alist);
 	/* A null list would read as "no components": fail instead, the
 	 * client then says it got no answer. */
 	s = comps && alist ? json_object_to_json_string_ext(

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* "What the NOC received": the alarms ccmond would have sent on the lines
  * analysed, in the text and HTML reports (the JSON's are in
- * report_json.c).  doc/analysis-json.md, alarms, says what the times
+ * agent/report/json.c).  doc/analysis-json.md, alarms, says what the times
  * are. */
 #include <stdio.h>
 
+#include "agent/report/markup.h"
 #include "agent/report/report.h"
 
 /* "#12 CRITICAL component-down op-cs1...: text" */
@@ -43,14 +44,11 @@ void ccm_report_text_alarms(const struct ccm_analysis *a, FILE *out)
 		fputs("  (no alarms)\n", out);
 }
 
-/* "2026-11-02 23:58:02.117" */
 static void html_time(FILE *out, ccm_ms t)
 {
 	char buf[CCM_TIME_STRLEN];
 
-	ccm_time_format(t, buf);
-	buf[10] = ' ';
-	fputs(buf, out);
+	fputs(ccm_html_when(t, buf), out);
 }
 
 static void html_alarm(FILE *out, const struct ccm_alarm_record *r)

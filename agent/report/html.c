@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/report/markup.h"
 #include "agent/report/report.h"
-#include "agent/util/text_clean.h"
+#include "agent/report/svg_timeline.h"
 #include "parsers/duration.h"
 
 /* Incidents and impacts told one by one in the summary; beyond, the
@@ -58,66 +59,7 @@ static const char style[] =
 	"}\n"
 	"</style>\n";
 
-/* ---- escaping ----------------------------------------------------------- */
-
-void ccm_html_escape_n(FILE *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-	while (p < end) {
-		uint32_t cp;
-		size_t bad, len = ccm_utf8_decode(p, (size_t)(end - p), &cp,
-						  &bad);
-
-		/* the display rule of every human output: one U+FFFD per
-		 * ill-formed sequence and per control (agent/util/text_clean.h) */
-		if (!len || ccm_text_hidden(cp, CCM_TEXT_DISPLAY_NL)) {
-			fputs(CCM_TEXT_REPLACEMENT, out);
-			p += len ? len : bad;
-			continue;
-		}
-		if (len > 1) {
-			fwrite(p, 1, len, out);
-			p += len;
-			continue;
-		}
-		switch (*p) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			fputc(*p, out);
-		}
-		p++;
-	}
-}
-
-void ccm_html_escape(FILE *out, const char *s)
-{
-	ccm_html_escape_n(out, s, strlen(s));
-}
-
 /* ---- small pieces ------------------------------------------------------- */
-
-/* "2026-11-02 23:58:02.117" */
-static const char *when(ccm_ms t, char buf[static CCM_TIME_STRLEN])
-{
-	ccm_time_format(t, buf);
-	buf[10] = ' ';
-	return buf;
-}
 
 static void cell(FILE *out, const char *s)
 {
@@ -129,22 +71,6 @@ static void cell(FILE *out, const char *s)
 static void num(FILE *out, unsigned long long v)
 {
 	fprintf(out, "<td class=\"num\">%llu</td>", v);
-}
-
-static ccm_ms incident_end(const struct ccm_analysis *a,
-			   const struct ccm_incident *inc)
-{
-	if (!inc->open)
-		return inc->end;
-	return a->have_end ? a->end : inc->start;
-}
-
-static ccm_ms impact_end(const struct ccm_analysis *a,
-			 const struct ccm_impact_interval *iv)
-{
-	if (!iv->open)
-		return iv->end;
-	return a->have_end ? a->end : iv->start;
 }
 
 /* What each cause means, after the vendor's checklist (doc/domain.md
@@ -178,22 +104,6 @@ static const char *cause_meaning(enum ccm_cause c)
 		       "network between went away";
 	}
 	return "";
-}
-
-const char *ccm_html_impact_label(enum ccm_alarm_type k)
-{
-	switch (k) {
-	case CCM_ALARM_MESSAGING_BLOCKED:
-		return "IM blocked";
-	case CCM_ALARM_GROUP_CHAT_BLOCKED:
-		return "group chat blocked";
-	case CCM_ALARM_MESSAGING_DEGRADED:
-		return "IM degraded, logins delayed";
-	case CCM_ALARM_LOGGING_LOST:
-		return "logging lost";
-	default:
-		return ccm_alarm_type_info(k)->id;
-	}
 }
 
 static const char *phase_text(enum ccm_phase p)
@@ -238,10 +148,10 @@ static void incident_sentence(FILE *out, const struct ccm_analysis *a,
 	fprintf(out, "</b> was down for <b>%s%s</b>, from %s to %s "
 		"(incident #%llu). Cause <span class=\"cause\">%s</span>: "
 		"%s.</li>\n",
-		ccm_duration_format(incident_end(a, inc) - inc->start, d),
-		inc->open ? " or more" : "", when(inc->start, b1),
+		ccm_duration_format(ccm_report_incident_end(a, inc) - inc->start, d),
+		inc->open ? " or more" : "", ccm_html_when(inc->start, b1),
 		inc->open ? "the end of the log (still open)" :
-			    when(inc->end, b2),
+			    ccm_html_when(inc->end, b2),
 		(unsigned long long)inc->id, ccm_cause_name(inc->cause),
 		cause_meaning(inc->cause));
 }
@@ -258,7 +168,7 @@ static void component_sentence(FILE *out, const struct ccm_analysis *a,
 
 	for (size_t i = 0; i < tl->nincidents; i++) {
 		const struct ccm_tl_incident *t = &tl->incidents[i];
-		ccm_ms dur = incident_end(a, &t->inc) - t->inc.start;
+		ccm_ms dur = ccm_report_incident_end(a, &t->inc) - t->inc.start;
 
 		if (t->component != c->name || !ccm_timeline_listed(tl, t))
 			continue;
@@ -278,7 +188,7 @@ static void component_sentence(FILE *out, const struct ccm_analysis *a,
 		n, n == 1 ? "" : "s", ccm_duration_format(total, d));
 	fprintf(out, "; the longest %s from %s (#%llu, <span "
 		"class=\"cause\">%s</span>); causes:",
-		ccm_duration_format(dmax, d), when(longest->inc.start, b1),
+		ccm_duration_format(dmax, d), ccm_html_when(longest->inc.start, b1),
 		(unsigned long long)longest->inc.id,
 		ccm_cause_name(longest->inc.cause));
 	for (int k = CCM_CAUSE_COUNT - 1, first = 1; k >= CCM_CAUSE_LOST; k--)
@@ -345,7 +255,7 @@ static void summary_impact(FILE *out, const struct ccm_analysis *a)
 	for (size_t i = 0; i < n; i++) {
 		const struct ccm_impact_interval *iv = &a->impact->v[i];
 		dur[i] = ccm_report_impact_listed(a, iv) ?
-			 impact_end(a, iv) - iv->start : -1;
+			 ccm_report_impact_end(a, iv) - iv->start : -1;
 		listed += dur[i] >= 0;
 	}
 	pick_longest(dur, n, chosen);
@@ -363,14 +273,14 @@ static void summary_impact(FILE *out, const struct ccm_analysis *a)
 		ccm_html_escape(out, iv->scope);
 		fprintf(out, "</b>, %s%s from %s to %s; profiles ",
 			ccm_duration_format(dur[i], d), iv->open ? " or more" :
-			"", when(iv->start, b1),
-			iv->open ? "the end of the log" : when(iv->end, b2));
+			"", ccm_html_when(iv->start, b1),
+			iv->open ? "the end of the log" : ccm_html_when(iv->end, b2));
 		ccm_html_escape(out, iv->profiles[0] ? iv->profiles : "-");
 		fputs(", servers ", out);
 		ccm_html_escape(out, iv->servers[0] ? iv->servers : "-");
 		for (size_t k = 0; k < iv->nphases; k++)
 			fprintf(out, "%s from %s %s", k ? "," : ";",
-				when(iv->phases[k].time, b1) + 11,
+				ccm_html_when(iv->phases[k].time, b1) + 11,
 				phase_text(iv->phases[k].phase));
 		if (iv->effects) {
 			char eff[192];
@@ -409,11 +319,11 @@ static void incident_table(FILE *out, const struct ccm_analysis *a)
 			"%llu</td>", (unsigned long long)inc->id,
 			(unsigned long long)inc->id);
 		cell(out, t->component);
-		cell(out, when(inc->start, b1));
-		cell(out, inc->open ? "(open at the end)" : when(inc->end, b2));
+		cell(out, ccm_html_when(inc->start, b1));
+		cell(out, inc->open ? "(open at the end)" : ccm_html_when(inc->end, b2));
 		fprintf(out, "<td class=\"num\">%s%s</td><td>%s</td><td>",
 			inc->open ? "&gt; " : "",
-			ccm_duration_format(incident_end(a, inc) - inc->start,
+			ccm_duration_format(ccm_report_incident_end(a, inc) - inc->start,
 					    d), ccm_cause_name(inc->cause));
 		if (c && c->endpoint) {
 			ccm_html_escape(out, c->endpoint->host);
@@ -454,10 +364,10 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 			ccm_alarm_type_info(iv->kind)->id,
 			ccm_html_impact_label(iv->kind));
 		cell(out, iv->scope);
-		cell(out, when(iv->start, b1));
-		cell(out, iv->open ? "(still at the end)" : when(iv->end, b2));
+		cell(out, ccm_html_when(iv->start, b1));
+		cell(out, iv->open ? "(still at the end)" : ccm_html_when(iv->end, b2));
 		fprintf(out, "<td class=\"num\">%s%s</td>", iv->open ? "&gt; " :
-			"", ccm_duration_format(impact_end(a, iv) - iv->start,
+			"", ccm_duration_format(ccm_report_impact_end(a, iv) - iv->start,
 						d));
 		cell(out, iv->profiles[0] ? iv->profiles : "-");
 		fputs("<td>", out);
@@ -467,7 +377,7 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 		fputs(")</td><td>", out);
 		for (size_t k = 0; k < iv->nphases; k++)
 			fprintf(out, "%s%s %s", k ? "<br/>" : "",
-				when(iv->phases[k].time, b1) + 11,
+				ccm_html_when(iv->phases[k].time, b1) + 11,
 				ccm_phase_name(iv->phases[k].phase));
 		fputs("</td>", out);
 		{
@@ -544,11 +454,7 @@ static int latency_table(FILE *out, const struct ccm_analysis *a)
 	for (size_t i = 0; i < n; i++) {
 		struct ccm_qlat_stats st;
 
-		/* no wait ever: nothing to find in the timeline (a walk of
-		 * it per component is quadratic on a flood of names) */
-		if (!comps[i]->latency.total)
-			continue;
-		if (ccm_timeline_latency(a->timeline, comps[i]->name, &st))
+		if (ccm_report_latency(a, comps[i], &st))
 			return -1;
 		if (!st.count)
 			continue;
@@ -571,7 +477,7 @@ static int latency_table(FILE *out, const struct ccm_analysis *a)
 		for (size_t k = 0; k < sizeof(figures) / sizeof(*figures); k++)
 			fprintf(out, "<td class=\"num\">%s</td>",
 				ccm_duration_format(figures[k], d));
-		cell(out, when(st.last_time, t));
+		cell(out, ccm_html_when(st.last_time, t));
 		fputs("</tr>\n", out);
 	}
 	if (rows)
@@ -625,8 +531,8 @@ static void provenance(FILE *out, const struct ccm_analysis *a)
 		cell(out, in->path);
 		num(out, in->stats.lines);
 		num(out, in->stats.recognized);
-		cell(out, in->have_first ? when(in->first, b1) : "-");
-		cell(out, in->have_last ? when(in->last, b2) : "-");
+		cell(out, in->have_first ? ccm_html_when(in->first, b1) : "-");
+		cell(out, in->have_last ? ccm_html_when(in->last, b2) : "-");
 		cell(out, ccm_ts_shape_name(in->shape));
 		cell(out, in->failed ? "no: read error" : "yes");
 		fputs("</tr>\n", out);
@@ -694,12 +600,12 @@ int ccm_report_html(const struct ccm_analysis *a, FILE *out)
 	      "<meta name=\"generator\" content=\"" PACKAGE_STRING "\"/>\n"
 	      "<title>ccmon: compliance link report", out);
 	if (dated)
-		fprintf(out, ", %s to %s", when(t0, b1), when(t1, b2));
+		fprintf(out, ", %s to %s", ccm_html_when(t0, b1), ccm_html_when(t1, b2));
 	fprintf(out, "</title>\n%s</head>\n<body>\n<header><h1>Compliance "
 		"link report</h1>\n<p class=\"meta\">", style);
 	if (dated)
-		fprintf(out, "Log time %s to %s (%s), ", when(t0, b1),
-			when(t1, b2), ccm_duration_format(t1 - t0, d));
+		fprintf(out, "Log time %s to %s (%s), ", ccm_html_when(t0, b1),
+			ccm_html_when(t1, b2), ccm_duration_format(t1 - t0, d));
 	fprintf(out, "%zu input file%s. What the XCP Router logged about its "
 		"links to the compliance servers.</p>\n</header>\n",
 		a->ninputs, a->ninputs == 1 ? "" : "s");

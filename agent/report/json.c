@@ -6,12 +6,8 @@
 #include <string.h>
 
 #include "agent/report/report.h"
+#include "agent/util/json_add.h"
 #include "agent/util/text_clean.h"
-
-double ccm_seconds(ccm_ms d)
-{
-	return (double)d / 1000.0;
-}
 
 /* A time as a JSON string, or null. */
 static struct json_object *jtime(bool have, ccm_ms t)
@@ -37,11 +33,6 @@ static struct json_object *jstr_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static void add(struct json_object *o, const char *key, struct json_object *v)
-{
-	json_object_object_add(o, key, v);
-}
-
 static struct json_object *inputs(const struct ccm_analysis *a)
 {
 	struct json_object *arr = json_object_new_array();
@@ -50,20 +41,20 @@ static struct json_object *inputs(const struct ccm_analysis *a)
 		const struct ccm_input *in = &a->inputs[i];
 		struct json_object *o = json_object_new_object();
 
-		add(o, "path", json_object_new_string(in->path));
-		add(o, "lines", json_object_new_uint64(in->stats.lines));
-		add(o, "recognized",
+		ccm_json_add(o, "path", json_object_new_string(in->path));
+		ccm_json_add(o, "lines", json_object_new_uint64(in->stats.lines));
+		ccm_json_add(o, "recognized",
 		    json_object_new_uint64(in->stats.recognized));
-		add(o, "bad_time", json_object_new_uint64(in->stats.bad_time));
-		add(o, "overlong", json_object_new_uint64(in->stats.overlong));
-		add(o, "shape",
+		ccm_json_add(o, "bad_time", json_object_new_uint64(in->stats.bad_time));
+		ccm_json_add(o, "overlong", json_object_new_uint64(in->stats.overlong));
+		ccm_json_add(o, "shape",
 		    json_object_new_string(ccm_ts_shape_name(in->shape)));
-		add(o, "first", jtime(in->have_first, in->first));
-		add(o, "last", jtime(in->have_last, in->last));
-		add(o, "complete", json_object_new_boolean(!in->failed));
-		add(o, "date_source", json_object_new_string(
+		ccm_json_add(o, "first", jtime(in->have_first, in->first));
+		ccm_json_add(o, "last", jtime(in->have_last, in->last));
+		ccm_json_add(o, "complete", json_object_new_boolean(!in->failed));
+		ccm_json_add(o, "date_source", json_object_new_string(
 				 ccm_date_source_name(in->date_source)));
-		add(o, "date_suspect",
+		ccm_json_add(o, "date_suspect",
 		    json_object_new_boolean(ccm_input_mtime_suspect(in)));
 		json_object_array_add(arr, o);
 	}
@@ -90,22 +81,17 @@ static struct json_object *queue_latency(const struct ccm_analysis *a,
 	struct ccm_qlat_stats st;
 	size_t listed = 0, omitted = 0;
 
-	/* no wait ever: nothing to find in the timeline (a walk of it per
-	 * component is quadratic on a flood of names) */
-	if (!c->latency.total)
-		memset(&st, 0, sizeof(st));
-	if (!o || !waits ||
-	    (c->latency.total && ccm_timeline_latency(tl, c->name, &st))) {
+	if (!o || !waits || ccm_report_latency(a, c, &st)) {
 		json_object_put(o);
 		json_object_put(waits);
 		return NULL;
 	}
-	add(o, "count", json_object_new_uint64(st.count));
-	add(o, "mean_s", jseconds(st.mean));
-	add(o, "max_s", jseconds(st.max));
-	add(o, "p50_s", jseconds(st.p50));
-	add(o, "p95_s", jseconds(st.p95));
-	add(o, "p99_s", jseconds(st.p99));
+	ccm_json_add(o, "count", json_object_new_uint64(st.count));
+	ccm_json_add(o, "mean_s", jseconds(st.mean));
+	ccm_json_add(o, "max_s", jseconds(st.max));
+	ccm_json_add(o, "p50_s", jseconds(st.p50));
+	ccm_json_add(o, "p95_s", jseconds(st.p95));
+	ccm_json_add(o, "p99_s", jseconds(st.p99));
 	for (size_t i = 0; c->latency.total && i < tl->nentries; i++) {
 		const struct ccm_tl_entry *e = &tl->entries[i];
 		struct json_object *w;
@@ -121,14 +107,14 @@ static struct json_object *queue_latency(const struct ccm_analysis *a,
 		}
 		listed++;
 		w = json_object_new_object();
-		add(w, "time", jtime(true, e->time));
-		add(w, "wait_s", jseconds(e->wait));
-		add(w, "file", jstr_or_null(e->pos.file));
-		add(w, "line", json_object_new_uint64(e->pos.line));
+		ccm_json_add(w, "time", jtime(true, e->time));
+		ccm_json_add(w, "wait_s", jseconds(e->wait));
+		ccm_json_add(w, "file", jstr_or_null(e->pos.file));
+		ccm_json_add(w, "line", json_object_new_uint64(e->pos.line));
 		json_object_array_add(waits, w);
 	}
-	add(o, "waits", waits);
-	add(o, "waits_omitted", json_object_new_uint64(omitted));
+	ccm_json_add(o, "waits", waits);
+	ccm_json_add(o, "waits_omitted", json_object_new_uint64(omitted));
 	return o;
 }
 
@@ -146,16 +132,16 @@ static struct json_object *components(const struct ccm_analysis *a)
 		struct json_object *o = json_object_new_object();
 		struct json_object *tr = json_object_new_array();
 
-		add(o, "name", json_object_new_string(c->name));
-		add(o, "state",
+		ccm_json_add(o, "name", json_object_new_string(c->name));
+		ccm_json_add(o, "state",
 		    json_object_new_string(ccm_state_name(c->state)));
-		add(o, "transitions", tr);
-		add(o, "incidents", json_object_new_uint64(c->incidents));
-		add(o, "downtime_s", jseconds(c->downtime));
-		add(o, "endpoint", endpoint_name(c->endpoint));
-		add(o, "connect_failures",
+		ccm_json_add(o, "transitions", tr);
+		ccm_json_add(o, "incidents", json_object_new_uint64(c->incidents));
+		ccm_json_add(o, "downtime_s", jseconds(c->downtime));
+		ccm_json_add(o, "endpoint", endpoint_name(c->endpoint));
+		ccm_json_add(o, "connect_failures",
 		    json_object_new_uint64(c->connect_failures));
-		add(o, "queue_latency", queue_latency(a, c));
+		ccm_json_add(o, "queue_latency", queue_latency(a, c));
 		json_object_object_add(by_name, c->name, json_object_get(tr));
 		json_object_array_add(arr, o);
 	}
@@ -167,11 +153,11 @@ static struct json_object *components(const struct ccm_analysis *a)
 		    !json_object_object_get_ex(by_name, e->component, &tr))
 			continue;
 		t = json_object_new_object();
-		add(t, "time", jtime(true, e->time));
-		add(t, "state", json_object_new_string(ccm_state_name(e->to)));
-		add(t, "from", json_object_new_string(ccm_state_name(e->from)));
-		add(t, "file", jstr_or_null(e->pos.file));
-		add(t, "line", json_object_new_uint64(e->pos.line));
+		ccm_json_add(t, "time", jtime(true, e->time));
+		ccm_json_add(t, "state", json_object_new_string(ccm_state_name(e->to)));
+		ccm_json_add(t, "from", json_object_new_string(ccm_state_name(e->from)));
+		ccm_json_add(t, "file", jstr_or_null(e->pos.file));
+		ccm_json_add(t, "line", json_object_new_uint64(e->pos.line));
 		json_object_array_add(tr, t);
 	}
 	json_object_put(by_name);
@@ -187,12 +173,12 @@ static struct json_object *endpoints(const struct ccm_analysis *a)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
 
-		add(o, "host", json_object_new_string(eps[i]->host));
-		add(o, "port", json_object_new_int((int)eps[i]->port));
-		add(o, "attempts", json_object_new_uint64(eps[i]->attempts));
-		add(o, "failures", json_object_new_uint64(eps[i]->failures));
-		add(o, "refused", json_object_new_uint64(eps[i]->refused));
-		add(o, "last_error", jstr_or_null(eps[i]->last_error));
+		ccm_json_add(o, "host", json_object_new_string(eps[i]->host));
+		ccm_json_add(o, "port", json_object_new_int((int)eps[i]->port));
+		ccm_json_add(o, "attempts", json_object_new_uint64(eps[i]->attempts));
+		ccm_json_add(o, "failures", json_object_new_uint64(eps[i]->failures));
+		ccm_json_add(o, "refused", json_object_new_uint64(eps[i]->refused));
+		ccm_json_add(o, "last_error", jstr_or_null(eps[i]->last_error));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -207,31 +193,23 @@ static struct json_object *incidents(const struct ccm_analysis *a)
 		const struct ccm_tl_incident *t = &tl->incidents[i];
 		const struct ccm_incident *inc = &t->inc;
 		struct json_object *o;
-		ccm_ms end = inc->open ? (a->have_end ? a->end : inc->start) :
-					 inc->end;
+		ccm_ms end = ccm_report_incident_end(a, inc);
 
 		if (!ccm_timeline_listed(tl, t))
 			continue;
 		o = json_object_new_object();
-		add(o, "id", json_object_new_uint64(inc->id));
-		add(o, "component", json_object_new_string(t->component));
-		add(o, "start", jtime(true, inc->start));
-		add(o, "end", jtime(!inc->open, inc->end));
-		add(o, "duration_s", jseconds(end - inc->start));
-		add(o, "cause", json_object_new_string(ccm_cause_name(inc->cause)));
-		add(o, "open", json_object_new_boolean(inc->open));
-		add(o, "file", jstr_or_null(inc->start_pos.file));
-		add(o, "line", json_object_new_uint64(inc->start_pos.line));
+		ccm_json_add(o, "id", json_object_new_uint64(inc->id));
+		ccm_json_add(o, "component", json_object_new_string(t->component));
+		ccm_json_add(o, "start", jtime(true, inc->start));
+		ccm_json_add(o, "end", jtime(!inc->open, inc->end));
+		ccm_json_add(o, "duration_s", jseconds(end - inc->start));
+		ccm_json_add(o, "cause", json_object_new_string(ccm_cause_name(inc->cause)));
+		ccm_json_add(o, "open", json_object_new_boolean(inc->open));
+		ccm_json_add(o, "file", jstr_or_null(inc->start_pos.file));
+		ccm_json_add(o, "line", json_object_new_uint64(inc->start_pos.line));
 		json_object_array_add(arr, o);
 	}
 	return arr;
-}
-
-bool ccm_report_impact_listed(const struct ccm_analysis *a,
-			      const struct ccm_impact_interval *iv)
-{
-	return (!a->have_since || iv->open || iv->end >= a->since) &&
-	       (!a->have_until || iv->start <= a->until);
 }
 
 /* "a, b" -> ["a","b"] */
@@ -271,45 +249,37 @@ static struct json_object *impact(const struct ccm_analysis *a)
 
 	for (size_t i = 0; arr && i < a->impact->n; i++) {
 		const struct ccm_impact_interval *iv = &a->impact->v[i];
-		ccm_ms end = iv->open ? (a->have_end ? a->end : iv->start) :
-					iv->end;
+		ccm_ms end = ccm_report_impact_end(a, iv);
 		struct json_object *o, *ph;
 
 		if (!ccm_report_impact_listed(a, iv))
 			continue;
 		o = json_object_new_object();
 		ph = json_object_new_array();
-		add(o, "kind", json_object_new_string(
+		ccm_json_add(o, "kind", json_object_new_string(
 			ccm_alarm_type_info(iv->kind)->id));
-		add(o, "node", json_object_new_string(iv->scope));
-		add(o, "start", jtime(true, iv->start));
-		add(o, "end", jtime(!iv->open, iv->end));
-		add(o, "duration_s", jseconds(end - iv->start));
-		add(o, "open", json_object_new_boolean(iv->open));
-		add(o, "profiles", name_list(iv->profiles));
-		add(o, "servers", name_list(iv->servers));
-		add(o, "nodes", name_list(iv->nodes));
+		ccm_json_add(o, "node", json_object_new_string(iv->scope));
+		ccm_json_add(o, "start", jtime(true, iv->start));
+		ccm_json_add(o, "end", jtime(!iv->open, iv->end));
+		ccm_json_add(o, "duration_s", jseconds(end - iv->start));
+		ccm_json_add(o, "open", json_object_new_boolean(iv->open));
+		ccm_json_add(o, "profiles", name_list(iv->profiles));
+		ccm_json_add(o, "servers", name_list(iv->servers));
+		ccm_json_add(o, "nodes", name_list(iv->nodes));
 		for (size_t k = 0; ph && k < iv->nphases; k++) {
 			struct json_object *c = json_object_new_object();
 
-			add(c, "time", jtime(true, iv->phases[k].time));
-			add(c, "phase", json_object_new_string(
+			ccm_json_add(c, "time", jtime(true, iv->phases[k].time));
+			ccm_json_add(c, "phase", json_object_new_string(
 				ccm_phase_name(iv->phases[k].phase)));
 			json_object_array_add(ph, c);
 		}
-		add(o, "phase_changes", ph);
-		add(o, "effects", effects_list(iv->effects));
-		add(o, "delayed_s", jseconds(ccm_impact_delayed(iv, end)));
+		ccm_json_add(o, "phase_changes", ph);
+		ccm_json_add(o, "effects", effects_list(iv->effects));
+		ccm_json_add(o, "delayed_s", jseconds(ccm_impact_delayed(iv, end)));
 		json_object_array_add(arr, o);
 	}
 	return arr;
-}
-
-bool ccm_report_alarm_listed(const struct ccm_analysis *a,
-			     const struct ccm_alarm_record *r)
-{
-	return (!a->have_since || !r->ended || r->end >= a->since) &&
-	       (!a->have_until || r->start <= a->until);
 }
 
 static struct json_object *alarm_changes(const struct ccm_alarm_record *r)
@@ -320,10 +290,10 @@ static struct json_object *alarm_changes(const struct ccm_alarm_record *r)
 		const struct ccm_alarm_change *c = &r->changes[k];
 		struct json_object *o = json_object_new_object();
 
-		add(o, "time", jtime(true, c->time));
-		add(o, "severity", json_object_new_string(
+		ccm_json_add(o, "time", jtime(true, c->time));
+		ccm_json_add(o, "severity", json_object_new_string(
 			ccm_alarm_severity_name(c->severity)));
-		add(o, "text", json_object_new_string(c->text));
+		ccm_json_add(o, "text", json_object_new_string(c->text));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -341,18 +311,18 @@ static struct json_object *alarms(const struct ccm_analysis *a)
 		if (!ccm_report_alarm_listed(a, r))
 			continue;
 		o = json_object_new_object();
-		add(o, "id", r->suppressed ? NULL :
+		ccm_json_add(o, "id", r->suppressed ? NULL :
 			     json_object_new_uint64(r->id));
-		add(o, "type", json_object_new_string(
+		ccm_json_add(o, "type", json_object_new_string(
 			ccm_alarm_type_info(r->type)->id));
-		add(o, "resource", json_object_new_string(r->resource));
-		add(o, "severity", json_object_new_string(
+		ccm_json_add(o, "resource", json_object_new_string(r->resource));
+		ccm_json_add(o, "severity", json_object_new_string(
 			ccm_alarm_severity_name(r->severity)));
-		add(o, "start", jtime(true, r->start));
-		add(o, "end", jtime(r->ended, r->end));
-		add(o, "text", json_object_new_string(r->text));
-		add(o, "suppressed", json_object_new_boolean(r->suppressed));
-		add(o, "changes", alarm_changes(r));
+		ccm_json_add(o, "start", jtime(true, r->start));
+		ccm_json_add(o, "end", jtime(r->ended, r->end));
+		ccm_json_add(o, "text", json_object_new_string(r->text));
+		ccm_json_add(o, "suppressed", json_object_new_boolean(r->suppressed));
+		ccm_json_add(o, "changes", alarm_changes(r));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -368,22 +338,22 @@ struct json_object *ccm_report_json_object(const struct ccm_analysis *a)
 		json_object_put(win);
 		return NULL;
 	}
-	add(doc, "schema", json_object_new_string(CCM_ANALYSIS_SCHEMA));
-	add(doc, "generator", json_object_new_string(PACKAGE_STRING));
-	add(win, "since", jtime(a->have_since, a->since));
-	add(win, "until", jtime(a->have_until, a->until));
-	add(win, "end", jtime(a->have_end, a->end));
-	add(doc, "window", win);
-	add(doc, "inputs", inputs(a));
-	add(doc, "components", components(a));
-	add(doc, "endpoints", endpoints(a));
-	add(doc, "incidents", incidents(a));
+	ccm_json_add(doc, "schema", json_object_new_string(CCM_ANALYSIS_SCHEMA));
+	ccm_json_add(doc, "generator", json_object_new_string(PACKAGE_STRING));
+	ccm_json_add(win, "since", jtime(a->have_since, a->since));
+	ccm_json_add(win, "until", jtime(a->have_until, a->until));
+	ccm_json_add(win, "end", jtime(a->have_end, a->end));
+	ccm_json_add(doc, "window", win);
+	ccm_json_add(doc, "inputs", inputs(a));
+	ccm_json_add(doc, "components", components(a));
+	ccm_json_add(doc, "endpoints", endpoints(a));
+	ccm_json_add(doc, "incidents", incidents(a));
 	if (a->impact) {
-		add(doc, "config", json_object_new_string(a->config_path));
-		add(doc, "impact", impact(a));
+		ccm_json_add(doc, "config", json_object_new_string(a->config_path));
+		ccm_json_add(doc, "impact", impact(a));
 	}
 	if (a->alarms)
-		add(doc, "alarms", alarms(a));
+		ccm_json_add(doc, "alarms", alarms(a));
 	return doc;
 }
 

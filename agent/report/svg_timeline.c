@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/report/report.h"
+#include "agent/report/markup.h"
+#include "agent/report/svg_timeline.h"
 #include "agent/util/text_clean.h"
 #include "parsers/duration.h"
 
@@ -64,14 +65,6 @@ static double colx(long col)
 static bool fits(double width, size_t chars)
 {
 	return width >= (double)chars * CHAR_W + 6;
-}
-
-/* "2026-11-02 23:58:02.117" */
-static const char *when(ccm_ms t, char buf[static CCM_TIME_STRLEN])
-{
-	ccm_time_format(t, buf);
-	buf[10] = ' ';
-	return buf;
 }
 
 /* ---- patterns ------------------------------------------------------------ */
@@ -238,7 +231,7 @@ static void axis(FILE *out, const struct scale *s, double height)
 				AXIS_H - 26, buf);
 	}
 	fprintf(out, "<text class=\"axis-label\" x=\"4\" y=\"%d\">log time "
-		"from %s</text>\n", AXIS_H - 12, when(s->t0, buf));
+		"from %s</text>\n", AXIS_H - 12, ccm_html_when(s->t0, buf));
 	fputs("</g>\n", out);
 }
 
@@ -343,8 +336,8 @@ static void states(FILE *out, const struct ccm_analysis *a,
 			merged_mark(out, st, col, y, BAR_H, j - i + 1, false);
 			fprintf(out, "<title>%zu changes of state between %s "
 				"and %s, ending %s</title></rect>\n",
-				j - i + 1, when(tr[i]->time, b1),
-				when(tr[j]->time, b2),
+				j - i + 1, ccm_html_when(tr[i]->time, b1),
+				ccm_html_when(tr[j]->time, b2),
 				ccm_state_name(tr[j]->to));
 			xprev = colx(col) + COL_PX;
 		}
@@ -403,8 +396,8 @@ static void marks(FILE *out, const struct ccm_analysis *a,
 			merged_mark(out, st, col, my, MARK_H, n, failed > 0);
 			fprintf(out, "<title>%zu connect lines between %s and "
 				"%s: %zu attempts, %zu failed (%zu refused)"
-				"</title></rect>\n", n, when(ev->time, b1),
-				when(last->time, b2), n - failed, failed,
+				"</title></rect>\n", n, ccm_html_when(ev->time, b1),
+				ccm_html_when(last->time, b2), n - failed, failed,
 				refused);
 			continue;
 		}
@@ -420,19 +413,11 @@ static void marks(FILE *out, const struct ccm_analysis *a,
 				x, my, MARK_H);
 		fprintf(out, "<title>%s %s [", ev->failed ?
 			(ev->refused ? "connection refused" : "connect failed")
-			: "connect attempt", when(ev->time, b1));
+			: "connect attempt", ccm_html_when(ev->time, b1));
 		ccm_html_escape(out, ev->pos.file ? ev->pos.file : "-");
 		fprintf(out, ":%llu]</title></path>\n",
 			(unsigned long long)ev->pos.line);
 	}
-}
-
-static ccm_ms incident_end(const struct ccm_analysis *a,
-			   const struct ccm_incident *inc, const struct scale *s)
-{
-	if (!inc->open)
-		return inc->end;
-	return a->have_end ? a->end : s->t1;
 }
 
 /* Where the component's next listed incident from index i on is drawn,
@@ -462,7 +447,7 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 	for (size_t i = 0; i < tl->nincidents;) {
 		const struct ccm_tl_incident *first = &tl->incidents[i];
 		const struct ccm_incident *inc = &first->inc;
-		ccm_ms end = incident_end(a, inc, s);
+		ccm_ms end = ccm_report_incident_end(a, inc);
 		size_t n = 1, j;
 		bool mixed = false, open = inc->open;
 		double xa, xb, w, next_x;
@@ -483,8 +468,8 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 			n++;
 			mixed |= o->inc.cause != inc->cause;
 			open |= o->inc.open;
-			if (incident_end(a, &o->inc, s) > end)
-				end = incident_end(a, &o->inc, s);
+			if (ccm_report_incident_end(a, &o->inc) > end)
+				end = ccm_report_incident_end(a, &o->inc);
 		}
 		i = j;
 		xa = xof(s, inc->start);
@@ -515,8 +500,8 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 			snprintf(label, sizeof(label), "%zu incidents, "
 				 "#%llu..", n, (unsigned long long)inc->id);
 		fprintf(out, "<title>%s: %s to %s</title></rect>\n", label,
-			when(inc->start, b1),
-			open ? "the end of the log" : when(end, b2));
+			ccm_html_when(inc->start, b1),
+			open ? "the end of the log" : ccm_html_when(end, b2));
 		/* inside when it fits, else beside it where that writes
 		 * over no other band or label: the table has them all */
 		w = (double)strlen(label) * CHAR_W;
@@ -601,18 +586,17 @@ static void impact_lane(FILE *out, const struct ccm_analysis *a,
 	fputs("</text>\n", out);
 	for (size_t i = first; i < t->n; i++) {
 		const struct ccm_impact_interval *iv = &t->v[i];
-		ccm_ms end = iv->open ? (a->have_end ? a->end : s->t1) :
-					iv->end;
+		ccm_ms end = ccm_report_impact_end(a, iv);
 
 		if (iv->kind != lead->kind || strcmp(iv->scope, lead->scope) ||
 		    !ccm_report_impact_listed(a, iv))
 			continue;
 		fprintf(out, "<g class=\"impact\" data-start=\"%s\">"
-			"<title>%s, ", when(iv->start, b1),
+			"<title>%s, ", ccm_html_when(iv->start, b1),
 			ccm_html_impact_label(iv->kind));
 		ccm_html_escape(out, iv->scope);
 		fprintf(out, ": %s to %s (%s); servers ", b1,
-			iv->open ? "the end of the log" : when(end, b2),
+			iv->open ? "the end of the log" : ccm_html_when(end, b2),
 			ccm_duration_format(end - iv->start, d));
 		ccm_html_escape(out, iv->servers[0] ? iv->servers : "-");
 		fputs("</title>\n", out);
@@ -701,27 +685,6 @@ static void legend(FILE *out, double y, bool impact)
 }
 
 /* ---- the picture --------------------------------------------------------- */
-
-bool ccm_report_window(const struct ccm_analysis *a, ccm_ms *t0, ccm_ms *t1)
-{
-	bool have0 = false;
-
-	if (!a->have_end)
-		return false;
-	if (a->have_since) {
-		*t0 = a->since;
-		have0 = true;
-	}
-	for (size_t i = 0; !have0 && i < a->ninputs; i++)
-		if (a->inputs[i].have_first) {
-			*t0 = a->inputs[i].first;
-			have0 = true;
-		}
-	if (!have0 || *t0 > a->end)
-		*t0 = a->end;
-	*t1 = a->end;
-	return true;
-}
 
 int ccm_svg_timeline(const struct ccm_analysis *a, FILE *out,
 		     struct ccm_svg_stats *st)

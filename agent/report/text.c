@@ -76,8 +76,7 @@ static void incident_table(FILE *out, const struct ccm_analysis *a, int w)
 	for (size_t i = 0; i < tl->nincidents; i++) {
 		const struct ccm_tl_incident *t = &tl->incidents[i];
 		const struct ccm_incident *inc = &t->inc;
-		ccm_ms end = inc->open ? (a->have_end ? a->end : inc->start) :
-					 inc->end;
+		ccm_ms end = ccm_report_incident_end(a, inc);
 
 		if (!ccm_timeline_listed(tl, t))
 			continue;
@@ -105,11 +104,7 @@ static int latency_table(FILE *out, const struct ccm_analysis *a, int w)
 	for (size_t i = 0; i < n; i++) {
 		struct ccm_qlat_stats st;
 
-		/* no wait ever: nothing to find in the timeline (a walk of
-		 * it per component is quadratic on a flood of names) */
-		if (!comps[i]->latency.total)
-			continue;
-		if (ccm_timeline_latency(a->timeline, comps[i]->name, &st))
+		if (ccm_report_latency(a, comps[i], &st))
 			return -1;
 		if (!st.count)
 			continue;
@@ -143,8 +138,7 @@ static void impact_table(FILE *out, const struct ccm_analysis *a)
 	fprintf(out, "\nImpact (by the profiles of %s)\n", a->config_path);
 	for (size_t i = 0; i < a->impact->n; i++) {
 		const struct ccm_impact_interval *iv = &a->impact->v[i];
-		ccm_ms end = iv->open ? (a->have_end ? a->end : iv->start) :
-					iv->end;
+		ccm_ms end = ccm_report_impact_end(a, iv);
 
 		if (!ccm_report_impact_listed(a, iv))
 			continue;

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "agent/snmp/queue.h"
+#include "agent/util/json_add.h"
 
 /* A singly linked list, oldest first: appends at the tail, answers mostly
  * at the head. */
@@ -182,11 +183,6 @@ void ccm_snmp_queue_stats(const struct ccm_snmp_queue *q,
 
 /* ---- persistence --------------------------------------------------------- */
 
-static void add(struct json_object *o, const char *key, struct json_object *v)
-{
-	json_object_object_add(o, key, v);
-}
-
 struct json_object *ccm_snmp_queue_snapshot(const struct ccm_snmp_queue *q)
 {
 	struct json_object *arr = json_object_new_array();
@@ -204,19 +200,19 @@ struct json_object *ccm_snmp_queue_snapshot(const struct ccm_snmp_queue *q)
 			json_object_put(o);
 			continue;
 		}
-		add(o, "state", json_object_new_string(
+		ccm_json_add(o, "state", json_object_new_string(
 			ccm_alarm_state_name(n->state)));
-		add(o, "id", json_object_new_uint64(n->alarm_id));
-		add(o, "type", json_object_new_string(info->id));
-		add(o, "resource_type", json_object_new_string(
+		ccm_json_add(o, "id", json_object_new_uint64(n->alarm_id));
+		ccm_json_add(o, "type", json_object_new_string(info->id));
+		ccm_json_add(o, "resource_type", json_object_new_string(
 			ccm_alarm_resource_name(n->resource_type)));
-		add(o, "resource", json_object_new_string(n->resource));
-		add(o, "severity", json_object_new_string(
+		ccm_json_add(o, "resource", json_object_new_string(n->resource));
+		ccm_json_add(o, "severity", json_object_new_string(
 			ccm_alarm_severity_name(n->severity)));
-		add(o, "text", json_object_new_string(n->text));
-		add(o, "time", json_object_new_string(
+		ccm_json_add(o, "text", json_object_new_string(n->text));
+		ccm_json_add(o, "time", json_object_new_string(
 			ccm_time_format(n->time, buf)));
-		add(o, "since", json_object_new_string(
+		ccm_json_add(o, "since", json_object_new_string(
 			ccm_time_format(n->since, buf)));
 		json_object_array_add(arr, o);
 	}
