@@ -38,9 +38,9 @@
 #include "agent/core/alarm.h"
 #include "agent/core/engine.h"
 #include "agent/core/impact.h"
-#include "agent/io/probe.h"
 #include "agent/core/probe_stats.h"
-#include "agent/io/tail.h"
+#include "agent/core/probe_types.h"
+#include "agent/core/tail_event.h"
 #include "parsers/config.h"
 
 enum ccm_out_kind {

@@ -40,6 +40,7 @@
 #include "agent/metrics/http.h"
 #include "agent/metrics/text.h"
 #include "agent/core/monitor.h"
+#include "agent/io/probe.h"
 #include "agent/util/runtime_dir.h"
 #include "agent/util/safe_open.h"
 #include "agent/snmp/agentx.h"
