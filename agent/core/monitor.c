@@ -80,8 +80,11 @@ static char *dup_or_null(const char *s)
 static void on_alarm(void *ctx, const struct ccm_alarm_decision *d)
 {
 	struct ccm_monitor *m = ctx;
-	struct ccm_out *o = new_out(m, CCM_OUT_ALARM);
+	struct ccm_out *o;
 	const struct ccm_server *srv = NULL;
+
+	mon_trace_decision(m, d, false);
+	o = new_out(m, CCM_OUT_ALARM);
 
 	if (!o)
 		return;
@@ -108,7 +111,10 @@ static void on_alarm(void *ctx, const struct ccm_alarm_decision *d)
 static void on_withheld(void *ctx, const struct ccm_alarm_decision *d)
 {
 	struct ccm_monitor *m = ctx;
-	struct ccm_out *o = new_out(m, CCM_OUT_WITHHELD);
+	struct ccm_out *o;
+
+	mon_trace_decision(m, d, true);
+	o = new_out(m, CCM_OUT_WITHHELD);
 
 	if (!o)
 		return;
@@ -124,6 +130,11 @@ size_t ccm_monitor_take(struct ccm_monitor *m, const struct ccm_out **out)
 	*out = m->outs;
 	m->outs_taken = true;
 	return m->nouts;
+}
+
+void ccm_monitor_set_trace(struct ccm_monitor *m, const struct ccm_trace *t)
+{
+	m->trace = t ? *t : (struct ccm_trace){ .fn = NULL };
 }
 
 void ccm_monitor_set_wall_offset(struct ccm_monitor *m, ccm_ms offset)
@@ -174,10 +185,10 @@ static int renode(struct ccm_monitor *m, const struct ccm_config *cfg)
 			}
 			if (kept)
 				continue;
-			ccm_alarms_set(m->alarms, CCM_ALARM_UNKNOWN_COMPONENTS,
-				       m->nodes[i].node, false, m->now, NULL);
-			ccm_alarms_set(m->alarms, CCM_ALARM_TOO_MANY_COMPONENTS,
-				       m->nodes[i].node, false, m->now, NULL);
+			mon_alarm_set(m, CCM_ALARM_UNKNOWN_COMPONENTS,
+				      m->nodes[i].node, false, m->now, NULL);
+			mon_alarm_set(m, CCM_ALARM_TOO_MANY_COMPONENTS,
+				      m->nodes[i].node, false, m->now, NULL);
 		}
 	}
 	if (mon_build_nodes(m, cfg))
@@ -286,8 +297,9 @@ struct ccm_monitor *ccm_monitor_new(const struct ccm_config *cfg,
 	if (snapshot && ccm_alarms_restore(m->alarms, snapshot) < 0) {
 		/* a damaged snapshot costs the pairing of old alarms, not
 		 * the start: their clears will not come */
-		mon_note(m, LOG_WARNING, "the saved alarms could not be restored; "
-			 "alarms raised before the restart will not be cleared");
+		mon_note(m, LOG_WARNING, "the saved alarms could not be "
+			 "restored; alarms raised before the restart will not "
+			 "be cleared");
 	}
 	if (ccm_monitor_reconfigure(m, cfg))
 		goto oom;
@@ -317,6 +329,7 @@ void ccm_monitor_free(struct ccm_monitor *m)
 	ccm_alarms_free(m->alarms);
 	ccm_engine_free(m->engine);
 	ccm_latency_watch_free(m->latency);
+	mon_trace_free(m);
 	free(m);
 }
 

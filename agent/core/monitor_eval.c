@@ -93,12 +93,12 @@ void mon_eval_endpoint(struct ccm_monitor *m, const struct ccm_endpoint *ep,
 	else
 		snprintf(text, sizeof(text), "%s:%u accepts connections again",
 			 ep->host, ep->port);
-	ccm_alarms_set(m->alarms, CCM_ALARM_ENDPOINT_REFUSED, res,
-		       failing && refused, t, failing && refused ? text :
-		       failing ? "the connects now fail otherwise" : text);
-	ccm_alarms_set(m->alarms, CCM_ALARM_ENDPOINT_UNREACHABLE, res,
-		       failing && !refused, t, failing && !refused ? text :
-		       failing ? "the connects are now refused" : text);
+	mon_alarm_set(m, CCM_ALARM_ENDPOINT_REFUSED, res,
+		      failing && refused, t, failing && refused ? text :
+		      failing ? "the connects now fail otherwise" : text);
+	mon_alarm_set(m, CCM_ALARM_ENDPOINT_UNREACHABLE, res,
+		      failing && !refused, t, failing && !refused ? text :
+		      failing ? "the connects are now refused" : text);
 }
 
 /* queue-latency-high: the p95 of the waits in the window against the
@@ -129,8 +129,8 @@ void mon_eval_latency(struct ccm_monitor *m, const struct ccm_component *c,
 			 "the component is not ACTIVE: events wait for the "
 			 "link, see component-down");
 	}
-	ccm_alarms_set(m->alarms, CCM_ALARM_QUEUE_LATENCY_HIGH, c->name, on, t,
-		       text);
+	mon_alarm_set(m, CCM_ALARM_QUEUE_LATENCY_HIGH, c->name, on, t,
+		      text);
 }
 
 /* " (10.0.0.5:7999: (111) Connection refused)", or "" */
@@ -163,14 +163,14 @@ void mon_eval_component(struct ccm_monitor *m, const struct ccm_component *c,
 	if (down)
 		mon_judge_down(m, c, ep, t, NULL);
 	else
-		ccm_alarms_set(m->alarms, CCM_ALARM_COMPONENT_DOWN, c->name,
-			       false, t, "ACTIVE again");
+		mon_alarm_set(m, CCM_ALARM_COMPONENT_DOWN, c->name,
+			      false, t, "ACTIVE again");
 	if (auth)
 		snprintf(text, sizeof(text), "%s reached CONNECTED but not "
 			 "ACTIVE within %llds%s", c->name,
 			 (long long)m->cfg->agent.auth_timeout / 1000, ep);
-	ccm_alarms_set(m->alarms, CCM_ALARM_AUTH_FAILURE, c->name, auth, t,
-		       auth ? text : "authentication completed");
+	mon_alarm_set(m, CCM_ALARM_AUTH_FAILURE, c->name, auth, t,
+		      auth ? text : "authentication completed");
 rest:
 	mon_eval_latency(m, c, t);
 
@@ -306,10 +306,10 @@ void mon_eval_unknown(struct ccm_monitor *m, const struct node_state *ns,
 					ns->down[i]->name);
 	if (ns->ndown > UNKNOWN_EXAMPLES && len < sizeof(text))
 		snprintf(text + len, sizeof(text) - len, ", ...");
-	ccm_alarms_set(m->alarms, CCM_ALARM_UNKNOWN_COMPONENTS, ns->node,
-		       ns->ndown > 0, t, ns->ndown ? text :
-		       "every component that no [server] configures is "
-		       "ACTIVE again");
+	mon_alarm_set(m, CCM_ALARM_UNKNOWN_COMPONENTS, ns->node,
+		      ns->ndown > 0, t, ns->ndown ? text :
+		      "every component that no [server] configures is "
+		      "ACTIVE again");
 }
 
 void mon_eval_untracked(struct ccm_monitor *m, const struct node_state *ns,
@@ -328,8 +328,8 @@ void mon_eval_untracked(struct ccm_monitor *m, const struct node_state *ns,
 		snprintf(text, sizeof(text), "new component names are tracked "
 			 "again (max_components %zu)",
 			 m->cfg->agent.max_components);
-	ccm_alarms_set(m->alarms, CCM_ALARM_TOO_MANY_COMPONENTS, ns->node, on,
-		       t, text);
+	mon_alarm_set(m, CCM_ALARM_TOO_MANY_COMPONENTS, ns->node, on,
+		      t, text);
 }
 
 void mon_free_nodes(struct ccm_monitor *m)
@@ -425,7 +425,8 @@ void mon_note_restart(struct ccm_monitor *m, const struct ccm_change *ch)
 	char d[CCM_DURATION_STRLEN];
 
 	if (!r) {
-		mon_note(m, LOG_ERR, "out of memory: a router restart not alarmed");
+		mon_note(m, LOG_ERR, "out of memory: a router restart not "
+			 "alarmed");
 		return;
 	}
 	r->until = ch->time + a->restart_silence + a->alarm_raise_hold;
@@ -453,9 +454,9 @@ void mon_eval_restarts(struct ccm_monitor *m, ccm_ms now)
 
 		if (!on && !r->pending && !r->until)
 			continue;
-		ccm_alarms_set(m->alarms, CCM_ALARM_XCP_ROUTER_RESTART,
-			       r->resource, on, now, on ? r->text :
-			       "the router runs again since its restart");
+		mon_alarm_set(m, CCM_ALARM_XCP_ROUTER_RESTART,
+			      r->resource, on, now, on ? r->text :
+			      "the router runs again since its restart");
 		r->pending = false;
 		if (!on)
 			r->until = 0;

@@ -250,8 +250,8 @@ void mon_judge_down(struct ccm_monitor *m, const struct ccm_component *c,
 	snprintf(text, sizeof(text), "%s is %s, cause %s%s%s%s", c->name,
 		 state_word(c->state), ccm_cause_name(c->incident.cause), ep,
 		 *gist ? ": " : "", gist);
-	ccm_alarms_set_judged(m->alarms, CCM_ALARM_COMPONENT_DOWN, c->name,
-			      true, t, text, sev, phase);
+	mon_alarm_set_judged(m, CCM_ALARM_COMPONENT_DOWN, c->name,
+			     true, t, text, sev, phase);
 }
 
 static const enum ccm_alarm_type impact_types[] = {
@@ -279,6 +279,97 @@ static void impact_text(const struct ccm_monitor *m,
 	ccm_impact_text(&shown, which, buf, len);
 }
 
+/* A time at which the impact changes by itself: judged again then. */
+static void impact_due(struct ccm_monitor *m, ccm_ms due)
+{
+	if (!m->have_impact_due || due < m->impact_due) {
+		m->impact_due = due;
+		m->have_impact_due = true;
+	}
+}
+
+/* The status of every configured server into st. */
+static void servers_status(struct ccm_monitor *m,
+			   struct ccm_server_status *st, ccm_ms now)
+{
+	for (size_t i = 0; i < m->nservers; i++) {
+		ccm_ms due = 0;
+
+		/* judged again when it changes by itself (stops pending,
+		 * a bounce leaves the window) */
+		if (server_status(m, i, &st[i], now, &due) && due > now)
+			impact_due(m, due);
+	}
+}
+
+/* The impact alarms of scope k (of nscopes). */
+static void judge_scope(struct ccm_monitor *m,
+			const struct ccm_impact_timing *timing,
+			const struct ccm_server_status *st, const char *scope,
+			size_t k, size_t nscopes, ccm_ms now)
+{
+	struct ccm_impact *imp = &m->impacts[k];
+	struct ccm_impact_alarms on;
+	unsigned phase[4];
+	bool cond[4];
+	ccm_ms due;
+
+	ccm_impact_eval(m->cfg, timing, st, scope, now, imp);
+	ccm_impact_alarms(imp, &on);
+	cond[0] = on.messaging_blocked;
+	cond[1] = on.group_chat_blocked;
+	cond[2] = on.messaging_degraded;
+	cond[3] = on.logging_lost;
+	for (size_t t = 0; t < 4; t++)
+		phase[t] = impact_phase(imp, impact_types[t]);
+	mon_trace_impact(m, k, nscopes, imp, &on, phase);
+	m->messaging_blocked |= on.messaging_blocked;
+	for (size_t t = 0; t < 4; t++) {
+		const struct ccm_alarm_type_info *info =
+			ccm_alarm_type_info(impact_types[t]);
+		char text[CCM_ALARM_TEXT_MAX];
+
+		if (cond[t])
+			impact_text(m, imp, info->id, text, sizeof(text));
+		mon_alarm_set_judged(m, impact_types[t], scope, cond[t], now,
+				     cond[t] ? text : NULL, info->severity,
+				     phase[t]);
+	}
+	if (ccm_impact_next_change(imp, now, &due))
+		impact_due(m, due);
+}
+
+/* The severity of each loss follows what it does now. */
+static void judge_losses(struct ccm_monitor *m,
+			 const struct ccm_server_status *st, ccm_ms now)
+{
+	for (size_t i = 0; i < m->nservers; i++) {
+		const struct ccm_component *c = ccm_engine_component(
+			m->engine, m->servers[i].srv->component);
+		char ep[300];
+
+		if (!c || !c->have_incident || !c->incident.open)
+			continue;
+		mon_endpoint_phrase(c, ep, sizeof(ep));
+		mon_judge_down(m, c, ep, now, st);
+	}
+}
+
+/* The impact of each scope as last judged, nscopes of them. */
+static int size_impacts(struct ccm_monitor *m, size_t nscopes)
+{
+	struct ccm_impact *im;
+
+	if (nscopes == m->nimpacts)
+		return 0;
+	im = realloc(m->impacts, nscopes * sizeof(*im));
+	if (!im && nscopes)
+		return -1;
+	m->impacts = im;
+	m->nimpacts = nscopes;
+	return 0;
+}
+
 /* What users suffer, judged again: the impact alarms of every scope. */
 void mon_eval_impact(struct ccm_monitor *m, ccm_ms now)
 {
@@ -297,83 +388,17 @@ void mon_eval_impact(struct ccm_monitor *m, ccm_ms now)
 	nscopes = ccm_impact_scopes(m->cfg, NULL, 0);
 	st = calloc(m->nservers + 1, sizeof(*st));
 	scopes = calloc(nscopes + 1, sizeof(*scopes));
-	if (!st || !scopes) {
+	if (!st || !scopes || size_impacts(m, nscopes)) {
 		free(st);
 		free(scopes);
 		mon_note(m, LOG_ERR, "out of memory: user impact not judged");
 		return;
 	}
 	ccm_impact_scopes(m->cfg, scopes, nscopes);
-	if (nscopes != m->nimpacts) {
-		struct ccm_impact *im = realloc(m->impacts,
-						nscopes * sizeof(*im));
-		if (!im && nscopes) {
-			free(st);
-			free(scopes);
-			mon_note(m, LOG_ERR, "out of memory: user impact not "
-				 "judged");
-			return;
-		}
-		m->impacts = im;
-		m->nimpacts = nscopes;
-	}
-	for (size_t i = 0; i < m->nservers; i++) {
-		ccm_ms due = 0;
-
-		/* judged again when it changes by itself (stops pending,
-		 * a bounce leaves the window) */
-		if (server_status(m, i, &st[i], now, &due) && due > now &&
-		    (!m->have_impact_due || due < m->impact_due)) {
-			m->impact_due = due;
-			m->have_impact_due = true;
-		}
-	}
-	for (size_t k = 0; k < nscopes; k++) {
-		struct ccm_impact *imp = &m->impacts[k];
-		struct ccm_impact_alarms on;
-		bool cond[4];
-		ccm_ms due;
-
-		ccm_impact_eval(m->cfg, &timing, st, scopes[k], now, imp);
-		ccm_impact_alarms(imp, &on);
-		cond[0] = on.messaging_blocked;
-		cond[1] = on.group_chat_blocked;
-		cond[2] = on.messaging_degraded;
-		cond[3] = on.logging_lost;
-		m->messaging_blocked |= on.messaging_blocked;
-		for (size_t t = 0; t < 4; t++) {
-			const struct ccm_alarm_type_info *info =
-				ccm_alarm_type_info(impact_types[t]);
-			char text[CCM_ALARM_TEXT_MAX];
-
-			if (cond[t])
-				impact_text(m, imp, info->id, text,
-					    sizeof(text));
-			ccm_alarms_set_judged(m->alarms, impact_types[t],
-					      scopes[k], cond[t], now,
-					      cond[t] ? text : NULL,
-					      info->severity,
-					      impact_phase(imp,
-							   impact_types[t]));
-		}
-		if (ccm_impact_next_change(imp, now, &due) &&
-		    (!m->have_impact_due || due < m->impact_due)) {
-			m->impact_due = due;
-			m->have_impact_due = true;
-		}
-	}
-	/* the severity of each loss follows what it does now */
-	for (size_t i = 0; i < m->nservers; i++) {
-		const struct ccm_component *c = ccm_engine_component(
-			m->engine, m->servers[i].srv->component);
-
-		char ep[300];
-
-		if (!c || !c->have_incident || !c->incident.open)
-			continue;
-		mon_endpoint_phrase(c, ep, sizeof(ep));
-		mon_judge_down(m, c, ep, now, st);
-	}
+	servers_status(m, st, now);
+	for (size_t k = 0; k < nscopes; k++)
+		judge_scope(m, &timing, st, scopes[k], k, nscopes, now);
+	judge_losses(m, st, now);
 	free(st);
 	free(scopes);
 }

@@ -7,6 +7,7 @@
  *                      [server] configures, router restarts
  *   monitor_impact.c   what users suffer: server status, impact alarms,
  *                      the severity of component-down
+ *   monitor_trace.c    why it decided what it did (agent/core/trace.h)
  * agent/core/monitor.h says what it watches and what it gives. */
 #ifndef CCM_CORE_MONITOR_IMPL_H
 #define CCM_CORE_MONITOR_IMPL_H
@@ -14,6 +15,7 @@
 #include "agent/core/latency_watch.h"
 #include "agent/core/monitor.h"
 #include "agent/core/reachable.h"
+#include "agent/core/trace.h"
 
 struct server_state {
 	const struct ccm_server *srv;
@@ -85,6 +87,13 @@ struct ccm_monitor {
 	size_t nrestarts;
 	/* what the last run proved reachable (agent/core/reachable.h) */
 	struct ccm_reachable_set saved_ok;
+	/* why it decided (monitor_trace.c); fn NULL: off */
+	struct ccm_trace trace;
+	uint64_t transitions;       /* TRANSITION changes heard */
+	struct mon_traced *traced;  /* what each alarm was last seen doing */
+	size_t ntraced;
+	unsigned *impact_sig;       /* each scope's last verdicts */
+	size_t nimpact_sig;
 };
 
 /* monitor.c: outputs */
@@ -129,5 +138,27 @@ void mon_judge_down(struct ccm_monitor *m, const struct ccm_component *c,
 		    const char *ep, ccm_ms t,
 		    const struct ccm_server_status *given);
 void mon_eval_impact(struct ccm_monitor *m, ccm_ms now);
+
+/* monitor_trace.c: why (agent/core/trace.h) */
+static inline bool mon_tracing(const struct ccm_monitor *m)
+{
+	return m->trace.fn != NULL;
+}
+/* ccm_alarms_set() and ccm_alarms_set_judged(), traced */
+void mon_alarm_set(struct ccm_monitor *m, enum ccm_alarm_type type,
+		   const char *res, bool cond, ccm_ms t, const char *text);
+void mon_alarm_set_judged(struct ccm_monitor *m, enum ccm_alarm_type type,
+			  const char *res, bool cond, ccm_ms t,
+			  const char *text, enum ccm_alarm_severity sev,
+			  unsigned phase);
+/* A decision as it comes out of the alarms; withheld: never sent */
+void mon_trace_decision(struct ccm_monitor *m,
+			const struct ccm_alarm_decision *d, bool withheld);
+/* The verdicts of scope k of nscopes, said when they change */
+void mon_trace_impact(struct ccm_monitor *m, size_t k, size_t nscopes,
+		      const struct ccm_impact *imp,
+		      const struct ccm_impact_alarms *on,
+		      const unsigned phase[3]);
+void mon_trace_free(struct ccm_monitor *m);
 
 #endif

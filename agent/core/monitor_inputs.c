@@ -16,11 +16,66 @@
  * (or a stale file): say so once. */
 #define DRIFT_WARN INT64_C(60000)
 
+/* Why a change of the engine counts for what it does (or not). */
+static const char *change_weight(const struct ccm_monitor *m)
+{
+	if (!m->live_input)
+		return "; replayed: state rebuilt, nothing said";
+	if (!m->synced)
+		return "; judged once the first look is complete";
+	return "";
+}
+
+static void trace_change(struct ccm_monitor *m, const struct ccm_change *ch)
+{
+	const struct ccm_component *c = ch->component;
+	const struct ccm_incident *inc = ch->incident;
+	char at[CCM_TIME_STRLEN];
+
+	ccm_time_format(ch->time + m->wall_offset, at);
+	switch (ch->kind) {
+	case CCM_CHANGE_TRANSITION:
+		ccm_trace(&m->trace, "component %s: %s -> %s at %s [%s:%llu]%s",
+			  c->name, ccm_state_name(ch->from),
+			  ccm_state_name(ch->to), at,
+			  ch->pos.file ? ch->pos.file : "-",
+			  (unsigned long long)ch->pos.line, change_weight(m));
+		break;
+	case CCM_CHANGE_INCIDENT_OPEN:
+	case CCM_CHANGE_INCIDENT_CAUSE:
+	case CCM_CHANGE_INCIDENT_CLOSE:
+		ccm_trace(&m->trace, "component %s: incident #%llu %s at %s, "
+			  "cause %s%s", c->name,
+			  (unsigned long long)(inc ? inc->id : 0),
+			  ch->kind == CCM_CHANGE_INCIDENT_OPEN ? "opened" :
+			  ch->kind == CCM_CHANGE_INCIDENT_CLOSE ? "closed" :
+			  "changed cause",
+			  at, inc ? ccm_cause_name(inc->cause) : "?",
+			  change_weight(m));
+		break;
+	case CCM_CHANGE_AUTH_TIMEOUT:
+		ccm_trace(&m->trace, "component %s: CONNECTED without ACTIVE "
+			  "for auth_timeout at %s", c->name, at);
+		break;
+	case CCM_CHANGE_RESTART:
+		ccm_trace(&m->trace, "node of %s: router restart at %s%s",
+			  c->name, at, change_weight(m));
+		break;
+	case CCM_CHANGE_ENDPOINT_BOUND:
+	case CCM_CHANGE_LATENCY: /* no decision hangs on one of these */
+		break;
+	}
+}
+
 void mon_on_change(void *ctx, const struct ccm_change *ch)
 {
 	struct ccm_monitor *m = ctx;
 	const struct ccm_component *c = ch->component;
 
+	if (ch->kind == CCM_CHANGE_TRANSITION)
+		m->transitions++;
+	if (mon_tracing(m))
+		trace_change(m, ch);
 	if (ch->kind == CCM_CHANGE_RESTART)
 		mon_note_restart(m, ch);
 
@@ -33,8 +88,8 @@ void mon_on_change(void *ctx, const struct ccm_change *ch)
 	switch (ch->kind) {
 	case CCM_CHANGE_TRANSITION: {
 		char logged[CCM_TIME_STRLEN];
-		mon_note(m, LOG_INFO, "%s: %s -> %s [%s:%llu, logged %s]", c->name,
-			 ccm_state_name(ch->from), ccm_state_name(ch->to),
+		mon_note(m, LOG_INFO, "%s: %s -> %s [%s:%llu, logged %s]",
+			 c->name, ccm_state_name(ch->from), ccm_state_name(ch->to),
 			 ch->pos.file ? ch->pos.file : "-",
 			 (unsigned long long)ch->pos.line,
 			 ccm_time_format(m->log_time, logged));
@@ -75,6 +130,22 @@ static const struct ccm_endpoint *find_endpoint(const struct ccm_monitor *m,
 	return NULL;
 }
 
+/* A line that changed nothing, and why (the engine says nothing of it). */
+static void trace_ignored(struct ccm_monitor *m, const struct ccm_logmsg *msg,
+			  bool untracked, uint64_t transitions)
+{
+	if (untracked)
+		ccm_trace(&m->trace, "component %.*s: line not applied: "
+			  "max_components (%zu) names are tracked",
+			  (int)msg->component.n, msg->component.p,
+			  m->cfg->agent.max_components);
+	else if (msg->kind == CCM_MSG_COMPONENT_STATE &&
+		 m->transitions == transitions)
+		ccm_trace(&m->trace, "component %.*s: %s again: no transition",
+			  (int)msg->component.n, msg->component.p,
+			  ccm_state_name(msg->state));
+}
+
 void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 			 const char *path, uint64_t line,
 			 const struct ccm_logmsg *msg, bool replay)
@@ -85,6 +156,7 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 	 * keep their real order and durations. */
 	ccm_ms t = m->synced ? now : log_time;
 	uint64_t untracked = ccm_engine_untracked(m->engine);
+	uint64_t transitions = m->transitions;
 	ccm_ms wall = now + m->wall_offset;
 
 	m->now = t;
@@ -92,10 +164,11 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 	    (wall - log_time > DRIFT_WARN || log_time - wall > DRIFT_WARN)) {
 		char a[CCM_TIME_STRLEN], b[CCM_TIME_STRLEN];
 		m->drift_warned = true;
-		mon_note(m, LOG_WARNING, "%s:%llu is stamped %s but read at %s: "
-			 "check the clocks and time zones of the router and of "
-			 "this host (said once)", path, (unsigned long long)line,
-			 ccm_time_format(log_time, a), ccm_time_format(wall, b));
+		mon_note(m, LOG_WARNING, "%s:%llu is stamped %s but read at "
+			 "%s: check the clocks and time zones of the router "
+			 "and of this host (said once)", path,
+			 (unsigned long long)line, ccm_time_format(log_time, a),
+			 ccm_time_format(wall, b));
 	}
 	m->live_input = !replay;
 	m->log_time = log_time;
@@ -103,6 +176,9 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 		mon_note(m, LOG_ERR, "out of memory: %s:%llu not applied", path,
 			 (unsigned long long)line);
 	m->live_input = false;
+	if (mon_tracing(m))
+		trace_ignored(m, msg, ccm_engine_untracked(m->engine) !=
+				      untracked, transitions);
 	if (ccm_engine_untracked(m->engine) != untracked) {
 		struct node_state *ns = mon_node_of(m, msg->component.p,
 						    msg->component.n);
@@ -130,8 +206,8 @@ static void pattern_grew(struct ccm_monitor *m, struct pattern_state *p,
 {
 	p->last_growth = now;
 	if (m->synced)
-		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT, p->pattern,
-			       false, now, "the log is written again");
+		mon_alarm_set(m, CCM_ALARM_LOG_SILENT, p->pattern,
+			      false, now, "the log is written again");
 }
 
 void ccm_monitor_log_grew(struct ccm_monitor *m, ccm_ms now, const char *path)
@@ -156,17 +232,17 @@ void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
 	case CCM_TAIL_UNREADABLE:
 		snprintf(text, sizeof(text), "%s cannot be read: %s", path,
 			 ccm_open_strerror(err));
-		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_UNREADABLE, path, true,
-			       now, text);
+		mon_alarm_set(m, CCM_ALARM_LOG_UNREADABLE, path, true,
+			      now, text);
 		break;
 	case CCM_TAIL_READABLE:
-		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_UNREADABLE, path, false,
-			       now, "readable again");
+		mon_alarm_set(m, CCM_ALARM_LOG_UNREADABLE, path, false,
+			      now, "readable again");
 		break;
 	case CCM_TAIL_LOST:
-		mon_note(m, LOG_WARNING, "%s: the file read last time is gone; "
-			 "lines written to it after the saved position are lost",
-			 path);
+		mon_note(m, LOG_WARNING, "%s: the file read last time is "
+			 "gone; lines written to it after the saved position "
+			 "are lost", path);
 		break;
 	case CCM_TAIL_OVERFLOW:
 		mon_note(m, LOG_WARNING, "inotify queue overflow: rescanned");
@@ -180,12 +256,12 @@ void ccm_monitor_log_event(struct ccm_monitor *m, ccm_ms now,
 		snprintf(text, sizeof(text), "more log files to follow than "
 			 "max_open_files (%d): the idle ones are closed and "
 			 "opened again when they grow", err);
-		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_FILES_LIMIT, path, true,
-			       now, text);
+		mon_alarm_set(m, CCM_ALARM_LOG_FILES_LIMIT, path, true,
+			      now, text);
 		break;
 	case CCM_TAIL_FILES_OK:
-		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_FILES_LIMIT, path, false,
-			       now, "every log file followed is kept open");
+		mon_alarm_set(m, CCM_ALARM_LOG_FILES_LIMIT, path, false,
+			      now, "every log file followed is kept open");
 		break;
 	case CCM_TAIL_OPENED:
 	case CCM_TAIL_CLOSED:
@@ -209,8 +285,8 @@ void ccm_monitor_probe(struct ccm_monitor *m, ccm_ms now, const char *server,
 			 ccm_probe_depth_name(r->depth), s->srv->host,
 			 s->srv->port, ccm_probe_result_name(r->result),
 			 r->detail[0] ? ": " : "", r->detail);
-		ccm_alarms_set(m->alarms, CCM_ALARM_PROBE_FAILING, server,
-			       failing, now, text);
+		mon_alarm_set(m, CCM_ALARM_PROBE_FAILING, server,
+			      failing, now, text);
 		break;
 	}
 	/* A probe that connects proves the endpoint reachable. */
@@ -252,8 +328,8 @@ static void check_silence(struct ccm_monitor *m, ccm_ms now)
 			 ccm_time_format(p->last_growth + m->wall_offset,
 					 when),
 			 (long long)after / 1000);
-		ccm_alarms_set(m->alarms, CCM_ALARM_LOG_SILENT, p->pattern,
-			       true, now, text);
+		mon_alarm_set(m, CCM_ALARM_LOG_SILENT, p->pattern,
+			      true, now, text);
 	}
 }
 
@@ -358,8 +434,8 @@ static void keep_probe_alarms(struct ccm_monitor *m, ccm_ms now)
 			n++;
 	}
 	for (size_t i = 0; i < n; i++) {
-		ccm_alarms_set(m->alarms, CCM_ALARM_PROBE_FAILING, keep[i],
-			       true, now, NULL);
+		mon_alarm_set(m, CCM_ALARM_PROBE_FAILING, keep[i],
+			      true, now, NULL);
 		free(keep[i]);
 	}
 	free(keep);
