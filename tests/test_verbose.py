@@ -97,6 +97,10 @@ def run(tmp_path, args):
     return [line[len("ccmond: "):] for line in lines], str(log)
 
 
+# How the core's trace lines (why it decided: agent/core/trace.h) begin.
+CORE_TRACE = ["component ", "node of ", "impact ", "alarm "]
+
+
 # What the debug level says (ccmond(8), -v), each a line's beginning.
 def debug_lines(path):
     return ["starting the event loop",
@@ -109,11 +113,19 @@ def debug_lines(path):
             "signal 15: stopping"]
 
 
+def core_transitions(lines):
+    """The core's trace of a transition taken, as ACTIVE -> GONE."""
+    return [line for line in lines
+            if line.startswith("component %s: " % COMP) and " -> " in line]
+
+
 def test_verbose_says_why(tmp_path):
     lines, path = run(tmp_path, ["-v"])
     for want in debug_lines(path):
         assert any(line.startswith(want) for line in lines), \
             "no line %r:\n%s" % (want, "\n".join(lines))
+    # the core's own reasons reach the log too (agent/core/trace.h)
+    assert core_transitions(lines), "\n".join(lines)
 
 
 def test_without_verbose_no_debug_line(tmp_path):
@@ -121,6 +133,7 @@ def test_without_verbose_no_debug_line(tmp_path):
     for want in debug_lines(path):
         assert not any(line.startswith(want) for line in lines), \
             "debug line %r without -v:\n%s" % (want, "\n".join(lines))
+    assert not core_transitions(lines), "\n".join(lines)
     # the default level's messages are there as ever
     for want in ("watching 1 log pattern and 1 server",
                  "configuration reloaded from"):
@@ -136,7 +149,7 @@ def test_same_messages_but_the_debug_ones(tmp_path):
         "starting the ", "log %s: " % path, "probe of cs1",
         "configuration read from", "status socket served at ",
         "%s: none: the logs are read from the start"
-        % (tmp_path / "loud" / "state" / "state.json")]
+        % (tmp_path / "loud" / "state" / "state.json")] + CORE_TRACE
     loud = [line for line in loud
             if not any(line.startswith(d) for d in debug)]
 

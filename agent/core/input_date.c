@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/io/input.h"
+#include "agent/core/input_date.h"
 
 /* The clock's slack for a file system and a host clock that disagree, as
  * the mtime rule of parsers/timestamp.c allows. */
@@ -70,46 +70,48 @@ bool ccm_name_date(const char *path, ccm_ms *out)
 	return false;
 }
 
-void ccm_input_clock(struct ccm_input *in, const struct ccm_input *prev,
-		     bool have_date, ccm_ms date, struct ccm_clock *clock)
+enum ccm_date_source ccm_date_clock(const struct ccm_date_basis *b,
+				    struct ccm_clock *clock)
 {
-	if (have_date && prev && prev->have_last) {
+	if (b->have_date && b->have_prev_last) {
 		/* the operator's date runs on as through one file */
-		ccm_clock_init(clock, CCM_BASIS_CONTINUE, prev->last);
-		in->date_source = CCM_DATE_FROM_OPTION;
-	} else if (have_date) {
-		ccm_clock_init(clock, CCM_BASIS_DATE, date);
-		in->date_source = CCM_DATE_FROM_OPTION;
-	} else if (in->have_name_date) {
-		/* named when it was opened: the date of its first line */
-		ccm_clock_init(clock, CCM_BASIS_DATE, in->name_date);
-		in->date_source = CCM_DATE_FROM_NAME;
-	} else {
-		ccm_clock_init(clock, CCM_BASIS_MTIME, in->mtime);
-		in->date_source = CCM_DATE_FROM_MTIME;
+		ccm_clock_init(clock, CCM_BASIS_CONTINUE, b->prev_last);
+		return CCM_DATE_FROM_OPTION;
 	}
+	if (b->have_date) {
+		ccm_clock_init(clock, CCM_BASIS_DATE, b->date);
+		return CCM_DATE_FROM_OPTION;
+	}
+	if (b->have_name_date) {
+		/* named when it was opened: the date of its first line */
+		ccm_clock_init(clock, CCM_BASIS_DATE, b->name_date);
+		return CCM_DATE_FROM_NAME;
+	}
+	ccm_clock_init(clock, CCM_BASIS_MTIME, b->mtime);
+	return CCM_DATE_FROM_MTIME;
 }
 
-void ccm_input_date_settle(struct ccm_input *in)
+enum ccm_date_source ccm_date_settle(enum ccm_date_source src,
+				     enum ccm_ts_shape shape)
 {
-	switch (in->shape) {
+	switch (shape) {
 	case CCM_TS_LOG4J:
 	case CCM_TS_EXPRESSWAY:
 	case CCM_TS_ISO8601:
-		in->date_source = CCM_DATE_FROM_LINE;
-		break;
+		return CCM_DATE_FROM_LINE;
 	case CCM_TS_NONE:
 	case CCM_TS_TRACE:
 	case CCM_TS_SYSLOG:
 		break;
 	}
+	return src;
 }
 
-bool ccm_input_mtime_suspect(const struct ccm_input *in)
+bool ccm_date_mtime_suspect(enum ccm_date_source src, ccm_ms mtime,
+			    bool have_last, ccm_ms last)
 {
-	if (in->date_source != CCM_DATE_FROM_MTIME || !in->have_last)
+	if (src != CCM_DATE_FROM_MTIME || !have_last)
 		return false;
 	/* a log's modification time is its last line's write */
-	return in->mtime - in->last >= CCM_MS_PER_DAY ||
-	       in->last - in->mtime > MTIME_SLACK;
+	return mtime - last >= CCM_MS_PER_DAY || last - mtime > MTIME_SLACK;
 }

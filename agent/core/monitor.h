@@ -38,9 +38,10 @@
 #include "agent/core/alarm.h"
 #include "agent/core/engine.h"
 #include "agent/core/impact.h"
-#include "agent/io/probe.h"
 #include "agent/core/probe_stats.h"
-#include "agent/io/tail.h"
+#include "agent/core/probe_types.h"
+#include "agent/core/tail_event.h"
+#include "agent/core/trace.h"
 #include "parsers/config.h"
 
 enum ccm_out_kind {
@@ -108,6 +109,13 @@ void ccm_monitor_advance(struct ccm_monitor *m, ccm_ms now);
  * times given: the caller moves them when it shows them. */
 void ccm_monitor_set_wall_offset(struct ccm_monitor *m, ccm_ms offset);
 bool ccm_monitor_next_due(const struct ccm_monitor *m, ccm_ms *due);
+
+/* Who hears why the monitor decided what it did (agent/core/trace.h):
+ * each component transition taken or ignored, each change of what users
+ * suffer per scope, each alarm held, suppressed, raised, changed or
+ * cleared.  t is copied; NULL (the default) turns it off, which costs
+ * one test per decision. */
+void ccm_monitor_set_trace(struct ccm_monitor *m, const struct ccm_trace *t);
 
 /* The outputs decided since the last call, in order; they belong to the
  * monitor until the next call. */

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "agent/io/probe.h"
+#include "agent/core/probe_types.h"
 
 /* Buckets: <= 1 ms, <= 2 ms, <= 4 ms, ... <= 4096 ms, then > 4096 ms. */
 #define CCM_LATENCY_BUCKETS 14

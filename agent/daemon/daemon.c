@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 
+#include "agent/core/trace.h"
 #include "agent/daemon/daemon.h"
 #include "agent/util/safe_open.h"
 #include "agent/util/text_clean.h"
@@ -27,7 +28,16 @@
 
 void ccmond_log_level(struct daemon *d)
 {
-	d->log.threshold = d->verbose ? LOG_DEBUG : LOG_INFO;
+	bool debug = d->verbose;
+
+	d->log.threshold = debug ? LOG_DEBUG : LOG_INFO;
+	/* The core says why it decided only when someone listens: its trace
+	 * costs nothing while off. */
+	if (d->mon) {
+		struct ccm_trace t = { .fn = ccm_log_trace, .ctx = &d->log };
+
+		ccm_monitor_set_trace(d->mon, debug ? &t : NULL);
+	}
 }
 
 static void say_finding(struct daemon *d, const struct ccm_finding *f)
@@ -399,6 +409,7 @@ static int start_monitor(struct daemon *d)
 		ccm_say(&d->log, LOG_ERR, "%s", d->mon ? "out of memory" : err);
 		return -1;
 	}
+	ccmond_log_level(d);
 	return 0;
 }
 

@@ -211,3 +211,30 @@ void ccm_input_release(struct ccm_input *in)
 	in->path = NULL;
 	in->first_line = NULL;
 }
+
+void ccm_input_clock(struct ccm_input *in, const struct ccm_input *prev,
+		     bool have_date, ccm_ms date, struct ccm_clock *clock)
+{
+	const struct ccm_date_basis b = {
+		.have_date = have_date,
+		.date = date,
+		.have_prev_last = prev && prev->have_last,
+		.prev_last = prev ? prev->last : 0,
+		.have_name_date = in->have_name_date,
+		.name_date = in->name_date,
+		.mtime = in->mtime,
+	};
+
+	in->date_source = ccm_date_clock(&b, clock);
+}
+
+void ccm_input_date_settle(struct ccm_input *in)
+{
+	in->date_source = ccm_date_settle(in->date_source, in->shape);
+}
+
+bool ccm_input_mtime_suspect(const struct ccm_input *in)
+{
+	return ccm_date_mtime_suspect(in->date_source, in->mtime,
+				      in->have_last, in->last);
+}

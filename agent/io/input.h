@@ -6,15 +6,8 @@
 
 #include <stdbool.h>
 
+#include "agent/core/input_date.h"
 #include "parsers/scanner.h"
-
-/* Where an input's dates come from (doc/ccmon.1, analyze). */
-enum ccm_date_source {
-	CCM_DATE_FROM_OPTION, /* --date, run on from the previous input */
-	CCM_DATE_FROM_NAME,   /* a date in the file's name */
-	CCM_DATE_FROM_LINE,   /* the lines carry their full date */
-	CCM_DATE_FROM_MTIME,  /* the file's modification time */
-};
 
 /* Called as a scan reads on: pos is how far into the file (compressed
  * bytes for a .gz), lines how many lines so far. */
@@ -62,14 +55,7 @@ bool ccm_input_first_time(const struct ccm_input *in,
 
 void ccm_input_release(struct ccm_input *in);
 
-/* ---- dates (agent/core/input_date.c) ---- */
-
-/* "date-option", "file-name", "dated-line", "mtime". */
-const char *ccm_date_source_name(enum ccm_date_source src);
-
-/* The date a file's base name carries, YYYY-MM-DD or YYYYMMDD between
- * non-digits, as midnight in *out; false when there is none. */
-bool ccm_name_date(const char *path, ccm_ms *out);
+/* ---- dates: the rules of agent/core/input_date.h applied to in ---- */
 
 /* Sets up clock for in, prev the input read before it (NULL for the first),
  * date the --date option if have_date; records in in->date_source where

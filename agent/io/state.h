@@ -7,7 +7,7 @@
 
 #include <time.h>
 
-#include "agent/io/tail.h"
+#include "agent/io/tail_pos.h"
 
 struct json_object;
 

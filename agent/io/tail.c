@@ -138,12 +138,6 @@ static uint64_t mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-void ccm_tail_pos_release(struct ccm_tail_pos *pos)
-{
-	free(pos->path);
-	pos->path = NULL;
-}
-
 static void event(struct ccm_tail *t, enum ccm_tail_event ev, const char *path,
 		  int err)
 {

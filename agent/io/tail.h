@@ -14,38 +14,10 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "agent/core/tail_event.h"
+#include "agent/io/tail_pos.h"
 #include "agent/core/tail_stats.h"
 #include "parsers/scanner.h"
-
-#define CCM_FP_MAX 256 /* bytes the fingerprint covers, at most */
-
-/* Where reading of one file stands; what the state file keeps. */
-struct ccm_tail_pos {
-	char *path;
-	dev_t dev;
-	ino_t ino;
-	uint32_t fp_len;   /* first bytes covered by the fingerprint */
-	uint32_t fp_crc;   /* their CRC-32 */
-	uint64_t offset;   /* just after the last complete line read */
-	uint64_t line;     /* complete lines before offset */
-};
-
-enum ccm_tail_event {
-	CCM_TAIL_OPENED,     /* a file is followed from the given offset */
-	CCM_TAIL_ROTATED,    /* its name now leads elsewhere: drained, closed */
-	CCM_TAIL_TRUNCATED,  /* shrank in place: read again from the start */
-	CCM_TAIL_CLOSED,     /* rotated or deleted, and drained */
-	CCM_TAIL_UNREADABLE, /* a pattern's file or directory cannot be read */
-	CCM_TAIL_READABLE,   /* ... and can again */
-	CCM_TAIL_LOST,       /* a saved file is nowhere to be found: what was
-			      * written to it after the saved offset is lost */
-	CCM_TAIL_OVERFLOW,   /* the inotify queue overflowed: rescanned */
-	CCM_TAIL_FILES_LIMIT, /* more files to follow than max_open_files:
-			       * the idle ones are closed and re-opened when
-			       * they grow (path: the pattern, err: the
-			       * bound) */
-	CCM_TAIL_FILES_OK,   /* ... all fit again */
-};
 
 struct ccm_tail_ops {
 	/* A recognised message.  replay: the line was read before, when the
@@ -107,8 +79,6 @@ void ccm_tail_stats(const struct ccm_tail *tail, struct ccm_tail_stats *out);
 /* How far the initial pass is, in percent of the replay's bytes: 99 at
  * most, the pass being over only when `replaying` says so. */
 unsigned ccm_tail_replay_percent(const struct ccm_tail_stats *stats);
-
-void ccm_tail_pos_release(struct ccm_tail_pos *pos);
 
 /* Whether a pass has read everything there was, once: the initial pass,
  * sliced or not, is over. */

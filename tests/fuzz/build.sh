@@ -38,11 +38,10 @@ sources() {
 	xmpp_stream) echo parsers/xmpp_stream.c ;;
 	input) echo agent/io/input.c agent/core/input_date.c parsers/scanner.c parsers/logline.c \
 		parsers/queue_lines.c parsers/timestamp.c ;;
-	# tail.c for ccm_tail_pos_release (state.c), and what it links
-	state) echo agent/io/state.c agent/core/alarm.c agent/core/alarm_types.c \
-		agent/core/alarm_store.c agent/core/alarm_persist.c agent/snmp/queue.c \
-		agent/io/tail.c parsers/scanner.c parsers/logline.c \
-		parsers/queue_lines.c parsers/timestamp.c \
+	state) echo agent/io/state.c agent/io/tail_pos.c agent/core/alarm.c \
+		agent/core/alarm_types.c agent/core/alarm_store.c \
+		agent/core/alarm_persist.c agent/util/json_add.c \
+		agent/snmp/queue.c parsers/timestamp.c \
 		parsers/duration.c agent/util/safe_open.c agent/util/text_clean.c ;;
 	snmp_oid) echo agent/snmp/view.c agent/core/component_rows.c \
 		agent/core/impact.c agent/core/engine.c agent/core/queue_latency.c \
