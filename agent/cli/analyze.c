@@ -389,6 +389,78 @@ static void warn_mtimes(const struct ccm_input *inputs, size_t n)
 				ccm_time_format(inputs[i].last, t2));
 }
 
+/* The monitor beside the engine, as ccmond runs it (--config): 0, or -1
+ * with the reason in err (empty when the configuration did not load). */
+static int attach_monitor(const struct ccm_config *config,
+			  struct feed_ctx *f, char *err, size_t errlen)
+{
+	*err = '\0';
+	f->mon = config ? ccm_monitor_new(config, NULL, err, errlen) : NULL;
+	if (!f->mon)
+		return -1;
+	/* the servers' endpoints, as the live agent knows them */
+	for (size_t i = 0; i < config->nservers; i++)
+		if (ccm_engine_bind(f->engine, config->servers[i].component,
+				    config->servers[i].host,
+				    config->servers[i].port))
+			f->oom = true;
+	return 0;
+}
+
+/* Input i read to its end (or --until), its lines fed in: 0, or -1 when
+ * it could not be read all (said on stderr).  *stopped: --until passed,
+ * no further input is read. */
+static int scan_input(const struct options *o, struct ccm_input *inputs,
+		      size_t i, struct ccm_recognizer *rec,
+		      ccm_ms restart_silence, struct feed_ctx *f,
+		      struct ccm_analysis *a, struct ccm_progress *pr,
+		      bool *stopped)
+{
+	struct ccm_input *in = &inputs[i];
+	struct ccm_scanner sc;
+	struct ccm_clock clock;
+	char err[512];
+	int rc = 0;
+
+	ccm_input_clock(in, i ? &inputs[i - 1] : NULL, o->have_date, o->date,
+			&clock);
+	ccm_scanner_init(&sc, rec, &clock, o->max_line, on_message, f);
+	sc.silence_min = restart_silence > 0 ? restart_silence :
+			 CCM_DEFAULT_RESTART_SILENCE;
+	/* the inputs are one log: a silence may span two files */
+	if (i && inputs[i - 1].have_last) {
+		sc.have_prev = true;
+		sc.prev_time = inputs[i - 1].last;
+	}
+	sc.each_line = on_line;
+	in->have_first = ccm_input_first_time(in, &clock, &in->first);
+	sc.untimed = in->have_first ? in->first :
+		     a->have_end ? a->end : clock.basis_time;
+	sc.have_until = o->have_until;
+	sc.until = o->until;
+	f->path = in->path;
+	if (pr) {
+		in->progress = ccm_progress_update;
+		in->progress_ctx = pr;
+	}
+	if (ccm_input_scan(in, &sc, err, sizeof(err))) {
+		if (pr)
+			ccm_progress_clear(pr);
+		fprintf(stderr, "ccmon analyze: %s\n", err);
+		rc = -1;
+	}
+	if (pr)
+		ccm_progress_file_done(pr, !in->failed && !sc.stopped,
+				       in->size, in->stats.lines);
+	if (in->have_last && (!a->have_end || in->last > a->end)) {
+		a->end = in->last;
+		a->have_end = true;
+	}
+	ccm_scanner_release(&sc);
+	*stopped = sc.stopped;
+	return rc;
+}
+
 static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	       int status, struct ccm_progress *pr)
 {
@@ -430,24 +502,15 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		fputs("ccmon analyze: out of memory\n", stderr);
 		return EXIT_INPUT;
 	}
+	if (o->config && attach_monitor(config, &f, err, sizeof(err))) {
+		if (config)
+			fprintf(stderr, "ccmon analyze: %s\n", err);
+		ccm_config_free(config);
+		ccm_engine_free(f.engine);
+		ccm_recognizer_free(rec);
+		return EXIT_USAGE;
+	}
 	if (o->config) {
-		f.mon = config ? ccm_monitor_new(config, NULL, err,
-						 sizeof(err)) : NULL;
-		if (!f.mon) {
-			if (config)
-				fprintf(stderr, "ccmon analyze: %s\n", err);
-			ccm_config_free(config);
-			ccm_engine_free(f.engine);
-			ccm_recognizer_free(rec);
-			return EXIT_USAGE;
-		}
-		/* the servers' endpoints, as the live agent knows them */
-		for (size_t i = 0; i < config->nservers; i++)
-			if (ccm_engine_bind(f.engine,
-					    config->servers[i].component,
-					    config->servers[i].host,
-					    config->servers[i].port))
-				f.oom = true;
 		f.track = &track;
 		a.impact = &track;
 		f.alarms = &alarms;
@@ -458,47 +521,12 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 	if (set_queue_lines(rec, config))
 		status = EXIT_INPUT;
 	for (size_t i = 0; i < n; i++) {
-		struct ccm_input *in = &inputs[i];
-		struct ccm_scanner sc;
-		struct ccm_clock clock;
+		bool stopped = false;
 
-		ccm_input_clock(in, i ? &inputs[i - 1] : NULL, o->have_date,
-				o->date, &clock);
-		ccm_scanner_init(&sc, rec, &clock, o->max_line, on_message, &f);
-		sc.silence_min = cfg.restart_silence > 0 ?
-				 cfg.restart_silence :
-				 CCM_DEFAULT_RESTART_SILENCE;
-		/* the inputs are one log: a silence may span two files */
-		if (i && inputs[i - 1].have_last) {
-			sc.have_prev = true;
-			sc.prev_time = inputs[i - 1].last;
-		}
-		sc.each_line = on_line;
-		in->have_first = ccm_input_first_time(in, &clock, &in->first);
-		sc.untimed = in->have_first ? in->first :
-			     a.have_end ? a.end : clock.basis_time;
-		sc.have_until = o->have_until;
-		sc.until = o->until;
-		f.path = in->path;
-		if (pr) {
-			in->progress = ccm_progress_update;
-			in->progress_ctx = pr;
-		}
-		if (ccm_input_scan(in, &sc, err, sizeof(err))) {
-			if (pr)
-				ccm_progress_clear(pr);
-			fprintf(stderr, "ccmon analyze: %s\n", err);
+		if (scan_input(o, inputs, i, rec, cfg.restart_silence, &f, &a,
+			       pr, &stopped))
 			status = EXIT_INPUT;
-		}
-		if (pr)
-			ccm_progress_file_done(pr, !in->failed && !sc.stopped,
-					       in->size, in->stats.lines);
-		if (in->have_last && (!a.have_end || in->last > a.end)) {
-			a.end = in->last;
-			a.have_end = true;
-		}
-		ccm_scanner_release(&sc);
-		if (sc.stopped)
+		if (stopped)
 			break;
 	}
 	if (pr)
