@@ -27,6 +27,7 @@
 #include <nettle/sha1.h>
 
 #include "agent/io/probe.h"
+#include "agent/util/clock.h"
 #include "parsers/duration.h"
 
 #define OUT_MAX 2048      /* our header with a 255-byte component, escaped */
@@ -80,7 +81,7 @@ struct ccm_probe_job {
 	struct addr addrs[CCM_PROBE_MAX_ADDRS];
 	unsigned naddrs, cur;
 
-	int64_t t_connect, t_sent;
+	uint64_t t_connect, t_sent; /* monotonic usec */
 	char out[OUT_MAX];
 	size_t outlen, outoff;
 	struct ccm_xs xs;
@@ -144,14 +145,6 @@ const char *ccm_probe_stage_name(enum ccm_probe_stage stage)
 }
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* strerror() in lower case, as the rest of a detail line. */
 static const char *errtext(int err, char *buf, size_t size)
@@ -591,7 +584,8 @@ static void receive(struct ccm_probe_job *p)
 		}
 		if (!p->report.have_first_byte) {
 			p->report.have_first_byte = true;
-			p->report.first_byte_us = now_us() - p->t_sent;
+			p->report.first_byte_us =
+				(int64_t)(ccm_now_mono_usec() - p->t_sent);
 		}
 		k = PREVIEW_MAX - p->npreview;
 		if (k > (size_t)n)
@@ -641,7 +635,7 @@ static void start_stream(struct ccm_probe_job *p)
 		p->component ? " to='" : "", p->component ? to : "",
 		p->component ? "'" : "");
 	p->outoff = 0;
-	p->t_sent = now_us();
+	p->t_sent = ccm_now_mono_usec();
 	r = flush(p);
 	if (r < 0)
 		io_failed(p, -r);
@@ -650,7 +644,7 @@ static void start_stream(struct ccm_probe_job *p)
 static void connected(struct ccm_probe_job *p)
 {
 	p->report.connected = true;
-	p->report.connect_us = now_us() - p->t_connect;
+	p->report.connect_us = (int64_t)(ccm_now_mono_usec() - p->t_connect);
 	if (p->depth == CCM_PROBE_DEPTH_TCP) {
 		verdict(p, CCM_PROBE_OK, 0, "connected");
 		finish(p);
@@ -699,7 +693,7 @@ static void try_connect(struct ccm_probe_job *p)
 		connect_failed(p, errno);
 		return;
 	}
-	p->t_connect = now_us();
+	p->t_connect = ccm_now_mono_usec();
 	if (connect(p->fd, (const struct sockaddr *)&a->sa, a->len) == 0) {
 		r = sd_event_add_io(p->event, &p->io, p->fd, EPOLLIN, on_io, p);
 		if (r < 0) {

@@ -53,6 +53,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "agent/util/clock.h"
 #include "agent/util/safe_open.h"
 #include "agent/io/tail.h"
 
@@ -129,14 +130,6 @@ struct ccm_tail {
 	struct ccm_tail_stats closed; /* counters of files already closed */
 	struct ccm_tail_stats totals;
 };
-
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void ccm_tail_pos_release(struct ccm_tail_pos *pos)
 {
@@ -275,7 +268,7 @@ static struct tfile *follow(struct ccm_tail *t, int fd, const char *path,
 	f->fd = fd;
 	t->nopen++;
 	note_where(f);
-	f->last_grew = mono_usec();
+	f->last_grew = ccm_now_mono_usec();
 	f->wd = -1;
 	f->pos.dev = st->st_dev;
 	f->pos.ino = st->st_ino;
@@ -722,7 +715,7 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 		ssize_t n;
 		const char *nl, *data;
 
-		if (grew && mono_usec() >= t->slice_end) {
+		if (grew && ccm_now_mono_usec() >= t->slice_end) {
 			t->cut = true;
 			break;
 		}
@@ -777,7 +770,7 @@ static bool read_file(struct ccm_tail *t, struct tfile *f)
 	}
 	t->cur = NULL;
 	if (grew) {
-		f->last_grew = mono_usec();
+		f->last_grew = ccm_now_mono_usec();
 		if (t->ops->grew)
 			t->ops->grew(t->ctx, f->pos.path);
 	}
@@ -935,7 +928,7 @@ static void read_stages(struct ccm_tail *t, uint64_t now, bool *grew)
 
 static void read_all(struct ccm_tail *t, bool *grew)
 {
-	uint64_t now = mono_usec();
+	uint64_t now = ccm_now_mono_usec();
 
 	/* a truncation found a copy: a round more, copies first */
 	for (int round = 0; round < 4; round++) {
@@ -1010,7 +1003,7 @@ static void pass(struct ccm_tail *t, bool names, bool replay_all)
 {
 	bool grew = false;
 
-	t->slice_end = mono_usec() + SLICE_USEC;
+	t->slice_end = ccm_now_mono_usec() + SLICE_USEC;
 	t->cut = false;
 	if (!names)
 		goto read;
