@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
 #include <json-c/json.h>
 

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include <nettle/sha1.h>
+#include <systemd/sd-event.h>
 
 #include "agent/io/probe.h"
 #include "agent/util/clock.h"

@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <systemd/sd-event.h>
 
 #include "agent/util/clock.h"
 #include "agent/util/safe_open.h"

@@ -23,6 +23,7 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 #include <net-snmp/agent/agent_callbacks.h>
 #include <net-snmp/library/large_fd_set.h>
+#include <systemd/sd-event.h>
 
 #include "agent/snmp/agentx.h"
 #include "agent/snmp/mib.h"
