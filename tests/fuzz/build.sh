@@ -40,8 +40,8 @@ sources() {
 		parsers/queue_lines.c parsers/timestamp.c ;;
 	# tail.c for ccm_tail_pos_release (state.c), and what it links
 	state) echo agent/io/state.c agent/core/alarm.c agent/snmp/queue.c \
-		agent/io/tail.c agent/util/clock.c parsers/scanner.c \
-		parsers/logline.c \
+		agent/io/tail.c agent/io/tail_file.c agent/io/tail_copy.c \
+		agent/util/clock.c parsers/scanner.c parsers/logline.c \
 		parsers/queue_lines.c parsers/timestamp.c \
 		parsers/duration.c agent/util/safe_open.c agent/util/text_clean.c ;;
 	snmp_oid) echo agent/snmp/view.c agent/core/component_rows.c \
