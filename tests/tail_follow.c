@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <systemd/sd-event.h>
+
 #include "agent/io/state.h"
 #include "agent/io/tail.h"
 

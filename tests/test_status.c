@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include <json-c/json.h>
+#include <systemd/sd-event.h>
 
 #include <stdarg.h>
 #include <stddef.h>

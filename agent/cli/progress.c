@@ -1,22 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /* The progress line of `ccmon analyze` (ccmon(1), --progress). */
 #include <stdio.h>
-#include <time.h>
 
 #include "agent/cli/progress.h"
+#include "agent/util/clock.h"
 
 /* Seconds between updates: often enough to look alive on a terminal,
  * seldom enough that a log capturing stderr stays short. */
 #define EVERY_TTY 0.25
 #define EVERY_PIPE 5.0
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* "1.5 GiB", "812 KiB", "17 B" */
 static void human(char *buf, size_t len, double v)
@@ -65,7 +57,7 @@ void ccm_progress_init(struct ccm_progress *p, FILE *out, bool tty,
 		       uint64_t total)
 {
 	*p = (struct ccm_progress){ .out = out, .tty = tty, .total = total };
-	p->start = p->shown = now_s();
+	p->start = p->shown = (double)ccm_now_mono_usec() / 1e6;
 }
 
 static void show(struct ccm_progress *p, const char *text)
@@ -82,7 +74,7 @@ static void show(struct ccm_progress *p, const char *text)
 void ccm_progress_update(void *ctx, uint64_t pos, uint64_t lines)
 {
 	struct ccm_progress *p = ctx;
-	double t = now_s();
+	double t = (double)ccm_now_mono_usec() / 1e6;
 	char buf[256];
 
 	p->bytes = p->base_bytes + pos;
@@ -117,8 +109,8 @@ void ccm_progress_end(struct ccm_progress *p)
 	char buf[256];
 
 	ccm_progress_clear(p);
-	ccm_progress_format_end(buf, sizeof(buf), p->files, p->bytes,
-				p->lines, now_s() - p->start);
+	ccm_progress_format_end(buf, sizeof(buf), p->files, p->bytes, p->lines,
+				(double)ccm_now_mono_usec() / 1e6 - p->start);
 	fprintf(p->out, "%s\n", buf);
 	fflush(p->out);
 }

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 
 #include "agent/core/alarm_persist.h"
+#include "agent/util/clock.h"
 #include "agent/util/safe_open.h"
 #include "agent/io/state.h"
 #include "agent/io/status_server.h"
@@ -40,17 +41,9 @@
 
 /* ---- the client ---------------------------------------------------------- */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int remaining(int64_t deadline)
 {
-	int64_t left = deadline - mono_ms();
+	int64_t left = deadline - (int64_t)(ccm_now_mono_usec() / 1000u);
 
 	return left < 0 ? 0 : (int)left;
 }
@@ -171,7 +164,7 @@ static int fetch_once(const char *path, int64_t deadline, char **out,
 int ccm_status_fetch(const char *path, int timeout_ms, char **out,
 		     size_t *len)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = (int64_t)(ccm_now_mono_usec() / 1000u) + timeout_ms;
 
 	for (;;) {
 		int rc = fetch_once(path, deadline, out, len);

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <systemd/sd-event.h>
+
 #include "agent/io/status_server.h"
 
 #define BACKLOG 64

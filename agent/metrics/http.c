@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <microhttpd.h>
+#include <systemd/sd-event.h>
 
 #include "agent/metrics/http.h"
 #include "agent/metrics/text.h"

@@ -23,10 +23,12 @@
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 #include <net-snmp/agent/agent_callbacks.h>
 #include <net-snmp/library/large_fd_set.h>
+#include <systemd/sd-event.h>
 
 #include "agent/io/log.h"
 #include "agent/snmp/agentx.h"
 #include "agent/snmp/mib.h"
+#include "agent/util/clock.h"
 
 #define APP_NAME "ccmond"
 /* RFC 2741 §6.1: the Notify-PDU; net-snmp does not install the header
@@ -391,14 +393,6 @@ static void set_value(netsnmp_variable_list *vb,
 	}
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int handle(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 		  netsnmp_agent_request_info *info,
 		  netsnmp_request_info *requests)
@@ -417,7 +411,7 @@ static int handle(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 	src.queued = qs.queued;
 	src.dropped = qs.dropped;
 	src.sent = qs.sent;
-	src.uptime_cs = (now_usec() - a->started) / 10000u;
+	src.uptime_cs = (ccm_now_mono_usec() - a->started) / 10000u;
 	view = ccm_snmp_view_new(&src);
 	if (!view) {
 		netsnmp_request_set_error_all(requests, SNMP_ERR_GENERR);
@@ -666,7 +660,7 @@ struct ccm_snmp_agent *ccm_snmp_agent_new(sd_event *loop,
 	a->log = cfg->log;
 	a->ctx = ctx;
 	a->ping_s = (unsigned)((ping + 999) / 1000);
-	a->started = now_usec();
+	a->started = ccm_now_mono_usec();
 	a->socket = strdup(cfg->socket ? cfg->socket : "/var/agentx/master");
 	a->queue = ccm_snmp_queue_new(cfg->queue_max ? cfg->queue_max : 1);
 	if (!a->socket || !a->queue ||
