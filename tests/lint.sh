@@ -6,7 +6,7 @@
 #
 # SRCDIR is the source tree (default: the one this script is in), BUILDDIR a
 # configured build tree whose config.h the sources are analysed with
-# (default: SRCDIR).  Runs, over agent/ parsers/ tests/*.c:
+# (default: SRCDIR).  Runs, over agent/ parsers/ parsers/config/ tests/*.c:
 #
 #   cppcheck    --enable=warning,performance,portability,style with the
 #               posix, gnu and zlib library models; suppressions, each with
@@ -70,7 +70,7 @@ fi
 
 cd "$srcdir" || exit 2
 failed=
-sources=$(ls agent/*.c parsers/*.c tests/*.c)
+sources=$(ls agent/*.c parsers/*.c parsers/config/*.c tests/*.c)
 
 elapsed() {	# seconds since $1
 	echo $(($(date +%s) - $1))

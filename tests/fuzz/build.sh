@@ -28,12 +28,19 @@ fi
 FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
 targets=${*:-scanner config xmpp_stream input state snmp_oid}
 
+# The configuration loader (parsers/config/), which two targets link.
+config_sources="parsers/config/load.c parsers/config/sections.c
+	parsers/config/keys.c parsers/config/values.c parsers/config/events.c
+	parsers/config/checks.c parsers/config/print.c parsers/config/syntax.c
+	parsers/config/suggest.c parsers/config/objects.c
+	parsers/config/findings.c"
+
 # The sources each target links, beside tests/fuzz/fuzz_TARGET.c.
 sources() {
 	case $1 in
 	scanner) echo parsers/scanner.c parsers/logline.c \
 		parsers/queue_lines.c parsers/timestamp.c ;;
-	config) echo parsers/config.c parsers/queue_lines.c \
+	config) echo $config_sources parsers/queue_lines.c \
 		parsers/duration.c parsers/timestamp.c agent/safe_open.c ;;
 	xmpp_stream) echo parsers/xmpp_stream.c ;;
 	input) echo agent/input.c agent/input_date.c parsers/scanner.c parsers/logline.c \
@@ -45,7 +52,7 @@ sources() {
 		parsers/duration.c agent/safe_open.c agent/text_clean.c ;;
 	snmp_oid) echo agent/snmp_view.c agent/component_rows.c \
 		agent/impact.c agent/engine.c agent/queue_latency.c \
-		agent/alarm.c agent/probe_stats.c parsers/config.c \
+		agent/alarm.c agent/probe_stats.c $config_sources \
 		parsers/queue_lines.c parsers/duration.c \
 		parsers/timestamp.c agent/safe_open.c agent/text_clean.c ;;
 	*) echo "$0: unknown target '$1'" >&2; return 1 ;;
