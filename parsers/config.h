@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* The configuration file (ccmon.conf(5)): loading, validation against the
- * vendor's rules (SPEC §2), and the effective configuration.
+ * vendor's rules (ccmon.conf(5) RULES), and the effective configuration.
  *
  * A load reports every finding of a file at once, each with its line and
  * rule id, so that an operator fixes a file in one pass.  A configuration
  * is handed out only when the file has no errors; warnings do not stop it.
  * The module never reads a compliance server's secret: it only carries the
- * path of the file that holds it. */
+ * path of the file that holds it.  The loader's internals are in
+ * parsers/config/; its keys are the rows of parsers/config/keys.def. */
 #ifndef CCM_CONFIG_H
 #define CCM_CONFIG_H
 
@@ -99,7 +100,7 @@ const char *ccm_syslog_facility_name(int facility);     /* "daemon", NULL */
 
 struct ccm_event {
 	enum ccm_event_type type;
-	const char *name;        /* static: spelled as in SPEC §3 */
+	const char *name;        /* static: spelled as in ccmon.conf(5) EVENTS */
 	enum ccm_packet packet;  /* CCM_PACKET_NONE for TC */
 	enum ccm_handling handling;
 	bool fire_and_forget;    /* IM&P does not wait for the answer */
