@@ -55,12 +55,12 @@ const struct keydef ccm_keydefs[K_COUNT] = {
 	[K_##id] = { \
 		.sect = SECT_##sect_, \
 		.type = T_##type_, \
-		.name = name_, \
+		.name = (name_), \
 		.offset = offsetof(SECT_OBJ_##sect_, field), \
-		.def = def_, \
-		.min = min_, \
-		.max = max_, \
-		.note = note_, \
+		.def = (def_), \
+		.min = (min_), \
+		.max = (max_), \
+		.note = (note_), \
 	},
 #include "parsers/config/keys.def"
 #undef KEY
