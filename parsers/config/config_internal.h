@@ -208,6 +208,10 @@ void ccm_findings_sort(struct ccm_findings *f, size_t from);
 
 void ccm_cfg_mark_bad(struct parse *p, enum key k);
 bool ccm_cfg_is_bad(const struct keys_seen *ks, enum key k);
+/* Frees the strings and lists that the keys of section s hold in obj (for
+ * SECT_LATENCY obj may be a struct ccm_queue_rule: see struct
+ * latency_read); their fields become NULL. */
+void ccm_cfg_release_keys(enum sect s, void *obj);
 /* Gives each key of section s that has a default its default, in obj. */
 void ccm_cfg_defaults(struct parse *p, enum sect s, void *obj);
 

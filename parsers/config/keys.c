@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* The table of keys, made from keys.def, and what is looked up in it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "parsers/config/config_internal.h"
@@ -99,6 +100,41 @@ void ccm_cfg_mark_bad(struct parse *p, enum key k)
 bool ccm_cfg_is_bad(const struct keys_seen *ks, enum key k)
 {
 	return ks->bad & (UINT64_C(1) << k);
+}
+
+static bool holds_string(enum ktype t)
+{
+	switch (t) {
+	case T_NODE: case T_PATH: case T_SOCKET: case T_LISTEN: case T_TEXT:
+	case T_HOST: case T_SERVER_NODE: case T_COMPONENT: case T_PATTERN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void ccm_cfg_release_keys(enum sect s, void *obj)
+{
+	for (size_t k = 0; k < K_COUNT; k++) {
+		enum ktype t = ccm_keydefs[k].type;
+
+		if (ccm_keydefs[k].sect != s)
+			continue;
+		if (holds_string(t)) {
+			char **field = ccm_key_field((enum key)k, obj);
+
+			free(*field);
+			*field = NULL;
+		} else if (t == T_LOGS) {
+			struct ccm_agent_config *a = obj;
+
+			for (size_t i = 0; i < a->nlogs; i++)
+				free(a->logs[i]);
+			free(a->logs);
+			a->logs = NULL;
+			a->nlogs = 0;
+		}
+	}
 }
 
 /* Through the setters, so that a default is spelled once, as the file

@@ -6,41 +6,30 @@
 
 #include "parsers/config/config_internal.h"
 
+/* Each frees what keys.def does not name too: the section's name, the event
+ * list (which jsm and tc share). */
 void ccm_agent_release(struct ccm_agent_config *a)
 {
-	for (size_t i = 0; i < a->nlogs; i++)
-		free(a->logs[i]);
-	free(a->logs);
-	free(a->node);
-	free(a->state_dir);
-	free(a->runtime_dir);
-	free(a->agentx_socket);
-	free(a->metrics_listen);
+	ccm_cfg_release_keys(SECT_AGENT, a);
 }
 
 static void server_release(struct ccm_server *s)
 {
 	free(s->name);
-	free(s->description);
-	free(s->host);
-	free(s->node);
-	free(s->component);
-	free(s->secret_file);
+	ccm_cfg_release_keys(SECT_SERVER, s);
 }
 
 static void profile_release(struct ccm_profile *pr)
 {
 	free(pr->name);
-	free(pr->description);
 	free(pr->events);
+	ccm_cfg_release_keys(SECT_PROFILE, pr);
 }
 
 void ccm_rule_release(struct ccm_queue_rule *r)
 {
 	free(r->name);
-	free(r->match);
-	free(r->start);
-	free(r->end);
+	ccm_cfg_release_keys(SECT_LATENCY, r);
 }
 
 void ccm_config_free(struct ccm_config *c)
