@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The configuration file (ccmon.conf(5)): loading, validation against the
- * vendor's rules (ccmon.conf(5) RULES), and the effective configuration.
+ * vendor's rules (doc/domain.md "Servers, profiles and events"), and the
+ * effective configuration.
  *
  * A load reports every finding of a file at once, each with its line and
  * rule id, so that an operator fixes a file in one pass.  A configuration
@@ -100,7 +101,7 @@ const char *ccm_syslog_facility_name(int facility);     /* "daemon", NULL */
 
 struct ccm_event {
 	enum ccm_event_type type;
-	const char *name;        /* static: spelled as in ccmon.conf(5) EVENTS */
+	const char *name;        /* static: spelled as in ccmon.conf(5) */
 	enum ccm_packet packet;  /* CCM_PACKET_NONE for TC */
 	enum ccm_handling handling;
 	bool fire_and_forget;    /* IM&P does not wait for the answer */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Recognition of the XCP Router messages about open-port components
- * (SPEC §5), found anywhere in a line whatever its prefix. */
+ * (doc/domain.md "Log line forms"), found anywhere in a line whatever its
+ * prefix. */
 #ifndef CCM_LOGLINE_H
 #define CCM_LOGLINE_H
 

@@ -3,12 +3,12 @@
  * patterns of the configuration (ccmon.conf [latency NAME]).
  *
  * The wording of XCP's queue, timeout and bounce lines is not public
- * (SPEC §5), so nothing here is hard-wired but one default: the bounce of
- * the router's jabberd heritage, "Bouncing packet intended for
- * <component>", an event that waited queue_wait and failed.  A rule is
- * either one line that stands for an event which waited a known time
- * (match, wait), or a pair of lines, start and end, whose distance in time
- * is the wait, joined by component and an optional key.  Patterns are
+ * (doc/domain.md "Log line forms"), so nothing here is hard-wired but one
+ * default: the bounce of the router's jabberd heritage, "Bouncing packet
+ * intended for <component>", an event that waited queue_wait and failed.
+ * A rule is either one line that stands for an event which waited a known
+ * time (match, wait), or a pair of lines, start and end, whose distance in
+ * time is the wait, joined by component and an optional key.  Patterns are
  * PCRE2 with the named group "component" and optionally "key". */
 #ifndef CCM_QUEUE_LINES_H
 #define CCM_QUEUE_LINES_H

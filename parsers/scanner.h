@@ -43,7 +43,7 @@ struct ccm_scanner {
 	bool have_prev;
 	ccm_ms prev_time; /* of the last dated line read */
 	ccm_ms silence_min; /* gaps between lines this long are silences
-			     * (a router restart's, agent/engine.h)     */
+			     * (a router restart's, agent/core/engine.h)     */
 	bool have_gap;      /* since the last recognised message: the   */
 	ccm_ms gap_from, gap_to; /* latest silence, else the longest gap */
 };

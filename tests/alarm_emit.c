@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/alarm.h"
-#include "agent/alarm_sink.h"
+#include "agent/core/alarm.h"
+#include "agent/io/alarm_sink.h"
 
 struct emit {
 	struct ccm_alarm_sink *sink;

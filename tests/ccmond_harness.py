@@ -34,7 +34,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("top_srcdir") or os.path.dirname(HERE)
-ALARM_C = os.path.join(SRCDIR, "agent", "alarm.c")
+ALARM_C = os.path.join(SRCDIR, "agent", "core", "alarm_types.c")
 CS_SERVER = os.path.join(HERE, "cs_server.py")
 JOURNALD = "/lib/systemd/systemd-journald"
 

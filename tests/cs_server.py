@@ -3,8 +3,8 @@
 """A compliance server of our own, for the probe tests.
 
 Listens on 127.0.0.1 only and speaks just enough of the open-port link
-(SPEC section 6, XEP-0114 with the router as initiator) to put `ccmon probe`
-through every case.  Python 3 standard library only.
+(doc/domain.md "The link protocol": XEP-0114 with the router as initiator)
+to put `ccmon probe` through every case.  Python 3 standard library only.
 
     cs_server.py --mode MODE [--port 0] [--secret S] [--component NAME]
                  [--id ID | --no-id] [--quote "'" | '"'] [--ns NS]

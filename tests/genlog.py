@@ -815,7 +815,7 @@ def queue_latency(waits):
                 p99_s=w, waits=waits)
 
 
-# ccmon's ranking of causes (agent/engine.c): a failed connect names the
+# ccmon's ranking of causes (agent/core/engine.c): a failed connect names the
 # fault, a missing ACTIVE narrows it, a loss alone says nothing.
 CAUSE_RANK = dict(lost=0, auth=1, refused=2, timeout=2, unreachable=2)
 # A router restart (ccmon.conf(5) defaults): silent this long, then

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/state.h"
-#include "agent/tail.h"
+#include "agent/io/state.h"
+#include "agent/io/tail.h"
 
 struct driver {
 	struct ccm_tail *tail;

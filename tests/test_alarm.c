@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/alarm.c: holds, flap damping, rate limit, status,
- * persistence, message text.
+/* Unit tests for agent/core/alarm*.c: holds, flap damping, rate limit,
+ * status, persistence, message text.
  *
  * Every decision is copied by the callback and rendered as one line
  * "TIME STATE #ID TYPE RESOURCE SEVERITY since=T [ended=T] [flapping=N]
@@ -20,7 +20,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/alarm.h"
+#include "agent/core/alarm.h"
+#include "agent/core/alarm_persist.h"
 
 #define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
 
@@ -1012,6 +1013,141 @@ static void test_restore_flapping(void **state)
 	env_free(w);
 }
 
+/* A snapshot read without an alarm object (what `ccmon status` does while
+ * ccmond is down): every member as alarm_persist.h gives it, the absent
+ * ones at their stated defaults, unknown types left out. */
+static void test_snapshot_read(void **state)
+{
+	struct ccm_alarm_snapshot snap;
+	struct json_object *o;
+	const struct ccm_alarm_saved *r;
+
+	(void)state;
+	o = json_tokener_parse(
+		"{\"version\":1,\"last_id\":9,\"reachable\":[],\"alarms\":["
+		"{\"type\":\"probe-failing\",\"resource\":\"cs1\",\"id\":3,"
+		"\"severity\":\"critical\",\"since\":1793693400000,"
+		"\"raised_at\":1793693400500,\"text\":\"refused\","
+		"\"flapping\":true,\"changes\":4,\"phase\":2},"
+		"{\"type\":\"from-a-newer-ccmond\",\"resource\":\"x\","
+		"\"id\":4,\"since\":0,\"raised_at\":0},"
+		"{\"type\":\"log-silent\",\"resource\":\"/l\",\"id\":5,"
+		"\"since\":-5,\"raised_at\":7,\"severity\":\"no-such\"}]}");
+	assert_non_null(o);
+	assert_int_equal(ccm_alarm_snapshot_read(o, &snap), 0);
+	assert_int_equal(snap.last_id, 9);
+	assert_int_equal(snap.n, 2);
+	r = &snap.v[0];
+	assert_int_equal(r->type, CCM_ALARM_PROBE_FAILING);
+	assert_string_equal(r->resource, "cs1");
+	assert_int_equal(r->id, 3);
+	assert_int_equal(r->severity, CCM_SEV_CRITICAL);
+	assert_int_equal(r->since, T0);
+	assert_int_equal(r->raised_at, T0 + 500);
+	assert_string_equal(r->text, "refused");
+	assert_true(r->flapping);
+	assert_int_equal(r->changes, 4);
+	assert_int_equal(r->phase, 2);
+	/* absent members: the type's severity (an unknown name too), no
+	 * text, not flapping, no changes, no phase */
+	r = &snap.v[1];
+	assert_int_equal(r->type, CCM_ALARM_LOG_SILENT);
+	assert_string_equal(r->resource, "/l");
+	assert_int_equal(r->id, 5);
+	assert_int_equal(r->severity, CCM_SEV_MINOR);
+	assert_int_equal(r->since, -5);
+	assert_int_equal(r->raised_at, 7);
+	assert_null(r->text);
+	assert_false(r->flapping);
+	assert_int_equal(r->changes, 0);
+	assert_int_equal(r->phase, CCM_ALARM_PHASE_UNKNOWN);
+	ccm_alarm_snapshot_release(&snap);
+	assert_null(snap.v);
+	assert_int_equal(snap.n, 0);
+	json_object_put(o);
+
+	/* One bad entry spoils the lot, as for a restore. */
+	o = json_tokener_parse(
+		"{\"version\":1,\"last_id\":0,\"alarms\":["
+		"{\"type\":\"log-silent\",\"resource\":\"/l\",\"id\":5,"
+		"\"since\":0,\"raised_at\":0},"
+		"{\"type\":\"log-silent\",\"resource\":\"/m\",\"id\":6,"
+		"\"since\":0,\"raised_at\":0,\"phase\":-1}]}");
+	assert_non_null(o);
+	errno = 0;
+	assert_int_equal(ccm_alarm_snapshot_read(o, &snap), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_null(snap.v);
+	assert_int_equal(snap.n, 0);
+	json_object_put(o);
+	errno = 0;
+	assert_int_equal(ccm_alarm_snapshot_read(NULL, &snap), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+static int count_saved(void *ctx, const struct ccm_alarm_saved *r)
+{
+	unsigned *n = ctx;
+
+	(void)r;
+	return ++*n == 2 ? 42 : 0;
+}
+
+/* Records straight into an object: nothing loads unless all are valid;
+ * the walk stops where its callback says. */
+static void test_load_records(void **state)
+{
+	struct env *v = *state;
+	struct ccm_alarm_saved r[3] = {
+		{ .type = CCM_ALARM_LOG_SILENT, .resource = "/a", .id = 1,
+		  .severity = CCM_SEV_MINOR, .since = T0, .raised_at = T0,
+		  .phase = CCM_ALARM_PHASE_UNKNOWN },
+		{ .type = CCM_ALARM_LOG_SILENT, .resource = "/b", .id = 2,
+		  .severity = CCM_SEV_MINOR, .since = T0, .raised_at = T0 },
+		{ .type = CCM_ALARM_LOG_SILENT, .resource = "/c", .id = 3,
+		  .severity = CCM_SEV_MINOR, .since = T0, .raised_at = T0 },
+	};
+	struct ccm_alarm_saved bad;
+	unsigned n = 0;
+
+	bad = r[2];
+	bad.id = 0;
+	assert_false(ccm_alarm_saved_valid(&bad));
+	bad = r[2];
+	bad.resource = "";
+	assert_false(ccm_alarm_saved_valid(&bad));
+	bad.resource = NULL;
+	assert_false(ccm_alarm_saved_valid(&bad));
+	bad = r[2];
+	bad.since = CCM_ALARM_TIME_MAX + 1;
+	assert_false(ccm_alarm_saved_valid(&bad));
+	bad = r[2];
+	bad.severity = (enum ccm_alarm_severity)(CCM_SEV_WARNING + 1);
+	assert_false(ccm_alarm_saved_valid(&bad));
+	bad = r[2];
+	bad.type = CCM_ALARM_NTYPES;
+	assert_false(ccm_alarm_saved_valid(&bad));
+	bad = r[2];
+	bad.changes = (uint64_t)INT64_MAX + 1;
+	assert_false(ccm_alarm_saved_valid(&bad));
+
+	r[2].id = 0;
+	errno = 0;
+	assert_int_equal(ccm_alarms_load(v->as, r, 3, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(ccm_alarms_count_active(v->as), 0);
+	r[2].id = 3;
+	errno = 0;
+	assert_int_equal(ccm_alarms_load(v->as, r, 3, (uint64_t)INT64_MAX + 1),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(ccm_alarms_load(v->as, r, 3, 0), 3);
+	assert_int_equal(ccm_alarms_last_id(v->as), 3);
+	assert_int_equal(ccm_alarms_each_saved(v->as, count_saved, &n), 42);
+	assert_int_equal(n, 2);
+	expect(v, "");
+}
+
 static void test_restore_rejects(void **state)
 {
 	struct env *v = *state;
@@ -1371,6 +1507,8 @@ int main(void)
 		T(test_restore_expire_unreported),
 		T(test_restore_flapping),
 		T(test_restore_rejects),
+		T(test_snapshot_read),
+		T(test_load_records),
 		T(test_policy_limits),
 		T(test_changed_same_id),
 		T(test_changed_in_holds),

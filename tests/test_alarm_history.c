@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/alarm_history.c: what the NOC received, recorded
- * from the alarm engine's decisions (agent/alarm.c) and the raises its
+/* Unit tests for agent/core/alarm_history.c: what the NOC received, recorded
+ * from the alarm engine's decisions (agent/core/alarm.c) and the raises its
  * rate limit withheld. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/alarm.h"
-#include "agent/alarm_history.h"
+#include "agent/core/alarm.h"
+#include "agent/core/alarm_history.h"
 
 #define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
 #define COMP "op-cs1.imp1-example-com"

@@ -756,8 +756,9 @@ def test_config_impact(ccmon, tmp_path):
     # the model's delay: queueing for the 5 min window, then bounced at
     # once; the last still queueing when the log ends
     assert [i["delayed_s"] for i in doc["impact"]] == [300.0, 300.0, 60.0]
-    # SPEC §4's columns: the default profile waits for logins too (cs1,
-    # ungraceful: delayed, unlogged); Logging only for messages
+    # the vendor's columns (doc/domain.md "Situations and their impact"):
+    # the default profile waits for logins too (cs1, ungraceful: delayed,
+    # unlogged); Logging only for messages
     everything = ["im-blocked", "group-chat-blocked", "logins-delayed",
                   "logins-unlogged"]
     assert [i["effects"] for i in doc["impact"]] == \
@@ -1115,7 +1116,8 @@ def test_expressway_failed_binds_endpoint(ccmon, tmp_path):
     assert inc["cause"] == "unreachable", inc
 
 
-# The vendor's own sequence (SPEC §5): the refusal comes before the GONE.
+# The vendor's own sequence (doc/domain.md "Causes of an outage"): the
+# refusal comes before the GONE.
 VENDOR_SEQUENCE_LOG = """\
 08:00:00.000 |info  router Component op-cs1.imp1-example-com is ACTIVE
 08:10:00.000 |info  mio Connecting on fd 22 to host '10.53.52.205', port 7999

@@ -46,7 +46,7 @@ ROTATIONS = 1000
 KEEP = 5                          # numbered files the "router" keeps
 TAIL_DRAIN_S = 0.5                # tests/tail_follow.c
 TAIL_POLL_S = 0.2
-CCMOND_DRAIN_S = 5.0              # agent/tail.c default drain_usec
+CCMOND_DRAIN_S = 5.0              # agent/io/tail.c default drain_usec
 CCMOND_POLL_S = 1.0
 
 

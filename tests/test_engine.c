@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/engine.c: component states, endpoints, incidents.
+/* Unit tests for agent/core/engine.c: component states, endpoints, incidents.
  *
  * Every change the engine reports is copied by the sink and rendered as one
  * line "TIME COMPONENT WHAT @LINE" (TIME in ms after T0, "@-" for a change
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/engine.h"
+#include "agent/core/engine.h"
 #include "tests/logmsg.h"
 
 #define FILE_NAME "rtr-jsm-1.log"
@@ -1032,8 +1032,9 @@ static void test_refusals_since_active_count(void **state)
 		  "9500 C close#3 refused @15\n");
 }
 
-/* SPEC's own sequence, unconfigured: Connecting, Unable to connect (111),
- * then GONE.  The refusal before the GONE names the cause. */
+/* The vendor's own sequence (doc/domain.md "Causes of an outage"),
+ * unconfigured: Connecting, Unable to connect (111), then GONE.  The
+ * refusal before the GONE names the cause. */
 static void test_vendor_sequence_refused_before_gone(void **state)
 {
 	struct env *v = *state;

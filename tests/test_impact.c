@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/impact.c: one test per row of SPEC §4's table (what
- * users see when compliance connectivity fails), plus the rules that the
- * table takes for granted: fire-and-forget, unknown components, per-node
+/* Unit tests for agent/core/impact.c: one test per row of the vendor's table
+ * (what users see when compliance connectivity fails, doc/domain.md
+ * "Situations and their impact"), plus the rules that the table takes for
+ * granted: fire-and-forget, unknown components, per-node
  * compliance, the classes of events. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/impact.h"
+#include "agent/core/impact.h"
 
 #define SEC INT64_C(1000)
 #define MIN (60 * SEC)
@@ -82,7 +83,7 @@ static struct ccm_impact_alarms alarms_of(const struct ccm_impact *im)
 
 #define CLS(im, c) (&(im).classes[CCM_CLASS_##c])
 
-/* ---- SPEC §4, row by row --------------------------------------------------- */
+/* ---- the vendor's table, row by row ------------------------------------- */
 
 /* Single server, graceful shutdown: logins work, unlogged; IM and group
  * chat blocked with an immediate error. */
@@ -480,7 +481,7 @@ static struct ccm_server_impact server(const struct ccm_config *c,
 
 #define E(x) (1u << CCM_EFFECT_##x)
 
-/* SPEC §4 row 1: single server, graceful: IM and group chat blocked for
+/* Row 1: single server, graceful: IM and group chat blocked for
  * every user, an immediate error; logins work, unlogged.  Critical. */
 static void test_loss_single_graceful(void **state)
 {
@@ -627,8 +628,9 @@ static void test_loss_nobody_waits(void **state)
 	ccm_config_free(c);
 }
 
-/* SPEC §5's last bullet: ACTIVE, yet events wait and bounce: IM blocked
- * for the profiles that wait on it, queueing with no end, no re-route. */
+/* ACTIVE, yet events wait and bounce (doc/domain.md "Not answering while
+ * ACTIVE"): IM blocked for the profiles that wait on it, queueing with no
+ * end, no re-route. */
 static void test_hung_server(void **state)
 {
 	struct ccm_config *c = load(AGENT SERVER("cs1", "imp1.example.com", ""));

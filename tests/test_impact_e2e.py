@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: ISC
-"""End to end: what users suffer, as ccmond judges it live (agent/impact.c,
-SPEC §4), one test per situation of the vendor's table, driven by a
-scripted router log and, where the loss must read as graceful by probe,
-a port of our own that refuses.
+"""End to end: what users suffer, as ccmond judges it live (agent/core/impact.c,
+doc/domain.md "Situations and their impact"), one test per situation of
+the vendor's table, driven by a scripted router log and, where the loss
+must read as graceful by probe, a port of our own that refuses.
 
 ccmond runs as in tests/test_ccmond.py (a private mount namespace with its
 own journald, tests/ccmond_harness.py).  The vendor's windows are
@@ -25,7 +25,7 @@ from ccmond_harness import Harness, component_of, wait_for
 
 NODE1, NODE2 = "imp1.example.com", "imp2.example.com"
 WINDOWS = dict(queue_wait="1s", queue_window="6s", reroute_after="5s")
-EVIDENCE_WAIT = 3.0   # agent/monitor.c LOSS_EVIDENCE_WAIT
+EVIDENCE_WAIT = 3.0   # agent/core/monitor.c LOSS_EVIDENCE_WAIT
 # A server whose only event no user waits for: its component's alarms mark
 # a point in ccmond's work (settled()), and change nothing users suffer.
 MARK = "mark"
@@ -380,7 +380,7 @@ def test_refusals_after_the_raise_change_it(h):
         ["immediate-bounce"], iv
     assert iv["phase_changes"][0]["time"] == iv["start"], iv
     assert iv["delayed_s"] == 0, iv
-    # SPEC §4 row 1: blocked, logins work unlogged; nothing delayed
+    # the vendor's row 1: blocked, logins work unlogged; nothing delayed
     assert iv["effects"] == ["im-blocked", "group-chat-blocked",
                              "logins-unlogged"], iv
 
@@ -420,9 +420,10 @@ def test_balanced_component_down_severity(h):
 
 
 def test_active_but_not_answering(h):
-    """SPEC §5's last bullet: CONNECTED and ACTIVE, yet every event waits
-    the full queue_wait and bounces: queue_bounces (3) such bounces within
-    queue_window are messaging-blocked, with the vendor's advice."""
+    """doc/domain.md "Not answering while ACTIVE": CONNECTED and ACTIVE,
+    yet every event waits the full queue_wait and bounces: queue_bounces
+    (3) such bounces within queue_window are messaging-blocked, with the
+    vendor's advice."""
     log = h.log()
     configure(h, [srv("cs1", profile="Logging")], LOGGING)
     d = up(h, log, [("cs1", NODE1)])

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/input.h"
-#include "agent/progress.h"
+#include "agent/core/input_date.h"
+#include "agent/io/input.h"
+#include "agent/cli/progress.h"
 
 #define MIN INT64_C(60000)
 
@@ -128,6 +129,46 @@ static void settle_by_shape(void **state)
 			    "mtime");
 }
 
+/* The date's source, strongest first (doc/ccmon.1, analyze): --date (run
+ * on from the previous input when there is one), a date in the name, the
+ * modification time; the core's rule alone, no file. */
+static void clock_precedence(void **state)
+{
+	ccm_ms named = day(2026, 3, 14), opt = day(2026, 11, 3);
+	ccm_ms mtime = day(2026, 5, 1) + 60 * MIN, prev = opt + 90 * MIN;
+	struct ccm_date_basis b = {
+		.have_name_date = true, .name_date = named, .mtime = mtime,
+	};
+	struct ccm_clock c;
+
+	(void)state;
+	assert_int_equal(ccm_date_clock(&b, &c), CCM_DATE_FROM_NAME);
+	assert_int_equal(c.basis, CCM_BASIS_DATE);
+	assert_int_equal(c.basis_time, named);
+	b.have_date = true;
+	b.date = opt;
+	assert_int_equal(ccm_date_clock(&b, &c), CCM_DATE_FROM_OPTION);
+	assert_int_equal(c.basis, CCM_BASIS_DATE);
+	assert_int_equal(c.basis_time, opt);
+	b.have_prev_last = true;
+	b.prev_last = prev;
+	assert_int_equal(ccm_date_clock(&b, &c), CCM_DATE_FROM_OPTION);
+	assert_int_equal(c.basis, CCM_BASIS_CONTINUE);
+	assert_int_equal(c.basis_time, prev);
+	/* without --date, the previous input does not carry its date over */
+	b = (struct ccm_date_basis){ .have_prev_last = true,
+				     .prev_last = prev, .mtime = mtime };
+	assert_int_equal(ccm_date_clock(&b, &c), CCM_DATE_FROM_MTIME);
+	assert_int_equal(c.basis, CCM_BASIS_MTIME);
+	assert_int_equal(c.basis_time, mtime);
+	/* the scan's settling keeps a source that full-date lines do not
+	 * replace */
+	assert_int_equal(ccm_date_settle(CCM_DATE_FROM_NAME, CCM_TS_TRACE),
+			 CCM_DATE_FROM_NAME);
+	assert_int_equal(ccm_date_settle(CCM_DATE_FROM_OPTION, CCM_TS_ISO8601),
+			 CCM_DATE_FROM_LINE);
+}
+
 /* Half of 1 GiB in 10 s: 51 MiB/s, 10 s left. */
 static void progress_text(void **state)
 {
@@ -157,6 +198,7 @@ int main(void)
 		cmocka_unit_test(names_without_a_date),
 		cmocka_unit_test(mtime_suspect_bounds),
 		cmocka_unit_test(settle_by_shape),
+		cmocka_unit_test(clock_precedence),
 		cmocka_unit_test(progress_text),
 	};
 

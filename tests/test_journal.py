@@ -27,7 +27,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("top_srcdir") or os.path.dirname(HERE)
 CATALOG = os.path.join(SRCDIR, "units", "ccmon.catalog")
-ALARM_C = os.path.join(SRCDIR, "agent", "alarm.c")
+ALARM_C = os.path.join(SRCDIR, "agent", "core", "alarm_types.c")
 JOURNALD = "/lib/systemd/systemd-journald"
 STEP_TIMEOUT = 240  # seconds, for any one namespace run
 UNSHARE_TIMEOUT = 120  # seconds for unshare to mount, however busy
@@ -39,7 +39,7 @@ ODD_LOG = '/srv/router logs/rtr "jsm" \\1.log'
 
 
 
-# The MESSAGE_ID of a CHANGED message, whatever the type (agent/alarm.h).
+# The MESSAGE_ID of a CHANGED message, whatever the type (agent/core/alarm.h).
 CHANGED_ID = "d42044963e6b4a4aa8b492ed0a137d5b"
 
 
@@ -259,7 +259,8 @@ def test_catalog_parses_and_matches_the_types(workdir):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert "Documentation: man:ccmond(8)" in r.stdout
-    # SPEC 5: CONNECTED without ACTIVE = password or component name.
+    # CONNECTED without ACTIVE = password or component name
+    # (doc/domain.md "Troubleshooting checklist").
     text = re.sub(r"\s+", " ", r.stdout)
     assert "The password: it must be the same on IM and Presence" in text
     assert "this exact open-port component name" in text

@@ -343,12 +343,13 @@ def marker(h, log, port, seen):
 
 
 def lifecycle(h, log, restart):
-    """The cycle of SPEC §5 twice: GONE, refused reconnects, CONNECTED,
-    ACTIVE.  The first is over before any restart (its alarms raised and
-    cleared); the second, when restart() is given, with a stop and start
-    of ccmond after each step; then three stops and starts more.  Every
-    step ends with a marker, so that what the agent decided on its lines
-    (or, just started, on its replay) has been sent before the next."""
+    """The vendor's cycle (doc/domain.md "Causes of an outage") twice:
+    GONE, refused reconnects, CONNECTED, ACTIVE.  The first is over before
+    any restart (its alarms raised and cleared); the second, when restart()
+    is given, with a stop and start of ccmond after each step; then three
+    stops and starts more.  Every step ends with a marker, so that what the
+    agent decided on its lines (or, just started, on its replay) has been
+    sent before the next."""
     seen = len(h.alarms())
     port = [PORT + 100]
 

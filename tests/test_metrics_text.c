@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/metrics_text.c: the Prometheus text of /metrics.
+/* Unit tests for agent/metrics/text.c: the Prometheus text of /metrics.
  *
  * Built from the same parts as in ccmond (a real engine fed router
  * messages, real alarms, a configuration, probe figures, tail counters),
  * the text is checked line by line against what the exposition format
- * and the families of agent/metrics_text.h say it must hold. */
+ * and the families of agent/metrics/text.h say it must hold. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +15,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/impact.h"
-#include "agent/metrics_text.h"
-#include "agent/probe_stats.h"
+#include "agent/core/impact.h"
+#include "agent/metrics/text.h"
+#include "agent/core/probe_stats.h"
+#include "tests/unit_helpers.h"
 
 #define COMP1_LOG "op-cs1.imp1"  /* as the log spells it */
 #define COMP1_CONF "op-CS1.imp1" /* as ccmon.conf spells it: the row's */
@@ -28,42 +29,6 @@ static ccm_ms t0(void)
 {
 	return ccm_days_from_civil(2026, 11, 25) * CCM_MS_PER_DAY +
 	       13 * INT64_C(3600000);
-}
-
-static void feed_state(struct ccm_engine *e, ccm_ms t, const char *name,
-		       enum ccm_state state)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_COMPONENT_STATE,
-		.component = { name, strlen(name) },
-		.state = state,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void feed_wait(struct ccm_engine *e, ccm_ms t, const char *name,
-		      ccm_ms wait)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_QUEUE_WAITED,
-		.component = { name, strlen(name) },
-		.wait = wait,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void probe_report(struct ccm_probe_stats *st,
-			 enum ccm_probe_result result, int64_t connect_us)
-{
-	struct ccm_probe_report r = {
-		.result = result,
-		.connected = connect_us >= 0,
-		.connect_us = connect_us,
-	};
-
-	ccm_probe_stats_add(st, &r);
 }
 
 struct agent {
@@ -91,16 +56,11 @@ static const struct ccm_probe_stats *probe_of(void *ctx, const char *server)
 static void agent_init(struct agent *a)
 {
 	const ccm_ms t = t0();
-	struct ccm_alarm_policy pol;
 
 	memset(a, 0, sizeof(*a));
 	a->engine = ccm_engine_new(NULL, NULL, NULL);
 	assert_non_null(a->engine);
-	ccm_alarm_policy_default(&pol);
-	pol.raise_hold = 0;
-	pol.clear_hold = 0;
-	a->alarms = ccm_alarms_new(&pol, NULL, NULL);
-	assert_non_null(a->alarms);
+	a->alarms = alarms_new_zero_holds();
 
 	feed_state(a->engine, t + 10, COMP1_LOG, CCM_STATE_CONNECTED);
 	feed_state(a->engine, t + 20, COMP1_LOG, CCM_STATE_ACTIVE);
@@ -113,22 +73,12 @@ static void agent_init(struct agent *a)
 					"cs1", true, t + 6000, "refused"), 0);
 	ccm_alarms_advance(a->alarms, t + 7000);
 
-	a->servers[0] = (struct ccm_server){
-		.name = "cs1", .host = "10.53.52.205", .port = 7999,
-		.component = COMP1_CONF, .probe = CCM_PROBE_TCP,
-	};
-	a->servers[1] = (struct ccm_server){
-		.name = "cs2", .host = "cs2.example.com", .port = 7400,
-		.component = COMP2, .probe = CCM_PROBE_NONE,
-	};
-	a->config = (struct ccm_config){
-		.servers = a->servers,
-		.nservers = 2,
-	};
+	two_servers(&a->config, a->servers, NULL, "10.53.52.205", COMP1_CONF,
+		    COMP2);
 	ccm_probe_stats_init(&a->cs1);
-	probe_report(&a->cs1, CCM_PROBE_OK, 412);
-	probe_report(&a->cs1, CCM_PROBE_OK, 380);
-	probe_report(&a->cs1, CCM_PROBE_REFUSED, -1);
+	probe_report(&a->cs1, CCM_PROBE_OK, 412, -1);
+	probe_report(&a->cs1, CCM_PROBE_OK, 380, -1);
+	probe_report(&a->cs1, CCM_PROBE_REFUSED, -1, -1);
 	a->tail = (struct ccm_tail_stats){
 		.lines = 120, .recognized = 7, .bytes = 9000, .files_open = 1,
 		.rotations = 2, .truncations = 1, .overflows = 4,
@@ -257,8 +207,8 @@ static void test_histogram_cumulative(void **state)
 
 	(void)state;
 	agent_init(&a);
-	probe_report(&a.cs1, CCM_PROBE_OK, 3000);
-	probe_report(&a.cs1, CCM_PROBE_OK, 5000000);
+	probe_report(&a.cs1, CCM_PROBE_OK, 3000, -1);
+	probe_report(&a.cs1, CCM_PROBE_OK, 5000000, -1);
 	text = render(&a.src);
 	assert_line(text, "ccmon_probe_connect_duration_seconds_bucket{server="
 			  "\"cs1\",le=\"0.002\"} 2");
@@ -324,7 +274,7 @@ static void test_tail(void **state)
 	agent_release(&a);
 }
 
-/* Message class reached for all users: blocked (agent/impact.h). */
+/* Message class reached for all users: blocked (agent/core/impact.h). */
 static void test_impacts(void **state)
 {
 	struct agent a;

@@ -14,7 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/monitor.h"
+#include "agent/core/monitor.h"
 #include "tests/logmsg.h"
 
 #define T0 (ccm_days_from_civil(2026, 11, 3) * CCM_MS_PER_DAY + 8 * 3600000)
@@ -417,9 +417,10 @@ static void queue_latency_high(void **state)
 	expect_alarms(e, "");
 }
 
-/* SPEC §5's last bullet: ACTIVE, yet events wait the full queue_wait and
- * bounce.  queue_bounces (3) of them within queue_window block IM for the
- * profile that waits on the server; it ends when they leave the window. */
+/* ACTIVE, yet events wait the full queue_wait and bounce (doc/domain.md
+ * "Not answering while ACTIVE").  queue_bounces (3) of them within
+ * queue_window block IM for the profile that waits on the server; it ends
+ * when they leave the window. */
 static void active_not_answering(void **state)
 {
 	struct env *e = *state;
@@ -1015,7 +1016,7 @@ static void feed(struct ccm_monitor *m, ccm_ms now, ccm_ms t,
 
 /* Our probe got through after the router's refusals: endpoint-refused
  * clears.  A restart replays the refusals, not the probe, and must not
- * raise it again (agent/reachable.h); a refusal logged after the last
+ * raise it again (agent/core/reachable.h); a refusal logged after the last
  * run's record does, and a record saved before the first look is
  * complete keeps what it carried. */
 static void probe_success_survives_a_restart(void **state)

@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/probe_stats.h"
+#include "agent/core/probe_stats.h"
 
 static void buckets(void **state)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Queue latency: the window and its figures (agent/queue_latency.c), the
+/* Queue latency: the window and its figures (agent/core/queue_latency.c), the
  * configured queue lines (parsers/queue_lines.c), and the way both reach
  * the engine and the scanner. */
 #include <stdarg.h>
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/engine.h"
-#include "agent/latency_watch.h"
-#include "agent/queue_latency.h"
+#include "agent/core/engine.h"
+#include "agent/core/latency_watch.h"
+#include "agent/core/queue_latency.h"
 #include "parsers/queue_lines.h"
 #include "parsers/scanner.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/report_html.c and agent/svg_timeline.c: an engine
+/* Unit tests for agent/report/html.c and agent/report/svg_timeline.c: an engine
  * drives a ccm_timeline as in `ccmon analyze`, the document is written to
  * memory and checked as text (tests/test_report_html.py parses it and has
  * Chromium render it).
@@ -21,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/report.h"
+#include "agent/report/markup.h"
+#include "agent/report/report.h"
 #include "tests/logmsg.h"
 
 #define FILE_NAME "rtr-jsm-1.log"
@@ -190,7 +191,7 @@ static void test_escape(void **state)
 	/* markup, a control character, a stray byte, é, U+FFFE, a cut-off
 	 * sequence, an overlong '/', a surrogate, U+202E and C1 CSI: one
 	 * U+FFFD per maximal subpart of what is not UTF-8 (the rule of every
-	 * output, agent/text_clean.h), one per hidden character */
+	 * output, agent/util/text_clean.h), one per hidden character */
 	static const char in[] = "<a href=\"x\">'&'</a>\x01\xff\xc3\xa9"
 				 "\xef\xbf\xbe\xc3\xc0\xaf\xed\xa0\x80\tz"
 				 "\xe2\x80\xae\xe2\x80\xac\xc2\x9b";

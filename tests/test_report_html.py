@@ -364,7 +364,8 @@ def test_config_impact_lanes(ccmon, tmp_path):
     who = "".join(root.find(".//ul[@id='who-list']").itertext())
     assert "IM blocked for cluster" in who
     assert "messages bounced at once" in who
-    # what users saw, by SPEC's columns, in the summary and the table
+    # what users saw, by the vendor's columns (doc/domain.md "Situations
+    # and their impact"), in the summary and the table
     assert "effects: im-blocked" in who, who
     cells = [td.text or "" for td in root.iter("td")
              if td.get("class") == "effects"]

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/report_json.c (and a smoke test of report_text.c):
+/* Unit tests for agent/report/json.c (and a smoke test of report_text.c):
  * an engine drives a ccm_timeline, the document is checked through json-c.
  *
  * The scenario, one router trace (T0 = 2024-03-25T17:19:45.000):
@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/report.h"
+#include "agent/report/report.h"
 #include "tests/logmsg.h"
 
 #define FILE_NAME "rtr-jsm-1.log"

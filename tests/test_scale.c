@@ -14,8 +14,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/alarm.h"
-#include "agent/monitor.h"
+#include "agent/core/alarm.h"
+#include "agent/core/monitor.h"
 #include "tests/logmsg.h"
 
 #define T0 (ccm_days_from_civil(2026, 11, 3) * CCM_MS_PER_DAY + 8 * 3600000)

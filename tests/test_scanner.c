@@ -238,7 +238,7 @@ static void until_stops_the_scan(void **state)
 
 /* Each message carries how long the log was silent before it, over
  * every line since the previous message: the latest gap of silence_min
- * or more, else the longest (a router restart, agent/engine.h). */
+ * or more, else the longest (a router restart, agent/core/engine.h). */
 static void silence_before_a_message(void **state)
 {
 	static const char text[] = "08:00:00.000 Component op-a is ACTIVE\n"

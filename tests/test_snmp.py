@@ -96,7 +96,7 @@ def srv(i, **kw):
 
 
 # cs2 alone in a profile that makes IM&P wait for messages: while it is
-# down, messages are blocked (agent/impact.h).
+# down, messages are blocked (agent/core/impact.h).
 LOGGING_PROFILE = """
 [profile Logging]
 jsm = es_IN:message:bounce, es_OUT:message:bounce

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/snmp_queue.c: the bounded queue of alarm
+/* Unit tests for agent/snmp/queue.c: the bounded queue of alarm
  * notifications on their way to the AgentX master.
  *
  * A notification is pushed from an alarm decision, handed out by next(),
@@ -18,7 +18,7 @@
 
 #include <json-c/json.h>
 
-#include "agent/snmp_queue.h"
+#include "agent/snmp/queue.h"
 
 #define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for agent/snmp_view.c: CCMON-MIB (mibs/CCMON-MIB.txt) as
+/* Unit tests for agent/snmp/view.c: CCMON-MIB (mibs/CCMON-MIB.txt) as
  * values, without net-snmp.
  *
  * The view is built from the same parts as in ccmond: a real engine fed
@@ -21,11 +21,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/impact.h"
-#include "agent/probe_stats.h"
-#include "agent/snmp_mib.h"
-#include "agent/snmp_view.h"
+#include "agent/core/impact.h"
+#include "agent/core/probe_stats.h"
+#include "agent/snmp/mib.h"
+#include "agent/snmp/view.h"
 #include "parsers/config.h"
+#include "tests/unit_helpers.h"
 
 /* 2026-11-25T13:05:07.890 */
 static ccm_ms t0(void)
@@ -244,73 +245,6 @@ static size_t walk(const struct ccm_snmp_view *view, struct oid start,
 
 /* ---- the parts of an agent ----------------------------------------------- */
 
-static void feed_state(struct ccm_engine *e, ccm_ms t, const char *name,
-		       enum ccm_state state)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_COMPONENT_STATE,
-		.component = { name, strlen(name) },
-		.state = state,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void feed_connect(struct ccm_engine *e, ccm_ms t, const char *host,
-			 unsigned port, int err)
-{
-	static const char reason[] = "Connection refused";
-	struct ccm_logmsg m = {
-		.kind = err ? CCM_MSG_CONNECT_FAILED : CCM_MSG_CONNECTING,
-		.host = { host, strlen(host) },
-		.port = port,
-		.fd = 22,
-		.err = err,
-		.reason = { reason, strlen(reason) },
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-/* A wait of the router's queue on name that ended at t (as a bounce after
- * queue_wait reports it). */
-static void feed_wait(struct ccm_engine *e, ccm_ms t, const char *name,
-		      ccm_ms wait)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_QUEUE_WAITED,
-		.component = { name, strlen(name) },
-		.wait = wait,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void probe_report(struct ccm_probe_stats *st,
-			 enum ccm_probe_result result, int64_t connect_us)
-{
-	struct ccm_probe_report r = {
-		.result = result,
-		.connected = connect_us >= 0,
-		.connect_us = connect_us,
-	};
-
-	ccm_probe_stats_add(st, &r);
-}
-
-static struct ccm_alarms *alarms_new_zero_holds(void)
-{
-	struct ccm_alarm_policy pol;
-	struct ccm_alarms *as;
-
-	ccm_alarm_policy_default(&pol);
-	pol.raise_hold = 0;
-	pol.clear_hold = 0;
-	as = ccm_alarms_new(&pol, NULL, NULL);
-	assert_non_null(as);
-	return as;
-}
-
 struct agent {
 	struct ccm_engine *engine;
 	struct ccm_alarms *alarms;
@@ -362,24 +296,13 @@ static void agent_init(struct agent *a)
 	ccm_alarms_advance(a->alarms, t + 7000);
 	assert_int_equal(ccm_alarms_count_active(a->alarms), 2);
 
-	a->servers[0] = (struct ccm_server){
-		.name = "cs1", .host = HOST1, .port = 7999,
-		.component = COMP1_CONF, .probe = CCM_PROBE_TCP,
-	};
-	a->servers[1] = (struct ccm_server){
-		.name = "cs2", .host = "cs2.example.com", .port = 7400,
-		.component = COMP2, .probe = CCM_PROBE_NONE,
-	};
-	a->config = (struct ccm_config){
-		.path = "/etc/ccmon/ccmon.conf",
-		.servers = a->servers,
-		.nservers = 2,
-	};
+	two_servers(&a->config, a->servers, "/etc/ccmon/ccmon.conf", HOST1,
+		    COMP1_CONF, COMP2);
 
 	ccm_probe_stats_init(&a->cs1);
-	probe_report(&a->cs1, CCM_PROBE_OK, 412);
-	probe_report(&a->cs1, CCM_PROBE_OK, 380);
-	probe_report(&a->cs1, CCM_PROBE_REFUSED, -1);
+	probe_report(&a->cs1, CCM_PROBE_OK, 412, -1);
+	probe_report(&a->cs1, CCM_PROBE_OK, 380, -1);
+	probe_report(&a->cs1, CCM_PROBE_REFUSED, -1, -1);
 
 	a->tail = (struct ccm_tail_stats){
 		.lines = 120, .recognized = 7, .bad_time = 2, .overlong = 3,
@@ -1061,10 +984,10 @@ static void test_component_probe_columns(void **state)
 
 	(void)state;
 	ccm_probe_stats_init(&st);
-	probe_report(&st, CCM_PROBE_TIMEOUT, -1);
-	probe_report(&st, CCM_PROBE_OK, 1500);
-	probe_report(&st, CCM_PROBE_OK, 700);
-	probe_report(&st, CCM_PROBE_OK, 2000);
+	probe_report(&st, CCM_PROBE_TIMEOUT, -1, -1);
+	probe_report(&st, CCM_PROBE_OK, 1500, -1);
+	probe_report(&st, CCM_PROBE_OK, 700, -1);
+	probe_report(&st, CCM_PROBE_OK, 2000, -1);
 	view = view_of(&src);
 	v = comp(view, CCM_MIB_COMP_PROBE_RESULT, COMP2);
 	assert_num(&v, CCM_SNMP_INTEGER, 2); /* ok(2) */

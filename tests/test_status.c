@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for the status document (agent/status_json.c), the status
- * socket (agent/status.c) and `ccmon status` (agent/status_cmd.c).
+/* Unit tests for the status document (agent/io/status_json.c), the status
+ * socket (agent/io/status_server.c) and `ccmon status` (agent/cli/status.c).
  *
  * The document is built from a real engine fed router messages, real
  * alarms and real probe figures, and compared whole: every field is part
@@ -28,7 +28,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "agent/status.h"
+#include "agent/core/alarm_persist.h"
+#include "agent/io/status_server.h"
+#include "tests/unit_helpers.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
 
@@ -70,62 +72,6 @@ static void rm_rf(const char *dir)
 }
 
 /* ---- the parts of an agent ----------------------------------------------- */
-
-static void feed_state(struct ccm_engine *e, ccm_ms t, const char *comp,
-		       enum ccm_state state)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_COMPONENT_STATE,
-		.component = { comp, strlen(comp) },
-		.state = state,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void feed_connect(struct ccm_engine *e, ccm_ms t, const char *host,
-			 unsigned port, int err)
-{
-	static const char reason[] = "Connection refused";
-	struct ccm_logmsg m = {
-		.kind = err ? CCM_MSG_CONNECT_FAILED : CCM_MSG_CONNECTING,
-		.host = { host, strlen(host) },
-		.port = port,
-		.fd = 22,
-		.err = err,
-		.reason = { reason, strlen(reason) },
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-/* A wait of the router's queue on comp that ended at t. */
-static void feed_wait(struct ccm_engine *e, ccm_ms t, const char *comp,
-		      ccm_ms wait)
-{
-	struct ccm_logmsg m = {
-		.kind = CCM_MSG_QUEUE_WAITED,
-		.component = { comp, strlen(comp) },
-		.wait = wait,
-	};
-
-	assert_int_equal(ccm_engine_feed(e, t, &m, NULL), 0);
-}
-
-static void probe_report(struct ccm_probe_stats *st,
-			 enum ccm_probe_result result, int64_t connect_us,
-			 int64_t first_byte_us)
-{
-	struct ccm_probe_report r = {
-		.result = result,
-		.connected = connect_us >= 0,
-		.connect_us = connect_us,
-		.have_first_byte = first_byte_us >= 0,
-		.first_byte_us = first_byte_us,
-	};
-
-	ccm_probe_stats_add(st, &r);
-}
 
 struct agent {
 	struct ccm_engine *engine;
@@ -186,19 +132,8 @@ static void agent_init(struct agent *a)
 	ccm_alarms_advance(a->alarms, T0 + 6000);
 	assert_int_equal(a->raised, 1);
 
-	a->servers[0] = (struct ccm_server){
-		.name = "cs1", .host = HOST1, .port = 7999,
-		.component = COMP1, .probe = CCM_PROBE_TCP,
-	};
-	a->servers[1] = (struct ccm_server){
-		.name = "cs2", .host = "cs2.example.com", .port = 7400,
-		.component = COMP2, .probe = CCM_PROBE_NONE,
-	};
-	a->config = (struct ccm_config){
-		.path = "/etc/ccmon/ccmon.conf",
-		.servers = a->servers,
-		.nservers = 2,
-	};
+	two_servers(&a->config, a->servers, "/etc/ccmon/ccmon.conf", HOST1,
+		    COMP1, COMP2);
 	ccm_probe_stats_init(&a->cs1);
 	probe_report(&a->cs1, CCM_PROBE_OK, 412, 1500);
 	probe_report(&a->cs1, CCM_PROBE_OK, 380, -1);
@@ -1157,7 +1092,7 @@ static void test_main_not_running(void **state)
 	assert_int_equal(ccm_alarms_set(as, CCM_ALARM_PROBE_FAILING, "cs1",
 					true, T0, "connection refused"), 0);
 	ccm_alarms_advance(as, T0 + 1);
-	/* as agent/state.c writes it */
+	/* as agent/io/state.c writes it */
 	snap = json_object_new_object();
 	json_object_object_add(snap, "version", json_object_new_int(1));
 	json_object_object_add(snap, "files", json_object_new_array());
@@ -1190,6 +1125,60 @@ static void test_main_not_running(void **state)
 		"\"raised_at\":\"2026-11-03T08:10:00.000\",\"flapping\":false,"
 		"\"changes\":1,\"condition\":null,"
 		"\"text\":\"connection refused\"}]}\n"));
+	free(out);
+	free(err);
+
+	rm_rf(dir);
+	free(spath);
+	free(sdir);
+	free(conf);
+	free(dir);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) < 0, 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The saved alarms are read as ccmond restores them: a type this version
+ * does not know is left out, a malformed list is said and shows none. */
+static void test_main_saved_alarms_as_restored(void **state)
+{
+	char *dir = scratch(), *conf = write_config(dir);
+	char *sdir = join(dir, "state"), *spath = join(sdir, "state.json");
+	char *out, *err, msg[512];
+
+	(void)state;
+	assert_int_equal(mkdir(sdir, 0750), 0);
+	write_file(spath, "{\"version\":1,\"files\":[],\"alarms\":{"
+		   "\"version\":1,\"last_id\":2,\"alarms\":["
+		   "{\"type\":\"from-a-newer-ccmond\",\"resource\":\"x\","
+		   "\"id\":1,\"since\":0,\"raised_at\":0},"
+		   "{\"type\":\"log-silent\",\"resource\":\"/l\",\"id\":2,"
+		   "\"since\":1793693400000,\"raised_at\":1793693400000}]}}");
+	assert_int_equal(run_status(dir, &out, &err, "-c", conf, "--json"), 3);
+	assert_non_null(strstr(out,
+		"\"components\":[],\"alarms\":[{\"id\":2,"
+		"\"type\":\"log-silent\",\"resource\":\"/l\","
+		"\"severity\":\"minor\",\"since\":\"2026-11-03T08:10:00.000\","
+		"\"raised_at\":\"2026-11-03T08:10:00.000\",\"flapping\":false,"
+		"\"changes\":0,\"condition\":null,\"text\":null}]}\n"));
+	free(out);
+	free(err);
+
+	write_file(spath, "{\"version\":1,\"files\":[],\"alarms\":{"
+		   "\"version\":1,\"last_id\":0,\"alarms\":["
+		   "{\"type\":\"log-silent\"}]}}");
+	assert_int_equal(run_status(dir, &out, &err, "-c", conf, NULL), 3);
+	snprintf(msg, sizeof(msg), "ccmon status: %s: the saved alarms "
+		 "cannot be read (%s)\n", spath, strerror(EINVAL));
+	assert_non_null(strstr(err, msg));
+	assert_non_null(strstr(out, "Not a live view"));
+	assert_non_null(strstr(out, "\nNo active alarms.\n"));
 	free(out);
 	free(err);
 
@@ -1246,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_errors),
 		cmocka_unit_test(test_main_running),
 		cmocka_unit_test(test_main_not_running),
+		cmocka_unit_test(test_main_saved_alarms_as_restored),
 		cmocka_unit_test(test_main_usage),
 	};
 

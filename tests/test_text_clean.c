@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/text_clean.h"
+#include "agent/util/text_clean.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD */
 

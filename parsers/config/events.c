@@ -30,7 +30,7 @@ static const char *const tc_events[] = {
 /* The handling the vendor does not state: bounce where a message or
  * group-chat event waits (a user then sees an error rather than a silent
  * loss), pass for session events (logins and logouts go on unlogged while
- * the server is away); ccmon.conf(5), the built-in profile. */
+ * the server is away); doc/domain.md "The built-in profile". */
 #define JSM(name, packet, handling) \
 	{ CCM_EVENT_JSM, name, CCM_PACKET_##packet, CCM_HANDLING_##handling, \
 	  false, 0 }

@@ -17,7 +17,7 @@
 #include <fcntl.h>
 #include <ini.h>
 
-#include "agent/safe_open.h"
+#include "agent/util/safe_open.h"
 #include "parsers/config/config_internal.h"
 
 /* ---- strings and findings ------------------------------------------------ */

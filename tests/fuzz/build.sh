@@ -41,20 +41,21 @@ sources() {
 	scanner) echo parsers/scanner.c parsers/logline.c \
 		parsers/queue_lines.c parsers/timestamp.c ;;
 	config) echo $config_sources parsers/queue_lines.c \
-		parsers/duration.c parsers/timestamp.c agent/safe_open.c ;;
+		parsers/duration.c parsers/timestamp.c agent/util/safe_open.c ;;
 	xmpp_stream) echo parsers/xmpp_stream.c ;;
-	input) echo agent/input.c agent/input_date.c parsers/scanner.c parsers/logline.c \
+	input) echo agent/io/input.c agent/core/input_date.c parsers/scanner.c parsers/logline.c \
 		parsers/queue_lines.c parsers/timestamp.c ;;
-	# tail.c for ccm_tail_pos_release (state.c), and what it links
-	state) echo agent/state.c agent/alarm.c agent/snmp_queue.c \
-		agent/tail.c parsers/scanner.c parsers/logline.c \
-		parsers/queue_lines.c parsers/timestamp.c \
-		parsers/duration.c agent/safe_open.c agent/text_clean.c ;;
-	snmp_oid) echo agent/snmp_view.c agent/component_rows.c \
-		agent/impact.c agent/engine.c agent/queue_latency.c \
-		agent/alarm.c agent/probe_stats.c $config_sources \
+	state) echo agent/io/state.c agent/io/tail_pos.c agent/core/alarm.c \
+		agent/core/alarm_types.c agent/core/alarm_store.c \
+		agent/core/alarm_persist.c agent/util/json_add.c \
+		agent/snmp/queue.c parsers/timestamp.c \
+		parsers/duration.c agent/util/safe_open.c agent/util/text_clean.c ;;
+	snmp_oid) echo agent/snmp/view.c agent/core/component_rows.c \
+		agent/core/impact.c agent/core/engine.c agent/core/queue_latency.c \
+		agent/core/alarm.c agent/core/alarm_types.c agent/core/alarm_store.c \
+		agent/core/alarm_persist.c agent/core/probe_stats.c $config_sources \
 		parsers/queue_lines.c parsers/duration.c \
-		parsers/timestamp.c agent/safe_open.c agent/text_clean.c ;;
+		parsers/timestamp.c agent/util/safe_open.c agent/util/text_clean.c ;;
 	*) echo "$0: unknown target '$1'" >&2; return 1 ;;
 	esac
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Fuzz target: the log reader (agent/input.c): plain or gzip files read
+/* Fuzz target: the log reader (agent/io/input.c): plain or gzip files read
  * through zlib, probed for their first dated line, then scanned.
  *
  * Input: a 7-byte header, then the file's content.
@@ -28,12 +28,12 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "agent/input.h"
+#include "agent/io/input.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define HDR 7
 #define REPEAT_UNIT ((size_t)80 << 10)
-#define PROBE_BYTES ((size_t)4 << 20)      /* as agent/input.c */
+#define PROBE_BYTES ((size_t)4 << 20)      /* as agent/io/input.c */
 #define MAX_INFLATED ((size_t)16 << 20)    /* bigger bombs are skipped */
 
 static struct ccm_recognizer *rec;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Fuzz target: the SNMP view's GET and GETNEXT over arbitrary OIDs
- * (agent/snmp_view.c, CCMON-MIB as values, no net-snmp).
+ * (agent/snmp/view.c, CCMON-MIB as values, no net-snmp).
  *
  * Built once per process: the parts of a running agent, as
  * tests/test_snmp_view.c builds them: an engine fed component, connect and
@@ -40,11 +40,12 @@
 
 #include <json-c/json.h>
 
-#include "agent/alarm.h"
-#include "agent/engine.h"
-#include "agent/probe_stats.h"
-#include "agent/snmp_mib.h"
-#include "agent/snmp_view.h"
+#include "agent/core/alarm.h"
+#include "agent/core/alarm_persist.h"
+#include "agent/core/engine.h"
+#include "agent/core/probe_stats.h"
+#include "agent/snmp/mib.h"
+#include "agent/snmp/view.h"
 #include "parsers/config.h"
 #include "tests/fuzz/fuzz_common.h"
 

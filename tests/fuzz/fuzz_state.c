@@ -2,11 +2,12 @@
 /* Fuzz target: the state file ccmond reads at start (state.json).
  *
  * The input is the file's text, parsed with ccm_state_parse
- * (agent/state.c), what ccm_state_load does once it has read a file (it
+ * (agent/io/state.c), what ccm_state_load does once it has read a file (it
  * opens no symbolic link, and "/proc/self/fd/N" is one).  When it loads,
- * its "alarms" snapshot goes to ccm_alarms_restore (agent/alarm.c) and its
- * "notifications" to ccm_snmp_queue_restore (agent/snmp_queue.c), as
- * ccmond does; both are then snapshot, serialised, restored again and
+ * its "alarms" snapshot goes to ccm_alarms_restore
+ * (agent/core/alarm_persist.c) and its "notifications" to
+ * ccm_snmp_queue_restore (agent/snmp/queue.c), as ccmond does; both are
+ * then snapshot, serialised, restored again and
  * driven a little (the restored alarms expire and clear, a notification is
  * sent and answered).
  *
@@ -28,9 +29,10 @@
 
 #include <json-c/json.h>
 
-#include "agent/alarm.h"
-#include "agent/snmp_queue.h"
-#include "agent/state.h"
+#include "agent/core/alarm.h"
+#include "agent/core/alarm_persist.h"
+#include "agent/snmp/queue.h"
+#include "agent/io/state.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define QUEUE_MAX 16

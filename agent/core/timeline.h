@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: ISC */
+/* What an analysis reports: the engine's changes, recorded in order.
+ * Used as the engine's sink by `ccmon analyze`. */
+#ifndef CCM_TIMELINE_H
+#define CCM_TIMELINE_H
+
+#include "agent/core/engine.h"
+
+struct ccm_tl_entry {
+	enum ccm_change_kind kind;
+	ccm_ms time;
+	const char *component; /* the engine's copy of the name */
+	enum ccm_state from, to;
+	struct ccm_srcpos pos;
+	uint64_t incident;     /* incident id, 0 if none */
+	enum ccm_cause cause;
+	const struct ccm_endpoint *endpoint;
+	ccm_ms wait;           /* CCM_CHANGE_LATENCY */
+	ccm_ms since;          /* CCM_CHANGE_RESTART: the silence began */
+};
+
+struct ccm_tl_incident {
+	const char *component; /* a router restart's: its node */
+	struct ccm_incident inc; /* as last reported by the engine */
+};
+
+/* A connect attempt or failure, as the router logged it.  Recorded by
+ * the analyzer, not from the engine's changes: the engine learns whose
+ * endpoint it is only at the "Connecting" before CONNECTED, usually after
+ * the refusals the review wants to see on that component's lane. */
+struct ccm_tl_connect {
+	ccm_ms time;
+	const struct ccm_endpoint *endpoint; /* NULL: failure by name     */
+	const char *component; /* "Failed to connect to component": its name,
+				* the engine's copy; else NULL           */
+	bool failed;
+	bool refused;          /* errno 111                                */
+	struct ccm_srcpos pos;
+};
+
+struct ccm_timeline {
+	bool have_since;
+	ccm_ms since;          /* changes before it are applied, not listed */
+	struct ccm_tl_entry *entries;
+	size_t nentries, capentries;
+	struct ccm_tl_incident *incidents; /* all, in order of id */
+	size_t nincidents, capincidents;
+	struct ccm_tl_connect *connects; /* in time order */
+	size_t nconnects, capconnects;
+	bool oom;              /* a change could not be recorded */
+};
+
+void ccm_timeline_init(struct ccm_timeline *tl, bool have_since, ccm_ms since);
+void ccm_timeline_release(struct ccm_timeline *tl);
+ccm_change_fn ccm_timeline_record;
+
+/* The figures of the waits listed for component (queue latency over the
+ * whole listed window, not the live agent's sliding one).  Returns 0, or
+ * -1 when out of memory. */
+int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
+			 struct ccm_qlat_stats *out);
+
+/* Records a connect attempt or failure (those before since are not). */
+void ccm_timeline_connect(struct ccm_timeline *tl,
+			  const struct ccm_tl_connect *c);
+
+/* Records msg if it is a connect attempt or failure, just after engine
+ * was fed it: at the engine's time, with the engine's endpoint or
+ * component. */
+void ccm_timeline_message(struct ccm_timeline *tl,
+			  const struct ccm_engine *engine,
+			  const struct ccm_logmsg *msg,
+			  const struct ccm_srcpos *pos);
+
+/* Whether an incident overlaps the listed window. */
+bool ccm_timeline_listed(const struct ccm_timeline *tl,
+			 const struct ccm_tl_incident *inc);
+
+#endif
