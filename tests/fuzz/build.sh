@@ -53,7 +53,8 @@ sources() {
 	snmp_oid) echo agent/snmp/view.c agent/core/component_rows.c \
 		agent/core/impact.c agent/core/engine.c agent/core/queue_latency.c \
 		agent/core/alarm.c agent/core/alarm_types.c agent/core/alarm_store.c \
-		agent/core/alarm_persist.c agent/core/probe_stats.c $config_sources \
+		agent/core/alarm_persist.c agent/core/probe_stats.c agent/util/json_add.c \
+		$config_sources \
 		parsers/queue_lines.c parsers/duration.c \
 		parsers/timestamp.c agent/util/safe_open.c agent/util/text_clean.c ;;
 	*) echo "$0: unknown target '$1'" >&2; return 1 ;;
