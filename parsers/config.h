@@ -7,7 +7,8 @@
  * rule id, so that an operator fixes a file in one pass.  A configuration
  * is handed out only when the file has no errors; warnings do not stop it.
  * The module never reads a compliance server's secret: it only carries the
- * path of the file that holds it. */
+ * path of the file that holds it.  The loader's internals are in
+ * parsers/config/; its keys are the rows of parsers/config/keys.def. */
 #ifndef CCM_CONFIG_H
 #define CCM_CONFIG_H
 
@@ -174,6 +175,7 @@ struct ccm_agent_config {
 	ccm_ms status_timeout;   /* ... each of which has this long to read */
 	unsigned max_open_files; /* log files kept open at most */
 	char *metrics_listen;    /* "127.0.0.1:9917", "[::1]:9917"; NULL: off */
+	bool debug;              /* log at the debug level, as ccmond -v */
 	unsigned line;           /* of the [agent] header */
 	size_t max_components;   /* names no [server] configures, tracked */
 	ccm_ms restart_silence;  /* a router restart: its log silent this  */
@@ -230,11 +232,5 @@ char *ccm_component_name(const char *server, const char *node);
  * from 1 byte to 1 GiB.  Rates: "N/s", "N/m", "N/h", N from 1 to 1000000. */
 int ccm_size_parse(const char *s, size_t *out);
 int ccm_rate_parse(const char *s, struct ccm_rate *out);
-/* A listening address: a numeric IPv4 address or an IPv6 one in brackets,
- * a colon and a port from 1 to 65535 ("127.0.0.1:9917", "[::1]:9917").
- * out and len may be NULL (a check only). */
-struct sockaddr_storage;
-int ccm_listen_parse(const char *s, struct sockaddr_storage *out,
-		     unsigned *len);
 
 #endif

@@ -6,7 +6,7 @@
 #
 # SRCDIR is the source tree (default: the one this script is in), BUILDDIR a
 # configured build tree whose config.h the sources are analysed with
-# (default: SRCDIR).  Runs, over agent/ parsers/ tests/*.c:
+# (default: SRCDIR).  Runs, over agent/ parsers/ parsers/config/ tests/*.c:
 #
 #   cppcheck    --enable=warning,performance,portability,style with the
 #               posix, gnu and zlib library models; suppressions, each with
@@ -19,6 +19,8 @@
 #               when it is not
 #   citations   no comment under agent/ or parsers/ cites "SPEC": the
 #               domain facts are cited from doc/domain.md or a man page
+#   core boundary  no file of the core library includes the event loop,
+#               net-snmp, sockets, threads or a layer above the core
 #
 # Exits 0 when all are clean, 1 on any finding, 2 when cppcheck or
 # clang-tidy is missing.  Environment:
@@ -72,7 +74,7 @@ fi
 
 cd "$srcdir" || exit 2
 failed=
-sources=$(ls agent/*/*.c parsers/*.c tests/*.c)
+sources=$(ls agent/*/*.c parsers/*.c parsers/config/*.c tests/*.c)
 
 elapsed() {	# seconds since $1
 	echo $(($(date +%s) - $1))
@@ -88,6 +90,30 @@ if grep -rnw SPEC agent parsers; then
 	failed="$failed citations"
 else
 	echo "lint: citations: clean"
+fi
+
+# ---- core boundary ----------------------------------------------------------
+# The core library decides and does no I/O (doc/architecture.md): no file
+# of parsers/, agent/core/ or the pure halves of snmp/ and metrics/
+# includes the event loop, net-snmp, libmicrohttpd, sockets, epoll,
+# threads, or a layer above the core.  agent/util/ (in the same library)
+# may parse a socket address but not reach the layers above either.  The
+# core's unit tests link libccm_core.a alone, which catches a call that
+# slips past the headers.
+core_files=$(ls agent/core/*.[ch] parsers/*.[ch] parsers/config/*.[ch] \
+	agent/snmp/view.[ch] agent/snmp/queue.[ch] agent/snmp/mib.h \
+	agent/metrics/text.[ch] 2>/dev/null)
+above='agent/(io|daemon|cli|report)/|agent/snmp/agentx|agent/metrics/http'
+loop='systemd/sd-|net-snmp/|microhttpd|sys/epoll\.h|pthread\.h'
+inc='^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]'
+# shellcheck disable=SC2086 # lists of plain file names
+if grep -nE "$inc($above|$loop|sys/socket\.h|netdb\.h)" $core_files ||
+   grep -nE "$inc($above|$loop)" agent/util/*.[ch]; then
+	echo "lint: core boundary: FINDINGS (above): the core library may" \
+		"not include these (doc/architecture.md)"
+	failed="$failed core-boundary"
+else
+	echo "lint: core boundary: clean"
 fi
 
 # ---- cppcheck -------------------------------------------------------------

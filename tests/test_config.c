@@ -19,6 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "agent/util/listen_addr.h"
 #include "parsers/config.h"
 
 #define SEC INT64_C(1000)

@@ -40,7 +40,7 @@ def closed_port():
     return port
 
 
-def run(tmp_path, args):
+def run(tmp_path, args, agent_keys=""):
     """ccmond on a two-line log with one probed server: waits for the end
     of the first replay, the alarm of the probe's first result and a reload,
     stops it; returns its stderr lines, "ccmond: " removed."""
@@ -54,13 +54,13 @@ def run(tmp_path, args):
     conf.write_text(
         "[agent]\nlog = %s/log/rtr-jsm-1_*.log\nnode = imp1.example.com\n"
         "state_dir = %s/state\nruntime_dir = %s/run\n"
-        "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\nsnmp = no\n"
+        "alarm_raise_hold = 0s\nalarm_clear_hold = 0s\nsnmp = no\n%s"
         "[server cs1]\nhost = 127.0.0.1\nport = %d\nprobe = tcp\n"
         "probe_interval = 60s\n"
         # no alarms about what users suffer (see ccmond_harness.config)
         "profile = DiscoOnly\n[profile DiscoOnly]\n"
         "jsm = e_DISCOFEAT:iq:pass\n"
-        % (tmp_path, tmp_path, tmp_path, closed_port()))
+        % (tmp_path, tmp_path, tmp_path, agent_keys, closed_port()))
     err = open(tmp_path / "stderr.txt", "w+")
     proc = subprocess.Popen([CCMOND, "-c", str(conf), "-f"] + args,
                             stdin=subprocess.DEVNULL,
@@ -125,6 +125,15 @@ def test_verbose_says_why(tmp_path):
         assert any(line.startswith(want) for line in lines), \
             "no line %r:\n%s" % (want, "\n".join(lines))
     # the core's own reasons reach the log too (agent/core/trace.h)
+    assert core_transitions(lines), "\n".join(lines)
+
+
+def test_debug_key_as_verbose(tmp_path):
+    """debug = yes (ccmon.conf(5)) is -v from the file."""
+    lines, path = run(tmp_path, [], agent_keys="debug = yes\n")
+    for want in debug_lines(path):
+        assert any(line.startswith(want) for line in lines), \
+            "no line %r:\n%s" % (want, "\n".join(lines))
     assert core_transitions(lines), "\n".join(lines)
 
 

@@ -117,8 +117,9 @@ void mon_eval_latency(struct ccm_monitor *m, const struct ccm_component *c,
 			 "judged", c->name);
 		return;
 	}
-	/* SPEC §5: only a server on a live link "accepts the connection";
-	 * on a lost one, events wait for the link */
+	/* only a server on a live link accepts the connection; on a lost
+	 * one, events wait for the link (doc/domain.md "Queueing, bounce and
+	 * re-routing windows") */
 	if (on) {
 		size_t n = strlen(text);
 

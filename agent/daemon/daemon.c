@@ -28,7 +28,7 @@
 
 void ccmond_log_level(struct daemon *d)
 {
-	bool debug = d->verbose;
+	bool debug = d->verbose || (d->cfg && d->cfg->agent.debug);
 
 	d->log.threshold = debug ? LOG_DEBUG : LOG_INFO;
 	/* The core says why it decided only when someone listens: its trace

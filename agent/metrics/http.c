@@ -13,6 +13,7 @@
 
 #include "agent/metrics/http.h"
 #include "agent/metrics/text.h"
+#include "agent/util/listen_addr.h"
 #include "parsers/config.h"
 
 /* A request is a line and a few headers: more is not a scraper. */

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: ISC
 # Builds the libFuzzer targets into the directory given as $1:
 #   tests/fuzz/build.sh BUILD_DIR [TARGET...]
-# Each target is compiled from the project's sources directly, with
-# coverage and sanitizers (libccm.a is built by gcc without them), and
+# Each target links the core library, libccm_core.a, compiled here with
+# clang from the sources Makefile.am lists for it, with coverage and
+# sanitizers (the build's own library is made by gcc without them), and
 # without config.h: the few macros the sources take from it are defined
 # here.
 # Needs clang with libFuzzer (Debian: clang-14 libclang-rt-14-dev) and the
@@ -28,27 +29,21 @@ fi
 FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
 targets=${*:-scanner config xmpp_stream input state snmp_oid}
 
-# The sources each target links, beside tests/fuzz/fuzz_TARGET.c.
-sources() {
+# Every target links the core library whole, compiled here from the list
+# Makefile.am gives libccm_core.a (an archive: a target pulls in what it
+# uses).  Beside it, the few io/ files a target drives.
+core_sources=$(sed -n '/^libccm_core_a_SOURCES = /,/^$/p' "$top/Makefile.am" |
+	sed -e 's/\\//g' | tr -s '[:space:]' '\n' | grep '\.c$')
+if [ -z "$core_sources" ]; then
+	echo "$0: no libccm_core_a_SOURCES in $top/Makefile.am" >&2
+	exit 1
+fi
+
+io_sources() {
 	case $1 in
-	scanner) echo parsers/scanner.c parsers/logline.c \
-		parsers/queue_lines.c parsers/timestamp.c ;;
-	config) echo parsers/config.c parsers/queue_lines.c \
-		parsers/duration.c parsers/timestamp.c agent/util/safe_open.c ;;
-	xmpp_stream) echo parsers/xmpp_stream.c ;;
-	input) echo agent/io/input.c agent/core/input_date.c parsers/scanner.c parsers/logline.c \
-		parsers/queue_lines.c parsers/timestamp.c ;;
-	state) echo agent/io/state.c agent/io/tail_pos.c agent/core/alarm.c \
-		agent/core/alarm_types.c agent/core/alarm_store.c \
-		agent/core/alarm_persist.c agent/util/json_add.c \
-		agent/snmp/queue.c parsers/timestamp.c \
-		parsers/duration.c agent/util/safe_open.c agent/util/text_clean.c ;;
-	snmp_oid) echo agent/snmp/view.c agent/core/component_rows.c \
-		agent/core/impact.c agent/core/engine.c agent/core/queue_latency.c \
-		agent/core/alarm.c agent/core/alarm_types.c agent/core/alarm_store.c \
-		agent/core/alarm_persist.c agent/core/probe_stats.c parsers/config.c \
-		parsers/queue_lines.c parsers/duration.c \
-		parsers/timestamp.c agent/util/safe_open.c agent/util/text_clean.c ;;
+	scanner|config|xmpp_stream|snmp_oid) ;;
+	input) echo agent/io/input.c ;;
+	state) echo agent/io/state.c agent/io/tail_pos.c ;;
 	*) echo "$0: unknown target '$1'" >&2; return 1 ;;
 	esac
 }
@@ -79,14 +74,34 @@ fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+for t in $targets; do	# an unknown name fails before anything is built
+	io_sources "$t" >/dev/null || exit 2
+done
+
+# The flags every object and target is built with.
+set -- -g -O1 -fno-sanitize-recover=all -D_GNU_SOURCE \
+	-DPACKAGE_STRING='"ccmon fuzz"' -DPACKAGE_VERSION='"fuzz"' \
+	-DCCM_SYSCONFDIR='"/etc"' -I. -Wall -Wextra
+
+# The core library, instrumented for the fuzzer but without its main().
+objdir=$out/core-objects
+rm -rf "$objdir"
+mkdir -p "$objdir"
+echo "  AR      libccm_core.a ($(echo "$core_sources" | wc -l) sources)"
+for src in $core_sources; do
+	obj=$objdir/$(echo "$src" | tr / _).o
+	# shellcheck disable=SC2086 # word splitting of the flag lists is wanted
+	(cd "$top" && "$CC" "$@" -fsanitize=fuzzer-no-link,address,undefined \
+		$dep_cflags $FUZZ_CFLAGS -c "$src" -o "$obj") || exit 1
+done
+rm -f "$out/libccm_core.a"
+ar rcs "$out/libccm_core.a" "$objdir"/*.o
+
 for t in $targets; do
-	srcs=$(sources "$t")
 	echo "  CC      fuzz_$t"
-	# shellcheck disable=SC2086 # word splitting of the lists is wanted
-	(cd "$top" && "$CC" -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -D_GNU_SOURCE \
-		-DPACKAGE_STRING='"ccmon fuzz"' -DPACKAGE_VERSION='"fuzz"' \
-		-DCCM_SYSCONFDIR='"/etc"' -I. \
-		-Wall -Wextra $dep_cflags $FUZZ_CFLAGS \
-		"tests/fuzz/fuzz_$t.c" $srcs $dep_libs -o "$out/fuzz_$t")
+	# shellcheck disable=SC2046,SC2086 # word splitting of the lists is wanted
+	(cd "$top" && "$CC" "$@" -fsanitize=fuzzer,address,undefined \
+		$dep_cflags $FUZZ_CFLAGS "tests/fuzz/fuzz_$t.c" \
+		$(io_sources "$t") "$out/libccm_core.a" $dep_libs \
+		-o "$out/fuzz_$t")
 done
