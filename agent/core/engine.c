@@ -1,74 +1,19 @@
 /* SPDX-License-Identifier: ISC */
 /* The I/O-free core: component state, endpoints and incidents.
  *
- * Components and endpoints live in sorted pointer arrays: a cluster has tens
- * of them, lookups are a bsearch, and reports walk them in name order for
- * free.  Times only move forward: a line stamped earlier than the clock (a
- * router thread that wrote late) counts as happening now, so an incident can
- * never end before it starts. */
+ * Components and endpoints live in engine_lookup.c's tables.  Times only
+ * move forward: a line stamped earlier than the clock (a router thread
+ * that wrote late) counts as happening now, so an incident can never end
+ * before it starts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "agent/core/engine.h"
+#include "agent/core/engine_impl.h"
 #include "agent/util/grow.h"
 #include "agent/util/text_clean.h"
-
-struct ccm_engine {
-	struct ccm_engine_config config;
-	ccm_change_fn *fn;
-	void *ctx;
-	ccm_ms now;
-	bool started;
-	uint64_t incident_seq;
-	struct ccm_component **comps;
-	size_t ncomps, capcomps;
-	struct ccm_endpoint **eps;
-	size_t neps, capeps;
-	/* The endpoint of the last message if it was "Connecting on fd"
-	 * (or its failure): the next component line tells whose endpoint it
-	 * is. */
-	struct ccm_endpoint *pending_connect;
-	/* The endpoint of the last message if it was "Unable to connect":
-	 * Expressway's "Failed to connect to component" written by another
-	 * thread just after it names the component that uses it. */
-	struct ccm_endpoint *failed_connect;
-	uint64_t names_cleaned; /* components named unfit to show */
-	/* Auth deadlines in the order set, which is their time order (the
-	 * clock never runs back, the timeout is fixed): a ring, with entries
-	 * left stale by a component that moved on. */
-	struct auth_wait *auth;
-	size_t auth_head, nauth, capauth;
-	/* No latency window can move before this: no walk over every
-	 * component until then. */
-	bool have_lat_next;
-	ccm_ms lat_next;
-	size_t nlogged;     /* components named only by the log */
-	uint64_t untracked; /* lines about names past max_components */
-	/* Router restarts: the time of the last message, and the burst of
-	 * CONNECTED that may follow a silence. */
-	bool have_last_msg;
-	ccm_ms last_msg;
-	bool in_burst;
-	ccm_ms burst_last;       /* the last CONNECTED of the burst (or the
-				  * end of the silence)                   */
-	struct ccm_incident gap; /* the silence, as the nodes' incident   */
-	struct restart *restarts; /* nodes that restarted in this burst   */
-	size_t nrestarts, caprestarts;
-	char **nodes;             /* node names said, for the engine's life */
-	size_t nnodes, capnodes;
-};
-
-struct restart {
-	const char *node; /* in nodes */
-	struct ccm_incident inc;
-};
-
-struct auth_wait {
-	struct ccm_component *c;
-	ccm_ms deadline;
-};
 
 const char *ccm_cause_name(enum ccm_cause cause)
 {
@@ -282,193 +227,6 @@ size_t ccm_engine_endpoints(const struct ccm_engine *e,
 	return e->neps;
 }
 
-/* ---- lookup ------------------------------------------------------------ */
-
-static int cmp_span(const char *a, const char *b, size_t bn)
-{
-	size_t an = strlen(a);
-	int c = memcmp(a, b, an < bn ? an : bn);
-
-	return c ? c : (an > bn) - (an < bn);
-}
-
-/* Component names are domain names, which ignore case: the router may
- * spell one differently from the configuration. */
-static int cmp_span_nocase(const char *a, const char *b, size_t bn)
-{
-	size_t an = strlen(a);
-	int c = strncasecmp(a, b, an < bn ? an : bn);
-
-	return c ? c : (an > bn) - (an < bn);
-}
-
-/* The component named name[0..n) and *at its place, or NULL with *at
- * where it belongs. */
-static struct ccm_component *find_component(const struct ccm_engine *e,
-					    const char *name, size_t n,
-					    size_t *at)
-{
-	size_t lo = 0, hi = e->ncomps;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = cmp_span_nocase(e->comps[mid]->name, name, n);
-		if (r == 0) {
-			*at = mid;
-			return e->comps[mid];
-		}
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*at = lo;
-	return NULL;
-}
-
-const struct ccm_component *ccm_engine_component(const struct ccm_engine *e,
-						 const char *name)
-{
-	size_t at;
-
-	return name ? find_component(e, name, strlen(name), &at) : NULL;
-}
-
-static struct ccm_component *component(struct ccm_engine *e,
-				       const char *name, size_t n)
-{
-	size_t lo;
-	struct ccm_component *c = find_component(e, name, n, &lo);
-
-	if (c)
-		return c;
-	if (CCM_GROW(e->comps, e->capcomps, e->ncomps, 16))
-		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c || !(c->name = strndup(name, n))) {
-		free(c);
-		return NULL;
-	}
-	memmove(e->comps + lo + 1, e->comps + lo,
-		(e->ncomps - lo) * sizeof(*e->comps));
-	e->comps[lo] = c;
-	e->ncomps++;
-	if (n > CCM_TEXT_RESOURCE_MAX ||
-	    !ccm_text_is_clean(name, n, CCM_TEXT_DISPLAY))
-		e->names_cleaned++;
-	return c;
-}
-
-/* A component named by a log line: NULL with *rc 0 when the bound keeps
- * it out, NULL with *rc -1 when out of memory. */
-static struct ccm_component *log_component(struct ccm_engine *e,
-					   const char *name, size_t n, int *rc)
-{
-	size_t at;
-	struct ccm_component *c = find_component(e, name, n, &at);
-
-	*rc = -1;
-	if (c)
-		return c;
-	if (e->config.max_components &&
-	    e->nlogged >= e->config.max_components) {
-		e->untracked++;
-		*rc = 0;
-		return NULL;
-	}
-	c = component(e, name, n);
-	if (c)
-		e->nlogged++;
-	return c;
-}
-
-void ccm_engine_set_max_components(struct ccm_engine *e, size_t max)
-{
-	e->config.max_components = max;
-}
-
-void ccm_engine_set_restart(struct ccm_engine *e, ccm_ms silence,
-			    ccm_ms burst)
-{
-	e->config.restart_silence = silence > 0 ? silence :
-				    CCM_DEFAULT_RESTART_SILENCE;
-	e->config.restart_burst = burst > 0 ? burst :
-				  CCM_DEFAULT_RESTART_BURST;
-}
-
-uint64_t ccm_engine_untracked(const struct ccm_engine *e)
-{
-	return e->untracked;
-}
-
-bool ccm_engine_full(const struct ccm_engine *e)
-{
-	return e->config.max_components &&
-	       e->nlogged >= e->config.max_components;
-}
-
-static int cmp_endpoint(const struct ccm_endpoint *ep, const char *host,
-			size_t n, unsigned port)
-{
-	int c = cmp_span(ep->host, host, n);
-
-	return c ? c : (ep->port > port) - (ep->port < port);
-}
-
-/* The endpoint host[0..n):port, or NULL with *at where it belongs. */
-static struct ccm_endpoint *find_endpoint(const struct ccm_engine *e,
-					  const char *host, size_t n,
-					  unsigned port, size_t *at)
-{
-	size_t lo = 0, hi = e->neps;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = cmp_endpoint(e->eps[mid], host, n, port);
-		if (r == 0) {
-			*at = mid;
-			return e->eps[mid];
-		}
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*at = lo;
-	return NULL;
-}
-
-const struct ccm_endpoint *ccm_engine_endpoint(const struct ccm_engine *e,
-					       const char *host, size_t n,
-					       unsigned port)
-{
-	size_t at;
-
-	return host ? find_endpoint(e, host, n, port, &at) : NULL;
-}
-
-static struct ccm_endpoint *endpoint(struct ccm_engine *e, const char *host,
-				     size_t n, unsigned port)
-{
-	size_t lo;
-	struct ccm_endpoint *ep = find_endpoint(e, host, n, port, &lo);
-
-	if (ep)
-		return ep;
-	if (CCM_GROW(e->eps, e->capeps, e->neps, 16))
-		return NULL;
-	ep = calloc(1, sizeof(*ep));
-	if (!ep || !(ep->host = strndup(host, n))) {
-		free(ep);
-		return NULL;
-	}
-	ep->port = port;
-	memmove(e->eps + lo + 1, e->eps + lo, (e->neps - lo) * sizeof(*e->eps));
-	e->eps[lo] = ep;
-	e->neps++;
-	return ep;
-}
-
 /* ---- changes ----------------------------------------------------------- */
 
 static void emit(struct ccm_engine *e, enum ccm_change_kind kind,
@@ -588,9 +346,9 @@ int ccm_engine_bind(struct ccm_engine *e, const char *name, const char *host,
 		    unsigned port)
 {
 	size_t at;
-	bool logged = find_component(e, name, strlen(name), &at) != NULL;
-	struct ccm_component *c = component(e, name, strlen(name));
-	struct ccm_endpoint *ep = endpoint(e, host, strlen(host), port);
+	bool logged = eng_find_component(e, name, strlen(name), &at) != NULL;
+	struct ccm_component *c = eng_component(e, name, strlen(name));
+	struct ccm_endpoint *ep = eng_endpoint(e, host, strlen(host), port);
 
 	if (!c || !ep)
 		return -1;
@@ -609,7 +367,7 @@ static int by_name(const void *x, const void *y)
 	const struct ccm_component *a = *(struct ccm_component *const *)x;
 	const struct ccm_component *b = *(struct ccm_component *const *)y;
 
-	return cmp_span_nocase(a->name, b->name, strlen(b->name));
+	return eng_name_cmp(a->name, b->name, strlen(b->name));
 }
 
 void ccm_engine_advance(struct ccm_engine *e, ccm_ms now)
@@ -770,7 +528,7 @@ static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 			   const struct ccm_srcpos *pos)
 {
 	int rc;
-	struct ccm_component *c = log_component(e, m->component.p,
+	struct ccm_component *c = eng_log_component(e, m->component.p,
 						 m->component.n, &rc);
 	struct ccm_change ch;
 	enum ccm_state to = m->state;
@@ -833,7 +591,7 @@ static int component_state(struct ccm_engine *e, const struct ccm_logmsg *m,
 static int connect_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 			  const struct ccm_srcpos *pos)
 {
-	struct ccm_endpoint *ep = endpoint(e, m->host.p, m->host.n, m->port);
+	struct ccm_endpoint *ep = eng_endpoint(e, m->host.p, m->host.n, m->port);
 	char *text;
 
 	if (!ep)
@@ -865,7 +623,7 @@ static int component_failed(struct ccm_engine *e, const struct ccm_logmsg *m,
 			    struct ccm_endpoint *failed)
 {
 	int rc;
-	struct ccm_component *c = log_component(e, m->component.p,
+	struct ccm_component *c = eng_log_component(e, m->component.p,
 						 m->component.n, &rc);
 
 	if (!c)
@@ -891,7 +649,7 @@ static int queue_line(struct ccm_engine *e, const struct ccm_logmsg *m,
 		      const struct ccm_srcpos *pos)
 {
 	int rc;
-	struct ccm_component *c = log_component(e, m->component.p,
+	struct ccm_component *c = eng_log_component(e, m->component.p,
 						 m->component.n, &rc);
 	ccm_ms wait = m->wait;
 
@@ -956,7 +714,7 @@ int ccm_engine_feed(struct ccm_engine *e, ccm_ms t,
 	case CCM_MSG_NONE:
 		break;
 	case CCM_MSG_CONNECTING:
-		e->pending_connect = endpoint(e, m->host.p, m->host.n, m->port);
+		e->pending_connect = eng_endpoint(e, m->host.p, m->host.n, m->port);
 		if (!e->pending_connect)
 			return -1;
 		e->pending_connect->attempts++;
