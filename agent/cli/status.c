@@ -24,6 +24,7 @@
 #include "agent/io/state.h"
 #include "agent/io/status_server.h"
 #include "agent/util/text_clean.h"
+#include "agent/util/json_add.h"
 #include "parsers/duration.h"
 
 #define EXIT_ERRORS 1
@@ -215,17 +216,6 @@ static void put_json(const char *s, size_t n, FILE *out)
 	free(t);
 }
 
-static struct json_object *member(struct json_object *o, const char *key,
-				  enum json_type type)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 /* The columns of the tables; a row fills them as text. */
 #define COLS 8
 struct table {
@@ -288,7 +278,8 @@ static void print_table(const struct table *t, struct json_object *rows,
 
 static void fill_component(struct json_object *o, char cells[COLS][CELL_MAX])
 {
-	struct json_object *probe = member(o, "probe", json_type_object);
+	struct json_object *probe =
+		ccm_json_member(o, "probe", json_type_object);
 	char a[64], b[64], res[64];
 
 	cell(o, "name", cells[0], CELL_MAX);
@@ -298,10 +289,10 @@ static void fill_component(struct json_object *o, char cells[COLS][CELL_MAX])
 	cell(o, "last_change", cells[4], CELL_MAX);
 	if (!probe) {
 		snprintf(cells[5], CELL_MAX, "-");
-	} else if (!member(probe, "result", json_type_string)) {
+	} else if (!ccm_json_member(probe, "result", json_type_string)) {
 		snprintf(cells[5], CELL_MAX, "no probe yet");
-	} else if (!member(probe, "last_ms", json_type_double) &&
-		   !member(probe, "last_ms", json_type_int)) {
+	} else if (!ccm_json_member(probe, "last_ms", json_type_double) &&
+		   !ccm_json_member(probe, "last_ms", json_type_int)) {
 		snprintf(cells[5], CELL_MAX, "%s",
 			 cell(probe, "result", res, sizeof(res)));
 	} else {
@@ -314,8 +305,10 @@ static void fill_component(struct json_object *o, char cells[COLS][CELL_MAX])
 
 static void fill_alarm(struct json_object *o, char cells[COLS][CELL_MAX])
 {
-	struct json_object *cond = member(o, "condition", json_type_boolean);
-	struct json_object *flap = member(o, "flapping", json_type_boolean);
+	struct json_object *cond =
+		ccm_json_member(o, "condition", json_type_boolean);
+	struct json_object *flap =
+		ccm_json_member(o, "flapping", json_type_boolean);
 	enum ccm_alarm_severity sev;
 	char text[CELL_MAX - 32];
 
@@ -346,7 +339,7 @@ static void fill_queue(struct json_object *o, char cells[COLS][CELL_MAX])
 	static const char *const keys[] = { "waits", "mean_ms", "p50_ms",
 					    "p95_ms", "p99_ms", "max_ms",
 					    "total" };
-	struct json_object *q = member(o, "queue", json_type_object);
+	struct json_object *q = ccm_json_member(o, "queue", json_type_object);
 
 	cell(o, "name", cells[0], CELL_MAX);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -385,7 +378,7 @@ static void print_queues(struct json_object *agent, struct json_object *comps,
 			 FILE *out)
 {
 	struct json_object *waited = json_object_new_array();
-	struct json_object *win = member(agent, "latency_window_s",
+	struct json_object *win = ccm_json_member(agent, "latency_window_s",
 					 json_type_int);
 	int64_t w = win ? json_object_get_int64(win) : 0;
 	char wbuf[CCM_DURATION_STRLEN];
@@ -396,9 +389,10 @@ static void print_queues(struct json_object *agent, struct json_object *comps,
 	}
 	for (size_t i = 0; i < json_object_array_length(comps); i++) {
 		struct json_object *c = json_object_array_get_idx(comps, i);
-		struct json_object *q = member(c, "queue", json_type_object);
+		struct json_object *q =
+			ccm_json_member(c, "queue", json_type_object);
 		struct json_object *total = q ?
-			member(q, "total", json_type_int) : NULL;
+			ccm_json_member(q, "total", json_type_int) : NULL;
 
 		if (total && json_object_get_int64(total) > 0)
 			json_object_array_add(waited, json_object_get(c));
@@ -423,7 +417,7 @@ static void print_agent(struct json_object *agent, FILE *out)
 		cell(agent, "version", v, sizeof(v)),
 		cell(agent, "now", now, sizeof(now)),
 		cell(agent, "config", conf, sizeof(conf)));
-	if (!member(agent, "lines", json_type_int))
+	if (!ccm_json_member(agent, "lines", json_type_int))
 		fputs("logs not open yet\n", out);
 	else
 		fprintf(out, "files open: %s, lines read: %s, recognized: %s,"
@@ -432,13 +426,13 @@ static void print_agent(struct json_object *agent, FILE *out)
 			cell(agent, "lines", lines, sizeof(lines)),
 			cell(agent, "recognized", rec, sizeof(rec)),
 			cell(agent, "rotations", rot, sizeof(rot)));
-	if (member(agent, "replaying", json_type_int))
+	if (ccm_json_member(agent, "replaying", json_type_int))
 		fprintf(out, "replaying the logs: %s%% (what follows is not "
 			"complete yet)\n",
 			cell(agent, "replaying", rot, sizeof(rot)));
 	/* only when the bound bit: the usual line stays as it was */
-	if (member(agent, "untracked", json_type_int) &&
-	    json_object_get_uint64(member(agent, "untracked",
+	if (ccm_json_member(agent, "untracked", json_type_int) &&
+	    json_object_get_uint64(ccm_json_member(agent, "untracked",
 					  json_type_int)) > 0)
 		fprintf(out, "lines about component names past "
 			"max_components, not applied: %s\n",

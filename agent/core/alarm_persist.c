@@ -81,21 +81,9 @@ fail:
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* json-c hands out members as non-const even from a const object. */
-static struct json_object *member(const struct json_object *o, const char *key,
-				  enum json_type type)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 static const char *string_of(const struct json_object *o, const char *key)
 {
-	struct json_object *v = member(o, key, json_type_string);
+	struct json_object *v = ccm_json_member(o, key, json_type_string);
 
 	return v ? json_object_get_string(v) : NULL;
 }
@@ -104,7 +92,7 @@ static const char *string_of(const struct json_object *o, const char *key)
  * an integer. */
 static int int_of(const struct json_object *o, const char *key, int64_t *out)
 {
-	const struct json_object *v = member(o, key, json_type_int);
+	const struct json_object *v = ccm_json_member(o, key, json_type_int);
 
 	if (!v)
 		return -1;
@@ -131,7 +119,7 @@ static int read_optional(const struct json_object *o,
 	if (sev)
 		ccm_alarm_severity_from_name(sev, &r->severity);
 	r->text = string_of(o, "text");
-	v = member(o, "flapping", json_type_boolean);
+	v = ccm_json_member(o, "flapping", json_type_boolean);
 	r->flapping = v && json_object_get_boolean(v);
 	return 0;
 }
@@ -176,7 +164,7 @@ int ccm_alarm_snapshot_read(const struct json_object *snap,
 	    int_of(snap, "version", &version) ||
 	    version != SNAPSHOT_VERSION ||
 	    int_of(snap, "last_id", &last_id) || last_id < 0 ||
-	    !(arr = member(snap, "alarms", json_type_array))) {
+	    !(arr = ccm_json_member(snap, "alarms", json_type_array))) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agent/core/reachable.h"
+#include "agent/util/json_add.h"
 
 #define PORT_MAX 65535
 
@@ -15,24 +16,11 @@ void ccm_reachable_release(struct ccm_reachable_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* json-c hands out members as non-const even from a const object. */
-static struct json_object *member(const struct json_object *o,
-				  const char *key, enum json_type type)
-{
-	struct json_object *v;
-
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 int ccm_reachable_load(struct ccm_reachable_set *s,
 		       const struct json_object *snapshot)
 {
-	struct json_object *arr = member(snapshot, "reachable",
-					 json_type_array);
+	struct json_object *arr = ccm_json_member(snapshot, "reachable",
+						  json_type_array);
 	size_t len = arr ? json_object_array_length(arr) : 0;
 
 	memset(s, 0, sizeof(*s));
@@ -43,9 +31,12 @@ int ccm_reachable_load(struct ccm_reachable_set *s,
 		return -1;
 	for (size_t i = 0; i < len; i++) {
 		const struct json_object *e = json_object_array_get_idx(arr, i);
-		struct json_object *host = member(e, "host", json_type_string);
-		struct json_object *port = member(e, "port", json_type_int);
-		struct json_object *fail = member(e, "failures", json_type_int);
+		struct json_object *host =
+			ccm_json_member(e, "host", json_type_string);
+		struct json_object *port =
+			ccm_json_member(e, "port", json_type_int);
+		struct json_object *fail =
+			ccm_json_member(e, "failures", json_type_int);
 		int64_t p = port ? json_object_get_int64(port) : 0;
 		int64_t f = fail ? json_object_get_int64(fail) : -1;
 

@@ -18,3 +18,14 @@ int ccm_json_add_new(struct json_object *o, const char *key,
 {
 	return v ? ccm_json_add(o, key, v) : -1;
 }
+
+struct json_object *ccm_json_member(const struct json_object *o,
+				    const char *key, enum json_type type)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
