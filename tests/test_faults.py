@@ -49,7 +49,7 @@ CCMOND_POLL_S = 1.0
 # log_silent_after where log-silent marks that the drain time has passed
 # on ccmond's clock: longer than it by a few periodic checks.
 LOG_SILENT_S = CCMOND_DRAIN_S + 3 * CCMOND_POLL_S
-# ... and where it marks that a lazy save (ccmond.c: a second after
+# ... and where it marks that a lazy save (agent/daemon/sources.c: a second after
 # ordinary lines) is past.
 LAZY_MARK_S = 3
 

@@ -502,15 +502,15 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		fputs("ccmon analyze: out of memory\n", stderr);
 		return EXIT_INPUT;
 	}
-	if (o->config && attach_monitor(config, &f, err, sizeof(err))) {
-		if (config)
-			fprintf(stderr, "ccmon analyze: %s\n", err);
-		ccm_config_free(config);
-		ccm_engine_free(f.engine);
-		ccm_recognizer_free(rec);
-		return EXIT_USAGE;
-	}
 	if (o->config) {
+		if (attach_monitor(config, &f, err, sizeof(err))) {
+			if (config)
+				fprintf(stderr, "ccmon analyze: %s\n", err);
+			ccm_config_free(config);
+			ccm_engine_free(f.engine);
+			ccm_recognizer_free(rec);
+			return EXIT_USAGE;
+		}
 		f.track = &track;
 		a.impact = &track;
 		f.alarms = &alarms;

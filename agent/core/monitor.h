@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The live agent's core: the engine, the alarms and what feeds them,
  * without I/O.  ccmond calls it with agent time (local civil time, the
- * convention of the router's own logs, that never steps: see ccmond.c) and
+ * convention of the router's own logs, that never steps: see agent/daemon/clock.c) and
  * takes out what it decided: alarm decisions to send and notes to log,
  * after persisting its state.  Every duration (holds, damping, silence,
  * timeouts) is measured on the times it is given; the wall clock enters
