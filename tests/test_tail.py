@@ -396,6 +396,63 @@ def test_writer_switches_between_rotated_and_new_file_reads(tmp_path, logdir):
         f.stop()
 
 
+def test_deleted_rotated_file_whose_inode_a_new_log_gets(tmp_path, logdir):
+    """logrotate's compress deletes a rotated log that the tailer has
+    drained and closed, and the log created next gets its inode number.
+    That new log is a new file, not a truncation of the old one: it is read
+    after the rotated file that the writer was still finishing (the
+    --interleave writes), and no truncation is reported.  Seen as "lines
+    reported out of order" with "truncated" events in the logrotate soak's
+    compress mode.  The tailer is stopped (SIGSTOP) while the files are
+    arranged, so that it sees them all at once."""
+    log = logdir / "app.log"
+    old = logdir / "app.log.1"
+
+    def put(path, name):
+        with open(path, "a") as o:
+            o.write("12:00:00.000 |info jsm Component %s is GONE\n" % name)
+
+    log.touch()
+    f = Follower(tmp_path / "state.json", [log],
+                 interleave=("op-trigger.imp1", old, log))
+    try:
+        put(log, "op-first.imp1")
+        assert f.wait_live(1) == ["op-first.imp1"]
+        first_ino = os.stat(log).st_ino
+        os.rename(log, old)
+        put(log, "op-second.imp1")
+        assert f.wait_live(2) == ["op-first.imp1", "op-second.imp1"]
+        f.wait_event("event closed")  # the rotated one, drained
+        f.proc.send_signal(signal.SIGSTOP)
+        try:
+            os.unlink(old)
+            os.rename(log, old)
+            # the next file created takes the freed inode on ext4; a few
+            # tries for file systems that hand numbers out otherwise
+            scratch = []
+            for i in range(64):
+                p = logdir / ("new%d" % i)
+                p.touch()
+                if os.stat(p).st_ino == first_ino:
+                    os.rename(p, log)
+                    break
+                scratch.append(p)
+            for p in scratch:
+                os.unlink(p)
+            if not log.exists():
+                pytest.skip("the file system did not reuse the inode number")
+            put(old, "op-trigger.imp1")
+        finally:
+            f.proc.send_signal(signal.SIGCONT)
+        want = ["op-first.imp1", "op-second.imp1", "op-trigger.imp1",
+                "op-late.imp1", "op-after.imp1"]
+        assert f.wait_live(len(want)) == want
+        assert not [e for e in f.events if e.startswith("event truncated")], \
+            f.events
+    finally:
+        f.stop()
+
+
 def test_more_files_than_max_open(tmp_path, logdir):
     """40 files, 8 descriptors: every line of every file read once, the
     limit reported, and a file closed for room read again when it grows."""

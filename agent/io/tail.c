@@ -81,6 +81,35 @@ static int dir_error(const char *pattern)
 	return err;
 }
 
+/* A closed rotated file whose inode number a followed name holds again,
+ * but whose first bytes it does not: it was deleted and the number went
+ * to a new file.  Forgotten, so that the new file is followed as new (and
+ * measured, and read after the rotated files) rather than as a truncation
+ * of the old one. */
+static struct tfile *forget_if_reused(struct ccm_tail *t, struct tfile *f,
+				      const char *path)
+{
+	struct stat st;
+	bool ours;
+	int fd;
+
+	if (!f->rotated || f->fd >= 0)
+		return f; /* held open: its inode cannot have been reused */
+	fd = ccm_tail_open_same(path, f->pos.dev, f->pos.ino, &st);
+	if (fd < 0)
+		return f;
+	ours = ccm_tail_same_start(f, fd);
+	close(fd);
+	if (ours)
+		return f;
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i] == f) {
+			ccm_tail_close_file(t, i);
+			break;
+		}
+	return NULL;
+}
+
 /* Returns the errno that keeps pattern i from being read, or 0. */
 static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 {
@@ -100,6 +129,8 @@ static int scan_pattern(struct ccm_tail *t, size_t i, bool replay_all)
 		if (stat(g.gl_pathv[k], &st) < 0 || S_ISDIR(st.st_mode))
 			continue;
 		f = ccm_tail_find(t, st.st_dev, st.st_ino);
+		if (f)
+			f = forget_if_reused(t, f, g.gl_pathv[k]);
 		if (f) {
 			f->seen = t->gen;
 			f->rotated = false;
@@ -148,7 +179,13 @@ static void measure_named(struct ccm_tail *t)
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct tfile *f = t->files[i];
 		f->upto = NO_LIMIT;
-		if (f->rotated || f->copy || f->fd < 0 || fstat(f->fd, &st))
+		if (f->rotated || f->copy)
+			continue;
+		/* one closed for want of descriptors is measured by name:
+		 * re-opened later in the pass, it is held to the same rule */
+		if (f->fd >= 0 ? fstat(f->fd, &st) :
+		    stat(f->where ? f->where : f->pos.path, &st) ||
+		    st.st_dev != f->pos.dev || st.st_ino != f->pos.ino)
 			continue;
 		f->upto = (uint64_t)st.st_size;
 		grew |= f->upto > f->read_off;
@@ -216,26 +253,32 @@ static void read_all(struct ccm_tail *t, bool *grew)
 }
 
 /* Where a closed rotated file is now: its last name, else a name beside
- * it (renamed again); false if it is gone. */
+ * it (renamed again); false if it is gone, or if its inode number is
+ * another file's now (ccm_tail_same_start). */
 static bool locate(struct tfile *f)
 {
 	struct stat st;
 	char *found = NULL;
-	int fd;
+	int fd = -1;
+	bool ours;
 
-	if (f->where && stat(f->where, &st) == 0 && st.st_dev == f->pos.dev &&
-	    st.st_ino == f->pos.ino) {
-		if ((uint64_t)st.st_size != f->read_off)
-			f->dirty = true;
-		return true;
-	}
-	fd = ccm_tail_open_in_dir(f->where ? f->where : f->pos.path, f->pos.dev,
-			 f->pos.ino, &st, &found);
+	if (f->where)
+		fd = ccm_tail_open_same(f->where, f->pos.dev, f->pos.ino, &st);
+	if (fd < 0)
+		fd = ccm_tail_open_in_dir(f->where ? f->where : f->pos.path,
+					  f->pos.dev, f->pos.ino, &st, &found);
 	if (fd < 0)
 		return false;
+	ours = ccm_tail_same_start(f, fd);
 	close(fd);
-	free(f->where);
-	f->where = found;
+	if (!ours) {
+		free(found);
+		return false;
+	}
+	if (found) {
+		free(f->where);
+		f->where = found;
+	}
 	if ((uint64_t)st.st_size != f->read_off)
 		f->dirty = true;
 	return true;

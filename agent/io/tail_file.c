@@ -56,6 +56,16 @@ bool ccm_tail_fp_matches(int fd, uint32_t len, uint32_t want)
 	return pread(fd, b, len, 0) == (ssize_t)len && crc(b, len) == want;
 }
 
+/* Whether fd begins with what f began with.  Device and inode alone do
+ * not say it of a file f no longer holds open: a deleted file's inode
+ * number goes to the next file created (logrotate's compress deletes the
+ * rotated log just before the next rotation creates the new one). */
+bool ccm_tail_same_start(const struct tfile *f, int fd)
+{
+	return !f->pos.fp_len ||
+	       ccm_tail_fp_matches(fd, f->pos.fp_len, f->pos.fp_crc);
+}
+
 /* ---- files ----------------------------------------------------------------- */
 
 static void watch_file(struct ccm_tail *t, struct tfile *f)
@@ -255,7 +265,7 @@ void ccm_tail_room(struct ccm_tail *t, const struct tfile *self)
 }
 
 /* Opens path if it is the file of identity (dev, ino); -1 if not. */
-static int open_same(const char *path, dev_t dev, ino_t ino, struct stat *st)
+int ccm_tail_open_same(const char *path, dev_t dev, ino_t ino, struct stat *st)
 {
 	int fd = ccm_tail_open_regular(path, st);
 
@@ -285,7 +295,7 @@ int ccm_tail_open_in_dir(const char *path, dev_t dev, ino_t ino,
 		char *p;
 		if (de->d_ino != ino || asprintf(&p, "%s/%s", dir, de->d_name) < 0)
 			continue;
-		fd = open_same(p, dev, ino, st);
+		fd = ccm_tail_open_same(p, dev, ino, st);
 		if (fd >= 0)
 			*found = p;
 		else
@@ -307,14 +317,20 @@ bool ccm_tail_reopen(struct ccm_tail *t, struct tfile *f)
 
 	ccm_tail_room(t, f);
 	if (f->where)
-		fd = open_same(f->where, f->pos.dev, f->pos.ino, &st);
+		fd = ccm_tail_open_same(f->where, f->pos.dev, f->pos.ino, &st);
 	if (fd < 0)
-		fd = open_same(f->pos.path, f->pos.dev, f->pos.ino, &st);
+		fd = ccm_tail_open_same(f->pos.path, f->pos.dev, f->pos.ino, &st);
 	if (fd < 0 && f->where)
 		fd = ccm_tail_open_in_dir(f->where, f->pos.dev, f->pos.ino, &st,
 					  &found);
-	if (fd < 0)
+	if (fd >= 0 && f->rotated && !ccm_tail_same_start(f, fd)) {
+		close(fd); /* its inode now holds another file */
+		fd = -1;
+	}
+	if (fd < 0) {
+		free(found);
 		return false;
+	}
 	free(found);
 	f->fd = fd;
 	t->nopen++;

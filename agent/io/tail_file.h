@@ -93,6 +93,8 @@ void ccm_tail_emit(struct ccm_tail *t, enum ccm_tail_event ev, const char *path,
 		   int err);
 /* Whether fd's first len bytes still checksum to want. */
 bool ccm_tail_fp_matches(int fd, uint32_t len, uint32_t want);
+/* Whether fd begins with the bytes f began with (its fingerprint). */
+bool ccm_tail_same_start(const struct tfile *f, int fd);
 void ccm_tail_add_stats(struct ccm_tail_stats *s, const struct ccm_scanner *sc);
 /* Closes the descriptor, keeps the file followed. */
 void ccm_tail_shut(struct ccm_tail *t, struct tfile *f);
@@ -108,6 +110,8 @@ size_t ccm_tail_named(const struct ccm_tail *t);
 void ccm_tail_room(struct ccm_tail *t, const struct tfile *self);
 /* The descriptor, or a negative code (see ccm_open_file). */
 int ccm_tail_open_regular(const char *path, struct stat *st);
+/* Opens path if it is the file of identity (dev, ino); -1 if not. */
+int ccm_tail_open_same(const char *path, dev_t dev, ino_t ino, struct stat *st);
 /* Looks for inode ino in the directory of path; its name in *found. */
 int ccm_tail_open_in_dir(const char *path, dev_t dev, ino_t ino,
 			 struct stat *st, char **found);
