@@ -155,6 +155,13 @@ def check_exactly_once(follower, writer):
     assert got == writer.names, "lines reported out of order"
 
 
+def put_component(path, name):
+    """Appends one component line naming name, as tail_follow's
+    --interleave writes do."""
+    with open(path, "a") as o:
+        o.write("12:00:00.000 |info jsm Component %s is GONE\n" % name)
+
+
 @pytest.fixture
 def logdir(tmp_path):
     d = tmp_path / "log"
@@ -375,20 +382,16 @@ def test_writer_switches_between_rotated_and_new_file_reads(tmp_path, logdir):
     log = logdir / "app.log"
     old = logdir / "app.log.1"
 
-    def put(path, name):
-        with open(path, "a") as o:
-            o.write("12:00:00.000 |info jsm Component %s is GONE\n" % name)
-
     log.touch()
     f = Follower(tmp_path / "state.json", [log],
                  interleave=("op-trigger.imp1", old, log))
     try:
-        put(log, "op-first.imp1")
+        put_component(log, "op-first.imp1")
         assert f.wait_live(1) == ["op-first.imp1"]
         os.rename(log, old)
-        put(log, "op-new.imp1")  # the new file, followed before what follows
+        put_component(log, "op-new.imp1")  # the new file, followed before what follows
         assert f.wait_live(2) == ["op-first.imp1", "op-new.imp1"]
-        put(old, "op-trigger.imp1")
+        put_component(old, "op-trigger.imp1")
         want = ["op-first.imp1", "op-new.imp1", "op-trigger.imp1",
                 "op-late.imp1", "op-after.imp1"]
         assert f.wait_live(len(want)) == want
@@ -408,19 +411,15 @@ def test_deleted_rotated_file_whose_inode_a_new_log_gets(tmp_path, logdir):
     log = logdir / "app.log"
     old = logdir / "app.log.1"
 
-    def put(path, name):
-        with open(path, "a") as o:
-            o.write("12:00:00.000 |info jsm Component %s is GONE\n" % name)
-
     log.touch()
     f = Follower(tmp_path / "state.json", [log],
                  interleave=("op-trigger.imp1", old, log))
     try:
-        put(log, "op-first.imp1")
+        put_component(log, "op-first.imp1")
         assert f.wait_live(1) == ["op-first.imp1"]
         first_ino = os.stat(log).st_ino
         os.rename(log, old)
-        put(log, "op-second.imp1")
+        put_component(log, "op-second.imp1")
         assert f.wait_live(2) == ["op-first.imp1", "op-second.imp1"]
         f.wait_event("event closed")  # the rotated one, drained
         f.proc.send_signal(signal.SIGSTOP)
@@ -441,7 +440,7 @@ def test_deleted_rotated_file_whose_inode_a_new_log_gets(tmp_path, logdir):
                 os.unlink(p)
             if not log.exists():
                 pytest.skip("the file system did not reuse the inode number")
-            put(old, "op-trigger.imp1")
+            put_component(old, "op-trigger.imp1")
         finally:
             f.proc.send_signal(signal.SIGCONT)
         want = ["op-first.imp1", "op-second.imp1", "op-trigger.imp1",

@@ -327,11 +327,9 @@ bool ccm_tail_reopen(struct ccm_tail *t, struct tfile *f)
 		close(fd); /* its inode now holds another file */
 		fd = -1;
 	}
-	if (fd < 0) {
-		free(found);
-		return false;
-	}
 	free(found);
+	if (fd < 0)
+		return false;
 	f->fd = fd;
 	t->nopen++;
 	f->dirty = false;
@@ -439,8 +437,7 @@ static bool ready(struct ccm_tail *t, struct tfile *f)
 		return false; /* still being copied */
 	if (fstat(f->fd, &st) == 0 &&
 	    ((uint64_t)st.st_size < f->read_off ||
-	     (f->pos.fp_len &&
-	      !ccm_tail_fp_matches(f->fd, f->pos.fp_len, f->pos.fp_crc))))
+	     !ccm_tail_same_start(f, f->fd)))
 		restart_file(t, f);
 	return true;
 }
@@ -479,9 +476,7 @@ bool ccm_tail_read_file(struct ccm_tail *t, struct tfile *f)
 		if (n < 0 || n == (ssize_t)k)
 			break;
 		if (n < (ssize_t)k || memcmp(t->buf, f->back, k) ||
-		    (f->pos.fp_len &&
-		     !ccm_tail_fp_matches(f->fd, f->pos.fp_len,
-					  f->pos.fp_crc))) {
+		    !ccm_tail_same_start(f, f->fd)) {
 			if (++restarts > 3)
 				break; /* rewritten as we look: next pass */
 			restart_file(t, f);
