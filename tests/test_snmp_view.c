@@ -399,7 +399,7 @@ static void test_walk_order(void **state)
 	(void)state;
 	agent_init(&a);
 	view = view_of(&a.src);
-	assert_int_equal(NINSTANCES, 12 + 22 * 3 + 9 * 2);
+	assert_int_equal(NINSTANCES, 14 + 22 * 3 + 9 * 2);
 	assert_int_equal(expected_instances(want), NINSTANCES);
 
 	/* from the root */
@@ -459,7 +459,7 @@ static void test_next_from_anywhere(void **state)
 	expect_next(view, ROOT_OID(1, 1, 3), scalar_oid(3));
 	expect_next(view, scalar_oid(3), scalar_oid(4));
 	expect_next(view, ROOT_OID(1, 1, 3, 0, 7), scalar_oid(4));
-	expect_next(view, scalar_oid(12), comp_oid(2, SHORT));
+	expect_next(view, scalar_oid(14), comp_oid(2, SHORT));
 	expect_next(view, ROOT_OID(1, 2), comp_oid(2, SHORT));
 	/* the index column is skipped */
 	expect_next(view, ROOT_OID(1, 2, 1, 1, 4, 'z', 'z', '.', 'x'),
@@ -524,7 +524,7 @@ static void test_get_no_such(void **state)
 			 CCM_SNMP_NO_SUCH_OBJECT);
 	assert_int_equal(get_status(view, ROOT_OID(1, 1, 0, 0)),
 			 CCM_SNMP_NO_SUCH_OBJECT);
-	assert_int_equal(get_status(view, ROOT_OID(1, 1, 13, 0)),
+	assert_int_equal(get_status(view, ROOT_OID(1, 1, 15, 0)),
 			 CCM_SNMP_NO_SUCH_OBJECT);
 	assert_int_equal(get_status(view, ROOT_OID(1, 2, 1, 24, 4, 'z', 'z',
 						   '.', 'x')),
@@ -672,7 +672,7 @@ static void test_null_source(void **state)
 	(void)state;
 	n = walk(view, oid_of(root, CCM_MIB_ROOT_LEN), got,
 		 CCM_MIB_AGENT_LAST + 1);
-	assert_int_equal(n, 12);
+	assert_int_equal(n, 14);
 	for (unsigned s = 1; s <= CCM_MIB_AGENT_LAST; s++) {
 		struct oid want = scalar_oid(s);
 
@@ -1377,6 +1377,40 @@ static void test_blocked_by_the_judged_impact(void **state)
 	assert_int_equal(v.num, CCM_MIB_FALSE);
 }
 
+/* ccmonMessagingBlockedScopes counts the scopes whose messages reach
+ * all(3): some(2) is degraded, not blocked (MIB: 0 = OK for check_snmp) */
+static void test_blocked_scopes_counted(void **state)
+{
+	struct ccm_impact im[3];
+	struct ccm_snmp_source src = { .impacts = im, .nimpacts = 3,
+				       .alarms_changed_cs = 4242 };
+	struct ccm_snmp_view *view;
+	struct ccm_snmp_value v;
+
+	(void)state;
+	memset(im, 0, sizeof(im));
+	im[0].scope = "cluster";
+	im[1].scope = "imp1.example.com";
+	im[2].scope = "imp2.example.com";
+	view = view_of(&src);
+	v = scalar(view, CCM_MIB_MESSAGING_BLOCKED_SCOPES);
+	assert_int_equal(v.type, CCM_SNMP_GAUGE32);
+	assert_int_equal(v.num, 0);
+	v = scalar(view, CCM_MIB_ALARM_LAST_CHANGED);
+	assert_int_equal(v.type, CCM_SNMP_TIMETICKS);
+	assert_int_equal(v.num, 4242);
+	ccm_snmp_view_free(view);
+	set_message_reach(&im[0], CCM_REACH_ALL);
+	set_message_reach(&im[1], CCM_REACH_SOME);
+	set_message_reach(&im[2], CCM_REACH_ALL);
+	view = view_of(&src);
+	v = scalar(view, CCM_MIB_MESSAGING_BLOCKED_SCOPES);
+	assert_int_equal(v.num, 2);
+	v = scalar(view, CCM_MIB_MESSAGING_BLOCKED);
+	assert_int_equal(v.num, CCM_MIB_TRUE);
+	ccm_snmp_view_free(view);
+}
+
 static void test_blocked_default_profile(void **state)
 {
 	struct ccm_config *cfg = load_config(
@@ -1669,6 +1703,7 @@ int main(void)
 		cmocka_unit_test(test_enum_mappings),
 		cmocka_unit_test(test_impact_rows),
 		cmocka_unit_test(test_blocked_by_the_judged_impact),
+		cmocka_unit_test(test_blocked_scopes_counted),
 		cmocka_unit_test(test_blocked_default_profile),
 		cmocka_unit_test(test_blocked_balanced_pair),
 		cmocka_unit_test(test_blocked_fire_and_forget),

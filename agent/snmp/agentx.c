@@ -67,6 +67,8 @@ struct ccm_snmp_agent {
 	sd_event_source *timer;
 	sd_event_source *flusher;     /* defer: send what is queued */
 	uint64_t started;             /* CLOCK_MONOTONIC, usec */
+	uint64_t alarms_changed;      /* the same, of the last decision; 0:
+				       * none since the start */
 	char *lib_said[LIB_SAID_MAX];
 	size_t nlib_said;
 	bool initialised;             /* net-snmp is ours to shut down */
@@ -326,6 +328,9 @@ static int on_flush(sd_event_source *s, void *ud)
 void ccm_snmp_agent_queue(struct ccm_snmp_agent *a,
 			  const struct ccm_alarm_decision *d)
 {
+	/* every decision adds, removes or changes a row of ccmonAlarmTable
+	 * (ccmonAlarmLastChanged) */
+	a->alarms_changed = ccm_now_mono_usec();
 	if (ccm_snmp_queue_push(a->queue, d))
 		ccm_say(a->log, LOG_ERR, "SNMP: out of memory: the "
 			"notification of alarm %llu is lost",
@@ -412,6 +417,11 @@ static int handle(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 	src.dropped = qs.dropped;
 	src.sent = qs.sent;
 	src.uptime_cs = (ccm_now_mono_usec() - a->started) / 10000u;
+	/* rounded up, since 0 says "never" */
+	if (a->alarms_changed) {
+		uint64_t cs = (a->alarms_changed - a->started + 9999u) / 10000u;
+		src.alarms_changed_cs = cs ? cs : 1;
+	}
 	view = ccm_snmp_view_new(&src);
 	if (!view) {
 		netsnmp_request_set_error_all(requests, SNMP_ERR_GENERR);

@@ -47,6 +47,7 @@ struct ccm_snmp_view {
 	struct ccm_alarm_view *alarms;  /* by id, ids below 2^32 */
 	size_t nalarms;
 	bool blocked;
+	size_t blocked_scopes;          /* ccmonMessagingBlockedScopes */
 	ccm_ms window;                  /* of queue latency; 0 without engine */
 };
 
@@ -185,13 +186,15 @@ static int build_alarms(struct ccm_snmp_view *v)
 	return 0;
 }
 
-static bool any_blocked(const struct ccm_snmp_source *src)
+static size_t blocked_scopes(const struct ccm_snmp_source *src)
 {
+	size_t n = 0;
+
 	for (size_t i = 0; i < src->nimpacts; i++)
 		if (src->impacts[i].classes[CCM_CLASS_MESSAGE].reach ==
 		    CCM_REACH_ALL)
-			return true;
-	return false;
+			n++;
+	return n;
 }
 
 struct ccm_snmp_view *ccm_snmp_view_new(const struct ccm_snmp_source *src)
@@ -207,8 +210,10 @@ struct ccm_snmp_view *ccm_snmp_view_new(const struct ccm_snmp_source *src)
 	}
 	/* as the messaging-blocked alarm judged it, servers that do not
 	 * answer included; from the components alone without a judgement */
-	v->blocked = src->nimpacts ? any_blocked(src) :
-		     ccm_impact_messaging_blocked(src->engine, src->config);
+	v->blocked_scopes = src->nimpacts ? blocked_scopes(src) :
+			    ccm_impact_messaging_blocked(src->engine,
+							 src->config) ? 1 : 0;
+	v->blocked = v->blocked_scopes > 0;
 	return v;
 }
 
@@ -367,6 +372,12 @@ static void scalar(const struct ccm_snmp_view *v, unsigned which,
 		break;
 	case CCM_MIB_QUEUE_LATENCY_WINDOW:
 		set_num(out, CCM_SNMP_GAUGE32, nonneg(v->window) / 1000);
+		break;
+	case CCM_MIB_ALARM_LAST_CHANGED:
+		set_num(out, CCM_SNMP_TIMETICKS, v->src.alarms_changed_cs);
+		break;
+	case CCM_MIB_MESSAGING_BLOCKED_SCOPES:
+		set_num(out, CCM_SNMP_GAUGE32, v->blocked_scopes);
 		break;
 	}
 }

@@ -58,6 +58,8 @@ struct ccm_snmp_source {
 	const struct ccm_impact *impacts; /* one per scope */
 	size_t nimpacts;
 	uint64_t uptime_cs;  /* hundredths of a second since the start */
+	uint64_t alarms_changed_cs; /* uptime_cs of the last alarm decision
+				     * (ccmonAlarmLastChanged); 0: none */
 	ccm_ms now;          /* the engine's time of the request: the
 			      * queue-latency windows end there (0: the
 			      * engine's clock) */
