@@ -163,6 +163,8 @@ struct ccm_agent_config {
 	char *agentx_socket;     /* master's socket; NULL: net-snmp's default */
 	ccm_ms agentx_ping_interval; /* retry / liveness period, >= 1 s */
 	unsigned notification_queue; /* held while the master is away */
+	unsigned alarm_history;      /* cleared alarms ccmonAlarmHistoryTable
+				      * keeps; 0: none */
 	enum ccm_compliance compliance;
 	ccm_ms queue_wait;       /* an event queued on a lost server, at most */
 	ccm_ms queue_window;     /* queueing goes on after an ungraceful loss */

@@ -608,6 +608,29 @@ static char *put_uint(char *p, uint64_t v, unsigned width)
 
 /* Hand-written rather than snprintf: reports format every event, and the
  * widest result ("-292277022-..." near INT64_MIN) still fits the buffer. */
+int ccm_time_local_offset(ccm_ms t)
+{
+	int64_t days = t >= 0 ? t / CCM_MS_PER_DAY :
+				-((-t + CCM_MS_PER_DAY - 1) / CCM_MS_PER_DAY);
+	int64_t sec = (t - days * CCM_MS_PER_DAY) / 1000;
+	struct tm tm = { .tm_isdst = -1 };
+	int year;
+	unsigned mon, mday;
+
+	ccm_civil_from_days(days, &year, &mon, &mday);
+	tm.tm_year = year - 1900;
+	tm.tm_mon = (int)mon - 1;
+	tm.tm_mday = (int)mday;
+	tm.tm_hour = (int)(sec / 3600);
+	tm.tm_min = (int)(sec / 60 % 60);
+	tm.tm_sec = (int)(sec % 60);
+	/* mktime() reads the zone's rules; tm_gmtoff is the offset it found
+	 * (-1 is also 1969-12-31T23:59:59 UTC, hence the year check) */
+	if (mktime(&tm) == (time_t)-1 && tm.tm_year != 69)
+		return 0;
+	return (int)(tm.tm_gmtoff / 60);
+}
+
 const char *ccm_time_format(ccm_ms t, char buf[static CCM_TIME_STRLEN])
 {
 	int64_t days = floor_div(t, CCM_MS_PER_DAY);

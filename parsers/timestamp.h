@@ -85,6 +85,12 @@ void ccm_civil_from_days(int64_t days, int *year, unsigned *month,
 struct timespec;
 ccm_ms ccm_time_local(const struct timespec *ts);
 
+/* The offset from UTC, in minutes east, of local civil time t under the
+ * process's time zone (TZ, else the host's), daylight saving included;
+ * for a local time that occurs twice, one of the two.  0 when the zone
+ * cannot tell (a time outside time_t). */
+int ccm_time_local_offset(ccm_ms t);
+
 /* "YYYY-MM-DDTHH:MM:SS.mmm" (23 characters); buf needs CCM_TIME_STRLEN. */
 #define CCM_TIME_STRLEN 32
 const char *ccm_time_format(ccm_ms t, char buf[static CCM_TIME_STRLEN]);

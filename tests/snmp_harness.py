@@ -24,6 +24,7 @@ Everything started here is stopped by close(), which the fixtures call
 whatever happened.
 """
 import collections
+import calendar
 import os
 import re
 import shutil
@@ -304,23 +305,41 @@ def as_int(var):
 DAT_TEXT = re.compile(r"(\d+)-(\d+)-(\d+),(\d+):(\d+):(\d+)\.(\d+)")
 
 
+DAT_ZONE = re.compile(r",([+-])(\d+):(\d+)$")
+
+
 def date_and_time(var):
-    """A DateAndTime Var (8 octets, local time without zone; or the MIB's
-    display form 2026-11-25,5:48:0.0) as seconds since the epoch; None for
-    a zero-length value."""
+    """A DateAndTime Var as seconds since the epoch; None for a zero-length
+    value.  11 octets (CCMON-MIB's CcmonDateAndTime, and the display form
+    2026-11-25,5:48:0.0,+1:0) are read with their offset from UTC; 8
+    octets (a test's own trap) as local time."""
     if var.type != "Hex-STRING":
-        m = DAT_TEXT.fullmatch(var.value.strip())
+        text = var.value.strip()
+        zone = DAT_ZONE.search(text)
+        m = DAT_TEXT.fullmatch(text[:zone.start()] if zone else text)
         if m:
             y, mo, d, h, mi, s, ds = map(int, m.groups())
-            return time.mktime((y, mo, d, h, mi, s, 0, 0, -1)) + ds / 10
+            if not zone:
+                return time.mktime((y, mo, d, h, mi, s, 0, 0, -1)) + ds / 10
+            off = (int(zone.group(2)) * 60 + int(zone.group(3))) * 60
+            off = -off if zone.group(1) == "-" else off
+            return calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)) - off + \
+                ds / 10
     b = octets(var)
     if not b:
         return None
     if len(b) not in (8, 11):
         raise ValueError("DateAndTime of %d octets: %r" % (len(b), var))
     y = b[0] << 8 | b[1]
-    return time.mktime((y, b[2], b[3], b[4], b[5], b[6], 0, 0, -1)) + \
-        b[7] / 10
+    if len(b) == 8:
+        return time.mktime((y, b[2], b[3], b[4], b[5], b[6], 0, 0, -1)) + \
+            b[7] / 10
+    if b[8] not in b"+-" or b[9] > 13 or b[10] > 59:
+        raise ValueError("DateAndTime with a bad zone: %r" % (var,))
+    off = (b[9] * 60 + b[10]) * 60
+    off = -off if b[8] == ord("-") else off
+    return calendar.timegm((y, b[2], b[3], b[4], b[5], b[6], 0, 0, 0)) - \
+        off + b[7] / 10
 
 
 # ---- the tools --------------------------------------------------------------

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* Unit tests for agent/core/alarm_history.c: what the NOC received, recorded
  * from the alarm engine's decisions (agent/core/alarm.c) and the raises its
- * rate limit withheld. */
+ * rate limit withheld; and for agent/core/cleared_alarms.c, the bounded
+ * record of cleared alarms that ccmonAlarmHistoryTable serves. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <setjmp.h>
@@ -11,6 +13,7 @@
 
 #include "agent/core/alarm.h"
 #include "agent/core/alarm_history.h"
+#include "agent/core/cleared_alarms.h"
 
 #define T0 INT64_C(1793693400000) /* 2026-11-03T08:10:00.000 */
 #define COMP "op-cs1.imp1-example-com"
@@ -164,12 +167,92 @@ static void test_withheld_raise_is_suppressed(void **state)
 	ccm_alarm_history_release(&h);
 }
 
+/* ---- cleared_alarms ---------------------------------------------------- */
+
+static void on_cleared(void *ctx, const struct ccm_alarm_decision *d)
+{
+	assert_int_equal(ccm_cleared_alarms_add(ctx, d), 0);
+}
+
+/* Component i of COMP-like names, down at T0 + i s, back 500 ms later:
+ * alarm id i + 1, cleared at T0 + i s + 500 ms. */
+static void down_and_back(struct ccm_alarms *as, unsigned i)
+{
+	char res[64];
+	ccm_ms t = T0 + (ccm_ms)i * 1000;
+
+	snprintf(res, sizeof(res), "op-cs%u.imp1-example-com", i);
+	set(as, res, true, t, "GONE");
+	set(as, res, false, t + 500, "ACTIVE again");
+}
+
+static void assert_cleared(const struct ccm_cleared_alarms *c, size_t i,
+			   unsigned which)
+{
+	const struct ccm_cleared_alarm *a = ccm_cleared_alarms_get(c, i);
+	char res[64];
+
+	snprintf(res, sizeof(res), "op-cs%u.imp1-example-com", which);
+	assert_non_null(a);
+	assert_int_equal(a->id, which + 1);
+	assert_string_equal(a->resource, res);
+	assert_int_equal(a->since, T0 + (ccm_ms)which * 1000);
+	assert_int_equal(a->raised_at, T0 + (ccm_ms)which * 1000);
+	assert_int_equal(a->cleared_at, T0 + (ccm_ms)which * 1000 + 500);
+	assert_int_equal(a->type, CCM_ALARM_COMPONENT_DOWN);
+	assert_int_equal(a->severity, CCM_SEV_CRITICAL);
+	/* the clear's own text, as sent */
+	assert_string_equal(a->text, "ACTIVE again; the condition lasted 0.500s");
+}
+
+static void test_cleared_kept_newest_first_dropped(void **state)
+{
+	struct ccm_cleared_alarms c;
+	struct ccm_alarms *as;
+
+	(void)state;
+	ccm_cleared_alarms_init(&c, 3);
+	as = ccm_alarms_new(&(struct ccm_alarm_policy){ 0 }, on_cleared, &c);
+	assert_non_null(as);
+	/* a raise alone is not kept */
+	set(as, "op-lone.imp1-example-com", true, T0 - 5000, "GONE");
+	assert_null(ccm_cleared_alarms_get(&c, 0));
+	for (unsigned i = 1; i <= 5; i++)
+		down_and_back(as, i);
+	/* the last three, oldest first: 3, 4, 5 */
+	assert_int_equal(c.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_cleared(&c, i, (unsigned)i + 3);
+	assert_null(ccm_cleared_alarms_get(&c, 3));
+
+	/* a smaller bound keeps the newest; a larger one lets it grow */
+	assert_int_equal(ccm_cleared_alarms_set_max(&c, 2), 0);
+	assert_int_equal(c.n, 2);
+	assert_cleared(&c, 0, 4);
+	assert_cleared(&c, 1, 5);
+	assert_int_equal(ccm_cleared_alarms_set_max(&c, 4), 0);
+	down_and_back(as, 6);
+	down_and_back(as, 7);
+	down_and_back(as, 8);
+	assert_int_equal(c.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_cleared(&c, i, (unsigned)i + 5);
+	/* 0: nothing kept, nothing taken */
+	assert_int_equal(ccm_cleared_alarms_set_max(&c, 0), 0);
+	assert_null(ccm_cleared_alarms_get(&c, 0));
+	down_and_back(as, 9);
+	assert_null(ccm_cleared_alarms_get(&c, 0));
+	ccm_alarms_free(as);
+	ccm_cleared_alarms_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_raise_and_clear),
 		cmocka_unit_test(test_changes_and_strangers),
 		cmocka_unit_test(test_withheld_raise_is_suppressed),
+		cmocka_unit_test(test_cleared_kept_newest_first_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,10 @@
 
 - smilint at its most pedantic level finds nothing;
 - net-snmp resolves the names to the OIDs the agent serves;
-- the module's own arc is assigned in one place only.
+- the module's own arc is assigned in one place only;
+- every alarm type's X.733 probable cause and event type are the same in
+  agent/core/alarm_types.c, in ccmond(8) ("Alarm types for an NMS") and
+  in the MIB's CcmonProbableCause and CcmonEventType, with IANA's numbers.
 
 The standard modules the MIB imports (SNMPv2-SMI, SNMP-FRAMEWORK-MIB, ...)
 are taken from ../shared/mibs beside the source tree, or from
@@ -47,6 +50,13 @@ EXPECTED_OIDS = {
     "ccmonAlarmConditionPresent": ROOT + ".1.3.1.10",
     "ccmonNotifyTime": ROOT + ".1.4.7",
     "ccmonNotificationGroup": ROOT + ".2.2.5",
+    "ccmonAlarmLastChanged": ROOT + ".1.1.13",
+    "ccmonMessagingBlockedScopes": ROOT + ".1.1.14",
+    "ccmonAlarmProbableCause": ROOT + ".1.3.1.11",
+    "ccmonAlarmEventType": ROOT + ".1.3.1.12",
+    "ccmonNotifyRaisedSeverity": ROOT + ".1.4.11",
+    "ccmonAlarmHistoryTable": ROOT + ".1.6",
+    "ccmonAlarmHistoryText": ROOT + ".1.6.1.11",
 }
 
 
@@ -125,3 +135,76 @@ def test_oids_file_matches_the_mib():
                 if not l.startswith("#"))
     for name, oid in EXPECTED_OIDS.items():
         assert rows[name] == oid
+
+
+# ---- X.733 probable causes and event types -----------------------------------
+
+# IANA's IANAItuProbableCause and IANAItuEventType numbers of the names ccmon
+# uses (IANA-ITU-ALARM-TC-MIB, RFC 3877): the reference the three others are
+# held to.
+IANA_CAUSES = {
+    "connectionEstablishmentError": 22, "reducedLoggingCapability": 206,
+    "communicationsSubsystemFailure": 505, "fileErrorX733": 516,
+    "performanceDegraded": 532, "resourceAtOrNearingCapacity": 541,
+    "responseTimeExecessive": 542, "underlyingResourceUnavailable": 554,
+    "authenticationFailure": 600,
+}
+IANA_EVENTS = {"communicationsAlarm": 2, "qualityOfServiceAlarm": 3,
+               "processingErrorAlarm": 4}
+
+
+def read(*path):
+    with open(os.path.join(SRCDIR, *path), encoding="utf-8") as f:
+        return f.read()
+
+
+def code_pairs():
+    """{type id: (cause number, event number)} of alarm_types.c."""
+    header = read("agent", "core", "alarm.h")
+    consts = {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"\b(CCM_(?:CAUSE|EVENT)_[A-Z_]+) = (\d+)", header)}
+    table = read("agent", "core", "alarm_types.c")
+    out = {}
+    for m in re.finditer(r'\.id = "([a-z-]+)",(.*?)\n\t\}', table, re.S):
+        cause = re.search(r"\.probable_cause = (CCM_CAUSE_\w+)", m.group(2))
+        event = re.search(r"\.event_type = (CCM_EVENT_\w+)", m.group(2))
+        assert cause and event, "type %s has no cause or event" % m.group(1)
+        out[m.group(1)] = (consts[cause.group(1)], consts[event.group(1)])
+    return out
+
+
+def man_pairs():
+    """{type id: (cause number, event number)} of ccmond(8)."""
+    man = read("doc", "ccmond.8")
+    sect = man.split(".SS Alarm types for an NMS", 1)[1].split(".SS ", 1)[0]
+    out = {}
+    for m in re.finditer(r"\.TP\n\.B ([a-z\\-]+)\n(\w+)\((\d+)\), "
+                         r"(\w+)\((\d+)\);", sect):
+        kind = m.group(1).replace("\\-", "-")
+        cause, cnum, event, enum = m.group(2), int(m.group(3)), \
+            m.group(4), int(m.group(5))
+        assert IANA_CAUSES.get(cause) == cnum, (kind, cause, cnum)
+        assert IANA_EVENTS.get(event) == enum, (kind, event, enum)
+        out[kind] = (cnum, enum)
+    return out
+
+
+def mib_enum(tc):
+    text = read("mibs", "CCMON-MIB.txt")
+    body = text.split("%s ::= TEXTUAL-CONVENTION" % tc, 1)[1]
+    syntax = body.split("SYNTAX", 1)[1].split("}", 1)[0]
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"(\w+)\((\d+)\)", syntax)}
+
+
+def test_probable_causes_agree():
+    code = code_pairs()
+    assert len(code) == 16, code
+    assert man_pairs() == code
+    causes = mib_enum("CcmonProbableCause")
+    events = mib_enum("CcmonEventType")
+    # the MIB names each number as IANA does, and has every one used
+    assert causes == IANA_CAUSES, causes
+    for name, number in IANA_EVENTS.items():
+        assert events[name] == number, events
+    assert {c for c, _ in code.values()} == set(causes.values())

@@ -57,10 +57,11 @@ def notify(n):
 
 VERSION, UPTIME, BLOCKED, LINES_READ, LINES_RECOGNIZED, PARSE_ERRORS, \
     LAST_LINE_TIME, ALARMS_ACTIVE, QUEUED, DROPPED, SENT, \
-    QUEUE_WINDOW = range(1, 13)
+    QUEUE_WINDOW, ALARM_LAST_CHANGED, BLOCKED_SCOPES = range(1, 15)
 N_ID, N_TYPE, N_RESTYPE, N_RESOURCE, N_SEVERITY, N_TEXT, N_TIME, \
-    N_SINCE = (notify(i) for i in range(1, 9))
-NOTIFY_VARS = [notify(i) for i in range(1, 9)]
+    N_SINCE, N_CAUSE, N_EVENT, N_RAISED_SEVERITY = \
+    (notify(i) for i in range(1, 12))
+NOTIFY_VARS = [notify(i) for i in range(1, 12)]
 
 COMPONENT_ENTRY = ROOT + ".1.2.1"
 (C_NAME, C_SERVER, C_STATE, C_LAST_CHANGE, C_TRANSITIONS, C_REFUSED,
@@ -70,7 +71,16 @@ COMPONENT_ENTRY = ROOT + ".1.2.1"
 C_QUEUE = tuple(range(17, 24))
 ALARM_ENTRY = ROOT + ".1.3.1"
 (A_TYPE, A_RESTYPE, A_RESOURCE, A_SEVERITY, A_RAISED_TIME, A_SINCE, A_TEXT,
- A_FLAPPING, A_CONDITION) = range(2, 11)
+ A_FLAPPING, A_CONDITION, A_CAUSE, A_EVENT) = range(2, 13)
+HISTORY_ENTRY = ROOT + ".1.6.1"
+(H_TYPE, H_RESTYPE, H_RESOURCE, H_SEVERITY, H_CAUSE, H_EVENT, H_RAISED_TIME,
+ H_SINCE, H_CLEARED_TIME, H_TEXT) = range(2, 12)
+# IANA's IANAItuProbableCause and IANAItuEventType (ccmond(8), "Alarm types
+# for an NMS")
+COMMUNICATIONS_SUBSYSTEM_FAILURE, UNDERLYING_RESOURCE_UNAVAILABLE, \
+    RESPONSE_TIME_EXCESSIVE = 505, 554, 542
+COMMUNICATIONS_ALARM, QUALITY_OF_SERVICE_ALARM = 2, 3
+SEVERITY_CLEARED = 1                        # CcmonSeverity cleared(1)
 
 TRUE, FALSE = 1, 2                          # TruthValue
 UNKNOWN, CONNECTED, ACTIVE, GONE = 1, 2, 3, 4   # component state
@@ -310,8 +320,8 @@ class Env:
             self.fail("CCMON-MIB not served within %.0f s" % timeout)
 
     def scalars(self):
-        got = self.snmpd.snmpget([scalar(n) for n in range(1, 12)])
-        return {n: got[scalar(n)] for n in range(1, 12)}
+        got = self.snmpd.snmpget([scalar(n) for n in range(1, BLOCKED_SCOPES + 1)])
+        return {n: got[scalar(n)] for n in range(1, BLOCKED_SCOPES + 1)}
 
     def scalar_int(self, n, check=True):
         got = self.snmpd.snmpget(scalar(n), check=check)
@@ -434,10 +444,18 @@ def check_notification(t, entry):
     assert int(v[N_RESTYPE]) == RES_COMPONENT, t["raw"]
     assert v[N_RESOURCE].lower() == entry["CCMON_RESOURCE"].lower()
     # the same decision: its severity (a warning for the servers of the
-    # neutral profile, on which no user waits)
-    assert int(v[N_SEVERITY]) == {"critical": 3, "major": 4, "minor": 5,
-                                  "warning": 6}[entry["CCMON_SEVERITY"]], \
-        t["raw"]
+    # neutral profile, on which no user waits); a clear says cleared(1)
+    # and the severity it had apart
+    severity = {"critical": 3, "major": 4, "minor": 5,
+                "warning": 6}[entry["CCMON_SEVERITY"]]
+    assert int(v[N_RAISED_SEVERITY]) == severity, t["raw"]
+    assert int(v[N_SEVERITY]) == (SEVERITY_CLEARED
+                                  if entry["CCMON_STATE"] == "cleared"
+                                  else severity), t["raw"]
+    assert int(v[N_CAUSE]) == COMMUNICATIONS_SUBSYSTEM_FAILURE, t["raw"]
+    assert int(v[N_EVENT]) == COMMUNICATIONS_ALARM, t["raw"]
+    assert t["types"][N_TIME] == "Hex-STRING" and \
+        len(octets(t["varlist"][2 + 6])) == 11, t["raw"]
     assert v[N_TEXT] and (": %s" % v[N_TEXT]) in entry["MESSAGE"], \
         (v[N_TEXT], entry["MESSAGE"])
     when = date_and_time(t["varlist"][2 + 6])
@@ -499,6 +517,11 @@ def test_tables(e):
     assert abs(date_and_time(s[LAST_LINE_TIME]) - t_gone) < 1.0, s
     assert (as_int(s[ALARMS_ACTIVE]), as_int(s[QUEUED]),
             as_int(s[DROPPED]), as_int(s[SENT])) == (2, 0, 0, 2), s
+    assert as_int(s[BLOCKED_SCOPES]) == 1, s
+    # the table changed with the raises, after the start, not since
+    assert s[ALARM_LAST_CHANGED].type == "Timeticks", s
+    raised_changed = as_int(s[ALARM_LAST_CHANGED])
+    assert 0 < raised_changed <= as_int(s[UPTIME]), s
 
     # What users suffer: the cluster's row.
     impact = e.table(ROOT + ".1.5.1")
@@ -547,6 +570,12 @@ def test_tables(e):
     assert a[A_TEXT].value, a
     assert as_int(a[A_FLAPPING]) == FALSE, a
     assert as_int(a[A_CONDITION]) == TRUE, a
+    assert (as_int(a[A_CAUSE]), as_int(a[A_EVENT])) == \
+        (COMMUNICATIONS_SUBSYSTEM_FAILURE, COMMUNICATIONS_ALARM), a
+    assert (as_int(b[A_CAUSE]), as_int(b[A_EVENT])) == \
+        (UNDERLYING_RESOURCE_UNAVAILABLE, QUALITY_OF_SERVICE_ALARM), b
+    # every time carries the zone: 11 octets, the instant right
+    assert len(octets(a[A_SINCE])) == 11, a
 
     # With the MIB, names and labels.
     if have_mib():
@@ -560,6 +589,14 @@ def test_tables(e):
             == "critical(3)", named
         assert named["CCMON-MIB::ccmonMessagingBlocked.0"].value \
             == "true(1)", named
+        assert named["CCMON-MIB::ccmonAlarmProbableCause.%s" % alarm_id] \
+            .value == "communicationsSubsystemFailure(505)", named
+        assert named["CCMON-MIB::ccmonAlarmEventType.%s" % blocked_id] \
+            .value == "qualityOfServiceAlarm(3)", named
+        # the MIB's display hint, zone included, is the same instant
+        assert same_time(date_and_time(
+            named["CCMON-MIB::ccmonAlarmSince.%s" % alarm_id]),
+            local_time(entry["CCMON_SINCE"])), named
         # snmptable shows the columns only, not the not-accessible index:
         # the readable scope column says which scope the row is about
         out, _ = run_tool(["snmptable", "-v2c", "-c", "public", "-t", "1",
@@ -575,11 +612,36 @@ def test_tables(e):
     # cs2 back: nothing blocked, no alarm row.
     log.component(C2, "CONNECTED")
     log.component(C2, "ACTIVE")
-    e.h.wait_alarm("component-down", "cleared", C2)
+    cleared = e.h.wait_alarm("component-down", "cleared", C2)[0]
+    e.h.wait_alarm("messaging-blocked", "cleared", "cluster")
     e.wait_scalar(BLOCKED, FALSE)
     assert e.table(ALARM_ENTRY) == {}
-    assert e.scalar_int(ALARMS_ACTIVE) == 0
+    s = e.scalars()
+    assert as_int(s[ALARMS_ACTIVE]) == 0, s
+    assert as_int(s[BLOCKED_SCOPES]) == 0, s
+    assert raised_changed < as_int(s[ALARM_LAST_CHANGED]) <= \
+        as_int(s[UPTIME]), s
     assert as_int(e.table(COMPONENT_ENTRY)[str_index(C2)][C_STATE]) == ACTIVE
+
+    # ... and both are in the history of cleared alarms, under their ids
+    hist = e.table(HISTORY_ENTRY)
+    assert sorted(hist) == sorted([alarm_id, blocked_id]), hist
+    h = hist[alarm_id]
+    assert as_int(h[H_TYPE]) == COMPONENT_DOWN, h
+    assert as_int(h[H_RESTYPE]) == RES_COMPONENT, h
+    assert h[H_RESOURCE].value.lower() == C2, h
+    assert as_int(h[H_SEVERITY]) == CRITICAL, h
+    assert (as_int(h[H_CAUSE]), as_int(h[H_EVENT])) == \
+        (COMMUNICATIONS_SUBSYSTEM_FAILURE, COMMUNICATIONS_ALARM), h
+    assert same_time(date_and_time(h[H_RAISED_TIME]),
+                     local_time(entry["CCMON_RAISED_AT"])), (h, entry)
+    assert same_time(date_and_time(h[H_SINCE]),
+                     local_time(entry["CCMON_SINCE"])), (h, entry)
+    assert date_and_time(h[H_RAISED_TIME]) <= \
+        date_and_time(h[H_CLEARED_TIME]), h
+    assert h[H_TEXT].value and h[H_TEXT].value in cleared["MESSAGE"], \
+        (h, cleared)
+    assert as_int(hist[blocked_id][H_TYPE]) == MESSAGING_BLOCKED, hist
     assert d.stop() == 0, d.stderr()
 
 
@@ -674,7 +736,11 @@ def check_queue_trap(t, kind):
     assert int(v[N_TYPE]) == QUEUE_LATENCY_HIGH, t["raw"]
     assert int(v[N_RESTYPE]) == RES_COMPONENT, t["raw"]
     assert v[N_RESOURCE].lower() == C1, t["raw"]
-    assert int(v[N_SEVERITY]) == MAJOR, t["raw"]
+    assert int(v[N_SEVERITY]) == (SEVERITY_CLEARED if kind == "cleared"
+                                  else MAJOR), t["raw"]
+    assert int(v[N_RAISED_SEVERITY]) == MAJOR, t["raw"]
+    assert int(v[N_CAUSE]) == RESPONSE_TIME_EXCESSIVE, t["raw"]
+    assert int(v[N_EVENT]) == QUALITY_OF_SERVICE_ALARM, t["raw"]
 
 
 def test_queue_latency(e):

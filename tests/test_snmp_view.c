@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <stdarg.h>
@@ -37,6 +38,12 @@ static ccm_ms t0(void)
 }
 
 /* The DateAndTime of t0() plus 0, 5 s, 6 s: 2026 = 0x07EA. */
+/* main() runs the tests in Central European time, whose rules TZ gives in
+ * full (no zone files needed): CET (+01:00) in winter, CEST (+02:00) from
+ * the last Sunday of March to the last of October. */
+#define TEST_TZ "CET-1CEST,M3.5.0,M10.5.0/3"
+/* The zone octets of a DateAndTime in November: +01:00 */
+static const uint8_t DT_CET[3] = { '+', 1, 0 };
 static const uint8_t DT_T0[8] = { 0x07, 0xEA, 11, 25, 13, 5, 7, 8 };
 static const uint8_t DT_T0_5S[8] = { 0x07, 0xEA, 11, 25, 13, 5, 12, 8 };
 static const uint8_t DT_T0_6S[8] = { 0x07, 0xEA, 11, 25, 13, 5, 13, 8 };
@@ -169,11 +176,13 @@ static void assert_str(const struct ccm_snmp_value *v, const char *s)
 		assert_memory_equal(v->octets, s, v->len);
 }
 
+/* dt: the local time's 8 octets, of a day in November (CET) */
 static void assert_date(const struct ccm_snmp_value *v, const uint8_t dt[8])
 {
 	assert_int_equal(v->type, CCM_SNMP_OCTETS);
 	assert_int_equal(v->len, CCM_MIB_DATEANDTIME_LEN);
 	assert_memory_equal(v->octets, dt, 8);
+	assert_memory_equal(v->octets + 8, DT_CET, 3);
 }
 
 static void assert_no_date(const struct ccm_snmp_value *v)
@@ -399,7 +408,7 @@ static void test_walk_order(void **state)
 	(void)state;
 	agent_init(&a);
 	view = view_of(&a.src);
-	assert_int_equal(NINSTANCES, 14 + 22 * 3 + 9 * 2);
+	assert_int_equal(NINSTANCES, 14 + 22 * 3 + 11 * 2);
 	assert_int_equal(expected_instances(want), NINSTANCES);
 
 	/* from the root */
@@ -532,7 +541,7 @@ static void test_get_no_such(void **state)
 	assert_int_equal(get_status(view, ROOT_OID(1, 2, 2, 4, 4, 'z', 'z',
 						   '.', 'x')),
 			 CCM_SNMP_NO_SUCH_OBJECT);
-	assert_int_equal(get_status(view, alarm_oid(11, 1)),
+	assert_int_equal(get_status(view, alarm_oid(13, 1)),
 			 CCM_SNMP_NO_SUCH_OBJECT);
 	/* notify objects are accessible-for-notify only */
 	assert_int_equal(get_status(view, ROOT_OID(1, 4, 1, 0)),
@@ -1189,6 +1198,11 @@ static void test_alarm_rows(void **state)
 	assert_num(&v, CCM_SNMP_INTEGER, CCM_MIB_FALSE);
 	v = alarm_val(view, CCM_MIB_ALARM_CONDITION, 1);
 	assert_num(&v, CCM_SNMP_INTEGER, CCM_MIB_TRUE);
+	/* IANA's communicationsSubsystemFailure(505), communicationsAlarm(2) */
+	v = alarm_val(view, CCM_MIB_ALARM_PROBABLE_CAUSE, 1);
+	assert_num(&v, CCM_SNMP_INTEGER, 505);
+	v = alarm_val(view, CCM_MIB_ALARM_EVENT_TYPE, 1);
+	assert_num(&v, CCM_SNMP_INTEGER, 2);
 
 	v = alarm_val(view, CCM_MIB_ALARM_TYPE, 2);
 	assert_num(&v, CCM_SNMP_INTEGER, 4); /* probeFailing(4) */
@@ -1202,6 +1216,11 @@ static void test_alarm_rows(void **state)
 	assert_date(&v, DT_T0_6S);
 	v = alarm_val(view, CCM_MIB_ALARM_TEXT, 2);
 	assert_str(&v, "connection refused");
+	/* connectionEstablishmentError(22), communicationsAlarm(2) */
+	v = alarm_val(view, CCM_MIB_ALARM_PROBABLE_CAUSE, 2);
+	assert_num(&v, CCM_SNMP_INTEGER, 22);
+	v = alarm_val(view, CCM_MIB_ALARM_EVENT_TYPE, 2);
+	assert_num(&v, CCM_SNMP_INTEGER, 2);
 	ccm_snmp_view_free(view);
 
 	/* cleared: the row goes, the other stays */
@@ -1524,7 +1543,7 @@ static void test_impact_rows(void **state)
 	struct ccm_snmp_source src = { .impacts = im, .nimpacts = 2 };
 	struct ccm_snmp_view *view;
 	struct ccm_snmp_value v;
-	uint8_t dt[8];
+	uint8_t dt[CCM_MIB_DATEANDTIME_LEN];
 	ccm_ms t = t0();
 
 	(void)state;
@@ -1562,9 +1581,9 @@ static void test_impact_rows(void **state)
 	assert_num(&v, CCM_SNMP_INTEGER, CCM_MIB_TRUE);
 	v = get_found(view, impact_oid(CCM_MIB_IMPACT_QUEUE_UNTIL,
 				       "imp1.example.com"));
-	ccm_snmp_date_and_time(t + 300000, dt);
-	assert_int_equal(v.len, 8);
-	assert_memory_equal(v.octets, dt, 8);
+	ccm_snmp_local_date_and_time(t + 300000, dt);
+	assert_int_equal(v.len, CCM_MIB_DATEANDTIME_LEN);
+	assert_memory_equal(v.octets, dt, CCM_MIB_DATEANDTIME_LEN);
 	v = get_found(view, impact_oid(CCM_MIB_IMPACT_REROUTE_AT,
 				       "imp1.example.com"));
 	assert_int_equal(v.len, 0);
@@ -1573,8 +1592,8 @@ static void test_impact_rows(void **state)
 	assert_num(&v, CCM_SNMP_INTEGER, CCM_MIB_TRUE);
 	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SINCE,
 				       "imp1.example.com"));
-	ccm_snmp_date_and_time(t - 1000, dt);
-	assert_memory_equal(v.octets, dt, 8);
+	ccm_snmp_local_date_and_time(t - 1000, dt);
+	assert_memory_equal(v.octets, dt, CCM_MIB_DATEANDTIME_LEN);
 	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SINCE, "b"));
 	assert_int_equal(v.len, 0);
 	v = get_found(view, impact_oid(CCM_MIB_IMPACT_SERVERS,
@@ -1600,31 +1619,166 @@ static void test_impact_rows(void **state)
 	ccm_snmp_view_free(view);
 }
 
+/* ---- the alarm history --------------------------------------------------- */
+
+static struct oid history_oid(unsigned col, uint32_t id)
+{
+	return ROOT_OID(CCM_MIB_OBJECTS, CCM_MIB_HISTORY_TABLE, 1, col, id);
+}
+
+static void keep_cleared(void *ctx, const struct ccm_alarm_decision *d)
+{
+	assert_int_equal(ccm_cleared_alarms_add(ctx, d), 0);
+}
+
+/* Three alarms raised and cleared in another order than raised: the rows
+ * are by id, after the impact table, each as its CLEARED said; the
+ * oldest cleared goes past alarm_history. */
+static void test_history_rows(void **state)
+{
+	struct ccm_cleared_alarms kept;
+	struct ccm_alarm_policy p = { 0 };
+	struct ccm_alarms *as;
+	struct ccm_impact im[1];
+	struct ccm_snmp_source src = { .cleared = &kept, .impacts = im,
+				       .nimpacts = 1 };
+	struct ccm_snmp_view *view;
+	struct ccm_snmp_value v;
+	const ccm_ms t = t0();
+
+	(void)state;
+	memset(im, 0, sizeof(im));
+	im[0].scope = "cluster";
+	ccm_cleared_alarms_init(&kept, 2);
+	as = ccm_alarms_new(&p, keep_cleared, &kept);
+	assert_non_null(as);
+	/* ids 1, 2, 3 */
+	assert_int_equal(ccm_alarms_set(as, CCM_ALARM_COMPONENT_DOWN, COMP1_LOG,
+					true, t, "GONE"), 0);
+	assert_int_equal(ccm_alarms_set(as, CCM_ALARM_LOG_UNREADABLE,
+					"/var/log/rtr.log", true, t + 1000,
+					"EACCES"), 0);
+	assert_int_equal(ccm_alarms_set(as, CCM_ALARM_QUEUE_LATENCY_HIGH,
+					COMP1_LOG, true, t + 2000, "p95 12s"),
+			 0);
+	/* cleared 2, 3, then 1: 2 is the oldest cleared, dropped */
+	assert_int_equal(ccm_alarms_set(as, CCM_ALARM_LOG_UNREADABLE,
+					"/var/log/rtr.log", false, t + 3000,
+					"readable"), 0);
+	assert_int_equal(ccm_alarms_set(as, CCM_ALARM_QUEUE_LATENCY_HIGH,
+					COMP1_LOG, false, t + 4000, "p95 1s"),
+			 0);
+	assert_int_equal(ccm_alarms_set(as, CCM_ALARM_COMPONENT_DOWN, COMP1_LOG,
+					false, t + 5000, "ACTIVE"), 0);
+	view = view_of(&src);
+	assert_int_equal(get_status(view, history_oid(CCM_MIB_HISTORY_TYPE, 2)),
+			 CCM_SNMP_NO_SUCH_INSTANCE);
+	/* the impact table's last instance, then the history's first */
+	expect_next(view, impact_oid(CCM_MIB_IMPACT_LAST, "cluster"),
+		    history_oid(CCM_MIB_HISTORY_TYPE, 1));
+	expect_next(view, history_oid(CCM_MIB_HISTORY_TYPE, 1),
+		    history_oid(CCM_MIB_HISTORY_TYPE, 3));
+	expect_next(view, history_oid(CCM_MIB_HISTORY_TYPE, 3),
+		    history_oid(CCM_MIB_HISTORY_RESOURCE_TYPE, 1));
+	expect_no_next(view, history_oid(CCM_MIB_HISTORY_LAST, 3));
+
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_TYPE, 3));
+	assert_num(&v, CCM_SNMP_INTEGER, 11); /* queueLatencyHigh(11) */
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_RESOURCE_TYPE, 3));
+	assert_num(&v, CCM_SNMP_INTEGER, 1); /* component(1) */
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_RESOURCE, 3));
+	assert_str(&v, COMP1_LOG);
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_SEVERITY, 3));
+	assert_num(&v, CCM_SNMP_INTEGER, 4); /* major(4) */
+	/* responseTimeExecessive(542), qualityOfServiceAlarm(3) */
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_PROBABLE_CAUSE, 3));
+	assert_num(&v, CCM_SNMP_INTEGER, 542);
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_EVENT_TYPE, 3));
+	assert_num(&v, CCM_SNMP_INTEGER, 3);
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_RAISED_TIME, 3));
+	assert_date(&v, (const uint8_t[8]){ 0x07, 0xEA, 11, 25, 13, 5, 9, 8 });
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_SINCE, 3));
+	assert_date(&v, (const uint8_t[8]){ 0x07, 0xEA, 11, 25, 13, 5, 9, 8 });
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_CLEARED_TIME, 3));
+	assert_date(&v, (const uint8_t[8]){ 0x07, 0xEA, 11, 25, 13, 5, 11, 8 });
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_TEXT, 3));
+	assert_str(&v, "p95 1s; the condition lasted 2.000s");
+
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_SEVERITY, 1));
+	assert_num(&v, CCM_SNMP_INTEGER, 3); /* critical(3) */
+	v = get_found(view, history_oid(CCM_MIB_HISTORY_CLEARED_TIME, 1));
+	assert_date(&v, DT_T0_5S);
+	/* the index is not-accessible */
+	assert_int_equal(get_status(view, history_oid(CCM_MIB_HISTORY_ID, 1)),
+			 CCM_SNMP_NO_SUCH_OBJECT);
+	ccm_snmp_view_free(view);
+	ccm_alarms_free(as);
+	ccm_cleared_alarms_release(&kept);
+}
+
 /* ---- DateAndTime and UTF-8 ----------------------------------------------- */
+
+#define DT_LEN CCM_MIB_DATEANDTIME_LEN
+
+static ccm_ms local_time(int y, unsigned mo, unsigned d, int h, int mi)
+{
+	return ccm_days_from_civil(y, mo, d) * CCM_MS_PER_DAY +
+	       ((ccm_ms)h * 60 + mi) * 60000;
+}
 
 static void test_date_and_time(void **state)
 {
-	uint8_t dt[8];
+	uint8_t dt[DT_LEN];
 
 	(void)state;
-	ccm_snmp_date_and_time(t0(), dt);
+	ccm_snmp_date_and_time(t0(), 60, dt);
 	assert_memory_equal(dt, DT_T0, 8);
+	assert_memory_equal(dt + 8, DT_CET, 3);
 	/* deci-seconds are cut, not rounded */
-	ccm_snmp_date_and_time(t0() + 109, dt);
-	assert_memory_equal(dt, ((const uint8_t[8]){ 0x07, 0xEA, 11, 25, 13,
-						    5, 7, 9 }), 8);
-	ccm_snmp_date_and_time(0, dt);
-	assert_memory_equal(dt, ((const uint8_t[8]){ 0x07, 0xB2, 1, 1, 0, 0,
-						    0, 0 }), 8);
+	ccm_snmp_date_and_time(t0() + 109, 0, dt);
+	assert_memory_equal(dt, ((const uint8_t[DT_LEN]){
+		0x07, 0xEA, 11, 25, 13, 5, 7, 9, '+', 0, 0 }), DT_LEN);
+	ccm_snmp_date_and_time(0, -300, dt);
+	assert_memory_equal(dt, ((const uint8_t[DT_LEN]){
+		0x07, 0xB2, 1, 1, 0, 0, 0, 0, '-', 5, 0 }), DT_LEN);
 	ccm_snmp_date_and_time(ccm_days_from_civil(1999, 12, 31) *
 				       CCM_MS_PER_DAY +
-			       CCM_MS_PER_DAY - 1, dt);
-	assert_memory_equal(dt, ((const uint8_t[8]){ 0x07, 0xCF, 12, 31, 23,
-						    59, 59, 9 }), 8);
-	/* before 1970 */
-	ccm_snmp_date_and_time(-1, dt);
-	assert_memory_equal(dt, ((const uint8_t[8]){ 0x07, 0xB1, 12, 31, 23,
-						    59, 59, 9 }), 8);
+			       CCM_MS_PER_DAY - 1, 330, dt);
+	assert_memory_equal(dt, ((const uint8_t[DT_LEN]){
+		0x07, 0xCF, 12, 31, 23, 59, 59, 9, '+', 5, 30 }), DT_LEN);
+	/* before 1970; Newfoundland's -03:30 */
+	ccm_snmp_date_and_time(-1, -210, dt);
+	assert_memory_equal(dt, ((const uint8_t[DT_LEN]){
+		0x07, 0xB1, 12, 31, 23, 59, 59, 9, '-', 3, 30 }), DT_LEN);
+}
+
+/* The offset is the one the local time has in the process's zone (main()
+ * sets TEST_TZ): summer time included, each side of its changes. */
+static void test_date_and_time_zone(void **state)
+{
+	uint8_t dt[DT_LEN];
+
+	(void)state;
+	assert_int_equal(ccm_time_local_offset(local_time(2026, 1, 15, 12, 0)),
+			 60);
+	assert_int_equal(ccm_time_local_offset(local_time(2026, 7, 1, 12, 0)),
+			 120);
+	/* 2026-03-29: 02:00 CET becomes 03:00 CEST */
+	assert_int_equal(ccm_time_local_offset(local_time(2026, 3, 29, 1, 59)),
+			 60);
+	assert_int_equal(ccm_time_local_offset(local_time(2026, 3, 29, 3, 0)),
+			 120);
+	/* 2026-10-25: 03:00 CEST becomes 02:00 CET */
+	assert_int_equal(ccm_time_local_offset(local_time(2026, 10, 25, 1, 30)),
+			 120);
+	assert_int_equal(ccm_time_local_offset(local_time(2026, 10, 25, 3, 30)),
+			 60);
+	ccm_snmp_local_date_and_time(local_time(2026, 7, 1, 12, 0), dt);
+	assert_memory_equal(dt, ((const uint8_t[DT_LEN]){
+		0x07, 0xEA, 7, 1, 12, 0, 0, 0, '+', 2, 0 }), DT_LEN);
+	ccm_snmp_local_date_and_time(t0(), dt);
+	assert_memory_equal(dt, DT_T0, 8);
+	assert_memory_equal(dt + 8, DT_CET, 3);
 }
 
 static void test_utf8_cut(void **state)
@@ -1708,11 +1862,17 @@ int main(void)
 		cmocka_unit_test(test_blocked_balanced_pair),
 		cmocka_unit_test(test_blocked_fire_and_forget),
 		cmocka_unit_test(test_blocked_peer_seen_in_other_case),
+		cmocka_unit_test(test_history_rows),
 		cmocka_unit_test(test_date_and_time),
+		cmocka_unit_test(test_date_and_time_zone),
 		cmocka_unit_test(test_utf8_cut),
 		cmocka_unit_test(test_snmp_text_cleaned),
 		cmocka_unit_test(test_root),
 	};
 
+	/* times carry the zone's offset: one zone, whatever the host's */
+	if (setenv("TZ", TEST_TZ, 1))
+		return 1;
+	tzset();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,8 +28,8 @@ SNMPTT = "/usr/sbin/snmptt"
 SYSTEM_INI = "/etc/snmp/snmptt.ini"
 ROOT = ".1.3.6.1.4.1.8072.9999.9999.42"
 RAISED, CLEARED = ROOT + ".0.1", ROOT + ".0.2"
-N_ID, N_RESOURCE, N_SEVERITY, N_TEXT = (
-    "%s.1.4.%d.0" % (ROOT[1:], n) for n in (1, 4, 5, 6))
+N_ID, N_RESOURCE, N_SEVERITY, N_TEXT, N_RAISED_SEVERITY = (
+    "%s.1.4.%d.0" % (ROOT[1:], n) for n in (1, 4, 5, 6, 11))
 C1 = component_of("cs1")
 SERVERS = [{"name": "cs1", "host": "10.53.52.205", "port": 7999}]
 
@@ -155,13 +155,16 @@ def test_snmptt_formats_ccmonds_notifications(env):
     # the harness's server is in a profile nobody waits on: its loss is
     # absorbed, a warning (ccmond(8), "What each alarm means for users")
     assert raised["vars"][N_SEVERITY] == "6"  # warning(6)
+    # cleared(1), and the severity it had apart (X.733, RFC 3877)
+    assert cleared["vars"][N_SEVERITY] == "1", cleared["raw"]
+    assert cleared["vars"][N_RAISED_SEVERITY] == "6", cleared["raw"]
     got = formatted(log)
     assert got[0] == (RAISED, "Warning", "127.0.0.1",
                       "ccmon alarm %s raised, warning: %s: %s" % (
                           alarm_id, as_snmptt(raised["vars"][N_RESOURCE]),
                           as_snmptt(raised["vars"][N_TEXT]))), read(log)
     assert got[1] == (CLEARED, "Normal", "127.0.0.1",
-                      "ccmon alarm %s cleared: %s: %s" % (
+                      "ccmon alarm %s cleared (severity was 6): %s: %s" % (
                           alarm_id, as_snmptt(cleared["vars"][N_RESOURCE]),
                           as_snmptt(cleared["vars"][N_TEXT]))), read(log)
     assert raised["vars"][N_RESOURCE].lower() == C1

@@ -81,11 +81,35 @@ enum ccm_alarm_resource {
 	CCM_RES_SCOPE,         /* "cluster", or a node in per-node mode     */
 };
 
+/* What an alarm is in ITU-T X.733's terms, as RFC 3877 alarm consumers key
+ * on it: the numbers of IANA's IANAItuProbableCause and IANAItuEventType
+ * registries (IANA-ITU-ALARM-TC-MIB), the ones ccmon uses.  Why each type
+ * has its pair: ccmond(8), "Alarm types for an NMS". */
+enum ccm_probable_cause {
+	CCM_CAUSE_CONNECTION_ESTABLISHMENT_ERROR = 22,
+	CCM_CAUSE_REDUCED_LOGGING_CAPABILITY = 206,
+	CCM_CAUSE_COMMUNICATIONS_SUBSYSTEM_FAILURE = 505,
+	CCM_CAUSE_FILE_ERROR = 516,          /* fileErrorX733 */
+	CCM_CAUSE_PERFORMANCE_DEGRADED = 532,
+	CCM_CAUSE_RESOURCE_AT_OR_NEARING_CAPACITY = 541,
+	CCM_CAUSE_RESPONSE_TIME_EXCESSIVE = 542, /* responseTimeExecessive */
+	CCM_CAUSE_UNDERLYING_RESOURCE_UNAVAILABLE = 554,
+	CCM_CAUSE_AUTHENTICATION_FAILURE = 600,
+};
+
+enum ccm_x733_event_type {
+	CCM_EVENT_COMMUNICATIONS = 2,     /* communicationsAlarm   */
+	CCM_EVENT_QUALITY_OF_SERVICE = 3, /* qualityOfServiceAlarm */
+	CCM_EVENT_PROCESSING_ERROR = 4,   /* processingErrorAlarm  */
+};
+
 struct ccm_alarm_type_info {
 	const char *id;         /* "component-down": CCMON_ALARM, snapshots  */
 	const char *message_id; /* 32 lowercase hex digits, as in the catalog */
 	enum ccm_alarm_severity severity;
 	enum ccm_alarm_resource resource;
+	enum ccm_probable_cause probable_cause;
+	enum ccm_x733_event_type event_type;
 	const char *raised;     /* text when the caller gives none            */
 	const char *cleared;    /* the same for the clear                     */
 	const char *remedy;     /* what to check, a sentence: doc/domain.md

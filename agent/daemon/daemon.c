@@ -224,8 +224,13 @@ static bool queue_notifications(struct daemon *d, const struct ccm_out *outs,
 			continue;
 		decided = true;
 		dec = as_shown(&outs[i].decision, off);
-		if (d->snmp)
-			ccm_snmp_agent_queue(d->snmp, &dec);
+		if (!d->snmp)
+			continue;
+		ccm_snmp_agent_queue(d->snmp, &dec);
+		if (ccm_cleared_alarms_add(&d->cleared, &dec))
+			ccm_say(&d->log, LOG_ERR, "SNMP: out of memory: alarm "
+				"%llu is missing from ccmonAlarmHistoryTable",
+				(unsigned long long)dec.id);
 	}
 	return decided;
 }
@@ -459,6 +464,7 @@ static int start_snmp(struct daemon *d)
 {
 	size_t owed;
 
+	ccm_cleared_alarms_init(&d->cleared, d->cfg->agent.alarm_history);
 	if (ccmond_start_snmp(d) < 0)
 		return -1;
 	if (!d->snmp || !d->have_saved || !d->saved.notifications)
@@ -474,6 +480,7 @@ static void stop_snmp(struct daemon *d)
 {
 	ccm_snmp_agent_free(d->snmp);
 	d->snmp = NULL;
+	ccm_cleared_alarms_release(&d->cleared);
 }
 
 /* The replay goes on from the loop if its first slice did not see it

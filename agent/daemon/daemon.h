@@ -25,6 +25,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "agent/core/cleared_alarms.h"
 #include "agent/core/monitor.h"
 #include "agent/io/alarm_sink.h"
 #include "agent/io/log.h"
@@ -73,6 +74,7 @@ struct daemon {
 	char *status_path;
 	size_t last_alarms;
 	struct ccm_snmp_agent *snmp;   /* NULL with snmp = no */
+	struct ccm_cleared_alarms cleared; /* ccmonAlarmHistoryTable's */
 	struct ccm_tail_stats snmp_tail; /* what an SNMP request reads */
 	struct ccm_metrics_server *metrics; /* NULL: no metrics_listen */
 	bool synced;         /* the first replay is over: READY=1 was sent */

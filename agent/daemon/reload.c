@@ -247,6 +247,9 @@ static void apply(struct daemon *d, const struct ccm_config *old)
 	const struct ccm_config *cfg = d->cfg;
 
 	snmp_reload_note(d, old, cfg);
+	if (ccm_cleared_alarms_set_max(&d->cleared, cfg->agent.alarm_history))
+		ccm_say(&d->log, LOG_ERR, "reload: out of memory: "
+			"alarm_history stays %zu", d->cleared.max);
 	/* also tried again when it could not listen before */
 	if (!same_metrics(old, cfg) ||
 	    (!d->metrics && cfg->agent.metrics_listen))

@@ -156,6 +156,7 @@ static void snmp_source(void *ctx, struct ccm_snmp_source *src)
 		ccm_tail_stats(d->tail, &d->snmp_tail);
 	src->engine = ccm_monitor_engine(d->mon);
 	src->alarms = ccm_monitor_alarms(d->mon);
+	src->cleared = &d->cleared;
 	src->config = d->cfg;
 	src->probe = probe_stats;
 	src->probe_ctx = d;

@@ -227,7 +227,11 @@ static netsnmp_pdu *notify_pdu(const struct ccm_snmp_notice *n)
 					       (u_long)n->alarm_id;
 	long type = ccm_snmp_alarm_type(n->type);
 	long restype = ccm_snmp_resource_type(n->resource_type);
-	long sev = ccm_snmp_severity(n->severity);
+	long raised_sev = ccm_snmp_severity(n->severity);
+	long sev = n->state == CCM_ALARM_CLEARED ? CCM_MIB_SEVERITY_CLEARED :
+						   raised_sev;
+	long cause = ccm_snmp_probable_cause(n->type);
+	long event = ccm_snmp_event_type(n->type);
 	u_char text[CCM_SNMP_OCTETS_MAX], res[CCM_SNMP_OCTETS_MAX];
 	size_t tlen = ccm_snmp_text(text, CCM_ALARM_TEXT_MAX, n->text);
 	size_t rlen = ccm_snmp_text(res, CCM_MIB_ADMIN_STRING_MAX,
@@ -236,8 +240,8 @@ static netsnmp_pdu *notify_pdu(const struct ccm_snmp_notice *n)
 
 	if (!pdu)
 		return NULL;
-	ccm_snmp_date_and_time(n->time, when);
-	ccm_snmp_date_and_time(n->since, since);
+	ccm_snmp_local_date_and_time(n->time, when);
+	ccm_snmp_local_date_and_time(n->since, since);
 	snmp_pdu_add_variable(pdu, snmp_trap_oid, OID_LENGTH(snmp_trap_oid),
 			      ASN_OBJECT_ID, trap, sizeof(trap));
 	add_notify_var(pdu, CCM_MIB_NOTIFY_ALARM_ID, ASN_UNSIGNED, &id,
@@ -255,6 +259,12 @@ static netsnmp_pdu *notify_pdu(const struct ccm_snmp_notice *n)
 		       sizeof(when));
 	add_notify_var(pdu, CCM_MIB_NOTIFY_SINCE, ASN_OCTET_STR, since,
 		       sizeof(since));
+	add_notify_var(pdu, CCM_MIB_NOTIFY_PROBABLE_CAUSE, ASN_INTEGER, &cause,
+		       sizeof(cause));
+	add_notify_var(pdu, CCM_MIB_NOTIFY_EVENT_TYPE, ASN_INTEGER, &event,
+		       sizeof(event));
+	add_notify_var(pdu, CCM_MIB_NOTIFY_RAISED_SEVERITY, ASN_INTEGER,
+		       &raised_sev, sizeof(raised_sev));
 	return pdu;
 }
 

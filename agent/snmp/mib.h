@@ -25,6 +25,7 @@
 #define CCM_MIB_ALARM_TABLE 3
 #define CCM_MIB_NOTIFY_OBJECTS 4
 #define CCM_MIB_IMPACT_TABLE 5
+#define CCM_MIB_HISTORY_TABLE 6
 
 /* ccmonAgent scalars */
 enum ccm_mib_agent {
@@ -87,7 +88,25 @@ enum ccm_mib_alarm {
 	CCM_MIB_ALARM_TEXT,
 	CCM_MIB_ALARM_FLAPPING,
 	CCM_MIB_ALARM_CONDITION,
-	CCM_MIB_ALARM_LAST = CCM_MIB_ALARM_CONDITION
+	CCM_MIB_ALARM_PROBABLE_CAUSE,
+	CCM_MIB_ALARM_EVENT_TYPE,
+	CCM_MIB_ALARM_LAST = CCM_MIB_ALARM_EVENT_TYPE
+};
+
+/* ccmonAlarmHistoryEntry columns (1, the id, is the index only) */
+enum ccm_mib_history {
+	CCM_MIB_HISTORY_ID = 1,
+	CCM_MIB_HISTORY_TYPE,
+	CCM_MIB_HISTORY_RESOURCE_TYPE,
+	CCM_MIB_HISTORY_RESOURCE,
+	CCM_MIB_HISTORY_SEVERITY,
+	CCM_MIB_HISTORY_PROBABLE_CAUSE,
+	CCM_MIB_HISTORY_EVENT_TYPE,
+	CCM_MIB_HISTORY_RAISED_TIME,
+	CCM_MIB_HISTORY_SINCE,
+	CCM_MIB_HISTORY_CLEARED_TIME,
+	CCM_MIB_HISTORY_TEXT,
+	CCM_MIB_HISTORY_LAST = CCM_MIB_HISTORY_TEXT
 };
 
 /* ccmonImpactEntry columns (1, the scope, is the index only) */
@@ -116,12 +135,16 @@ enum ccm_mib_notify {
 	CCM_MIB_NOTIFY_TEXT,
 	CCM_MIB_NOTIFY_TIME,
 	CCM_MIB_NOTIFY_SINCE,
+	CCM_MIB_NOTIFY_PROBABLE_CAUSE,
+	CCM_MIB_NOTIFY_EVENT_TYPE,
+	CCM_MIB_NOTIFY_RAISED_SEVERITY,
 };
 
 /* Textual conventions: enum values of the agent's types, mapped */
 #define CCM_MIB_TRUE 1  /* TruthValue */
 #define CCM_MIB_FALSE 2
-#define CCM_MIB_DATEANDTIME_LEN 8
-#define CCM_MIB_ADMIN_STRING_MAX 255 /* SnmpAdminString */ /* without zone: local civil time */
+#define CCM_MIB_SEVERITY_CLEARED 1 /* CcmonSeverity cleared(1) */
+#define CCM_MIB_DATEANDTIME_LEN 11 /* CcmonDateAndTime, with its zone */
+#define CCM_MIB_ADMIN_STRING_MAX 255 /* SnmpAdminString */
 
 #endif

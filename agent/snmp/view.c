@@ -16,6 +16,7 @@ static const uint32_t root[] = { CCM_MIB_ROOT };
 #define COMP_COLS (CCM_MIB_COMP_LAST - CCM_MIB_COMP_KEY)
 #define ALARM_COLS (CCM_MIB_ALARM_LAST - CCM_MIB_ALARM_ID)
 #define IMPACT_COLS (CCM_MIB_IMPACT_LAST - CCM_MIB_IMPACT_SCOPE)
+#define HISTORY_COLS (CCM_MIB_HISTORY_LAST - CCM_MIB_HISTORY_ID)
 
 /* A string index (component name, scope): in lower case, since the
  * router's names ignore case; length-prefixed in the OID. */
@@ -46,6 +47,8 @@ struct ccm_snmp_view {
 	size_t ncrows;
 	struct ccm_alarm_view *alarms;  /* by id, ids below 2^32 */
 	size_t nalarms;
+	const struct ccm_cleared_alarm **cleared; /* by id, below 2^32 */
+	size_t ncleared;
 	bool blocked;
 	size_t blocked_scopes;          /* ccmonMessagingBlockedScopes */
 	ccm_ms window;                  /* of queue latency; 0 without engine */
@@ -186,6 +189,31 @@ static int build_alarms(struct ccm_snmp_view *v)
 	return 0;
 }
 
+static int cleared_cmp(const void *a, const void *b)
+{
+	const struct ccm_cleared_alarm *x = *(const struct ccm_cleared_alarm *const *)a;
+	const struct ccm_cleared_alarm *y = *(const struct ccm_cleared_alarm *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int build_history(struct ccm_snmp_view *v)
+{
+	const struct ccm_cleared_alarms *c = v->src.cleared;
+	const struct ccm_cleared_alarm *a;
+
+	if (!c || !c->n)
+		return 0;
+	v->cleared = calloc(c->n, sizeof(*v->cleared));
+	if (!v->cleared)
+		return -1;
+	for (size_t i = 0; (a = ccm_cleared_alarms_get(c, i)); i++)
+		if (a->id && a->id <= UINT32_MAX)
+			v->cleared[v->ncleared++] = a;
+	qsort(v->cleared, v->ncleared, sizeof(*v->cleared), cleared_cmp);
+	return 0;
+}
+
 static size_t blocked_scopes(const struct ccm_snmp_source *src)
 {
 	size_t n = 0;
@@ -204,7 +232,8 @@ struct ccm_snmp_view *ccm_snmp_view_new(const struct ccm_snmp_source *src)
 	if (!v)
 		return NULL;
 	v->src = *src;
-	if (build_components(v) || build_alarms(v) || build_impacts(v)) {
+	if (build_components(v) || build_alarms(v) || build_impacts(v) ||
+	    build_history(v)) {
 		ccm_snmp_view_free(v);
 		return NULL;
 	}
@@ -225,13 +254,17 @@ void ccm_snmp_view_free(struct ccm_snmp_view *v)
 	free(v->crows);
 	free(v->alarms);
 	free(v->irows);
+	free(v->cleared);
 	free(v);
 }
 
 /* ---- values -------------------------------------------------------------- */
 
-void ccm_snmp_date_and_time(ccm_ms t, uint8_t out[8])
+void ccm_snmp_date_and_time(ccm_ms t, int offset_min,
+			    uint8_t out[CCM_MIB_DATEANDTIME_LEN])
 {
+	unsigned off = (unsigned)(offset_min < 0 ? -offset_min : offset_min);
+
 	int64_t days = t >= 0 ? t / CCM_MS_PER_DAY :
 				-((-t + CCM_MS_PER_DAY - 1) / CCM_MS_PER_DAY);
 	int64_t ms = t - days * CCM_MS_PER_DAY;
@@ -251,6 +284,15 @@ void ccm_snmp_date_and_time(ccm_ms t, uint8_t out[8])
 	out[5] = (uint8_t)(ms / 60000 % 60);
 	out[6] = (uint8_t)(ms / 1000 % 60);
 	out[7] = (uint8_t)(ms % 1000 / 100);
+	out[8] = offset_min < 0 ? '-' : '+';
+	out[9] = (uint8_t)(off / 60 > 13 ? 13 : off / 60); /* RFC 2579's range */
+	out[10] = (uint8_t)(off % 60);
+}
+
+void ccm_snmp_local_date_and_time(ccm_ms t,
+				  uint8_t out[CCM_MIB_DATEANDTIME_LEN])
+{
+	ccm_snmp_date_and_time(t, ccm_time_local_offset(t), out);
 }
 
 long ccm_snmp_alarm_type(enum ccm_alarm_type type)
@@ -266,6 +308,20 @@ long ccm_snmp_severity(enum ccm_alarm_severity sev)
 long ccm_snmp_resource_type(enum ccm_alarm_resource res)
 {
 	return (long)res + 1;
+}
+
+long ccm_snmp_probable_cause(enum ccm_alarm_type type)
+{
+	const struct ccm_alarm_type_info *info = ccm_alarm_type_info(type);
+
+	return info ? (long)info->probable_cause : 0;
+}
+
+long ccm_snmp_event_type(enum ccm_alarm_type type)
+{
+	const struct ccm_alarm_type_info *info = ccm_alarm_type_info(type);
+
+	return info ? (long)info->event_type : 1; /* other(1) */
 }
 
 static void set_num(struct ccm_snmp_value *out, enum ccm_snmp_type type,
@@ -321,7 +377,7 @@ static void set_time(struct ccm_snmp_value *out, bool have, ccm_ms t)
 	out->num = 0;
 	out->len = have ? CCM_MIB_DATEANDTIME_LEN : 0;
 	if (have)
-		ccm_snmp_date_and_time(t, out->octets);
+		ccm_snmp_local_date_and_time(t, out->octets);
 }
 
 static uint64_t nonneg(int64_t v)
@@ -523,6 +579,61 @@ static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
 		set_num(out, CCM_SNMP_INTEGER,
 			a->condition ? CCM_MIB_TRUE : CCM_MIB_FALSE);
 		break;
+	case CCM_MIB_ALARM_PROBABLE_CAUSE:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)ccm_snmp_probable_cause(a->type));
+		break;
+	case CCM_MIB_ALARM_EVENT_TYPE:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)ccm_snmp_event_type(a->type));
+		break;
+	}
+}
+
+/* Its times are shown times already (ccm_snmp_source.cleared). */
+static void history_value(const struct ccm_cleared_alarm *a, unsigned col,
+			  struct ccm_snmp_value *out)
+{
+	const struct ccm_alarm_type_info *info = ccm_alarm_type_info(a->type);
+
+	switch ((enum ccm_mib_history)col) {
+	case CCM_MIB_HISTORY_ID: /* the index: no value served */
+		break;
+	case CCM_MIB_HISTORY_TYPE:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)ccm_snmp_alarm_type(a->type));
+		break;
+	case CCM_MIB_HISTORY_RESOURCE_TYPE:
+		set_num(out, CCM_SNMP_INTEGER, (uint64_t)ccm_snmp_resource_type(
+			info ? info->resource : CCM_RES_COMPONENT));
+		break;
+	case CCM_MIB_HISTORY_RESOURCE:
+		set_str(out, a->resource, ADMIN_STRING_MAX);
+		break;
+	case CCM_MIB_HISTORY_SEVERITY:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)ccm_snmp_severity(a->severity));
+		break;
+	case CCM_MIB_HISTORY_PROBABLE_CAUSE:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)ccm_snmp_probable_cause(a->type));
+		break;
+	case CCM_MIB_HISTORY_EVENT_TYPE:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)ccm_snmp_event_type(a->type));
+		break;
+	case CCM_MIB_HISTORY_RAISED_TIME:
+		set_time(out, true, a->raised_at);
+		break;
+	case CCM_MIB_HISTORY_SINCE:
+		set_time(out, true, a->since);
+		break;
+	case CCM_MIB_HISTORY_CLEARED_TIME:
+		set_time(out, true, a->cleared_at);
+		break;
+	case CCM_MIB_HISTORY_TEXT:
+		set_str(out, a->text, CCM_ALARM_TEXT_MAX);
+		break;
 	}
 }
 
@@ -595,7 +706,7 @@ static void impact_value(const struct ccm_impact *im, unsigned col,
 static size_t ninstances(const struct ccm_snmp_view *v)
 {
 	return NSCALARS + COMP_COLS * v->ncrows + ALARM_COLS * v->nalarms +
-	       IMPACT_COLS * v->nirows;
+	       IMPACT_COLS * v->nirows + HISTORY_COLS * v->ncleared;
 }
 
 /* The k-th instance's OID, and its value when out is not NULL. */
@@ -641,15 +752,29 @@ static size_t instance(const struct ccm_snmp_view *v, size_t k, uint32_t *oid,
 		return n;
 	}
 	k -= ALARM_COLS * v->nalarms;
-	unsigned col = CCM_MIB_IMPACT_SCOPE + 1 + (unsigned)(k / v->nirows);
-	const struct irow *r = &v->irows[k % v->nirows];
+	if (k < IMPACT_COLS * v->nirows) {
+		unsigned col = CCM_MIB_IMPACT_SCOPE + 1 +
+			       (unsigned)(k / v->nirows);
+		const struct irow *r = &v->irows[k % v->nirows];
 
-	oid[n++] = CCM_MIB_IMPACT_TABLE;
+		oid[n++] = CCM_MIB_IMPACT_TABLE;
+		oid[n++] = 1;
+		oid[n++] = col;
+		n = skey_append(&r->key, oid, n);
+		if (out)
+			impact_value(r->im, col, v->src.wall_offset, out);
+		return n;
+	}
+	k -= IMPACT_COLS * v->nirows;
+	unsigned col = CCM_MIB_HISTORY_ID + 1 + (unsigned)(k / v->ncleared);
+	const struct ccm_cleared_alarm *a = v->cleared[k % v->ncleared];
+
+	oid[n++] = CCM_MIB_HISTORY_TABLE;
 	oid[n++] = 1;
 	oid[n++] = col;
-	n = skey_append(&r->key, oid, n);
+	oid[n++] = (uint32_t)a->id;
 	if (out)
-		impact_value(r->im, col, v->src.wall_offset, out);
+		history_value(a, col, out);
 	return n;
 }
 
@@ -705,6 +830,10 @@ static bool is_object(const uint32_t *oid, size_t len)
 		return len >= CCM_MIB_ROOT_LEN + 4 && s[2] == 1 &&
 		       s[3] > CCM_MIB_IMPACT_SCOPE &&
 		       s[3] <= CCM_MIB_IMPACT_LAST;
+	case CCM_MIB_HISTORY_TABLE:
+		return len >= CCM_MIB_ROOT_LEN + 4 && s[2] == 1 &&
+		       s[3] > CCM_MIB_HISTORY_ID &&
+		       s[3] <= CCM_MIB_HISTORY_LAST;
 	default:
 		return false;
 	}

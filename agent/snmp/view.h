@@ -11,8 +11,9 @@
  * Instances in order: the ccmonAgent scalars (.0), the component table
  * column by column, rows by index (the lower-case name as a length-prefixed
  * string), the alarm table column by column, rows by alarm id, the impact
- * table column by column, rows by scope (as components).  The notify
- * objects are accessible-for-notify only: no instance. */
+ * table column by column, rows by scope (as components), the alarm
+ * history table column by column, rows by alarm id.  The notify objects
+ * are accessible-for-notify only: no instance. */
 #ifndef CCM_SNMP_VIEW_H
 #define CCM_SNMP_VIEW_H
 
@@ -21,10 +22,12 @@
 #include <stdint.h>
 
 #include "agent/core/alarm.h"
+#include "agent/core/cleared_alarms.h"
 #include "agent/core/engine.h"
 #include "agent/core/impact.h"
 #include "agent/core/probe_stats.h"
 #include "agent/core/tail_stats.h"
+#include "agent/snmp/mib.h"
 #include "parsers/config.h"
 
 #define CCM_SNMP_OID_MAX 128
@@ -51,6 +54,8 @@ struct ccm_snmp_value {
 struct ccm_snmp_source {
 	const struct ccm_engine *engine;
 	const struct ccm_alarms *alarms;
+	const struct ccm_cleared_alarms *cleared; /* its times are shown
+						   * times already */
 	const struct ccm_config *config;
 	ccm_probe_stats_fn *probe;
 	void *probe_ctx;
@@ -103,13 +108,22 @@ size_t ccm_snmp_utf8_cut(const char *s, size_t max);
  * Returns its length; s NULL: 0. */
 size_t ccm_snmp_text(uint8_t *dst, size_t max, const char *s);
 
-/* A DateAndTime of 8 octets (no zone) for a local civil time. */
-void ccm_snmp_date_and_time(ccm_ms t, uint8_t out[8]);
+/* A DateAndTime of 11 octets for local civil time t whose offset from UTC
+ * is offset_min minutes east. */
+void ccm_snmp_date_and_time(ccm_ms t, int offset_min,
+			    uint8_t out[CCM_MIB_DATEANDTIME_LEN]);
+/* ... with the offset t has in the process's time zone
+ * (ccm_time_local_offset()). */
+void ccm_snmp_local_date_and_time(ccm_ms t,
+				  uint8_t out[CCM_MIB_DATEANDTIME_LEN]);
 
 /* Enumerations of the MIB's textual conventions. */
 long ccm_snmp_alarm_type(enum ccm_alarm_type type);        /* CcmonAlarmType */
 long ccm_snmp_severity(enum ccm_alarm_severity sev);       /* CcmonAlarmSeverity */
 long ccm_snmp_resource_type(enum ccm_alarm_resource res);
+/* CcmonProbableCause and CcmonEventType: IANA's numbers, by alarm type. */
+long ccm_snmp_probable_cause(enum ccm_alarm_type type);
+long ccm_snmp_event_type(enum ccm_alarm_type type);
 
 /* The root and its length, for the agent's registration. */
 const uint32_t *ccm_snmp_root(size_t *len);
