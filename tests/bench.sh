@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# Benchmark of `ccmon analyze` against grep, pcre2grep and wc on one big
-# trace-shape router log (tests/genlog.py --bench).  Run by `make bench`
-# with CCMON and BENCH_SIZE_MB (default 300) in the environment.
+# Benchmark of `ccmon analyze` against grep, pcre2grep, wc and mtail (the
+# log-to-metrics tool a user would otherwise pick) on one big trace-shape
+# router log (tests/genlog.py --bench).  Run by `make bench` with CCMON and
+# BENCH_SIZE_MB (default 300) in the environment.
 #
 # Every tool runs once, after a warm-up read of the file, under
-# /usr/bin/time -f '%e %M' (wall seconds, peak RSS in KiB).  The exit status
-# is non-zero if any tool fails or ccmon and grep disagree.
+# /usr/bin/time (wall seconds, user + system CPU seconds, peak RSS in KiB);
+# the last column is the tool's wall time over ccmon's.  The exit status
+# is non-zero if any tool fails or ccmon, grep and mtail disagree.
 
 set -u
 
@@ -20,9 +22,10 @@ if [ ! -x "$TIME" ]; then
 	echo "bench.sh: $TIME is missing (Debian package 'time')" >&2
 	exit 1
 fi
-for tool in grep pcre2grep wc; do
+for tool in grep pcre2grep wc mtail; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "bench.sh: $tool is missing (pcre2grep: Debian pcre2-utils)" >&2
+		echo "bench.sh: $tool is missing (pcre2grep: Debian" \
+			"pcre2-utils; mtail: Debian mtail)" >&2
 		exit 1
 	fi
 done
@@ -54,13 +57,16 @@ bytes=$(wc -c <"$big")
 mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
 
 failed=0
+base_wall=
 # measure NAME OUTFILE CMD...: runs CMD once, stdout to OUTFILE; sets
 # wall/rss; counts a failure.  grep's exit 1 means "no match", not failure.
+# The first tool measured after `base_wall=` is the one the ratios are to.
 measure() {
 	name=$1 out=$2
 	shift 2
 	cat "$big" >/dev/null
-	LC_ALL=C $TIME -f '%e %M' -o "$tmp/time" "$@" >"$out" 2>"$tmp/err"
+	LC_ALL=C $TIME -f '%e %M %U %S' -o "$tmp/time" "$@" >"$out" \
+		2>"$tmp/err"
 	rc=$?
 	if [ "$rc" -ne 0 ] && ! { [ "$rc" -eq 1 ] && [ "$name" != ccmon ] &&
 	                          [ "$name" != wc ]; }; then
@@ -70,18 +76,35 @@ measure() {
 	fi
 	set -- $(tail -n 1 "$tmp/time")
 	wall=${1:-0} rss=${2:-0}
+	cpu=$(awk -v u="${3:-0}" -v s="${4:-0}" 'BEGIN { printf "%.2f", u + s }')
 	rate=$(awk -v b="$bytes" -v w="$wall" \
 		'BEGIN { if (w > 0) printf "%.0f", b / 1e6 / w; else print "n/a" }')
-	printf '%-10s %10s %14s %10s\n' "$name" "$wall" "$rss" "$rate"
+	base_wall=${base_wall:-$wall}
+	ratio=$(awk -v w="$wall" -v c="$base_wall" \
+		'BEGIN { if (c > 0) printf "%.2f", w / c; else print "n/a" }')
+	printf '%-10s %8s %8s %14s %8s %8s\n' "$name" "$wall" "$cpu" "$rss" \
+		"$rate" "$ratio"
+}
+header() {
+	printf '%-10s %8s %8s %14s %8s %8s\n' tool wall_s cpu_s peak_rss_KiB \
+		MB/s x_ccmon
 }
 
+# mtail's program: the same four messages, one counter (mtail --one_shot
+# reads the file once and prints its metrics as JSON).
+mkdir "$tmp/mtail" || exit 1
+printf 'counter component_lines\n/%s/ {\n  component_lines++\n}\n' \
+	"$PCRE" >"$tmp/mtail/ccmon.mtail"
+
 printf '\nfile: %s bytes (%s MB)\n' "$bytes" "$mb"
-printf '%-10s %10s %14s %10s\n' tool wall_s peak_rss_KiB MB/s
+header
 measure ccmon "$tmp/ccmon.json" "$CCMON" analyze --json "$big"
 ccmon_rss=$rss
 measure grep "$tmp/grep.out" grep -cE "$ERE" "$big"
 measure pcre2grep "$tmp/pcre2grep.out" pcre2grep -c "$PCRE" "$big"
 measure wc "$tmp/wc.out" wc -l "$big"
+measure mtail "$tmp/mtail.out" mtail --one_shot --one_shot_format=json \
+	--progs "$tmp/mtail" --logs "$big" --logtostderr
 
 lines=$(awk '{ print $1 }' "$tmp/wc.out")
 grep_n=$(cat "$tmp/grep.out")
@@ -94,12 +117,18 @@ ccmon_lines=$("$PYTHON3" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 print(sum(i["lines"] for i in d["inputs"]))' "$tmp/ccmon.json" 2>/dev/null)
+mtail_n=$("$PYTHON3" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["component_lines"][0]["LabelValues"][0]["Value"]["Value"])' \
+	"$tmp/mtail.out" 2>/dev/null)
 
 printf '\nlines: %s (wc -l), %s (ccmon)\n' "$lines" "${ccmon_lines:-?}"
-printf 'component lines: ccmon %s, grep %s, pcre2grep %s, generator %s\n' \
-	"${ccmon_n:-?}" "$grep_n" "$pcre_n" "$expected"
+printf 'component lines: ccmon %s, grep %s, pcre2grep %s, mtail %s, generator %s\n' \
+	"${ccmon_n:-?}" "$grep_n" "$pcre_n" "${mtail_n:-?}" "$expected"
 if [ "${ccmon_n:-x}" != "$grep_n" ] || [ "$grep_n" != "$pcre_n" ] ||
-   [ "$grep_n" != "$expected" ] || [ "${ccmon_lines:-x}" != "$lines" ]; then
+   [ "$grep_n" != "$expected" ] || [ "${ccmon_lines:-x}" != "$lines" ] ||
+   [ "${mtail_n:-x}" != "$grep_n" ]; then
 	echo "WARNING: the counts disagree"
 	failed=1
 fi
@@ -143,7 +172,8 @@ printf '[agent]\nlog = /var/log/rtr-jsm-1_*.log\nnode = imp1.example.com\n'\
 big=$storm
 bytes=$(wc -c <"$storm")
 printf '\nbounce storm: 200000 bounces at 1000/s, %s bytes\n' "$bytes"
-printf '%-10s %10s %14s %10s\n' tool wall_s peak_rss_KiB MB/s
+base_wall=
+header
 measure ccmon "$tmp/storm.json" "$CCMON" analyze --json --date 2026-11-03 \
 	--config "$tmp/storm.conf" "$storm"
 measure grep "$tmp/storm.grep" grep -c "Bouncing packet intended for" "$storm"

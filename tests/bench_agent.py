@@ -8,7 +8,8 @@ of our own (tests/ccmond_harness.py, the technique of tests/test_journal.py),
 and follow the same router log:
 
   ccmond -f            alarm_raise_hold = alarm_clear_hold = 0s, no flap
-                       damping, alarm_rate_limit 1000000/s, no probes
+                       damping, alarm_rate_limit 1000000/s, one [server] per
+                       component (probe = none)
   reference            tail -n 0 -F LOG
                          | grep --line-buffered -E 'Component [^ ]+ is (GONE|ACTIVE)'
                          | systemd-cat -t ccmon-bench-ref
@@ -313,7 +314,11 @@ def run():
         except fail_exc as e:
             raise Fail(str(e))
         jdir = h.ns.journal_dir()
-        h.config([], alarm_rate_limit="1000000/s", flap_window="0s",
+        servers = ["b%05d" % i for i in range(n_alarms)]
+        # each a configured server: a component no [server] names would
+        # count towards one unknown-components alarm, not a component-down
+        h.config(H.bench_servers(servers + ["warmup"]),
+                 alarm_rate_limit="1000000/s", flap_window="0s",
                  alarm_raise_hold="0s", alarm_clear_hold="0s",
                  log_silent_after="0")
         log = h.log()
@@ -352,7 +357,7 @@ def run():
         mem = {"start": {n: proc_mem(pids[n]) for n in names}}
 
         # Warm-up: one alarm each way, both tools, excluded from the figures.
-        warm = "op-warmup.%s" % NODE_DASHED
+        warm = H.component_of("warmup")
         log.component(warm, "GONE")
         log.component(warm, "ACTIVE")
         want = {(warm, "GONE"), (warm, "ACTIVE")}
@@ -370,7 +375,7 @@ def run():
 
         # The paced run: GONE then ACTIVE for each component, on a fixed
         # schedule of one line every pace_ms.
-        comps = ["op-b%05d.%s" % (i, NODE_DASHED) for i in range(n_alarms)]
+        comps = [H.component_of(n) for n in servers]
         appended = {}
         cpu0 = {n: proc_sample(pids[n]) for n in names}
         pace_ns = int(pace_ms * 1e6)
@@ -429,8 +434,8 @@ def run():
                  "" if not late else
                  " (%d appends over one period late)" % late))
         print("  ccmond -f: alarm_raise_hold = alarm_clear_hold = 0s, "
-              "flap_window = 0s, alarm_rate_limit = 1000000/s, no servers "
-              "(no probes)")
+              "flap_window = 0s, alarm_rate_limit = 1000000/s, one [server] per "
+              "component (probe = none)")
         print("  reference: tail -n 0 -F LOG | grep --line-buffered -E '%s' "
               "| systemd-cat -t %s" % (REF_RE, REF_TAG))
         if not all_in:

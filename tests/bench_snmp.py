@@ -11,8 +11,8 @@ snmptrapd on loopback, nothing read from /etc/snmp, no MIB loaded):
   ccmond -f            in the private mount namespace of
                        tests/ccmond_harness.py (its own journald);
                        alarm_raise_hold = alarm_clear_hold = 0s, no flap
-                       damping, alarm_rate_limit 1000000/s, no servers (no
-                       probes), snmp = yes, agentx_ping_interval = 1s (as
+                       damping, alarm_rate_limit 1000000/s, one [server]
+                       per component (probe = none), snmp = yes, agentx_ping_interval = 1s (as
                        tests/test_snmp.py): an AgentX subagent of our
                        snmpd, whose trap2sink is the snmptrapd
                        (ccmonAlarmRaised / ccmonAlarmCleared)
@@ -466,14 +466,18 @@ def run():
         except fail_exc as e:
             raise Fail(str(e))
 
-        h.config([], snmp="yes", agentx_socket=snmpd.socket,
+        ncomp = max(1, min(COMPONENTS, (n_traps + 1) // 2))
+        names = ["s%03d" % i for i in range(ncomp)]
+        # each a configured server: a component no [server] names would
+        # count towards one unknown-components alarm, not a component-down
+        h.config(H.bench_servers(names + ["warmup"]), snmp="yes",
+                 agentx_socket=snmpd.socket,
                  agentx_ping_interval="1s", alarm_rate_limit="1000000/s",
                  flap_window="0s", alarm_raise_hold="0s",
                  alarm_clear_hold="0s", log_silent_after="0")
         log = h.log()
-        ncomp = max(1, min(COMPONENTS, (n_traps + 1) // 2))
-        comps = ["op-s%03d.%s" % (i, NODE_DASHED) for i in range(ncomp)]
-        warm = "op-warmup.%s" % NODE_DASHED
+        comps = [H.component_of(n) for n in names]
+        warm = H.component_of("warmup")
         # History: every component ACTIVE, a few seconds ago.
         t = time.time() - 3 - 0.001 * (ncomp + 1)
         for c in comps + [warm]:
@@ -673,8 +677,8 @@ def run():
                  "" if not late else
                  " (%d appends over one period late)" % late))
         print("  ccmond -f: alarm_raise_hold = alarm_clear_hold = 0s, "
-              "flap_window = 0s, alarm_rate_limit = 1000000/s, no servers "
-              "(no probes), snmp = yes, agentx_ping_interval = 1s: "
+              "flap_window = 0s, alarm_rate_limit = 1000000/s, one [server] per "
+              "component (probe = none), snmp = yes, agentx_ping_interval = 1s: "
               "ccmond -> snmpd (AgentX) -> trap2sink")
         print("  reference: tail -n 0 -F LOG | grep --line-buffered -E '%s' "
               "| while read -r line; do snmptrap -v 2c -c public "

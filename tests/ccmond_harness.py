@@ -154,6 +154,15 @@ def component_of(server, node=NODE):
     return "op-%s.%s" % (server, node.replace(".", "-"))
 
 
+def bench_servers(names):
+    """[server] entries for Harness.config(), one per name, each on an
+    address of its own in 10.0.0.0/8 (never probed: probe = none)."""
+    return [{"name": n, "port": 7999,
+             "host": "10.%d.%d.%d" % (1 + i // 65536, i // 256 % 256,
+                                      i % 256)}
+            for i, n in enumerate(names)]
+
+
 def read(path, default=""):
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
