@@ -285,3 +285,20 @@ def test_purge_leaves_only_the_system_user(installed):
     assert ok(installed, "userkept").startswith("ccmon:")
     changed = ok(installed, "changed").splitlines()
     assert [c for c in changed if not ALLOWED_AFTER_PURGE.match(c)] == []
+
+
+def test_nms_files_ship_uncompressed(built):
+    """doc/nms/ lands in /usr/share/doc/ccmon/nms/ as is: snmptt, promtool
+    and the Zabbix import read the files there, not a .gz of them."""
+    _, deb, _ = built
+    r = run(["dpkg-deb", "-c", deb])
+    assert r.returncode == 0, r.stdout
+    names = [ln.split()[-1] for ln in r.stdout.splitlines()]
+    nms = [n for n in names if "/usr/share/doc/ccmon/nms/" in n and
+           not n.endswith("/")]
+    for want in ("prometheus/ccmon.rules.yml",
+                 "prometheus/ccmon.rules.test.yml",
+                 "zabbix/ccmon_snmp.yaml", "snmptt/ccmon.conf",
+                 "nagios/ccmon.cfg", "README.md"):
+        assert any(n.endswith("/nms/" + want) for n in nms), (want, nms)
+    assert not [n for n in nms if n.endswith(".gz")], nms
