@@ -7,7 +7,8 @@
  * queue messages (names in two cases, one of exactly the largest key, one too
  * long, one with UTF-8, incidents open), alarms with two raised (ids 1 and
  * 3: id 2 was cleared; one text past 255 bytes, one of 1024 cut inside
- * UTF-8), a configuration loaded from a file (three servers, a profile),
+ * UTF-8; id 2's clear kept in the cleared-alarms ring the history table
+ * serves), a configuration loaded from a file (three servers, a profile),
  * probe figures and tail counters.  Five sources are made of these parts:
  * all of them; engine and alarms only; configuration and figures only;
  * none (an agent still starting); all, with alarms restored from a
@@ -30,8 +31,8 @@
  *   a GET of it finds the same value (type, num, len, octets);
  * - every value is well formed (its type's range, octets within bounds).
  * And at start: the walk of each source is strictly increasing and has
- * the instances the source makes (12 scalars, 22 columns per component
- * row, 9 per raised alarm). */
+ * the instances the source makes (14 scalars, 22 columns per component
+ * row, 11 per raised alarm, 10 per impact scope, 10 per cleared alarm). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@
 
 #include "agent/core/alarm.h"
 #include "agent/core/alarm_persist.h"
+#include "agent/core/cleared_alarms.h"
 #include "agent/core/engine.h"
 #include "agent/core/probe_stats.h"
 #include "agent/snmp/mib.h"
@@ -80,6 +82,7 @@ static struct listing lists[NSOURCES];
 /* The agent's parts, alive for the whole process. */
 static struct ccm_engine *engine;
 static struct ccm_alarms *alarms, *big_alarms;
+static struct ccm_cleared_alarms cleared;
 static struct ccm_config *config;
 static struct ccm_probe_stats cs1_probe, cs3_probe;
 static struct ccm_tail_stats tail;
@@ -231,6 +234,11 @@ static void load_config(void)
 	close(fd);
 }
 
+static void keep_cleared(void *ctx, const struct ccm_alarm_decision *d)
+{
+	FUZZ_CHECK(ccm_cleared_alarms_add(ctx, d) == 0, "cleared_alarms_add");
+}
+
 static void build_agent(void)
 {
 	const ccm_ms t = T0;
@@ -274,7 +282,8 @@ static void build_agent(void)
 	ccm_alarm_policy_default(&pol);
 	pol.raise_hold = 0;
 	pol.clear_hold = 0;
-	alarms = ccm_alarms_new(&pol, NULL, NULL);
+	ccm_cleared_alarms_init(&cleared, 4);
+	alarms = ccm_alarms_new(&pol, keep_cleared, &cleared);
 	FUZZ_CHECK(alarms != NULL, "alarms");
 	/* a resource past 255 bytes with UTF-8 across the cut */
 	memset(resource, 'r', sizeof(resource) - 1);
@@ -297,6 +306,8 @@ static void build_agent(void)
 		   "alarms_set");
 	ccm_alarms_advance(alarms, t + 7000);
 	FUZZ_CHECK(ccm_alarms_count_active(alarms) == 2, "two raised");
+	FUZZ_CHECK(ccm_cleared_alarms_get(&cleared, 0) != NULL &&
+		   ccm_cleared_alarms_get(&cleared, 1) == NULL, "one cleared");
 
 	ccm_probe_stats_init(&cs1_probe);
 	probe_report(&cs1_probe, CCM_PROBE_OK, 412);
@@ -324,7 +335,7 @@ static void build_agent(void)
 	lists[0].src = (struct ccm_snmp_source){
 		.engine = engine, .alarms = alarms, .config = config,
 		.probe = probe_of, .tail = &tail,
-		.impacts = impacts, .nimpacts = 2,
+		.impacts = impacts, .nimpacts = 2, .cleared = &cleared,
 		/* past 2^32: TimeTicks and Counter32 wrap */
 		.uptime_cs = UINT64_C(0x100001234),
 		.queued = 4, .dropped = UINT64_C(0x100000005), .sent = 6,
@@ -402,20 +413,21 @@ static void list_instances(struct listing *l)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	/* instances per source: 12 scalars, 22 columns per row, 9 per alarm,
-	 * 10 per scope of the impact table (sources 0 and 4: two).
+	/* instances per source: 14 scalars, 22 columns per row, 11 per
+	 * alarm, 10 per scope of the impact table (sources 0 and 4: two),
+	 * 10 per cleared alarm (sources 0 and 4: one).
 	 * Rows of all parts: zz.x, op-cs1.imp1 (configured op-CS1.imp1),
 	 * op-cs2 (configured, logged in upper case), op-cs3 (configured),
 	 * the Unicode one, the 96-byte one; the 97-byte one has none.
 	 * Engine only: the same six.  Configuration only: the three
 	 * servers. */
 	static const size_t want[NSOURCES] = {
-		12 + 22 * 6 + 9 * 2 + 10 * 2,
-		12 + 22 * 6 + 9 * 2,
-		12 + 22 * 3,
-		12,
+		14 + 22 * 6 + 11 * 2 + 10 * 2 + 10,
+		14 + 22 * 6 + 11 * 2,
+		14 + 22 * 3,
+		14,
 		/* ids 7 (once) and 2^32 - 1; 2^32 has no row */
-		12 + 22 * 6 + 9 * 2 + 10 * 2,
+		14 + 22 * 6 + 11 * 2 + 10 * 2 + 10,
 	};
 
 	(void)argc;
@@ -470,14 +482,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		TRAP_IF(found != CCM_SNMP_NO_SUCH_OBJECT &&
 			found != CCM_SNMP_NO_SUCH_INSTANCE);
-		/* noSuchInstance: under ROOT.1.{1,2,3,5}.x */
+		/* noSuchInstance: under ROOT.1.{1,2,3,5,6}.x */
 		TRAP_IF(found == CCM_SNMP_NO_SUCH_INSTANCE &&
 			(len < CCM_MIB_ROOT_LEN + 3 ||
 			 oid_cmp(oid, CCM_MIB_ROOT_LEN, root,
 				 CCM_MIB_ROOT_LEN) ||
 			 oid[CCM_MIB_ROOT_LEN] != CCM_MIB_OBJECTS ||
 			 oid[CCM_MIB_ROOT_LEN + 1] < CCM_MIB_AGENT ||
-			 oid[CCM_MIB_ROOT_LEN + 1] > CCM_MIB_IMPACT_TABLE ||
+			 oid[CCM_MIB_ROOT_LEN + 1] > CCM_MIB_HISTORY_TABLE ||
 			 oid[CCM_MIB_ROOT_LEN + 1] == CCM_MIB_NOTIFY_OBJECTS));
 		/* every scalar has its instance: ROOT.1.1.s.x is one only
 		 * for x = 0, and then it was found */
@@ -504,7 +516,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  oid[CCM_MIB_ROOT_LEN + 3] <= CCM_MIB_ALARM_LAST) ||
 			 (oid[CCM_MIB_ROOT_LEN + 1] == CCM_MIB_IMPACT_TABLE &&
 			  oid[CCM_MIB_ROOT_LEN + 3] > CCM_MIB_IMPACT_SCOPE &&
-			  oid[CCM_MIB_ROOT_LEN + 3] <= CCM_MIB_IMPACT_LAST)));
+			  oid[CCM_MIB_ROOT_LEN + 3] <= CCM_MIB_IMPACT_LAST) ||
+			 (oid[CCM_MIB_ROOT_LEN + 1] == CCM_MIB_HISTORY_TABLE &&
+			  oid[CCM_MIB_ROOT_LEN + 3] > CCM_MIB_HISTORY_ID &&
+			  oid[CCM_MIB_ROOT_LEN + 3] <= CCM_MIB_HISTORY_LAST)));
 	}
 
 	if (exact)

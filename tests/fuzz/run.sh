@@ -65,7 +65,7 @@ last_stat() {
 	grep -E '^#[0-9]+[[:space:]]' "$1" | tail -n 1
 }
 field() { # field NAME LINE: the value after "NAME:"
-	printf '%s\n' "$2" | sed -n "s/.*[[:space:]]$1:[[:space:]]*\([^[:space:]]*\).*/\1/p"
+	printf '%s\n' "$2" | sed -n "s|.*[[:space:]]$1:[[:space:]]*\([^[:space:]]*\).*|\1|p"
 }
 
 failed=0
