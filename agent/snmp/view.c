@@ -539,29 +539,83 @@ static void component_value(const struct crow *c, unsigned col,
 	}
 }
 
-static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
-			ccm_ms off, struct ccm_snmp_value *out)
-{
-	const struct ccm_alarm_type_info *info = ccm_alarm_type_info(a->type);
+/* What the alarm table and the history table both say of an alarm, from
+ * its type, resource and severity. */
+enum alarm_field {
+	AF_NONE,
+	AF_TYPE,
+	AF_RESOURCE_TYPE,
+	AF_RESOURCE,
+	AF_SEVERITY,
+	AF_PROBABLE_CAUSE,
+	AF_EVENT_TYPE
+};
 
-	switch ((enum ccm_mib_alarm)col) {
-	case CCM_MIB_ALARM_ID: /* the index: no value served */
-		break;
-	case CCM_MIB_ALARM_TYPE:
+static const enum alarm_field alarm_fields[CCM_MIB_ALARM_LAST + 1] = {
+	[CCM_MIB_ALARM_TYPE] = AF_TYPE,
+	[CCM_MIB_ALARM_RESOURCE_TYPE] = AF_RESOURCE_TYPE,
+	[CCM_MIB_ALARM_RESOURCE] = AF_RESOURCE,
+	[CCM_MIB_ALARM_SEVERITY] = AF_SEVERITY,
+	[CCM_MIB_ALARM_PROBABLE_CAUSE] = AF_PROBABLE_CAUSE,
+	[CCM_MIB_ALARM_EVENT_TYPE] = AF_EVENT_TYPE,
+};
+
+static const enum alarm_field history_fields[CCM_MIB_HISTORY_LAST + 1] = {
+	[CCM_MIB_HISTORY_TYPE] = AF_TYPE,
+	[CCM_MIB_HISTORY_RESOURCE_TYPE] = AF_RESOURCE_TYPE,
+	[CCM_MIB_HISTORY_RESOURCE] = AF_RESOURCE,
+	[CCM_MIB_HISTORY_SEVERITY] = AF_SEVERITY,
+	[CCM_MIB_HISTORY_PROBABLE_CAUSE] = AF_PROBABLE_CAUSE,
+	[CCM_MIB_HISTORY_EVENT_TYPE] = AF_EVENT_TYPE,
+};
+
+/* Returns false for AF_NONE: the column is the table's own. */
+static bool alarm_field_value(enum alarm_field f, enum ccm_alarm_type type,
+			      const char *resource,
+			      enum ccm_alarm_severity severity,
+			      struct ccm_snmp_value *out)
+{
+	const struct ccm_alarm_type_info *info;
+
+	switch (f) {
+	case AF_NONE:
+		return false;
+	case AF_TYPE:
 		set_num(out, CCM_SNMP_INTEGER,
-			(uint64_t)ccm_snmp_alarm_type(a->type));
+			(uint64_t)ccm_snmp_alarm_type(type));
 		break;
-	case CCM_MIB_ALARM_RESOURCE_TYPE:
+	case AF_RESOURCE_TYPE:
+		info = ccm_alarm_type_info(type);
 		set_num(out, CCM_SNMP_INTEGER, (uint64_t)ccm_snmp_resource_type(
 			info ? info->resource : CCM_RES_COMPONENT));
 		break;
-	case CCM_MIB_ALARM_RESOURCE:
-		set_str(out, a->resource, ADMIN_STRING_MAX);
+	case AF_RESOURCE:
+		set_str(out, resource, ADMIN_STRING_MAX);
 		break;
-	case CCM_MIB_ALARM_SEVERITY:
+	case AF_SEVERITY:
 		set_num(out, CCM_SNMP_INTEGER,
-			(uint64_t)ccm_snmp_severity(a->severity));
+			(uint64_t)ccm_snmp_severity(severity));
 		break;
+	case AF_PROBABLE_CAUSE:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)ccm_snmp_probable_cause(type));
+		break;
+	case AF_EVENT_TYPE:
+		set_num(out, CCM_SNMP_INTEGER,
+			(uint64_t)ccm_snmp_event_type(type));
+		break;
+	}
+	return true;
+}
+
+static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
+			ccm_ms off, struct ccm_snmp_value *out)
+{
+	if (col <= CCM_MIB_ALARM_LAST &&
+	    alarm_field_value(alarm_fields[col], a->type, a->resource,
+			      a->severity, out))
+		return;
+	switch ((enum ccm_mib_alarm)col) {
 	case CCM_MIB_ALARM_RAISED_TIME:
 		set_time(out, true, a->raised_at + off);
 		break;
@@ -579,13 +633,7 @@ static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
 		set_num(out, CCM_SNMP_INTEGER,
 			a->condition ? CCM_MIB_TRUE : CCM_MIB_FALSE);
 		break;
-	case CCM_MIB_ALARM_PROBABLE_CAUSE:
-		set_num(out, CCM_SNMP_INTEGER,
-			(uint64_t)ccm_snmp_probable_cause(a->type));
-		break;
-	case CCM_MIB_ALARM_EVENT_TYPE:
-		set_num(out, CCM_SNMP_INTEGER,
-			(uint64_t)ccm_snmp_event_type(a->type));
+	default: /* the index (no value served), or a shared field */
 		break;
 	}
 }
@@ -594,34 +642,11 @@ static void alarm_value(const struct ccm_alarm_view *a, unsigned col,
 static void history_value(const struct ccm_cleared_alarm *a, unsigned col,
 			  struct ccm_snmp_value *out)
 {
-	const struct ccm_alarm_type_info *info = ccm_alarm_type_info(a->type);
-
+	if (col <= CCM_MIB_HISTORY_LAST &&
+	    alarm_field_value(history_fields[col], a->type, a->resource,
+			      a->severity, out))
+		return;
 	switch ((enum ccm_mib_history)col) {
-	case CCM_MIB_HISTORY_ID: /* the index: no value served */
-		break;
-	case CCM_MIB_HISTORY_TYPE:
-		set_num(out, CCM_SNMP_INTEGER,
-			(uint64_t)ccm_snmp_alarm_type(a->type));
-		break;
-	case CCM_MIB_HISTORY_RESOURCE_TYPE:
-		set_num(out, CCM_SNMP_INTEGER, (uint64_t)ccm_snmp_resource_type(
-			info ? info->resource : CCM_RES_COMPONENT));
-		break;
-	case CCM_MIB_HISTORY_RESOURCE:
-		set_str(out, a->resource, ADMIN_STRING_MAX);
-		break;
-	case CCM_MIB_HISTORY_SEVERITY:
-		set_num(out, CCM_SNMP_INTEGER,
-			(uint64_t)ccm_snmp_severity(a->severity));
-		break;
-	case CCM_MIB_HISTORY_PROBABLE_CAUSE:
-		set_num(out, CCM_SNMP_INTEGER,
-			(uint64_t)ccm_snmp_probable_cause(a->type));
-		break;
-	case CCM_MIB_HISTORY_EVENT_TYPE:
-		set_num(out, CCM_SNMP_INTEGER,
-			(uint64_t)ccm_snmp_event_type(a->type));
-		break;
 	case CCM_MIB_HISTORY_RAISED_TIME:
 		set_time(out, true, a->raised_at);
 		break;
@@ -633,6 +658,8 @@ static void history_value(const struct ccm_cleared_alarm *a, unsigned col,
 		break;
 	case CCM_MIB_HISTORY_TEXT:
 		set_str(out, a->text, CCM_ALARM_TEXT_MAX);
+		break;
+	default: /* the index (no value served), or a shared field */
 		break;
 	}
 }
