@@ -771,13 +771,18 @@ class Harness:
 
     # ---- the end ----
 
-    def close(self):
-        self._closing = True
+    def close_daemons(self):
+        """Ends the ccmonds, first of all: a test that runs a master
+        agent (snmpd) ends it between this and close()."""
         for d in self.daemons:
             try:
                 d.close()
             except Exception:
                 pass
+
+    def close(self):
+        self._closing = True
+        self.close_daemons()
         for p in self.servers:
             kill_group(p)
             try:

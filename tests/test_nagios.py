@@ -169,11 +169,7 @@ def env():
         snmpd.start()
         yield h, snmpd
     finally:
-        for d in h.daemons:
-            try:
-                d.close()
-            except Exception:
-                pass
+        h.close_daemons()
         if snmpd is not None:
             snmpd.close()
         h.close()

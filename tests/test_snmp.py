@@ -411,11 +411,7 @@ def e():
         pair = SnmpPair(h.workdir, start_snmpd=False)
         yield Env(h, pair)
     finally:
-        for d in h.daemons:
-            try:
-                d.close()
-            except Exception:
-                pass
+        h.close_daemons()
         if pair is not None:
             pair.close()
         h.close()

@@ -101,11 +101,7 @@ def env():
         snmpd.start()
         yield h, snmpd, trapd, log, unknown
     finally:
-        for d in h.daemons:
-            try:
-                d.close()
-            except Exception:
-                pass
+        h.close_daemons()
         for p in procs:
             p.close()
         h.close()
