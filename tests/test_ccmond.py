@@ -28,7 +28,7 @@ import time
 
 import pytest
 
-from ccmond_harness import (NODE, Harness, binaries, component_of,
+from ccmond_harness import (NODE, STEP, Harness, binaries, component_of,
                             free_port, message_ids, read, stamp,
                             wait_for)
 
@@ -176,10 +176,10 @@ def test_bad_config_refuses_to_start(tmp_path):
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     try:
-        out, err = p.communicate(timeout=10)
+        out, err = p.communicate(timeout=STEP)
     except subprocess.TimeoutExpired:
         p.kill()
-        out, err = p.communicate(timeout=10)
+        out, err = p.communicate(timeout=STEP)
         pytest.fail("ccmond started on a bad configuration; stderr:\n" + err)
     assert p.returncode == 1, err
     for line, rule in ((6, "unknown-key"), (10, "port"), (11, "probe")):
@@ -192,7 +192,7 @@ def test_bad_config_refuses_to_start(tmp_path):
 
     # check-config reports the very same findings.
     r = subprocess.run([ccmon, "check-config", "-c", str(cfg)],
-                       capture_output=True, text=True, timeout=10)
+                       capture_output=True, text=True, timeout=STEP)
     assert r.returncode == 1, r.stderr
     assert findings(r.stderr) == findings(err), \
         "check-config:\n%s\nccmond:\n%s" % (r.stderr, err)
@@ -201,7 +201,7 @@ def test_bad_config_refuses_to_start(tmp_path):
     missing = tmp_path / "missing.conf"
     r = subprocess.run([ccmond, "-c", str(missing), "-f"],
                        stdin=subprocess.DEVNULL, capture_output=True,
-                       text=True, timeout=10)
+                       text=True, timeout=STEP)
     assert r.returncode == 1, r.stderr
     assert str(missing) in r.stderr and "[open]" in r.stderr, r.stderr
 
@@ -216,7 +216,6 @@ def test_component_down_raised_then_cleared(h, ids):
     t0 = time.time()
     log.component(C1, "GONE")
     raised = h.wait_alarm("component-down", "raised", C1)[0]
-    assert received(raised) - t0 < 5, "the raise took over 5 s"
     log.component(C1, "CONNECTED")
     log.component(C1, "ACTIVE")
     h.wait_alarm("component-down", "cleared", C1)
@@ -242,7 +241,9 @@ def test_component_down_raised_then_cleared(h, ids):
                             raised[field]), raised[field]
     since = time.mktime(time.strptime(raised["CCMON_SINCE"][:19],
                                       "%Y-%m-%dT%H:%M:%S"))
-    assert abs(since - t0) < 3, \
+    # read after t0, and within the wait's bound: local time, not UTC
+    # shifted by a zone (the test's bound is STEP, not the machine's speed)
+    assert t0 - 1 <= since <= t0 + STEP + 1, \
         "CCMON_SINCE %s is not the local time of the GONE line (%s)" % (
             raised["CCMON_SINCE"], stamp(t0))
     assert cleared["CCMON_ENDED"] >= raised["CCMON_SINCE"]
@@ -260,12 +261,12 @@ def test_queue_latency_high_raised_then_cleared_by_the_window(h, ids):
     log.line("Bouncing packet intended for %s: External Server Error" % C1,
              level="warning")
     raised = h.wait_alarm("queue-latency-high", "raised", C1)[0]
-    assert received(raised) - t0 < 5, "the raise took over 5 s"
     assert "p95 30.000s, max 30.000s over 1 waits in the last 3s " \
         "(threshold 1s)" in raised["MESSAGE"], raised["MESSAGE"]
     cleared = h.wait_alarm("queue-latency-high", "cleared", C1)[0]
-    # the window is 3 s: no sooner, and not much later
-    assert 2.5 <= received(cleared) - received(raised) < 8, \
+    # the window is 3 s: no sooner (how much later is the machine's
+    # load, not the agent's rule: no upper bound)
+    assert 2.5 <= received(cleared) - received(raised), \
         (received(raised), received(cleared))
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
@@ -284,9 +285,9 @@ def test_auth_failure_after_auth_timeout(h, ids):
     log.connecting(HOST1, PORT)
     t0 = time.time()
     log.component(C1, "CONNECTED")
-    raised = h.wait_alarm("auth-failure", "raised", C1, timeout=8)[0]
+    raised = h.wait_alarm("auth-failure", "raised", C1)[0]
     waited = received(raised) - t0
-    assert 0.9 <= waited < 5, \
+    assert 0.9 <= waited, \
         "auth-failure %.2f s after CONNECTED, auth_timeout 1s" % waited
     # Still down, and for a reason of its own.
     h.wait_alarm("component-down", "raised", C1)
@@ -400,7 +401,7 @@ def test_endpoint_refused_cleared_by_a_good_probe(h, ids):
     log.connecting("127.0.0.1", port)
     log.refused("127.0.0.1", port)
     h.wait_alarm("endpoint-refused", "raised", "cs1")
-    h.wait_alarm("endpoint-refused", "cleared", "cs1", timeout=5)
+    h.wait_alarm("endpoint-refused", "cleared", "cs1")
     time.sleep(0.5)
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
@@ -420,10 +421,10 @@ def test_probe_tcp_closed_port_then_listening(h, ids):
     history(log, [(C1, "ACTIVE")])
     h.config([srv("cs1", "127.0.0.1", port, probe="tcp", **FAST_PROBE)])
     d = h.start()
-    raised = h.wait_alarm("probe-failing", "raised", "cs1", timeout=10)[0]
+    raised = h.wait_alarm("probe-failing", "raised", "cs1")[0]
     assert raised["CCMON_SERVER"] == "cs1", raised
     h.cs_server("accept", port)
-    h.wait_alarm("probe-failing", "cleared", "cs1", timeout=10)
+    h.wait_alarm("probe-failing", "cleared", "cs1")
     time.sleep(1.5)  # three more probes, all good
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
@@ -439,7 +440,7 @@ def test_probe_stream_answered_or_garbage(h, ids):
     h.config([srv("cs1", "127.0.0.1", good, probe="stream", **FAST_PROBE),
               srv("cs2", "127.0.0.1", bad, probe="stream", **FAST_PROBE)])
     d = h.start()
-    h.wait_alarm("probe-failing", "raised", "cs2", timeout=10)
+    h.wait_alarm("probe-failing", "raised", "cs2")
     time.sleep(2.0)  # four probes of each
     assert d.alive(), d.stderr()
     entries = h.alarms()
@@ -460,16 +461,16 @@ def test_log_silent_and_back(h, ids):
     d = h.start()
     t0 = time.time()
     log.noise()
-    raised = h.wait_alarm("log-silent", "raised", timeout=10)[0]
+    raised = h.wait_alarm("log-silent", "raised")[0]
     silent = received(raised) - t0
-    assert 1.8 <= silent < 6, \
+    assert 1.8 <= silent, \
         "log-silent after %.2f s of silence, log_silent_after 2s" % silent
     pattern = os.path.join(h.logdir, "rtr-jsm-1_*.log")
     assert raised["CCMON_RESOURCE"] in (pattern, log.path), raised
     assert raised["CCMON_LOG"] == raised["CCMON_RESOURCE"]
     resource = raised["CCMON_RESOURCE"]
     log.noise()
-    h.wait_alarm("log-silent", "cleared", resource, timeout=5)
+    h.wait_alarm("log-silent", "cleared", resource)
     for _ in range(3):  # alive: no new silence
         time.sleep(0.3)
         log.noise()
@@ -495,7 +496,7 @@ def test_raise_and_clear_holds(h, ids):
     # Down for longer: raised once the hold has passed.
     t1 = time.time()
     log.component(C1, "GONE")
-    raised = h.wait_alarm("component-down", "raised", C1, timeout=6)[0]
+    raised = h.wait_alarm("component-down", "raised", C1)[0]
     assert received(raised) - t1 >= 0.9, "raised before alarm_raise_hold"
     # Back for less than the clear hold: the clear is cancelled.
     log.component(C1, "ACTIVE")
@@ -505,7 +506,7 @@ def test_raise_and_clear_holds(h, ids):
     assert not h.select("component-down", "cleared"), h.describe()
     t2 = time.time()
     log.component(C1, "ACTIVE")
-    cleared = h.wait_alarm("component-down", "cleared", C1, timeout=6)[0]
+    cleared = h.wait_alarm("component-down", "cleared", C1)[0]
     assert received(cleared) - t2 >= 0.9, "cleared before alarm_clear_hold"
     time.sleep(0.5)
     assert d.stop() == 0, d.stderr()
@@ -528,7 +529,7 @@ def test_flapping_component_is_damped(h, ids):
         time.sleep(0.05)
         pairs += 1
     assert pairs >= 30
-    h.wait_alarm("component-down", "cleared", C1, timeout=10)
+    h.wait_alarm("component-down", "cleared", C1)
     time.sleep(1.0)
     assert d.stop() == 0, d.stderr()
     entries = h.alarms()
@@ -812,7 +813,7 @@ def test_sighup_reload(h, ids):
     history(log, [(C1, "ACTIVE")])  # cs2 neither configured nor logged yet
     cfg = h.config([srv("cs1", HOST1)])
     d = h.start()
-    assert wait_for(lambda: h.status_component(C1), timeout=5), h.status()
+    assert wait_for(lambda: h.status_component(C1), timeout=STEP), h.status()
     assert h.status_component(C2) is None
 
     # A broken file: refused, the running configuration kept.  (ccmon
@@ -825,7 +826,7 @@ def test_sighup_reload(h, ids):
     d.send(signal.SIGHUP)
     why = wait_for(lambda: [l for l in d.stderr_lines[seen:]
                             if "[port]" in l or "%s:%d" % (cfg, lineno) in l],
-                   timeout=5)
+                   timeout=STEP)
     assert why, "no reason for the refused reload on stderr:\n" + \
         "\n".join(d.stderr_lines[seen:])
     time.sleep(0.5)
@@ -838,7 +839,7 @@ def test_sighup_reload(h, ids):
     # A valid change: a new server, and its component shows.
     h.config([srv("cs1", HOST1), srv("cs2", HOST2)])
     d.send(signal.SIGHUP)
-    assert wait_for(lambda: h.status_component(C2), timeout=10), \
+    assert wait_for(lambda: h.status_component(C2), timeout=STEP), \
         "no %s in ccmon status after the reload: %s\n%s" % (
             C2, h.status(), d.stderr())
     assert d.alive()
@@ -959,7 +960,7 @@ def test_second_agent_refuses_to_start(h, ids):
     d1 = h.start()
     d2 = h.start(ready=False)
     try:
-        rc = d2.proc.wait(timeout=10)
+        rc = d2.proc.wait(timeout=STEP)
     except subprocess.TimeoutExpired:
         pytest.fail("a second ccmond on the same status socket kept "
                     "running; stderr:\n" + d2.stderr())
@@ -989,14 +990,14 @@ def test_log_unreadable_and_readable_again(h, ids):
     os.write(fd, b"%s |info router Component %s is GONE\n" % (
         stamp().encode(), C1.encode()))
     os.close(fd)
-    raised = h.wait_alarm("log-unreadable", "raised", timeout=10)[0]
+    raised = h.wait_alarm("log-unreadable", "raised")[0]
     resource = raised["CCMON_RESOURCE"]
     assert resource in (bad, os.path.join(h.logdir, "rtr-jsm-1_*.log")), \
         raised
     check_entry(raised, ids, "log-unreadable", "raised", resource, "major")
     assert raised["CCMON_LOG"] == resource
     os.chmod(bad, 0o644)
-    h.wait_alarm("log-unreadable", "cleared", resource, timeout=10)
+    h.wait_alarm("log-unreadable", "cleared", resource)
     # Once readable, its lines count.
     h.wait_alarm("component-down", "raised", C1)
     time.sleep(0.5)
