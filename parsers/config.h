@@ -184,9 +184,27 @@ struct ccm_agent_config {
 	ccm_ms restart_burst;    /* long, then CONNECTED this close         */
 };
 
+/* [node NAME]: one IM&P node of the cluster and the logs of its router.
+ * logs and nlogs are adjacent, as in struct ccm_agent_config: the loader
+ * fills both through one setter (parsers/config/keys.c checks it). */
+struct ccm_node {
+	char **logs;             /* glob patterns, absolute */
+	size_t nlogs;
+	char *name;              /* as component names carry it, with dots */
+	unsigned line;           /* of the [node] header */
+};
+
 struct ccm_config {
 	char *path;
 	struct ccm_agent_config agent;
+	struct ccm_node *nodes;       /* in the file's order */
+	size_t nnodes;
+	/* Every log pattern ccmond follows: [agent] log, then each [node]'s;
+	 * log_node[i] is the node pattern i belongs to ([agent] node for
+	 * [agent] log; NULL when that is not set).  Borrowed strings. */
+	char **logs;
+	const char **log_node;
+	size_t nlogs;
 	struct ccm_server *servers;   /* in the file's order */
 	size_t nservers;
 	struct ccm_profile *profiles; /* by priority, the built-in one last */
@@ -216,6 +234,11 @@ int ccm_config_print(const struct ccm_config *config, FILE *out);
 
 /* Lookups; NULL when absent.  Components compare ignoring case, as the
  * router's domain names do. */
+/* Is some log of that node followed (a [node] with log, or [agent] log
+ * with [agent] node of that name)?  Case-insensitive, as component
+ * names are. */
+bool ccm_config_node_watched(const struct ccm_config *c, const char *node);
+
 const struct ccm_server *ccm_config_server(const struct ccm_config *config,
 					   const char *name);
 const struct ccm_server *

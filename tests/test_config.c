@@ -750,6 +750,157 @@ static void test_duplicate_component(void **state)
 	       E("duplicate-component", 14));
 }
 
+static char *print_config(const struct ccm_config *c);
+
+/* ---- [node NAME] ----------------------------------------------------------- */
+
+#define NODES                                        \
+	"[node imp1.example.com]\n"                  \
+	"log = /srv/imp1/rtr-jsm-1_*.log\n"          \
+	"log = /srv/imp1/old/rtr-jsm-1_*.log.gz\n"   \
+	"[node IMP2.example.com]\n"                  \
+	"log = /srv/imp2/rtr-jsm-1_*.log\n"
+
+/* [node] sections: no [agent] log or node needed; every pattern ccmond
+ * follows listed with its node; servers on declared nodes, in any case. */
+static void test_nodes(void **state)
+{
+	struct loaded l;
+	const struct ccm_config *c;
+
+	(void)state;
+	l = load_clean(NODES
+		       "[server cs1]\nhost = h1\nport = 1\n"
+		       "node = imp1.example.com\n"
+		       "[server cs2]\nhost = h2\nport = 1\n"
+		       "node = imp2.EXAMPLE.com\n");
+	c = l.config;
+	assert_int_equal(c->nnodes, 2);
+	assert_string_equal(c->nodes[1].name, "IMP2.example.com");
+	assert_int_equal(c->nodes[1].line, 4);
+	assert_int_equal(c->nodes[0].nlogs, 2);
+	assert_int_equal(c->agent.nlogs, 0);
+	assert_int_equal(c->nlogs, 3);
+	assert_string_equal(c->logs[1], "/srv/imp1/old/rtr-jsm-1_*.log.gz");
+	assert_string_equal(c->log_node[1], "imp1.example.com");
+	assert_string_equal(c->logs[2], "/srv/imp2/rtr-jsm-1_*.log");
+	assert_string_equal(c->log_node[2], "IMP2.example.com");
+	assert_string_equal(c->servers[1].component,
+			    "op-cs2.imp2-EXAMPLE-com");
+	assert_true(ccm_config_node_watched(c, "imp2.example.com"));
+	assert_false(ccm_config_node_watched(c, "imp3.example.com"));
+	unload(&l);
+
+	/* [agent] log and node beside them: the agent's node first */
+	l = load_clean(AGENT "[node imp2.example.com]\n"
+		       "log = /srv/imp2/*.log\n" SERVER);
+	c = l.config;
+	assert_int_equal(c->nlogs, 2);
+	assert_string_equal(c->logs[0], "/var/log/rtr-jsm-1_*.log");
+	assert_string_equal(c->log_node[0], "imp1.example.com");
+	assert_string_equal(c->log_node[1], "imp2.example.com");
+	unload(&l);
+
+	/* printed, the [node] sections load back the same */
+	l = load_clean(NODES "[server cs1]\nhost = h1\nport = 1\n"
+		       "node = imp1.example.com\n");
+	{
+		char *t = print_config(l.config);
+		struct loaded two = load_clean(t);
+
+		assert_non_null(strstr(t, "\n[node IMP2.example.com]\n"
+				       "log = /srv/imp2/rtr-jsm-1_*.log\n"));
+		assert_int_equal(two.config->nlogs, 3);
+		for (size_t i = 0; i < 3; i++) {
+			assert_string_equal(two.config->logs[i],
+					    l.config->logs[i]);
+			assert_string_equal(two.config->log_node[i],
+					    l.config->log_node[i]);
+		}
+		free(t);
+		unload(&two);
+	}
+	unload(&l);
+
+	/* the one-node shorthand: its patterns are its node's */
+	l = load_clean(BASE);
+	assert_int_equal(l.config->nlogs, 1);
+	assert_true(ccm_config_node_watched(l.config, "IMP1.example.com"));
+	assert_false(ccm_config_node_watched(l.config, "imp2.example.com"));
+	unload(&l);
+}
+
+static void test_node_findings(void **state)
+{
+	(void)state;
+	/* a name, once, of node characters, with a log; a [node] without
+	 * one is no node, so [agent] is needed */
+	EXPECT("[node]\nlog = /a\n", E("missing-key", 0),
+	       E("missing-key", 0), E("section-name", 1));
+	EXPECT("[node imp1/x]\nlog = /a\n", E("node-name", 1));
+	EXPECT(NODES "[node imp1.EXAMPLE.com]\nlog = /b\n",
+	       E("duplicate-section", 6));
+	EXPECT("[node imp1.example.com]\n", E("missing-key", 1));
+	EXPECT("[node imp1.example.com]\nlog = rel.log\n", E("path", 2));
+	/* a server on an undeclared node, or on none */
+	EXPECT(NODES "[server cs1]\nhost = h\nport = 1\n"
+	       "node = imp3.example.com\n", E("unknown-node", 9));
+	EXPECT(NODES "[server cs1]\nhost = h\nport = 1\n",
+	       E("missing-key", 6));
+	/* without [node] sections a server may be on any node */
+	EXPECT(BASE "[server cs2]\nhost = h2\nport = 1\n"
+	       "node = imp9.example.com\n");
+	/* one pattern, two nodes */
+	EXPECT(AGENT "[node imp2.example.com]\n"
+	       "log = /var/log/rtr-jsm-1_*.log\n",
+	       E("log-two-nodes", 4));
+	EXPECT(NODES "[node imp3.example.com]\n"
+	       "log = /srv/imp2/rtr-jsm-1_*.log\n",
+	       E("log-two-nodes", 6));
+	/* the same node may name a pattern twice, through [agent] too */
+	EXPECT(AGENT "[node IMP1.example.com]\n"
+	       "log = /var/log/rtr-jsm-1_*.log\n");
+	/* [agent] log beside [node] sections is still some node's */
+	EXPECT("[agent]\nlog = /var/log/a.log\n" NODES,
+	       E("missing-key", 1));
+	/* a key of [node] elsewhere */
+	EXPECT(AGENT "[server cs1]\nhost = h\nport = 1\nlog = /x\n",
+	       E("unknown-key", 7));
+}
+
+/* A file on this host that two nodes' different patterns both match. */
+static void test_node_file_overlap(void **state)
+{
+	char dir[] = "/tmp/ccm-nodes-XXXXXX";
+	char *file, *text;
+	struct loaded l;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true(asprintf(&file, "%s/rtr-jsm-1_000001.log", dir) > 0);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	assert_int_equal(fclose(f), 0);
+	assert_true(asprintf(&text,
+			     "[node imp1.example.com]\nlog = %s/rtr-*.log\n"
+			     "[node imp2.example.com]\nlog = %s/*_000001.log\n",
+			     dir, dir) > 0);
+	load_text(&l, text);
+	assert_int_equal(l.findings.n, 1);
+	assert_string_equal(l.findings.v[0].rule, "log-two-nodes");
+	assert_int_equal(l.findings.v[0].line, 3);
+	assert_non_null(strstr(l.findings.v[0].message, file));
+	unload(&l);
+	/* the files gone, the patterns no longer meet */
+	assert_int_equal(unlink(file), 0);
+	l = load_clean(text);
+	unload(&l);
+	assert_int_equal(rmdir(dir), 0);
+	free(text);
+	free(file);
+}
+
 /* ---- values -------------------------------------------------------------- */
 
 static void test_duration(void **state)
@@ -1020,7 +1171,6 @@ static void test_max_open_files(void **state)
 		       "from 1 to 65536");
 }
 
-static char *print_config(const struct ccm_config *c);
 
 /* A router restart: silent for the per-event queue wait (30 s), then
  * its components CONNECTED within 5 s of each other (ccmon.conf(5)). */
@@ -1754,6 +1904,9 @@ int main(void)
 		cmocka_unit_test(test_priority_defaults),
 		cmocka_unit_test(test_duplicate_server),
 		cmocka_unit_test(test_duplicate_component),
+		cmocka_unit_test(test_nodes),
+		cmocka_unit_test(test_node_findings),
+		cmocka_unit_test(test_node_file_overlap),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_rate),

@@ -23,19 +23,21 @@ static void test_names_unique(void **state)
 		const struct keydef *kd = &ccm_keydefs[k];
 
 		assert_non_null(kd->name);
-		assert_true(kd->sect >= SECT_AGENT && kd->sect <= SECT_LATENCY);
+		assert_true(kd->sect >= SECT_AGENT && kd->sect <= SECT_NODE);
 		assert_int_equal(ccm_key_find(kd->sect, kd->name), k);
 		assert_int_equal(ccm_key_find(SECT_NONE, kd->name), K_COUNT);
 	}
 }
 
-/* Only lists repeat (ccmon.conf(5): log, jsm, tc). */
+/* Only lists repeat (ccmon.conf(5): log, in [agent] and [node], jsm,
+ * tc). */
 static void test_repeatable(void **state)
 {
 	(void)state;
 	for (size_t k = 0; k < K_COUNT; k++)
 		assert_int_equal(ccm_key_repeatable((enum key)k),
-				 k == K_LOG || k == K_JSM || k == K_TC);
+				 k == K_LOG || k == K_NODE_LOG || k == K_JSM ||
+				 k == K_TC);
 }
 
 static char *write_temp(const char *text)

@@ -288,6 +288,54 @@ static void test_other_node_takes_over_after_2_min(void **state)
 	ccm_config_free(c);
 }
 
+/* cs3 is on imp2, whose log ccmon does not follow, and no line named it:
+ * nothing says it is live, so it takes no share over; the loss of cs1
+ * blocks IM for everyone as far as ccmon can tell, and the text says
+ * what it cannot see.  Once its state is known, or imp2's log followed,
+ * the other node takes over as SPEC §4 has it. */
+static void test_server_of_an_unseen_node_is_not_live(void **state)
+{
+	struct ccm_config *c = load(TWO_NODES);
+	struct ccm_config *seen = load(TWO_NODES "[node imp2.example.com]\n"
+				       "log = /srv/imp2/*.log\n");
+	struct ccm_server_status st[] = { gone(T0, false),
+					  { .state = CCM_STATE_UNKNOWN } };
+	struct ccm_impact im;
+	char text[1024];
+
+	(void)state;
+	assert_false(ccm_server_unknown(c, &c->servers[0],
+					CCM_STATE_UNKNOWN));
+	assert_true(ccm_server_unknown(c, &c->servers[1], CCM_STATE_UNKNOWN));
+	assert_false(ccm_server_unknown(c, &c->servers[1], CCM_STATE_ACTIVE));
+	assert_false(ccm_server_unknown(seen, &seen->servers[1],
+					CCM_STATE_UNKNOWN));
+	st[1].unknown = true;
+	im = eval(c, st, T0 + 30 * SEC);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_ALL);
+	assert_int_equal(CLS(im, MESSAGE)->reroute_at, 0);
+	assert_true(alarms_of(&im).messaging_blocked);
+	assert_string_equal(im.servers, "cs1");
+	assert_string_equal(im.unknown, "cs3");
+	ccm_impact_text(&im, "messaging-blocked", text, sizeof(text));
+	assert_non_null(strstr(text, "unknown: server cs3, on a node whose "
+				     "log ccmon does not follow"));
+	/* nothing down: an unknown server alone is no impact */
+	st[0] = up();
+	im = eval(c, st, T0 + 30 * SEC);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_NONE);
+	assert_string_equal(im.unknown, "");
+	/* imp2 followed: not named yet is not down, and takes over */
+	st[0] = gone(T0, false);
+	st[1].unknown = false;
+	im = eval(seen, st, T0 + 30 * SEC);
+	assert_int_equal(CLS(im, MESSAGE)->reach, CCM_REACH_SOME);
+	assert_int_equal(CLS(im, MESSAGE)->reroute_at, T0 + 2 * MIN);
+	assert_string_equal(im.unknown, "");
+	ccm_config_free(seen);
+	ccm_config_free(c);
+}
+
 /* The next change is strictly after now: at the instant of a change the
  * next one is the later one, or none (else a timer set for it would fire
  * again at once, for ever). */
@@ -695,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_balanced_ungraceful),
 		cmocka_unit_test(test_priority_chain),
 		cmocka_unit_test(test_other_node_takes_over_after_2_min),
+		cmocka_unit_test(test_server_of_an_unseen_node_is_not_live),
 		cmocka_unit_test(test_every_server_of_the_profile_down),
 		cmocka_unit_test(test_pending_loss),
 		cmocka_unit_test(test_fire_and_forget),

@@ -14,6 +14,7 @@ refused reconnects or a refused probe have to show up): until then no
 share is said to wait.
 """
 import json
+import os
 import socket
 import subprocess
 import time
@@ -301,6 +302,66 @@ def test_other_node_takes_over_after_reroute_after(h):
         local_time(raised["CCMON_SINCE"])
     assert 4.9 <= lasted < 5.9, "re-routed after %.3f s, want ~5 s " \
         "(reroute_after, not queue_window)" % lasted
+    assert d.stop() == 0, d.stderr()
+
+
+# ---- a cluster: one ccmond, two nodes' logs ----------------------------------
+
+def test_two_nodes_logs_one_agent(h):
+    """One ccmond follows both nodes' router logs ([node] sections, no
+    [agent] log): imp2's server, seen ACTIVE in imp2's own log, takes
+    over the share of imp1's lost one after reroute_after, as when both
+    were logged in one file."""
+    logs = {}
+    for node in (NODE1, NODE2):
+        os.mkdir(os.path.join(h.logdir, node))
+        logs[node] = h.log(os.path.join(node, "rtr-jsm-1_000001.log"))
+    path = h.config([srv("cs1", profile="Logging"),
+                     srv("cs3", node=NODE2, profile="Logging"),
+                     srv(MARK, profile="Marker")],
+                    impact_neutral=False, log=None, node=None, **WINDOWS)
+    with open(path, "a") as f:
+        f.write(LOGGING + MARKER)
+        for node in (NODE1, NODE2):
+            f.write("\n[node %s]\nlog = %s/%s/rtr-jsm-1_*.log\n"
+                    % (node, h.logdir, node))
+    t = time.time() - 5
+    logs[NODE1].component(comp("cs1"), "ACTIVE", t=t)
+    logs[NODE1].component(comp(MARK), "ACTIVE", t=t)
+    logs[NODE2].component(comp("cs3", NODE2), "ACTIVE", t=t)
+    d = h.start()
+    logs[NODE1].component(comp("cs1"), "GONE")
+    raised = impact(h, "messaging-degraded", "raised")[0]
+    assert "(imp1.example.com)" in raised["MESSAGE"], raised["MESSAGE"]
+    assert "unknown" not in raised["MESSAGE"], raised["MESSAGE"]
+    cleared = impact(h, "messaging-degraded", "cleared")[0]
+    lasted = local_time(cleared["CCMON_ENDED"]) - \
+        local_time(raised["CCMON_SINCE"])
+    assert lasted >= 4.9, "re-routed after %.3f s, want reroute_after " \
+        "(5 s)" % lasted
+    settled(h, logs[NODE1])
+    assert not h.select("messaging-blocked"), h.describe()
+    rc, doc, err = h.status()
+    assert rc == 0, err
+    assert doc["agent"]["files_open"] == 2, doc["agent"]
+    assert d.stop() == 0, d.stderr()
+
+
+def test_server_of_an_unseen_node_is_unknown(h):
+    """imp2's log is not followed and no line names cs3: nothing says it
+    is live, so the loss of cs1 blocks IM for everyone as far as ccmon
+    can tell, and the text says cs3 is unknown (doc/domain.md, "A
+    cluster")."""
+    log = h.log()
+    configure(h, [srv("cs1", profile="Logging"),
+                  srv("cs3", node=NODE2, profile="Logging")], LOGGING)
+    d = up(h, log, [("cs1", NODE1)])
+    log.component(comp("cs1"), "GONE")
+    raised = impact(h, "messaging-blocked", "raised")[0]
+    assert "unknown: server cs3, on a node whose log ccmon does not " \
+        "follow" in raised["MESSAGE"], raised["MESSAGE"]
+    settled(h, log)
+    assert not h.select("messaging-degraded"), h.describe()
     assert d.stop() == 0, d.stderr()
 
 

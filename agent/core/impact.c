@@ -119,6 +119,13 @@ static bool in_scope(const struct ccm_config *config,
 	       (s->node && !strcasecmp(s->node, scope));
 }
 
+bool ccm_server_unknown(const struct ccm_config *config,
+			const struct ccm_server *s, enum ccm_state state)
+{
+	return state == CCM_STATE_UNKNOWN && s->node &&
+	       !ccm_config_node_watched(config, s->node);
+}
+
 /* ---- evaluation ----------------------------------------------------------- */
 
 static bool is_down(const struct ccm_server_status *st)
@@ -248,6 +255,23 @@ static void add_cause(struct eval *ev, enum ccm_event_class c,
 		append_name(ev->out->nodes, s->node);
 }
 
+/* Profile p's servers in scope whose state is unknown, once its loss
+ * matters: the text says what ccmon cannot see. */
+static void note_unknown(struct eval *ev, const struct ccm_profile *p)
+{
+	const struct ccm_config *cfg = ev->config;
+	bool down = false;
+
+	for (size_t i = 0; i < cfg->nservers && !down; i++)
+		down = cfg->servers[i].profile == p &&
+		       in_scope(cfg, &cfg->servers[i], ev->scope) &&
+		       is_down(&ev->status[i]);
+	for (size_t i = 0; down && i < cfg->nservers; i++)
+		if (cfg->servers[i].profile == p && ev->status[i].unknown &&
+		    in_scope(cfg, &cfg->servers[i], ev->scope))
+			append_name(ev->out->unknown, cfg->servers[i].name);
+}
+
 static void eval_class(struct eval *ev, enum ccm_event_class c)
 {
 	const struct ccm_config *cfg = ev->config;
@@ -269,10 +293,12 @@ static void eval_class(struct eval *ev, enum ccm_event_class c)
 			    !in_scope(cfg, &cfg->servers[i], ev->scope))
 				continue;
 			nservers++;
-			nlive += !is_down(&ev->status[i]);
+			nlive += !is_down(&ev->status[i]) &&
+				 !ev->status[i].unknown;
 		}
 		if (!nservers || nlive == nservers)
 			continue;
+		note_unknown(ev, p);
 		for (size_t i = 0; i < cfg->nservers; i++) {
 			const struct ccm_server_status *st = &ev->status[i];
 			ccm_ms reroute;
@@ -517,12 +543,20 @@ void ccm_impact_text(const struct ccm_impact *im, const char *which,
 	const struct ccm_class_impact *in = &im->classes[CCM_CLASS_LOGIN];
 	ccm_ms wait = impact_wait(im);
 	char ph[320], t[CCM_TIME_STRLEN], srv[CCM_IMPACT_NAMES_MAX * 2 + 16];
-	char eff[192];
+	char eff[192 + CCM_IMPACT_NAMES_MAX + 80];
 	const char *who = !strcmp(im->scope, "cluster") ? "the cluster" :
 							   im->scope;
 
 	servers_phrase(im, srv, sizeof(srv));
 	effects_tail(ccm_impact_effects(im), eff, sizeof(eff));
+	if (*im->unknown) {
+		size_t n = strlen(eff);
+
+		snprintf(eff + n, sizeof(eff) - n, "; unknown: %s %s, on a"
+			 " node whose log ccmon does not follow",
+			 strchr(im->unknown, ',') ? "servers" : "server",
+			 im->unknown);
+	}
 	if (!strcmp(which, "messaging-blocked") ||
 	    !strcmp(which, "group-chat-blocked")) {
 		bool im_ = which[0] == 'm';
@@ -707,6 +741,8 @@ bool ccm_impact_messaging_blocked(const struct ccm_engine *engine,
 
 		st[i].state = c ? ccm_component_judged_state(c) :
 				  CCM_STATE_UNKNOWN;
+		st[i].unknown = ccm_server_unknown(config, &config->servers[i],
+						   st[i].state);
 	}
 	ccm_impact_scopes(config, scopes, nscopes);
 	for (size_t k = 0; !blocked && k < nscopes; k++) {

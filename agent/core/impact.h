@@ -27,7 +27,9 @@
  *   unlogged; presence updates are delayed after an ungraceful loss.
  * - Fire-and-forget events to a down server pass, unlogged.
  * A component the log has not named (unknown) is not down: ccmon does not
- * claim an outage it has not seen.  Only configured servers are judged:
+ * claim an outage it has not seen.  Nor is it live when its node's log is
+ * not followed at all: a profile's other servers then carry its load
+ * alone as far as ccmon can tell, and the text names it as unknown.  Only configured servers are judged:
  * without its profile, what a component's loss does is unknown (its own
  * component-down alarm says it is down). */
 #ifndef CCM_IMPACT_H
@@ -80,6 +82,10 @@ struct ccm_server_status {
 			      * that some users wait) and ungraceful for
 			      * queueing (the worst delay), until the
 			      * caller knows */
+	bool unknown;        /* never named, and on a node whose log ccmon
+			      * does not follow: counted as unavailable,
+			      * never as live (nothing says it is up), and
+			      * not down either (nothing says it is) */
 	bool hung;           /* ACTIVE but not answering: events wait
 			      * queue_wait and bounce (the router's bounce
 			      * lines say so); down for the impact, with
@@ -131,12 +137,18 @@ struct ccm_impact {
 	char profiles[CCM_IMPACT_NAMES_MAX]; /* "EthicalWall, ImLogging"  */
 	char servers[CCM_IMPACT_NAMES_MAX];  /* down servers that matter  */
 	char nodes[CCM_IMPACT_NAMES_MAX];    /* their nodes               */
+	char unknown[CCM_IMPACT_NAMES_MAX];  /* servers of those profiles
+					      * whose state is unknown    */
 };
 
 /* The scopes of config: "cluster" (one), or each node with a server in
  * per-node mode.  Returns their number; names are the config's strings. */
 size_t ccm_impact_scopes(const struct ccm_config *config,
 			 const char **out, size_t max);
+
+/* ccm_server_status.unknown for server s in that state. */
+bool ccm_server_unknown(const struct ccm_config *config,
+			const struct ccm_server *s, enum ccm_state state);
 
 /* The impact in scope at now; status[i] is config->servers[i]'s. */
 void ccm_impact_eval(const struct ccm_config *config,

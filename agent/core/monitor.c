@@ -217,7 +217,7 @@ int ccm_monitor_reconfigure(struct ccm_monitor *m,
 	struct ccm_alarm_policy p;
 	struct server_state *servers = calloc(cfg->nservers + 1,
 					      sizeof(*servers));
-	struct pattern_state *patterns = calloc(cfg->agent.nlogs + 1,
+	struct pattern_state *patterns = calloc(cfg->nlogs + 1,
 						sizeof(*patterns));
 
 	if (!servers || !patterns) {
@@ -233,11 +233,11 @@ int ccm_monitor_reconfigure(struct ccm_monitor *m,
 			if (!strcmp(m->servers[k].srv->name, cfg->servers[i].name))
 				servers[i].stats = m->servers[k].stats;
 	}
-	for (size_t i = 0; i < cfg->agent.nlogs; i++) {
-		patterns[i].pattern = cfg->agent.logs[i];
+	for (size_t i = 0; i < cfg->nlogs; i++) {
+		patterns[i].pattern = cfg->logs[i];
 		patterns[i].last_growth = m->now;
 		for (size_t k = 0; k < m->npatterns; k++)
-			if (!strcmp(m->patterns[k].pattern, cfg->agent.logs[i]))
+			if (!strcmp(m->patterns[k].pattern, cfg->logs[i]))
 				patterns[i].last_growth =
 					m->patterns[k].last_growth;
 	}
@@ -246,7 +246,7 @@ int ccm_monitor_reconfigure(struct ccm_monitor *m,
 	m->servers = servers;
 	m->nservers = cfg->nservers;
 	m->patterns = patterns;
-	m->npatterns = cfg->agent.nlogs;
+	m->npatterns = cfg->nlogs;
 	m->cfg = cfg;
 	policy_from(&cfg->agent, &p);
 	for (int t = 0; t < CCM_ALARM_NTYPES; t++)

@@ -126,6 +126,8 @@ static bool server_status(const struct ccm_monitor *m, size_t i,
 
 	memset(st, 0, sizeof(*st));
 	st->state = c ? ccm_component_judged_state(c) : CCM_STATE_UNKNOWN;
+	st->unknown = ccm_server_unknown(m->cfg, m->servers[i].srv,
+					 st->state);
 	if (c && c->state == CCM_STATE_ACTIVE) {
 		st->hung = hung(m, c, now, &st->down_since, due);
 		return st->hung || *due > now;

@@ -283,8 +283,8 @@ struct ccm_tail *ccmond_start_tail(struct daemon *d,
 				   size_t nsaved, bool have_saved)
 {
 	struct ccm_tail_config tc = {
-		.patterns = d->cfg->agent.logs,
-		.npatterns = d->cfg->agent.nlogs,
+		.patterns = d->cfg->logs,
+		.npatterns = d->cfg->nlogs,
 		.max_line = d->cfg->agent.max_line,
 		.max_open = d->cfg->agent.max_open_files,
 		.silence_min = d->cfg->agent.restart_silence,

@@ -42,21 +42,21 @@ static bool same_metrics(const struct ccm_config *a,
 
 static bool same_logs(const struct ccm_config *a, const struct ccm_config *b)
 {
-	if (a->agent.nlogs != b->agent.nlogs ||
+	if (a->nlogs != b->nlogs ||
 	    a->agent.max_line != b->agent.max_line ||
 	    a->agent.max_open_files != b->agent.max_open_files ||
 	    a->agent.restart_silence != b->agent.restart_silence)
 		return false;
-	for (size_t i = 0; i < a->agent.nlogs; i++)
-		if (strcmp(a->agent.logs[i], b->agent.logs[i]))
+	for (size_t i = 0; i < a->nlogs; i++)
+		if (strcmp(a->logs[i], b->logs[i]))
 			return false;
 	return true;
 }
 
 static bool named_by(const struct ccm_config *cfg, const char *path)
 {
-	for (size_t i = 0; i < cfg->agent.nlogs; i++)
-		if (fnmatch(cfg->agent.logs[i], path, FNM_PATHNAME) == 0)
+	for (size_t i = 0; i < cfg->nlogs; i++)
+		if (fnmatch(cfg->logs[i], path, FNM_PATHNAME) == 0)
 			return true;
 	return false;
 }

@@ -122,8 +122,8 @@ void ccmond_synced(struct daemon *d)
 	if (ccmond_start_probers(d))
 		ccm_say(&d->log, LOG_ERR, "cannot schedule the probes");
 	ccm_say(&d->log, LOG_NOTICE, "watching %zu log pattern%s and %zu "
-		"server%s", d->cfg->agent.nlogs,
-		d->cfg->agent.nlogs == 1 ? "" : "s", d->cfg->nservers,
+		"server%s", d->cfg->nlogs,
+		d->cfg->nlogs == 1 ? "" : "s", d->cfg->nservers,
 		d->cfg->nservers == 1 ? "" : "s");
 	sd_notify(0, "READY=1");
 }

@@ -24,7 +24,8 @@ static void check_agent(struct parse *p)
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		enum key k = required[i];
 
-		if (p->agent_k.at[k])
+		/* [node] sections make [agent] the one-node shorthand */
+		if (p->agent_k.at[k] || p->cfg->nnodes)
 			continue;
 		if (!p->have_agent)
 			ccm_cfg_report(p, CCM_LEVEL_ERROR, 0, "missing-key",
@@ -396,6 +397,7 @@ void ccm_cfg_finish(struct parse *p)
 	check_profiles(p);
 	add_builtin(p);
 	check_servers(p);
+	ccm_cfg_check_nodes(p);
 	check_unused(p);
 	if (p->oom)
 		return;

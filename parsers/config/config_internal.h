@@ -9,6 +9,7 @@
  *   values.c    one setter per key type
  *   events.c    jsm and tc event lists, the built-in profile's
  *   checks.c    what only the whole file can tell, after the last line
+ *   nodes.c     [node] sections, the node of each server and log
  *   print.c     the effective configuration
  *   syntax.c    value syntax and names shared with the command line
  *   suggest.c   "did you mean"
@@ -45,6 +46,7 @@ enum sect {
 	SECT_SERVER,
 	SECT_PROFILE,
 	SECT_LATENCY,
+	SECT_NODE,
 	SECT_IGNORED, /* a header already reported as wrong: its keys too */
 };
 
@@ -106,6 +108,16 @@ extern const char *const ccm_sect_names[]; /* "[agent]" ..., by sect */
 enum key ccm_key_find(enum sect s, const char *name);
 bool ccm_key_repeatable(enum key k); /* lists that may outgrow one line */
 
+/* A T_LOGS key's list in obj, and its count, the field right after it
+ * (keys.c checks the layout of each struct that holds one). */
+static inline char ***ccm_key_logs(enum key k, void *obj, size_t **count)
+{
+	char ***v = (char ***)((char *)obj + ccm_keydefs[k].offset);
+
+	*count = (size_t *)(v + 1);
+	return v;
+}
+
 /* The key's field in obj, an object of the key's section. */
 static inline void *ccm_key_field(enum key k, void *obj)
 {
@@ -135,6 +147,11 @@ struct server_aux {
 struct profile_aux {
 	struct keys_seen k;
 	bool ignored;
+};
+
+struct node_aux {
+	struct keys_seen k;
+	bool ignored;  /* a duplicate section: checked, never used */
 };
 
 /* A [latency NAME] section as read: the rule, first so that a printer
@@ -167,13 +184,15 @@ struct parse {
 	struct keys_seen spare_k;
 	struct server_aux *saux;   /* parallel to cfg->servers */
 	struct profile_aux *paux;  /* parallel to cfg->profiles */
-	size_t scap, pcap;
+	struct node_aux *naux;     /* parallel to cfg->nodes */
+	size_t scap, pcap, ncap;
 	struct latency_read *lat;  /* [latency NAME], as read */
 	size_t nlat, lcap;
 
 	/* the section being read */
 	enum sect sect;
-	size_t cur;                      /* its server, profile or rule */
+	size_t cur;                      /* its server, profile, rule or
+					  * node */
 	struct ccm_agent_config *agent;  /* SECT_AGENT: what it fills */
 	struct keys_seen *keys;
 	char *label;                     /* "[server cs1]", for messages */
@@ -220,6 +239,8 @@ void ccm_cfg_defaults(struct parse *p, enum sect s, void *obj);
 /* Reads value into obj, the object of the section being read; reports
  * and marks a bad value. */
 void ccm_cfg_set(struct parse *p, enum key k, void *obj, const char *value);
+/* Letters, digits, '.', '-' and '_', at least one. */
+bool ccm_cfg_node_name_ok(const char *s);
 
 /* ---- sections.c ---------------------------------------------------------- */
 
@@ -231,6 +252,7 @@ struct ccm_profile *ccm_cfg_add_profile(struct parse *p, const char *name,
 /* ---- objects.c ----------------------------------------------------------- */
 
 void ccm_agent_release(struct ccm_agent_config *a);
+void ccm_node_release(struct ccm_node *n);
 void ccm_rule_release(struct ccm_queue_rule *r);
 
 /* ---- events.c ------------------------------------------------------------ */
@@ -249,6 +271,12 @@ bool ccm_cfg_builtin_events(struct ccm_profile *pr);
 /* After the last line: checks across keys and sections, derived names,
  * the built-in profile and rule, the order of profiles. */
 void ccm_cfg_finish(struct parse *p);
+
+/* ---- nodes.c ------------------------------------------------------------- */
+
+/* After the servers' checks: [node] sections, the node of each server,
+ * a file two nodes' logs match, and cfg->logs with the node of each. */
+void ccm_cfg_check_nodes(struct parse *p);
 
 /* ---- syntax.c ------------------------------------------------------------ */
 

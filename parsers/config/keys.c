@@ -10,6 +10,7 @@
 #define SECT_OBJ_SERVER struct ccm_server
 #define SECT_OBJ_PROFILE struct ccm_profile
 #define SECT_OBJ_LATENCY struct latency_read
+#define SECT_OBJ_NODE struct ccm_node
 
 /* The C type of a field each key type reads into. */
 #define CTYPE_LOGS char **
@@ -47,6 +48,14 @@
 #include "parsers/config/keys.def"
 #undef KEY
 
+/* ccm_key_logs(): a T_LOGS list's count follows it */
+_Static_assert(offsetof(struct ccm_agent_config, nlogs) ==
+		       offsetof(struct ccm_agent_config, logs) + sizeof(char **),
+	       "[agent] nlogs follows logs");
+_Static_assert(offsetof(struct ccm_node, nlogs) ==
+		       offsetof(struct ccm_node, logs) + sizeof(char **),
+	       "[node] nlogs follows logs");
+
 /* the printer finds a rule's fields at the offsets keys.def gives */
 _Static_assert(offsetof(struct latency_read, rule) == 0,
 	       "struct latency_read begins with its rule");
@@ -72,6 +81,7 @@ const char *const ccm_sect_names[] = {
 	[SECT_SERVER] = "[server NAME]",
 	[SECT_PROFILE] = "[profile NAME]",
 	[SECT_LATENCY] = "[latency NAME]",
+	[SECT_NODE] = "[node NAME]",
 };
 
 enum key ccm_key_find(enum sect s, const char *name)
@@ -126,13 +136,14 @@ void ccm_cfg_release_keys(enum sect s, void *obj)
 			free(*field);
 			*field = NULL;
 		} else if (t == T_LOGS) {
-			struct ccm_agent_config *a = obj;
+			size_t *n;
+			char ***logs = ccm_key_logs((enum key)k, obj, &n);
 
-			for (size_t i = 0; i < a->nlogs; i++)
-				free(a->logs[i]);
-			free(a->logs);
-			a->logs = NULL;
-			a->nlogs = 0;
+			for (size_t i = 0; i < *n; i++)
+				free((*logs)[i]);
+			free(*logs);
+			*logs = NULL;
+			*n = 0;
 		}
 	}
 }

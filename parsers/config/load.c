@@ -216,6 +216,8 @@ static void *section_obj(struct parse *p)
 		return &p->cfg->servers[p->cur];
 	case SECT_PROFILE:
 		return &p->cfg->profiles[p->cur];
+	case SECT_NODE:
+		return &p->cfg->nodes[p->cur];
 	default:
 		return &p->lat[p->cur];
 	}
@@ -232,8 +234,8 @@ static int on_pair(void *user, const char *section, const char *name,
 	if (p->sect == SECT_NONE) {
 		ccm_cfg_error(p, "no-section",
 			      "'%s' comes before any section: put it under"
-			      " [agent], [server NAME], [profile NAME] or"
-			      " [latency NAME]", name);
+			      " [agent], [node NAME], [server NAME],"
+			      " [profile NAME] or [latency NAME]", name);
 		return 1;
 	}
 	if (p->sect == SECT_IGNORED)
@@ -270,6 +272,7 @@ static void parse_release(struct parse *p)
 		free(p->saux[i].profile);
 	free(p->saux);
 	free(p->paux);
+	free(p->naux);
 	free(p->buf);
 	free(p->label);
 	ccm_agent_release(&p->spare_agent);

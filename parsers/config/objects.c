@@ -13,6 +13,12 @@ void ccm_agent_release(struct ccm_agent_config *a)
 	ccm_cfg_release_keys(SECT_AGENT, a);
 }
 
+void ccm_node_release(struct ccm_node *n)
+{
+	free(n->name);
+	ccm_cfg_release_keys(SECT_NODE, n);
+}
+
 static void server_release(struct ccm_server *s)
 {
 	free(s->name);
@@ -40,6 +46,11 @@ void ccm_config_free(struct ccm_config *c)
 		ccm_rule_release(&c->queue_rules[i]);
 	free(c->queue_rules);
 	ccm_agent_release(&c->agent);
+	for (size_t i = 0; i < c->nnodes; i++)
+		ccm_node_release(&c->nodes[i]);
+	free(c->nodes);
+	free(c->logs);
+	free(c->log_node);
 	for (size_t i = 0; i < c->nservers; i++)
 		server_release(&c->servers[i]);
 	free(c->servers);
@@ -68,6 +79,14 @@ ccm_config_server_by_component(const struct ccm_config *c,
 		    !strcasecmp(c->servers[i].component, component))
 			return &c->servers[i];
 	return NULL;
+}
+
+bool ccm_config_node_watched(const struct ccm_config *c, const char *node)
+{
+	for (size_t i = 0; node && i < c->nlogs; i++)
+		if (c->log_node[i] && !strcasecmp(c->log_node[i], node))
+			return true;
+	return false;
 }
 
 const struct ccm_profile *ccm_config_profile(const struct ccm_config *c,

@@ -53,10 +53,11 @@ static void print_text(const struct out *o, enum key k, const void *obj)
 
 static void print_logs(const struct out *o, enum key k, const void *obj)
 {
-	const struct ccm_agent_config *a = obj;
+	size_t *n;
+	char **logs = *ccm_key_logs(k, (void *)obj, &n);
 
-	for (size_t i = 0; i < a->nlogs; i++)
-		kv(o, name_of(k), a->logs[i], NULL);
+	for (size_t i = 0; i < *n; i++)
+		kv(o, name_of(k), logs[i], NULL);
 }
 
 static void print_duration(const struct out *o, enum key k, const void *obj)
@@ -319,6 +320,10 @@ int ccm_config_print(const struct ccm_config *c, FILE *out)
 		"; (defaults and derived names filled in)\n\n", c->path);
 	fputs("[agent]\n", out);
 	print_keys(&o, SECT_AGENT, &c->agent);
+	for (size_t i = 0; i < c->nnodes; i++) {
+		fprintf(out, "\n[node %s]\n", c->nodes[i].name);
+		print_keys(&o, SECT_NODE, &c->nodes[i]);
+	}
 	for (size_t i = 0; i < c->nservers; i++) {
 		fprintf(out, "\n[server %s]\n", c->servers[i].name);
 		print_keys(&o, SECT_SERVER, &c->servers[i]);

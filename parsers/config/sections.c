@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Section headers: [agent], [server NAME], [profile NAME] and
- * [latency NAME], each checked and made the section that the lines after
+/* Section headers: [agent], [node NAME], [server NAME], [profile NAME]
+ * and [latency NAME], each checked and made the section that the lines after
  * it fill; a wrong or repeated header is reported once and its keys are
  * still read, so that their own mistakes show in the same pass. */
 #include <ctype.h>
@@ -97,6 +97,25 @@ static struct latency_read *add_rule(struct parse *p, const char *name,
 	return l;
 }
 
+static struct ccm_node *add_node(struct parse *p, const char *name,
+				 bool ignored)
+{
+	struct ccm_config *c = p->cfg;
+	struct ccm_node *n;
+
+	if (!grow_pair(p, &c->nodes, sizeof(*c->nodes), &p->naux,
+		       sizeof(*p->naux), c->nnodes, &p->ncap))
+		return NULL;
+	n = &c->nodes[c->nnodes];
+	n->name = ccm_cfg_strdup(p, name);
+	if (!n->name)
+		return NULL;
+	n->line = p->lineno;
+	p->naux[c->nnodes].ignored = ignored;
+	p->cur = c->nnodes++;
+	return n;
+}
+
 static void set_label(struct parse *p, const char *type, const char *name)
 {
 	char *label;
@@ -188,6 +207,32 @@ static void enter_server(struct parse *p, const char *name)
 	p->keys = &p->saux[p->cur].k;
 }
 
+/* NAME is the node's FQDN as its component names carry it
+ * (imp1.example.com: op-cs1.imp1-example-com), so names match without
+ * regard to case, as component names do. */
+static void enter_node(struct parse *p, const char *name)
+{
+	const struct ccm_config *c = p->cfg;
+	bool dup = false;
+
+	if (!named(p, "node", name))
+		return;
+	if (!ccm_cfg_node_name_ok(name))
+		ccm_cfg_error(p, "node-name",
+			      "'%s' is not a node name (letters, digits, '.',"
+			      " '-' and '_')", name);
+	for (size_t i = 0; i < c->nnodes && !dup; i++) {
+		if (p->naux[i].ignored || strcasecmp(c->nodes[i].name, name))
+			continue;
+		duplicate(p, c->nodes[i].line);
+		dup = true;
+	}
+	if (!add_node(p, name, dup))
+		return;
+	p->sect = SECT_NODE;
+	p->keys = &p->naux[p->cur].k;
+}
+
 static void enter_profile(struct parse *p, const char *name)
 {
 	const struct ccm_config *c = p->cfg;
@@ -244,8 +289,8 @@ static void enter_latency(struct parse *p, const char *name)
 static void unknown_section(struct parse *p, const char *type,
 			    const char *name)
 {
-	static const char *const types[] = { "agent", "server", "profile",
-					     "latency" };
+	static const char *const types[] = { "agent", "node", "server",
+					     "profile", "latency" };
 	const char *hint = ccm_cfg_suggest(type, types, ARRAY_SIZE(types));
 
 	if (hint)
@@ -255,8 +300,8 @@ static void unknown_section(struct parse *p, const char *type,
 	else
 		ccm_cfg_error(p, "unknown-section",
 			      "is not a known section: ccmon.conf has [agent],"
-			      " [server NAME], [profile NAME] and"
-			      " [latency NAME]");
+			      " [node NAME], [server NAME], [profile NAME]"
+			      " and [latency NAME]");
 }
 
 void ccm_cfg_section_line(struct parse *p, char *s)
@@ -287,6 +332,8 @@ void ccm_cfg_section_line(struct parse *p, char *s)
 	set_label(p, type, name);
 	if (!strcmp(type, "agent"))
 		enter_agent(p, name);
+	else if (!strcmp(type, "node"))
+		enter_node(p, name);
 	else if (!strcmp(type, "server"))
 		enter_server(p, name);
 	else if (!strcmp(type, "profile"))

@@ -38,19 +38,20 @@ static void set_path(struct parse *p, enum key k, void *obj, const char *value)
 
 static void set_logs(struct parse *p, enum key k, void *obj, const char *value)
 {
-	struct ccm_agent_config *a = obj;
+	size_t *n;
+	char ***list = ccm_key_logs(k, obj, &n);
 	char *copy, **logs;
 
 	if (!path_ok(p, k, value) || !(copy = ccm_cfg_strdup(p, value)))
 		return;
-	logs = realloc(a->logs, (a->nlogs + 1) * sizeof(*logs));
+	logs = reallocarray(*list, *n + 1, sizeof(*logs));
 	if (!logs) {
 		free(copy);
 		p->oom = true;
 		return;
 	}
-	a->logs = logs;
-	a->logs[a->nlogs++] = copy;
+	*list = logs;
+	logs[(*n)++] = copy;
 }
 
 static void set_text(struct parse *p, enum key k, void *obj, const char *value)
@@ -90,6 +91,11 @@ static bool name_chars_ok(const char *s)
 		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
 			return false;
 	return true;
+}
+
+bool ccm_cfg_node_name_ok(const char *s)
+{
+	return name_chars_ok(s);
 }
 
 static void set_node(struct parse *p, enum key k, void *obj, const char *value)

@@ -61,10 +61,24 @@ static void check_config(const struct ccm_config *c)
 	const struct ccm_agent_config *a = &c->agent;
 	char buf[CCM_DURATION_STRLEN];
 
-	FUZZ_CHECK(a->nlogs >= 1 && a->node && a->state_dir &&
+	FUZZ_CHECK(c->nlogs >= 1 && (a->node || c->nnodes) && a->state_dir &&
 		   a->runtime_dir, "agent incomplete");
-	for (size_t i = 0; i < a->nlogs; i++)
-		FUZZ_CHECK(a->logs[i][0] == '/', "relative log");
+	{
+		size_t n = a->nlogs;
+
+		for (size_t i = 0; i < c->nnodes; i++)
+			n += c->nodes[i].nlogs;
+		FUZZ_CHECK(c->nlogs == n, "%zu logs listed of %zu", c->nlogs,
+			   n);
+	}
+	/* every log followed is some node's, absolute */
+	for (size_t i = 0; i < c->nlogs; i++)
+		FUZZ_CHECK(c->logs[i][0] == '/' && c->log_node[i],
+			   "log %zu: relative, or no node's", i);
+	for (size_t i = 0; i < c->nnodes; i++)
+		FUZZ_CHECK(c->nodes[i].nlogs >= 1 && c->nodes[i].name &&
+			   ccm_config_node_watched(c, c->nodes[i].name),
+			   "node %zu", i);
 	FUZZ_CHECK(a->max_line >= 1 && a->max_line <= ((size_t)1 << 30),
 		   "max_line %zu", a->max_line);
 	FUZZ_CHECK(a->auth_timeout >= 1 && a->log_silent_after >= 0 &&
