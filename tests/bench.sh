@@ -197,4 +197,10 @@ CCMON=$CCMON PYTHON3=$PYTHON3 sh "$here/bench_scale.sh" || failed=1
 # (60) pass through.
 "$PYTHON3" "$here/bench_snmp.py" || failed=1
 
+# A cluster: one ccmond following BENCH_NODES (20) nodes' logs with
+# BENCH_SERVERS (10) servers each at BENCH_RATE (1000) lines/s per node for
+# BENCH_CLUSTER_S (30) s: its CPU and peak RSS beside tail -F | grep -c
+# (tests/bench_cluster.py).
+"$PYTHON3" "$here/bench_cluster.py" || failed=1
+
 exit $failed
