@@ -118,6 +118,15 @@ static inline char ***ccm_key_logs(enum key k, void *obj, size_t **count)
 	return v;
 }
 
+static inline char *const *ccm_key_clogs(enum key k, const void *obj,
+					 size_t *count)
+{
+	const char *base = (const char *)obj + ccm_keydefs[k].offset;
+
+	*count = *(const size_t *)(base + sizeof(char **));
+	return *(char *const *const *)base;
+}
+
 /* The key's field in obj, an object of the key's section. */
 static inline void *ccm_key_field(enum key k, void *obj)
 {

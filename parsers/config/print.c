@@ -53,10 +53,10 @@ static void print_text(const struct out *o, enum key k, const void *obj)
 
 static void print_logs(const struct out *o, enum key k, const void *obj)
 {
-	size_t *n;
-	char **logs = *ccm_key_logs(k, (void *)obj, &n);
+	size_t n;
+	char *const *logs = ccm_key_clogs(k, obj, &n);
 
-	for (size_t i = 0; i < *n; i++)
+	for (size_t i = 0; i < n; i++)
 		kv(o, name_of(k), logs[i], NULL);
 }
 
