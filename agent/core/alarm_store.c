@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/core/alarm_store.h"
+#include "agent/util/grow.h"
 
 void alarm_free(struct alarm *a)
 {
@@ -107,16 +108,7 @@ static void hash_unlink(struct ccm_alarms *as, struct alarm *a)
 /* A new alarm into all[] and the hash. */
 int alarm_insert(struct ccm_alarms *as, struct alarm *a)
 {
-	if (as->n == as->cap) {
-		size_t ncap = as->cap ? as->cap * 2 : 16;
-		struct alarm **na = realloc(as->all, ncap * sizeof(*na));
-
-		if (!na)
-			return -1;
-		as->all = na;
-		as->cap = ncap;
-	}
-	if (hash_grow(as))
+	if (CCM_GROW(as->all, as->cap, as->n, 16) || hash_grow(as))
 		return -1;
 	for (unsigned h = 0; h < NHEAPS; h++)
 		a->heap_at[h] = NOWHERE;
@@ -202,15 +194,8 @@ static int heap_set(struct ccm_alarms *as, unsigned h, struct alarm *a,
 		return 0;
 	}
 	if (i == NOWHERE) {
-		if (hp->n == hp->cap) {
-			size_t ncap = hp->cap ? hp->cap * 2 : 16;
-			struct alarm **nv = realloc(hp->v, ncap * sizeof(*nv));
-
-			if (!nv)
-				return -1;
-			hp->v = nv;
-			hp->cap = ncap;
-		}
+		if (CCM_GROW(hp->v, hp->cap, hp->n, 16))
+			return -1;
 		i = hp->n++;
 		a->heap_key[h] = key;
 		heap_put(hp, h, i, a);
@@ -247,15 +232,8 @@ static int act_append(struct ccm_alarms *as, struct alarm *a)
 {
 	if (as->nact == as->capact && as->holes)
 		act_compact(as);
-	if (as->nact == as->capact) {
-		size_t ncap = as->capact ? as->capact * 2 : 16;
-		struct active *n = realloc(as->act, ncap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		as->act = n;
-		as->capact = ncap;
-	}
+	if (CCM_GROW(as->act, as->capact, as->nact, 16))
+		return -1;
 	a->act_at = as->nact;
 	as->act[as->nact++] = (struct active){ .id = a->id, .a = a };
 	return 0;

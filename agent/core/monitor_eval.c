@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "agent/core/monitor_impl.h"
+#include "agent/util/grow.h"
 #include "parsers/duration.h"
 
 #define UNKNOWN_EXAMPLES 5
@@ -20,14 +21,8 @@ struct endpoint_state *mon_endpoint_state(struct ccm_monitor *m,
 	for (size_t i = 0; i < m->neps; i++)
 		if (m->eps[i].ep == ep)
 			return &m->eps[i];
-	if (m->neps == m->capeps) {
-		size_t ncap = m->capeps ? m->capeps * 2 : 8;
-		struct endpoint_state *n = realloc(m->eps, ncap * sizeof(*n));
-		if (!n)
-			return NULL;
-		m->eps = n;
-		m->capeps = ncap;
-	}
+	if (CCM_GROW(m->eps, m->capeps, m->neps, 8))
+		return NULL;
 	m->eps[m->neps] = (struct endpoint_state){ .ep = ep };
 	return &m->eps[m->neps++];
 }
@@ -192,15 +187,8 @@ void mon_mark_dirty(struct ccm_monitor *m, const struct ccm_component *c)
 	for (size_t i = 0; i < m->ndirty; i++)
 		if (m->dirty[i] == c)
 			return;
-	if (m->ndirty == m->capdirty) {
-		size_t ncap = m->capdirty ? m->capdirty * 2 : 8;
-		const struct ccm_component **n = realloc(m->dirty,
-							 ncap * sizeof(*n));
-		if (!n)
-			return;
-		m->dirty = n;
-		m->capdirty = ncap;
-	}
+	if (CCM_GROW(m->dirty, m->capdirty, m->ndirty, 8))
+		return;
 	m->dirty[m->ndirty++] = c;
 }
 
@@ -271,17 +259,10 @@ bool mon_set_down(struct ccm_monitor *m, struct node_state *ns,
 		ns->ndown--;
 		return true;
 	}
-	if (ns->ndown == ns->capdown) {
-		size_t ncap = ns->capdown ? ns->capdown * 2 : 16;
-		const struct ccm_component **n = realloc(ns->down,
-							 ncap * sizeof(*n));
-		if (!n) {
-			mon_note(m, LOG_ERR, "out of memory: %s not counted in "
-				 "unknown-components", c->name);
-			return false;
-		}
-		ns->down = n;
-		ns->capdown = ncap;
+	if (CCM_GROW(ns->down, ns->capdown, ns->ndown, 16)) {
+		mon_note(m, LOG_ERR, "out of memory: %s not counted in "
+			 "unknown-components", c->name);
+		return false;
 	}
 	memmove(ns->down + at + 1, ns->down + at,
 		(ns->ndown - at) * sizeof(*ns->down));
