@@ -206,6 +206,50 @@ def test_bad_config_refuses_to_start(tmp_path):
     assert str(missing) in r.stderr and "[open]" in r.stderr, r.stderr
 
 
+def test_cluster_config_checked_before_start(tmp_path):
+    """[node] sections: check-config prints them in the effective
+    configuration; a file two nodes' patterns match refuses the start,
+    with the file, line and rule (ccmon.conf(5), log-two-nodes)."""
+    ccmond, ccmon = binaries()
+    state, run, logs = tmp_path / "state", tmp_path / "run", tmp_path / "l"
+    for d in (state, run, logs):
+        d.mkdir(mode=0o700)
+    (logs / "rtr-jsm-1_000001.log").write_text("")
+    head = ("[agent]\n"                                       # 1
+            "state_dir = %s\n" % state +                       # 2
+            "runtime_dir = %s\n" % run +                       # 3
+            "[node imp1.example.com]\n"                        # 4
+            "log = %s/rtr-jsm-1_*.log\n" % logs)               # 5
+    server = ("[server cs1]\nhost = 10.53.52.205\nport = 7999\n"
+              "node = imp1.example.com\nprobe = none\n")
+    good = tmp_path / "good.conf"
+    good.write_text(head + "[node imp2.example.com]\n"
+                    "log = /srv/imp2/rtr-jsm-1_*.log\n" + server)
+    r = subprocess.run([ccmon, "check-config", "-c", str(good)],
+                       capture_output=True, text=True, timeout=STEP)
+    assert r.returncode == 0, r.stderr
+    assert "\n[node imp2.example.com]\nlog = /srv/imp2/rtr-jsm-1_*.log\n" \
+        in r.stdout, r.stdout
+
+    bad = tmp_path / "bad.conf"
+    bad.write_text(head + "[node imp2.example.com]\n"            # 6
+                   "log = %s/*_000001.log\n" % logs + server)  # 7
+    want = re.compile(r"^(?:ccmond: )?%s:6: error: \[node imp2\.example\.com\]"
+                      r" log .* matches %s, .*\[log-two-nodes\]$"
+                      % (re.escape(str(bad)),
+                         re.escape(str(logs / "rtr-jsm-1_000001.log"))),
+                      re.M)
+    r = subprocess.run([ccmond, "-c", str(bad), "-f"],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=STEP)
+    assert r.returncode == 1, r.stderr
+    assert want.search(r.stderr), r.stderr
+    assert not os.path.exists(run / "ccmond.sock")
+    r = subprocess.run([ccmon, "check-config", "-c", str(bad)],
+                       capture_output=True, text=True, timeout=STEP)
+    assert r.returncode == 1 and want.search(r.stderr), r.stderr
+
+
 # ---- 2. component-down ------------------------------------------------------
 
 def test_component_down_raised_then_cleared(h, ids):
