@@ -32,13 +32,23 @@ idleness after it; voluntary context switches (wakeups) per second in that
 idle time.  Memory: VmRSS and VmHWM at start, after the alarms and after the
 idle time.
 
+Under load, after the idle time: BENCH_LOAD_RATE (default 10000) lines/s
+for BENCH_LOAD_S (default 20) seconds, BENCH_LOAD_CHANGES (default 100) of
+them a second state changes (GONE then ACTIVE for each component again,
+each in a write of its own, timed as above), the rest filler lines neither
+tool looks for, as a busy router trace is mostly made of, written about
+every millisecond; the same latency figures, and each process's CPU over
+the appends as a share of one core (the goal: ccmond at most 5%, p99 at
+most 10 ms).  BENCH_LOAD_RATE=0: not run.
+
 Figures only, no thresholds (machines are shared and noisy).  Prints "agent
 bench skipped: REASON" and exits 0 when it cannot run here (not root, no
 mount namespace, no journald, no ccmond, no systemd-cat); exits 1 when
 something that should work does not.
 
 Environment: CCMON (ccmon, for `ccmon status`), CCMOND (default: the ccmond
-next to CCMON), BENCH_ALARMS, BENCH_PACE_MS, BENCH_IDLE_S.
+next to CCMON), BENCH_ALARMS, BENCH_PACE_MS, BENCH_IDLE_S, BENCH_LOAD_RATE,
+BENCH_LOAD_CHANGES, BENCH_LOAD_S.
 """
 import json
 import math
@@ -347,7 +357,7 @@ def print_loaded(load, names, load_changes):
           "looks for%s" % (load.lines, load.run_s, load.lines / load.run_s,
                            len(load.appended), load_changes,
                            "" if not load.late else
-                           " (%d changes over one period late)" % load.late))
+                           " (%d change(s) over one period late)" % load.late))
     if not load.all_in:
         print("  WARNING: not every entry reached the journal within "
               "%.0f s (see missing)" % load.wait_s)
