@@ -99,34 +99,32 @@ static bool last_record(const char *text, size_t len, uint64_t *seq,
 	return found;
 }
 
-/* st, read from path (have: 1) or not (0), replaced by the journal's last
- * snapshot when that is newer.  A journal that cannot be read or holds
- * no whole record is as none: the state file is then the last state. */
-static int newer_in_log(const char *path, struct ccm_saved *st, int have,
-			char *err, size_t errlen)
+/* st, read from path, replaced by the journal's last snapshot when that
+ * is newer.  A journal that cannot be read or holds no whole record is
+ * as none: the state file is then the last state. */
+static int newer_in_log(const char *path, struct ccm_saved *st, char *err,
+			size_t errlen)
 {
 	struct ccm_saved from_log;
 	char *lpath = NULL, *text = NULL;
 	size_t len = 0, off = 0, n = 0;
 	uint64_t seq = 0;
-	int rc = have;
 
 	if (asprintf(&lpath, "%s%s", path, CCM_STATE_LOG_SUFFIX) < 0)
-		return have;
+		return 1;
 	if (ccm_read_file(lpath, O_RDONLY | O_NOFOLLOW, CCM_STATE_LOG_MAX,
 			  &text, &len) == 0 &&
 	    last_record(text, len, &seq, &off, &n) &&
-	    (!have || seq > st->seq) &&
+	    seq > st->seq &&
 	    ccm_state_parse(text + off, n, lpath, &from_log, err,
 			    errlen) > 0) {
 		ccm_state_release(st);
 		*st = from_log;
 		st->seq = seq;
-		rc = 1;
 	}
 	free(text);
 	free(lpath);
-	return rc;
+	return 1;
 }
 
 int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
@@ -140,8 +138,11 @@ int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 	/* never through a link, never a FIFO or a device, never unbounded */
 	code = ccm_read_file(path, O_RDONLY | O_NOFOLLOW, CCM_STATE_MAX_BYTES,
 			     &text, &len);
+	/* a journal without its file is an orphan (the file is written
+	 * whole before anything is appended to it): deleting the state
+	 * file starts afresh, as it did */
 	if (code == -ENOENT)
-		return newer_in_log(path, st, 0, err, errlen);
+		return 0;
 	if (code == -EFBIG) {
 		snprintf(err, errlen, "%s: larger than %zu MiB: not a ccmon "
 			 "state file", path, CCM_STATE_MAX_BYTES >> 20);
@@ -153,7 +154,7 @@ int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 	}
 	rc = ccm_state_parse(text, len, path, st, err, errlen);
 	free(text);
-	return rc < 0 ? rc : newer_in_log(path, st, rc, err, errlen);
+	return rc < 0 ? rc : newer_in_log(path, st, err, errlen);
 }
 
 int ccm_state_parse(const char *text, size_t len, const char *path,

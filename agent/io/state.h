@@ -43,7 +43,7 @@ struct ccm_state_log {
 
 /* Reads path: a regular file (no symbolic link, FIFO or device) of at most
  * CCM_STATE_MAX_BYTES, or its journal's last whole snapshot when that is
- * newer (or there is no state file).  Returns 1 when read, 0 when there is none (first
+ * newer (a journal without a state file is left unread).  Returns 1 when read, 0 when there is none (first
  * start); with "path: reason" in err, -1 when what is there is no usable
  * state file (bad content, too large, not a regular file: see
  * ccm_state_set_aside) and -2 when it cannot be read now (permissions,
