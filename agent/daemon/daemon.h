@@ -12,10 +12,12 @@
  *   services.c what the agent serves: status socket, SNMP, /metrics
  *   reload.c   SIGHUP: the configuration replaced while running
  *
- * Order of effects: after every batch of input the state file is written
- * (positions with the alarms they led to), then the alarms are sent.  A
- * crash before the write re-reads the batch and decides again; a crash
- * after it has already recorded the outcome, so nothing is sent twice. */
+ * Order of effects: after every batch of input the state (positions with
+ * the alarms they led to) is made durable, appended to the state file's
+ * journal (agent/io/state.h), then the alarms are sent.  A crash before
+ * the write re-reads the batch and decides again; a crash after it has
+ * already recorded the outcome, so nothing is sent twice.  The lazy save
+ * writes the state file whole within a second, emptying the journal. */
 #ifndef CCM_DAEMON_DAEMON_H
 #define CCM_DAEMON_DAEMON_H
 
@@ -69,7 +71,8 @@ struct daemon {
 	bool state_failing;  /* the last save failed: said once */
 	bool positions_moved; /* to be saved before anything is acted on */
 	bool pass_had_messages;
-	sd_event_source *lazy_save; /* positions moved over ordinary lines */
+	sd_event_source *lazy_save; /* positions moved over ordinary lines,
+				     * or a journal to fold into the file */
 	struct prober *probers;
 	size_t nprobers;
 	sd_event_source *due;
