@@ -32,13 +32,23 @@ idleness after it; voluntary context switches (wakeups) per second in that
 idle time.  Memory: VmRSS and VmHWM at start, after the alarms and after the
 idle time.
 
+Under load, after the idle time: BENCH_LOAD_RATE (default 10000) lines/s
+for BENCH_LOAD_S (default 20) seconds, BENCH_LOAD_CHANGES (default 100) of
+them a second state changes (GONE then ACTIVE for each component again,
+each in a write of its own, timed as above), the rest filler lines neither
+tool looks for, as a busy router trace is mostly made of, written about
+every millisecond; the same latency figures, and each process's CPU over
+the appends as a share of one core (the goal: ccmond at most 5%, p99 at
+most 10 ms).  BENCH_LOAD_RATE=0: not run.
+
 Figures only, no thresholds (machines are shared and noisy).  Prints "agent
 bench skipped: REASON" and exits 0 when it cannot run here (not root, no
 mount namespace, no journald, no ccmond, no systemd-cat); exits 1 when
 something that should work does not.
 
 Environment: CCMON (ccmon, for `ccmon status`), CCMOND (default: the ccmond
-next to CCMON), BENCH_ALARMS, BENCH_PACE_MS, BENCH_IDLE_S.
+next to CCMON), BENCH_ALARMS, BENCH_PACE_MS, BENCH_IDLE_S, BENCH_LOAD_RATE,
+BENCH_LOAD_CHANGES, BENCH_LOAD_S.
 """
 import json
 import math
@@ -223,17 +233,21 @@ def ours_key(e):
     return (comp, state)
 
 
-def arrivals(entries, keyfn):
-    """key -> first __REALTIME_TIMESTAMP (µs) of the entries with it."""
+def arrivals(entries, keyfn, since_us=0):
+    """key -> first __REALTIME_TIMESTAMP (µs) of the entries with it, of
+    those that arrived at or after since_us (the loaded phase alarms the
+    components of the unloaded one again)."""
     out = {}
     for e in entries:
         k = keyfn(e)
         if k is None or k in out:
             continue
         try:
-            out[k] = int(e["__REALTIME_TIMESTAMP"])
+            t = int(e["__REALTIME_TIMESTAMP"])
         except (KeyError, ValueError):
             continue
+        if t >= since_us:
+            out[k] = t
     return out
 
 
@@ -273,6 +287,107 @@ def latency_row(label, appended, arrived, state):
         missing))
 
 
+
+# ---- the load -------------------------------------------------------------------
+
+# What a busy router trace is mostly made of: lines no tool here looks for.
+FILLER = (
+    "debug jsm jsm-1 session manager heartbeat %d",
+    "info router Routing packet from 'user%d@example.com/pc' to "
+    "'room1@conference.example.com' (len 412)",
+    "debug sm presence update for user%d@example.com: available",
+    "info s2s outgoing queue for example.org: %d stanza(s)",
+    "debug router Packet id=%d delivered to jsm-1.imp1-example-com",
+)
+
+
+def filler(stamp, first, n):
+    return "".join("%s |%s\n" % (stamp, FILLER[i % len(FILLER)] % i)
+                   for i in range(first, first + n)).encode()
+
+
+def paced(H, log, changes, change_ms, rate):
+    """Appends the (component, GONE|ACTIVE) changes one every change_ms on a
+    fixed schedule, whatever the tools do, each in a write of its own and
+    timed just before it; with rate > 0, filler lines between them, written
+    about every millisecond, so that rate lines/s are appended in all.
+    (appended: key -> CLOCK_REALTIME ns, run seconds, changes over one
+    period late, lines appended)."""
+    appended = {}
+    change_ns = int(change_ms * 1e6)
+    fill_rate = max(0.0, rate - 1000.0 / change_ms) if rate > 0 else 0.0
+    start = time.monotonic_ns() + 20_000_000
+    late = filled = 0
+    nxt = 0
+    fill_at = start
+    while nxt < len(changes):
+        due = start + nxt * change_ns
+        wake = min(due, fill_at) if fill_rate else due
+        while True:
+            left = wake - time.monotonic_ns()
+            if left <= 0:
+                break
+            time.sleep(left / 1e9 if left > 200_000
+                       else 0)   # the last 0.2 ms: yield, recheck
+        now = time.monotonic_ns()
+        if now >= due:
+            if now - due > change_ns:
+                late += 1
+            comp, state = changes[nxt]
+            data = ("%s |info router Component %s is %s\n"
+                    % (H.stamp(), comp, state)).encode()
+            t_ns = time.time_ns()
+            os.write(log.fd, data)
+            appended[(comp, state)] = t_ns
+            nxt += 1
+        if fill_rate and now >= fill_at:
+            want = int((now - start) * fill_rate / 1e9)
+            if want > filled:
+                os.write(log.fd, filler(H.stamp(), filled, want - filled))
+                filled = want
+            fill_at = now + 1_000_000
+    run_s = (time.monotonic_ns() - start) / 1e9
+    return appended, run_s, late, len(changes) + filled
+
+
+def print_loaded(load, names, load_changes):
+    print()
+    print("  under load: %d lines appended over %.2f s (%.0f lines/s), of "
+          "which %d state changes (%.0f/s), the rest filler neither tool "
+          "looks for%s" % (load.lines, load.run_s, load.lines / load.run_s,
+                           len(load.appended), load_changes,
+                           "" if not load.late else
+                           " (%d change(s) over one period late)" % load.late))
+    if not load.all_in:
+        print("  WARNING: not every entry reached the journal within "
+              "%.0f s (see missing)" % load.wait_s)
+    print("  %-24s %6s %8s %8s %8s %8s %8s %8s" % (
+        "append->journal, ms", "n", "min", "median", "p90", "p99", "max",
+        "missing"))
+    latency_row("ccmond raise (GONE)", load.appended, load.got_ours, "GONE")
+    latency_row("reference GONE", load.appended, load.got_ref, "GONE")
+    latency_row("ccmond clear (ACTIVE)", load.appended, load.got_ours,
+                "ACTIVE")
+    latency_row("reference ACTIVE", load.appended, load.got_ref, "ACTIVE")
+    cpu = dict(load.cpu)
+    cpu["reference total"] = add(cpu[n] for n in names[1:])
+    print("  CPU over the appends (%.2f s):" % load.run_s)
+    print("  %-18s %10s %12s %14s %10s" % (
+        "process", "cpu_s", "run_ms", "%_of_one_core", "rss_KiB"))
+    for n in names + ["reference total"]:
+        c = cpu[n]
+        secs = None if not c else (c["run_ns"] / 1e9
+                                   if c["run_ns"] is not None
+                                   else c["cpu_s"])
+        m = load.mem.get(n)
+        print("  %-18s %10s %12s %14s %10s" % (
+            n, fmt(c and c["cpu_s"], "%.2f"),
+            fmt(None if not c or c["run_ns"] is None
+                else c["run_ns"] / 1e6, "%.1f"),
+            fmt(None if secs is None else 100.0 * secs / load.run_s,
+                "%.2f"),
+            "n/a" if not m or m[0] is None else "%d" % m[0]))
+
 # ---- the bench -------------------------------------------------------------------
 
 def run():
@@ -302,6 +417,9 @@ def run():
     n_alarms = env_number("BENCH_ALARMS", 1000, int, 1)
     pace_ms = env_number("BENCH_PACE_MS", 3.0, float, 0.1)
     idle_s = env_number("BENCH_IDLE_S", 60.0, float, 0)
+    load_rate = env_number("BENCH_LOAD_RATE", 10000.0, float, 0)
+    load_changes = env_number("BENCH_LOAD_CHANGES", 100.0, float, 0.1)
+    load_s = env_number("BENCH_LOAD_S", 20.0, float, 0.1)
 
     h = None
     procs = []   # the reference pipeline, in order: tail, grep, systemd-cat
@@ -376,35 +494,15 @@ def run():
         # The paced run: GONE then ACTIVE for each component, on a fixed
         # schedule of one line every pace_ms.
         comps = [H.component_of(n) for n in servers]
-        appended = {}
+        changes = [(c, st) for c in comps for st in ("GONE", "ACTIVE")]
         cpu0 = {n: proc_sample(pids[n]) for n in names}
-        pace_ns = int(pace_ms * 1e6)
-        start = time.monotonic_ns() + 20_000_000
-        late = 0
-        step = 0
-        for comp in comps:
-            for state in ("GONE", "ACTIVE"):
-                due = start + step * pace_ns
-                step += 1
-                while True:
-                    left = due - time.monotonic_ns()
-                    if left <= 0:
-                        break
-                    time.sleep(left / 1e9 if left > 200_000
-                               else 0)   # the last 0.2 ms: yield, recheck
-                if -left > pace_ns:
-                    late += 1
-                data = ("%s |info router Component %s is %s\n"
-                        % (H.stamp(), comp, state)).encode()
-                t_ns = time.time_ns()
-                os.write(log.fd, data)
-                appended[(comp, state)] = t_ns
-        run_s = (time.monotonic_ns() - start) / 1e9
+        appended, run_s, late, _ = paced(H, log, changes, pace_ms, 0)
         expected = set(appended)
 
-        def complete():
+        def complete(since_us=0):
             ours, ref = journal_entries(jdir)
-            a, b = arrivals(ours, ours_key), arrivals(ref, ref_key)
+            a = arrivals(ours, ours_key, since_us)
+            b = arrivals(ref, ref_key, since_us)
             return expected <= set(a) and expected <= set(b)
         wait_s = max(30.0, 5 * run_s)
         all_in = H.wait_for(complete, timeout=wait_s, interval=0.5)
@@ -423,6 +521,32 @@ def run():
                                             daemon.stderr()[-2000:]))
         cpu2 = {n: proc_sample(pids[n]) for n in names}
         mem["idle"] = {n: proc_mem(pids[n]) for n in names}
+
+        # Under load: load_rate lines/s, mostly filler no tool looks for,
+        # with load_changes state changes/s among them (GONE then ACTIVE
+        # for each component again), the unloaded run's counterpart.
+        load = None
+        if load_rate > 0:
+            n_changes = min(len(changes), int(load_changes * load_s))
+            since_us = time.time_ns() // 1000
+            l_cpu0 = {n: proc_sample(pids[n]) for n in names}
+            l_app, l_run_s, l_late, l_lines = paced(
+                H, log, changes[:n_changes], 1000.0 / load_changes,
+                load_rate)
+            l_cpu1 = {n: proc_sample(pids[n]) for n in names}
+            expected = set(l_app)
+            l_wait_s = max(30.0, 5 * l_run_s)
+            l_all_in = H.wait_for(lambda: complete(since_us),
+                                  timeout=l_wait_s, interval=0.5)
+            l_ours, l_ref = journal_entries(jdir)
+            load = types.SimpleNamespace(
+                appended=l_app, run_s=l_run_s, late=l_late, lines=l_lines,
+                all_in=l_all_in, wait_s=l_wait_s,
+                got_ours=arrivals(l_ours, ours_key, since_us),
+                got_ref=arrivals(l_ref, ref_key, since_us),
+                cpu={n: delta(l_cpu0[n], l_cpu1[n]) for n in names},
+                mem={n: proc_mem(pids[n]) for n in names})
+            all_in = all_in and l_all_in
 
         # ---- figures ----
         print()
@@ -501,6 +625,8 @@ def run():
                                  for w in ("start", "alarms", "idle"))))
         print("  (ccmond: %d alarm entries in the journal, reference: %d)"
               % (len(ours), len(ref)))
+        if load is not None:
+            print_loaded(load, names, load_changes)
         return 0 if all_in else 1
     finally:
         for p in reversed(procs):

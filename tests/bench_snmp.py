@@ -56,6 +56,13 @@ idle: 100 traps sent by this script straight to snmptrapd (one sendto(2) of
 a hand-encoded SNMPv2-Trap-PDU each, 5 ms apart), send to stamp; it is what
 snmptrapd and the stamping add to every figure.
 
+Then the same again under load (BENCH_TRAP_LOAD_RATE, default 10000
+lines/s; 0: not run): filler lines neither tool looks for (those of
+tests/bench_agent.py) written between the paced ones about every
+millisecond, and BENCH_TRAP_LOAD_COMPONENTS (default 1000) [server]s
+configured, the paced components among them; its figures are printed
+after those of the run without load.
+
 Figures: lines sent and notifications received, min, median (the mean of
 the middle two for an even count, as tests/bench_agent.py), p90 and p99
 (nearest rank) and max in ms, for ccmond's raises, its clears, all of
@@ -84,7 +91,8 @@ not (ccmond loses or delays a notification past the wait or drops one, a
 daemon or the reference pipeline fails).
 
 Environment: CCMON, CCMOND (default: the ccmond next to CCMON),
-BENCH_TRAPS, BENCH_TRAP_PACE_MS, BENCH_TRAP_WAIT_S.
+BENCH_TRAPS, BENCH_TRAP_PACE_MS, BENCH_TRAP_WAIT_S, BENCH_TRAP_LOAD_RATE,
+BENCH_TRAP_LOAD_COMPONENTS.
 """
 import math
 import os
@@ -97,7 +105,7 @@ import sys
 import time
 import types
 
-from bench_agent import _pytest_stand_in, env_number, fmt, pct
+from bench_agent import _pytest_stand_in, env_number, filler, fmt, pct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DASHED = "imp1-example-com"
@@ -385,7 +393,10 @@ def latency_row(label, lat, sent):
 
 # ---- the bench --------------------------------------------------------------
 
-def run():
+def run(load_rate=0.0, load_comps=0):
+    """One bench: with load_rate > 0, filler lines are appended between the
+    paced ones (load_rate lines/s in all) and load_comps servers are
+    configured (the paced components among them)."""
     _pytest_stand_in()
     sys.path.insert(0, HERE)
     try:
@@ -468,9 +479,12 @@ def run():
 
         ncomp = max(1, min(COMPONENTS, (n_traps + 1) // 2))
         names = ["s%03d" % i for i in range(ncomp)]
+        idle_names = ["x%04d" % i for i in
+                      range(max(0, load_comps - ncomp - 1))]
         # each a configured server: a component no [server] names would
         # count towards one unknown-components alarm, not a component-down
-        h.config(H.bench_servers(names + ["warmup"]), snmp="yes",
+        h.config(H.bench_servers(names + ["warmup"] + idle_names),
+                 snmp="yes",
                  agentx_socket=snmpd.socket,
                  agentx_ping_interval="1s", alarm_rate_limit="1000000/s",
                  flap_window="0s", alarm_raise_hold="0s",
@@ -594,13 +608,28 @@ def run():
         pace_ns = int(pace_ms * 1e6)
         start = time.monotonic_ns() + 20_000_000
         late = 0
+        # under load: filler lines between the paced ones, written about
+        # every millisecond (tests/bench_agent.py's)
+        fill_rate = max(0.0, load_rate - 1e9 / pace_ns) if load_rate else 0
+        filled = 0
+        fill_at = start
         for step, (comp, state) in enumerate(plan):
             due = start + step * pace_ns
             while True:
+                now = time.monotonic_ns()
+                if fill_rate and now >= fill_at:
+                    want = int((now - start) * fill_rate / 1e9)
+                    if want > filled:
+                        os.write(log.fd, filler(
+                            H.stamp(), filled, want - filled))
+                        filled = want
+                    fill_at = now + 1_000_000
                 left = due - time.monotonic_ns()
                 if left <= 0:
                     break
-                time.sleep(left / 1e9 if left > 200_000
+                nap = min(left, fill_at - time.monotonic_ns()) \
+                    if fill_rate else left
+                time.sleep(nap / 1e9 if nap > 200_000
                            else 0)   # the last 0.2 ms: yield, recheck
             if -left > pace_ns:
                 late += 1
@@ -676,6 +705,14 @@ def run():
               % (n_traps, len(plan), ncomp, pace_ms, run_s,
                  "" if not late else
                  " (%d appends over one period late)" % late))
+        if load_rate:
+            print("  with load: %d filler lines (neither tool looks for "
+                  "them) between those, %.0f lines/s in all; %d [server]s "
+                  "configured" % (filled, (filled + len(plan)) / run_s,
+                                  len(names) + 1 + len(idle_names)))
+        else:
+            print("  without load: those lines alone; %d [server]s "
+                  "configured" % (len(names) + 1))
         print("  ccmond -f: alarm_raise_hold = alarm_clear_hold = 0s, "
               "flap_window = 0s, alarm_rate_limit = 1000000/s, one [server] per "
               "component (probe = none), snmp = yes, agentx_ping_interval = 1s: "
@@ -800,7 +837,12 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop)
     try:
-        return run()
+        load_rate = env_number("BENCH_TRAP_LOAD_RATE", 10000.0, float, 0)
+        load_comps = env_number("BENCH_TRAP_LOAD_COMPONENTS", 1000, int, 1)
+        rc = run()
+        if load_rate > 0:
+            rc |= run(load_rate, load_comps)
+        return rc
     except (Skip, SKIP_EXC) as e:
         print(f"snmp bench skipped: {e}")
         return 0

@@ -148,7 +148,7 @@ static void shift_times(struct json_object *snapshot, ccm_ms off)
 	}
 }
 
-void ccmond_save_state(struct daemon *d)
+static void save_state(struct daemon *d, bool whole)
 {
 	const struct ccm_tail_pos *pos = NULL;
 	size_t n = d->tail ? ccm_tail_positions(d->tail, &pos) : 0;
@@ -159,8 +159,9 @@ void ccmond_save_state(struct daemon *d)
 
 	if (alarms)
 		shift_times(alarms, ccmond_wall_offset(d));
-	if (ccm_state_save(d->state_path, pos, n, alarms, notes, err,
-			   sizeof(err))) {
+	if ((whole ? ccm_state_save_whole : ccm_state_save_quick)(
+		    &d->slog, d->state_path, pos, n, alarms, notes, err,
+		    sizeof(err))) {
 		if (!d->state_failing)
 			ccm_say(&d->log, LOG_ERR, "cannot save the state: %s; "
 				"going on (a restart would re-read lines and "
@@ -176,6 +177,11 @@ void ccmond_save_state(struct daemon *d)
 	}
 	json_object_put(alarms);
 	json_object_put(notes);
+}
+
+void ccmond_save_state(struct daemon *d)
+{
+	save_state(d, true);
 }
 
 /* ---- acting on the monitor's decisions --------------------------------- */
@@ -257,25 +263,55 @@ void ccmond_flush(struct daemon *d)
 	ccm_ms off = ccmond_wall_offset(d);
 	bool decided = queue_notifications(d, outs, n, off);
 
+	/* On the way of the alarms: appended to the state file's journal
+	 * (agent/io/state.h), which the lazy save folds into the file. */
 	if (decided || d->positions_moved) {
-		ccmond_save_state(d);
+		save_state(d, false);
 		d->positions_moved = false;
-		if (d->lazy_save)
-			sd_event_source_set_enabled(d->lazy_save,
-						    SD_EVENT_OFF);
+		ccmond_arm_lazy_save(d);
 	}
 	for (size_t i = 0; i < n; i++)
 		act(d, &outs[i], off);
 	if (d->snmp && decided)
 		ccm_snmp_agent_send(d->snmp);
-	if (alarms != d->last_alarms) {
-		const struct ccm_component *const *c;
-		sd_notifyf(0, "STATUS=%zu components, %zu alarms raised",
-			   ccm_engine_components(ccm_monitor_engine(d->mon), &c),
-			   alarms);
-		d->last_alarms = alarms;
-	}
+	if (alarms != d->last_alarms)
+		ccmond_tell_status(d, d->last_alarms == SIZE_MAX);
 	ccmond_arm_due(d);
+}
+
+/* STATUS= at most once a second: each is a socket of its own, and a busy
+ * link changes the count a hundred times a second.  The last count is
+ * told when the second is over (sources.c, on_status_due); the first
+ * after the replay at once. */
+void ccmond_tell_status(struct daemon *d, bool now)
+{
+	size_t alarms = ccm_alarms_count_active(ccm_monitor_alarms(d->mon));
+	const struct ccm_component *const *c;
+	uint64_t t;
+
+	if (alarms == d->last_alarms)
+		return;
+	sd_event_now(d->loop, CLOCK_MONOTONIC, &t);
+	if (!now && d->status_said && t - d->status_said < STATUS_USEC) {
+		int enabled = SD_EVENT_OFF;
+
+		if (d->status_due &&
+		    sd_event_source_get_enabled(d->status_due, &enabled) >= 0 &&
+		    enabled == SD_EVENT_OFF) {
+			sd_event_source_set_time(d->status_due,
+						 d->status_said + STATUS_USEC);
+			sd_event_source_set_enabled(d->status_due,
+						    SD_EVENT_ONESHOT);
+		}
+		return;
+	}
+	sd_notifyf(0, "STATUS=%zu components, %zu alarms raised",
+		   ccm_engine_components(ccm_monitor_engine(d->mon), &c),
+		   alarms);
+	d->last_alarms = alarms;
+	d->status_said = t;
+	if (d->status_due)
+		sd_event_source_set_enabled(d->status_due, SD_EVENT_OFF);
 }
 
 struct ccm_tail *ccmond_start_tail(struct daemon *d,
@@ -360,6 +396,7 @@ static int load_saved(struct daemon *d)
 		have = 0;
 	}
 	d->have_saved = have;
+	ccm_state_log_init(&d->slog, have > 0 ? d->saved.seq : 0);
 	ccm_say(&d->log, LOG_DEBUG, "%s: %s", d->state_path, have ?
 		"resuming from it" : "none: the logs are read from the start");
 	return 0;
@@ -368,6 +405,7 @@ static int load_saved(struct daemon *d)
 static void release_saved(struct daemon *d)
 {
 	ccm_state_release(&d->saved);
+	ccm_state_log_close(&d->slog);
 }
 
 static int start_recognizer(struct daemon *d)

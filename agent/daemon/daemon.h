@@ -12,10 +12,12 @@
  *   services.c what the agent serves: status socket, SNMP, /metrics
  *   reload.c   SIGHUP: the configuration replaced while running
  *
- * Order of effects: after every batch of input the state file is written
- * (positions with the alarms they led to), then the alarms are sent.  A
- * crash before the write re-reads the batch and decides again; a crash
- * after it has already recorded the outcome, so nothing is sent twice. */
+ * Order of effects: after every batch of input the state (positions with
+ * the alarms they led to) is made durable, appended to the state file's
+ * journal (agent/io/state.h), then the alarms are sent.  A crash before
+ * the write re-reads the batch and decides again; a crash after it has
+ * already recorded the outcome, so nothing is sent twice.  The lazy save
+ * writes the state file whole within a second, emptying the journal. */
 #ifndef CCM_DAEMON_DAEMON_H
 #define CCM_DAEMON_DAEMON_H
 
@@ -40,6 +42,8 @@
 #include "parsers/queue_lines.h"
 
 #define STATE_FILE "state.json"
+/* STATUS= is told systemd at most this often (daemon.c). */
+#define STATUS_USEC UINT64_C(1000000)
 
 struct prober {
 	struct daemon *d;
@@ -63,16 +67,20 @@ struct daemon {
 	size_t started;      /* the modules started (daemon.c) */
 	char *state_path;
 	int lock_fd;         /* held for life: one agent per state_dir */
+	struct ccm_state_log slog; /* its journal; numbers the saves */
 	bool state_failing;  /* the last save failed: said once */
 	bool positions_moved; /* to be saved before anything is acted on */
 	bool pass_had_messages;
-	sd_event_source *lazy_save; /* positions moved over ordinary lines */
+	sd_event_source *lazy_save; /* positions moved over ordinary lines,
+				     * or a journal to fold into the file */
 	struct prober *probers;
 	size_t nprobers;
 	sd_event_source *due;
 	struct ccm_status_server *status;
 	char *status_path;
-	size_t last_alarms;
+	size_t last_alarms;  /* as told in STATUS=; SIZE_MAX: tell now */
+	uint64_t status_said; /* monotonic usec of that STATUS= */
+	sd_event_source *status_due; /* the count changed since */
 	struct ccm_snmp_agent *snmp;   /* NULL with snmp = no */
 	struct ccm_cleared_alarms cleared; /* ccmonAlarmHistoryTable's */
 	struct ccm_tail_stats snmp_tail; /* what an SNMP request reads */
@@ -105,9 +113,12 @@ void ccmond_log_level(struct daemon *d);
 struct ccm_config *ccmond_load_config(struct daemon *d, const char *why);
 /* Takes state_dir's lock into d->lock_fd; -1 said why. */
 int ccmond_lock_state_dir(struct daemon *d);
+/* The state file written whole (its journal emptied). */
 void ccmond_save_state(struct daemon *d);
 /* Persists, then acts on what the monitor decided. */
 void ccmond_flush(struct daemon *d);
+/* The count of alarms raised in STATUS=, now or within a second. */
+void ccmond_tell_status(struct daemon *d, bool now);
 struct ccm_tail *ccmond_start_tail(struct daemon *d,
 				   const struct ccm_tail_pos *saved,
 				   size_t nsaved, bool have_saved);

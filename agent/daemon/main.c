@@ -67,7 +67,8 @@ static int parse_args(int argc, char **argv, struct daemon *d,
 int main(int argc, char **argv)
 {
 	struct daemon d = { .config_path = CCM_CONFIG_DEFAULT_PATH,
-			    .lock_fd = -1, .runtime_fd = -1 };
+			    .lock_fd = -1, .runtime_fd = -1,
+			    .slog = { .fd = -1 } };
 	bool foreground = false;
 	int rc = parse_args(argc, argv, &d, &foreground);
 

@@ -111,6 +111,19 @@ static void replace_tail(struct daemon *d, const struct ccm_config *old)
 	free(pos);
 }
 
+/* The journal of the state file left behind (agent/io/state.h). */
+static void remove_journal(struct daemon *d, const char *old_path)
+{
+	char *log = NULL;
+
+	if (asprintf(&log, "%s%s", old_path, CCM_STATE_LOG_SUFFIX) < 0)
+		return;
+	if (unlink(log) < 0 && errno != ENOENT)
+		ccm_say(&d->log, LOG_WARNING, "%s: cannot remove it: %s",
+			log, strerror(errno));
+	free(log);
+}
+
 /* The state file, saved in dir, and the old one removed; false when the
  * save failed (the old one stays). */
 static bool state_moved(struct daemon *d, char *path, char *old_path,
@@ -126,6 +139,7 @@ static bool state_moved(struct daemon *d, char *path, char *old_path,
 	if (unlink(old_path) < 0 && errno != ENOENT)
 		ccm_say(&d->log, LOG_WARNING, "%s: cannot remove it: %s",
 			old_path, strerror(errno));
+	remove_journal(d, old_path);
 	close(old_fd);
 	free(old_path);
 	return true;

@@ -57,6 +57,16 @@ static int on_lazy_save(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
+static int on_status_due(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+
+	(void)s;
+	(void)usec;
+	ccmond_tell_status(d, true);
+	return 0;
+}
+
 /* A save within a second, unless one is already due. */
 void ccmond_arm_lazy_save(struct daemon *d)
 {
@@ -316,6 +326,9 @@ int ccmond_start_loop(struct daemon *d)
 	sd_event_add_time(d->loop, &d->lazy_save, CLOCK_MONOTONIC, 0, 0,
 			  on_lazy_save, d);
 	sd_event_source_set_enabled(d->lazy_save, SD_EVENT_OFF);
+	sd_event_add_time(d->loop, &d->status_due, CLOCK_MONOTONIC, 0, 0,
+			  on_status_due, d);
+	sd_event_source_set_enabled(d->status_due, SD_EVENT_OFF);
 	return 0;
 }
 
@@ -323,5 +336,6 @@ void ccmond_stop_loop(struct daemon *d)
 {
 	d->due = sd_event_source_unref(d->due);
 	d->lazy_save = sd_event_source_unref(d->lazy_save);
+	d->status_due = sd_event_source_unref(d->status_due);
 	d->loop = sd_event_unref(d->loop);
 }

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "agent/util/atomic_file.h"
 #include "agent/util/safe_open.h"
@@ -38,6 +40,93 @@ static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
 	return true;
 }
 
+/* ---- the journal ---------------------------------------------------------- */
+
+/* A record: this header, the snapshot's JSON text, a newline.  The
+ * sequence number orders it against the state file's "seq"; the length
+ * and CRC-32 tell a whole record from one a crash cut short. */
+#define REC_MAGIC "CCMSTATE1 "
+#define REC_HEAD_LEN (sizeof(REC_MAGIC) - 1 + 16 + 1 + 8 + 1 + 8 + 1)
+
+static bool hex_field(const char *p, size_t n, char end, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return p[n] == end;
+}
+
+/* The last whole record of text[0..len): its sequence number, and where
+ * its snapshot is; false when there is none.  Records follow each other,
+ * so the first that is not whole ends the scan (a crash's torn tail). */
+static bool last_record(const char *text, size_t len, uint64_t *seq,
+			size_t *off, size_t *n)
+{
+	const size_t m = sizeof(REC_MAGIC) - 1;
+	bool found = false;
+	size_t pos = 0;
+
+	while (len - pos >= REC_HEAD_LEN) {
+		const char *h = text + pos;
+		uint64_t s, tlen, crc;
+
+		if (memcmp(h, REC_MAGIC, m) ||
+		    !hex_field(h + m, 16, ' ', &s) ||
+		    !hex_field(h + m + 17, 8, ' ', &tlen) ||
+		    !hex_field(h + m + 26, 8, '\n', &crc) ||
+		    tlen >= len - pos - REC_HEAD_LEN ||
+		    h[REC_HEAD_LEN + tlen] != '\n' ||
+		    crc32_z(0, (const unsigned char *)h + REC_HEAD_LEN,
+			    tlen) != crc)
+			break;
+		*seq = s;
+		*off = pos + REC_HEAD_LEN;
+		*n = tlen;
+		found = true;
+		pos += REC_HEAD_LEN + tlen + 1;
+	}
+	return found;
+}
+
+/* st, read from path, replaced by the journal's last snapshot when that
+ * is newer.  A journal that cannot be read or holds no whole record is
+ * as none: the state file is then the last state. */
+static int newer_in_log(const char *path, struct ccm_saved *st, char *err,
+			size_t errlen)
+{
+	struct ccm_saved from_log;
+	char *lpath = NULL, *text = NULL;
+	size_t len = 0, off = 0, n = 0;
+	uint64_t seq = 0;
+
+	if (asprintf(&lpath, "%s%s", path, CCM_STATE_LOG_SUFFIX) < 0)
+		return 1;
+	if (ccm_read_file(lpath, O_RDONLY | O_NOFOLLOW, CCM_STATE_LOG_MAX,
+			  &text, &len) == 0 &&
+	    last_record(text, len, &seq, &off, &n) &&
+	    seq > st->seq &&
+	    ccm_state_parse(text + off, n, lpath, &from_log, err,
+			    errlen) > 0) {
+		ccm_state_release(st);
+		*st = from_log;
+		st->seq = seq;
+	}
+	free(text);
+	free(lpath);
+	return 1;
+}
+
 int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 		   size_t errlen)
 {
@@ -49,6 +138,9 @@ int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 	/* never through a link, never a FIFO or a device, never unbounded */
 	code = ccm_read_file(path, O_RDONLY | O_NOFOLLOW, CCM_STATE_MAX_BYTES,
 			     &text, &len);
+	/* a journal without its file is an orphan (the file is written
+	 * whole before anything is appended to it): deleting the state
+	 * file starts afresh, as it did */
 	if (code == -ENOENT)
 		return 0;
 	if (code == -EFBIG) {
@@ -62,7 +154,7 @@ int ccm_state_load(const char *path, struct ccm_saved *st, char *err,
 	}
 	rc = ccm_state_parse(text, len, path, st, err, errlen);
 	free(text);
-	return rc;
+	return rc < 0 ? rc : newer_in_log(path, st, err, errlen);
 }
 
 int ccm_state_parse(const char *text, size_t len, const char *path,
@@ -135,6 +227,8 @@ int ccm_state_parse(const char *text, size_t len, const char *path,
 		if (p->path)
 			st->nfiles++;
 	}
+	if (!get_u64(doc, "seq", &st->seq))
+		st->seq = 0; /* written by ccm_state_save() */
 	if (json_object_object_get_ex(doc, "alarms", &v))
 		st->alarms = json_object_get(v);
 	if (json_object_object_get_ex(doc, "notifications", &v))
@@ -143,21 +237,18 @@ int ccm_state_parse(const char *text, size_t len, const char *path,
 	return 1;
 }
 
-int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
-		   size_t nfiles, struct json_object *alarms,
-		   struct json_object *notifications, char *err,
-		   size_t errlen)
+/* The snapshot as a document; seq 0: none (ccm_state_save()). */
+static struct json_object *state_doc(const struct ccm_tail_pos *files,
+				     size_t nfiles, struct json_object *alarms,
+				     struct json_object *notifications,
+				     uint64_t seq)
 {
 	struct json_object *doc = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
-	char *tmp = NULL;
-	const char *text;
-	struct stat st;
-	enum ccm_atomic_step step;
-	size_t len;
-	int fd = -1, rc = -1;
 
 	json_object_object_add(doc, "version", json_object_new_int(STATE_VERSION));
+	if (seq)
+		json_object_object_add(doc, "seq", json_object_new_uint64(seq));
 	for (size_t i = 0; i < nfiles; i++) {
 		struct json_object *f = json_object_new_object();
 		json_object_object_add(f, "path",
@@ -182,27 +273,43 @@ int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
 	if (notifications)
 		json_object_object_add(doc, "notifications",
 				       json_object_get(notifications));
-	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	len = strlen(text);
+	return doc;
+}
+
+/* text[0..len) in place of path, whole or not at all. */
+static int write_whole(const char *path, const char *text, size_t len,
+		       char *err, size_t errlen)
+{
+	char *tmp = NULL;
+	struct stat st;
+	enum ccm_atomic_step step;
+	int fd = -1, rc = -1;
 
 	if (asprintf(&tmp, "%s.tmp", path) < 0) {
 		tmp = NULL;
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	/* A stale one (a crash) goes, and what is written is a file of our
-	 * own making: whatever was planted under that name, a link included,
-	 * is removed, never followed. */
-	if (unlink(tmp) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		tmp = NULL; /* not ours: left alone */
-		goto out;
-	}
+	/* What is written is a file of our own making: O_EXCL never opens
+	 * what was planted under that name, a link included.  A stale one
+	 * (a crash) or a planted one is removed, never followed, and the
+	 * open tried again; the usual case costs no unlink(2), the save
+	 * being on the way of every alarm. */
 	/* group-readable: operators in the agent's group may read the
 	 * saved alarms with 'ccmon status' while the agent is down */
 	fd = ccm_open_file(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
 			   0640, &st);
+	if (fd == -EEXIST) {
+		if (unlink(tmp) < 0 && errno != ENOENT) {
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			free(tmp);
+			tmp = NULL; /* not ours: left alone */
+			fd = -1;
+			goto out;
+		}
+		fd = ccm_open_file(tmp, O_WRONLY | O_CREAT | O_EXCL |
+				   O_NOFOLLOW, 0640, &st);
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, ccm_open_strerror(-fd));
 		free(tmp);
@@ -236,8 +343,174 @@ out:
 	if (rc && tmp)
 		unlink(tmp);
 	free(tmp);
+	return rc;
+}
+
+
+int ccm_state_save(const char *path, const struct ccm_tail_pos *files,
+		   size_t nfiles, struct json_object *alarms,
+		   struct json_object *notifications, char *err,
+		   size_t errlen)
+{
+	struct json_object *doc = state_doc(files, nfiles, alarms,
+					    notifications, 0);
+	const char *text = json_object_to_json_string_ext(
+		doc, JSON_C_TO_STRING_PLAIN);
+	int rc = write_whole(path, text, strlen(text), err, errlen);
+
 	json_object_put(doc);
 	return rc;
+}
+
+void ccm_state_log_init(struct ccm_state_log *l, uint64_t seq)
+{
+	l->path = NULL;
+	l->fd = -1;
+	l->seq = seq;
+	l->bytes = 0;
+}
+
+void ccm_state_log_close(struct ccm_state_log *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->path);
+	ccm_state_log_init(l, l->seq);
+}
+
+/* After a whole save of path: its journal emptied (what it held is older
+ * than the file now), opened first when it is another path's or none.
+ * One that cannot be had leaves l without: every save is then whole. */
+static void log_restart(struct ccm_state_log *l, const char *path)
+{
+	char *lpath = NULL;
+	struct stat st;
+
+	if (l->fd >= 0 && l->path && !strcmp(l->path, path)) {
+		if (ftruncate(l->fd, 0) == 0) {
+			l->bytes = 0;
+			return;
+		}
+	}
+	ccm_state_log_close(l);
+	if (asprintf(&lpath, "%s%s", path, CCM_STATE_LOG_SUFFIX) < 0)
+		return;
+	/* never through a link, as the state file */
+	l->fd = ccm_open_file(lpath, O_WRONLY | O_CREAT | O_APPEND |
+			      O_NOFOLLOW, 0640, &st);
+	free(lpath);
+	if (l->fd < 0 || ftruncate(l->fd, 0) < 0 ||
+	    !(l->path = strdup(path))) {
+		if (l->fd >= 0)
+			close(l->fd);
+		l->fd = -1;
+		return;
+	}
+	l->bytes = 0;
+}
+
+int ccm_state_save_whole(struct ccm_state_log *l, const char *path,
+			 const struct ccm_tail_pos *files, size_t nfiles,
+			 struct json_object *alarms,
+			 struct json_object *notifications, char *err,
+			 size_t errlen)
+{
+	struct json_object *doc = state_doc(files, nfiles, alarms,
+					    notifications, l->seq + 1);
+	const char *text = json_object_to_json_string_ext(
+		doc, JSON_C_TO_STRING_PLAIN);
+	int rc = write_whole(path, text, strlen(text), err, errlen);
+
+	json_object_put(doc);
+	if (rc == 0) {
+		l->seq++;
+		log_restart(l, path);
+	} else {
+		/* no quick saves either while the file cannot be replaced:
+		 * a failing state_dir is said, and tried, as it was */
+		ccm_state_log_close(l);
+	}
+	return rc;
+}
+
+/* The record appended whole and made durable; -1 (nothing of it left in
+ * the journal) when it could not be. */
+static int append_record(struct ccm_state_log *l, const char *text,
+			 size_t len, uint64_t seq)
+{
+	char head[REC_HEAD_LEN + 1];
+	struct iovec iov[3];
+	size_t total = REC_HEAD_LEN + len + 1, done = 0;
+
+	/* len < CCM_STATE_LOG_MAX: 8 hex digits (the caller checks) */
+	snprintf(head, sizeof(head), "%s%016llx %08x %08x\n", REC_MAGIC,
+		 (unsigned long long)seq, (unsigned)len,
+		 (unsigned)crc32_z(0, (const unsigned char *)text, len));
+	iov[0] = (struct iovec){ head, REC_HEAD_LEN };
+	iov[1] = (struct iovec){ (char *)text, len };
+	iov[2] = (struct iovec){ "\n", 1 };
+	while (done < total) {
+		struct iovec rest[3];
+		int n = 0;
+		size_t skip = done;
+		ssize_t w;
+
+		for (int i = 0; i < 3; i++) {
+			if (skip >= iov[i].iov_len) {
+				skip -= iov[i].iov_len;
+				continue;
+			}
+			rest[n].iov_base = (char *)iov[i].iov_base + skip;
+			rest[n].iov_len = iov[i].iov_len - skip;
+			skip = 0;
+			n++;
+		}
+		w = writev(l->fd, rest, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	if (done == total && fdatasync(l->fd) == 0) {
+		l->bytes += total;
+		return 0;
+	}
+	/* a part left there would end the reading of the journal before
+	 * the records that follow it */
+	if (ftruncate(l->fd, (off_t)l->bytes) < 0) {
+		close(l->fd);
+		l->fd = -1;
+	}
+	return -1;
+}
+
+int ccm_state_save_quick(struct ccm_state_log *l, const char *path,
+			 const struct ccm_tail_pos *files, size_t nfiles,
+			 struct json_object *alarms,
+			 struct json_object *notifications, char *err,
+			 size_t errlen)
+{
+	struct json_object *doc;
+	const char *text;
+	size_t len;
+	int rc = -1;
+
+	if (l->fd < 0 || !l->path || strcmp(l->path, path))
+		return ccm_state_save_whole(l, path, files, nfiles, alarms,
+					    notifications, err, errlen);
+	doc = state_doc(files, nfiles, alarms, notifications, l->seq + 1);
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	len = strlen(text);
+	if (l->bytes + REC_HEAD_LEN + len + 1 <= CCM_STATE_LOG_MAX &&
+	    append_record(l, text, len, l->seq + 1) == 0) {
+		l->seq++;
+		rc = 0;
+	}
+	json_object_put(doc);
+	return rc == 0 ? 0 : ccm_state_save_whole(l, path, files, nfiles,
+						  alarms, notifications, err,
+						  errlen);
 }
 
 int ccm_state_set_aside(const char *path, time_t when, char *aside,
