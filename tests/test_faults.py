@@ -966,6 +966,14 @@ def every_error_config(tmp):
         ("start = sent to (?<component>\\S+)", None, None),
         ("[latency badre]", None, None),
         ("match = (?<component>x", "pattern", "error"),
+        ("[node imp1.example.com]", None, None),
+        ("log = %s/log/imp1/*.log" % tmp, None, None),
+        ("[node imp2.example.com]", "log-two-nodes", "error"),  # [agent]'s
+        ("log = " + log, None, None),
+        ("[server cs7]", None, None),
+        ("host = 10.0.0.7", None, None),
+        ("port = 7999", None, None),
+        ("node = imp3.example.com", "unknown-node", "error"),
     ]
     text = [t for t, _, _ in L]
     want = [(i, lvl, rule) for i, (_, rule, lvl) in enumerate(L, 1) if rule]

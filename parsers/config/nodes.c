@@ -114,7 +114,9 @@ static void check_server_nodes(struct parse *p)
 		const struct keys_seen *ks = &p->saux[i].k;
 		bool known = same_node(s->node, c->agent.node);
 
-		if (p->saux[i].ignored || ccm_cfg_is_bad(ks, K_S_NODE))
+		/* a bad node, its own or [agent]'s, is reported already */
+		if (p->saux[i].ignored || ccm_cfg_is_bad(ks, K_S_NODE) ||
+		    (!s->node && p->agent_k.at[K_NODE]))
 			continue;
 		for (size_t j = 0; j < c->nnodes && !known; j++)
 			known = !p->naux[j].ignored &&
@@ -175,8 +177,9 @@ void ccm_cfg_check_nodes(struct parse *p)
 		return;
 	}
 	check_node_logs(p);
-	/* without [node] sections check_agent asks for both */
-	if (c->nnodes && c->agent.nlogs && !c->agent.node)
+	/* without [node] sections check_agent asks for both; a node given
+	 * but refused is reported as such already */
+	if (c->nnodes && c->agent.nlogs && !p->agent_k.at[K_NODE])
 		ccm_cfg_report(p, CCM_LEVEL_ERROR, c->agent.line,
 			       "missing-key", "[agent]", "'node' is required"
 			       " with 'log' (the node whose router writes"
