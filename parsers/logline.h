@@ -92,6 +92,10 @@ struct ccm_queue_lines;
 void ccm_recognizer_set_queue(struct ccm_recognizer *rec,
 			      struct ccm_queue_lines *q);
 
+/* The queue lines set, or NULL. */
+const struct ccm_queue_lines *ccm_recognizer_queue(
+	const struct ccm_recognizer *rec);
+
 /* A line that is not a component message: one of the queue lines? */
 enum ccm_msg_kind ccm_recognize_queue(struct ccm_recognizer *rec,
 				      const char *line, size_t len,

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "parsers/queue_lines.h"
 #include "parsers/scanner.h"
 
 #define MAX_SEEN 64
@@ -277,6 +278,100 @@ static void silence_before_a_message(void **state)
 	assert_int_equal(s.m[1].silence_to, at(8, 1, 0, 0));
 }
 
+/* The hand check in front of the regular expression (parsers/logline.c
+ * plausible()) rejects only what the pattern would: a false hit before a
+ * real message, and the edges of each alternative. */
+static void prefilter_keeps_every_message(void **state)
+{
+	static const struct {
+		const char *line;
+		enum ccm_msg_kind kind;
+		const char *what; /* component, or host */
+	} cases[] = {
+		{ "the component count is 4; Component op-x is ACTIVE",
+		  CCM_MSG_COMPONENT_STATE, "op-x" },
+		{ "Component op-x is ACTIVEly", CCM_MSG_NONE, NULL },
+		{ "Component \"q\" is ACTIVE", CCM_MSG_NONE, NULL },
+		{ "Component  is ACTIVE", CCM_MSG_NONE, NULL },
+		{ "Component op-x\tis ACTIVE", CCM_MSG_NONE, NULL },
+		{ "omponent op-x is ACTIVE", CCM_MSG_NONE, NULL },
+		{ "failed to connect to component cache", CCM_MSG_NONE, NULL },
+		{ "x Failed to connect to component op-y.",
+		  CCM_MSG_COMPONENT_FAILED, "op-y" },
+		{ "Failed to connect to component ", CCM_MSG_NONE, NULL },
+		{ "Connecting on fd 123456789 to host 'h', port 7",
+		  CCM_MSG_CONNECTING, "h" },
+		{ "Connecting on fd 1234567890 to host 'h', port 7",
+		  CCM_MSG_NONE, NULL },
+		{ "Connecting on fd  to host 'h', port 7", CCM_MSG_NONE, NULL },
+		{ "a to host 'h'; Unable to connect to host 'g', port 7:(111) no",
+		  CCM_MSG_CONNECT_FAILED, "g" },
+		{ "Unable to connect to host 'h', port 7", CCM_MSG_NONE, NULL },
+	};
+	struct ccm_logmsg m;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *l = cases[i].line;
+		struct ccm_span got;
+
+		assert_int_equal(ccm_recognize(*state, l, strlen(l), &m),
+				 cases[i].kind);
+		if (!cases[i].what)
+			continue;
+		got = cases[i].kind == CCM_MSG_CONNECTING ||
+		      cases[i].kind == CCM_MSG_CONNECT_FAILED ? m.host :
+								m.component;
+		assert_int_equal(got.n, strlen(cases[i].what));
+		assert_memory_equal(got.p, cases[i].what, got.n);
+	}
+}
+
+/* The queue lines' prefilter: a pattern's leading literal where its syntax
+ * guarantees one, else every line a candidate. */
+static const char *queue_next(const char *pattern, const char *buf)
+{
+	struct ccm_queue_rule rules[2] = { *ccm_queue_rule_builtin() };
+	struct ccm_queue_lines *q;
+	struct ccm_queue_filter f;
+	const char *hit;
+	char err[256];
+
+	rules[1].name = (char *)"test";
+	rules[1].match = (char *)pattern;
+	q = ccm_queue_lines_new(rules, pattern ? 2 : 1, 1000, err,
+				sizeof(err));
+	assert_non_null(q);
+	ccm_queue_filter_start(&f, q, buf, strlen(buf));
+	hit = ccm_queue_filter_from(&f, buf);
+	ccm_queue_lines_free(q);
+	return hit;
+}
+
+static void queue_prefilter(void **state)
+{
+	const char *none = "a line\nanother\n";
+	const char *bounce = "a line\nx Bouncing packet intended for op-z\n";
+
+	(void)state;
+	assert_null(queue_next(NULL, none));
+	assert_ptr_equal(queue_next(NULL, bounce), bounce + 9);
+	/* "Waitx?": the x is optional, "Wait" is the literal */
+	assert_ptr_equal(queue_next("Waitx? for (?<component>\\S+)",
+				    "ab\nWait for q\n"),
+			 "ab\nWait for q\n" + 3);
+	/* no literal every match starts with: every line */
+	assert_ptr_equal(queue_next("(?:x|y) for (?<component>\\S+)", none),
+			 none);
+	assert_ptr_equal(queue_next("Wait for (?<component>\\S+)|other", none),
+			 none);
+	assert_ptr_equal(queue_next("[W]ait (?<component>\\S+)", none), none);
+	/* fewer than three plain bytes: not worth a search */
+	assert_ptr_equal(queue_next("Wa(?<component>\\S+)", none), none);
+	/* an alternation inside a group or a class is no obstacle */
+	assert_null(queue_next("Wait (?:on|for) [|(](?<component>\\S+)",
+			       none));
+}
+
 static void empty_input(void **state)
 {
 	struct seen s;
@@ -300,6 +395,8 @@ int main(void)
 		cmocka_unit_test(until_stops_the_scan),
 		cmocka_unit_test(empty_input),
 		cmocka_unit_test(silence_before_a_message),
+		cmocka_unit_test(prefilter_keeps_every_message),
+		cmocka_unit_test(queue_prefilter),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
