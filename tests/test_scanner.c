@@ -372,6 +372,44 @@ static void queue_prefilter(void **state)
 			       none));
 }
 
+/* The clock's same-second shortcut (parsers/timestamp.c same_second())
+ * answers as the full read: across midnight, at the layout's edges. */
+static void trace_clock_within_a_second(void **state)
+{
+	static const struct {
+		const char *line;
+		enum ccm_ts_result res;
+		int h, m, s, ms, next_day;
+	} cases[] = {
+		{ "23:59:59.900 |a", CCM_TS_OK, 23, 59, 59, 900, 0 },
+		{ "23:59:59.950|b", CCM_TS_OK, 23, 59, 59, 950, 0 },
+		{ "23:59:59.9x0 |c", CCM_TS_ABSENT, 23, 59, 59, 950, 0 },
+		{ "23:59:59.9500 |d", CCM_TS_ABSENT, 23, 59, 59, 950, 0 },
+		{ "23:59:59.940\tthreads interleave", CCM_TS_OK, 23, 59, 59,
+		  940, 0 },
+		{ "00:00:00.010 |e", CCM_TS_OK, 0, 0, 0, 10, 1 },
+		{ "00:00:00.020", CCM_TS_OK, 0, 0, 0, 20, 1 },
+		{ "00:00:00:020 |f", CCM_TS_ABSENT, 0, 0, 0, 20, 1 },
+		{ "00:00:00.005\r", CCM_TS_OK, 0, 0, 0, 5, 1 },
+	};
+	struct ccm_clock clock;
+
+	(void)state;
+	ccm_clock_init(&clock, CCM_BASIS_DATE, day());
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ccm_ms t = 0;
+
+		assert_int_equal(ccm_clock_read(&clock, cases[i].line,
+						strlen(cases[i].line), &t),
+				 cases[i].res);
+		assert_int_equal(t, at(cases[i].h, cases[i].m, cases[i].s,
+				       cases[i].ms) +
+					    cases[i].next_day * CCM_MS_PER_DAY);
+	}
+	assert_int_equal(clock.earliest, at(23, 59, 59, 900));
+	assert_int_equal(clock.latest, at(0, 0, 0, 20) + CCM_MS_PER_DAY);
+}
+
 static void empty_input(void **state)
 {
 	struct seen s;
@@ -397,6 +435,7 @@ int main(void)
 		cmocka_unit_test(silence_before_a_message),
 		cmocka_unit_test(prefilter_keeps_every_message),
 		cmocka_unit_test(queue_prefilter),
+		cmocka_unit_test(trace_clock_within_a_second),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
