@@ -51,6 +51,7 @@ struct ccm_queue_lines {
 	size_t nlits;
 	char *lits[CCM_QUEUE_FILTER_MAX];
 	size_t lit_len[CCM_QUEUE_FILTER_MAX];
+	size_t lit_rare[CCM_QUEUE_FILTER_MAX]; /* see rare_byte() */
 };
 
 static void pattern_free(struct pattern *p)
@@ -168,6 +169,18 @@ static size_t leading_literal(const char *src)
 	return n >= 3 ? n : 0;
 }
 
+/* The first byte of lit unlike running text (not a small letter, digit,
+ * blank or common punctuation), which memchr finds far faster than memmem
+ * finds the literal: the bounce's 'B'.  n when there is none. */
+static size_t rare_byte(const char *lit, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789 .:-/_=,;'\"",
+			    lit[i]))
+			return i;
+	return n;
+}
+
 static void add_literal(struct ccm_queue_lines *q, const char *src)
 {
 	size_t n = leading_literal(src);
@@ -182,6 +195,7 @@ static void add_literal(struct ccm_queue_lines *q, const char *src)
 		q->every_line = true; /* out of memory too: no prefilter */
 		return;
 	}
+	q->lit_rare[q->nlits] = rare_byte(src, n);
 	q->lit_len[q->nlits++] = n;
 }
 
@@ -304,6 +318,28 @@ enum ccm_msg_kind ccm_queue_recognize(struct ccm_queue_lines *q,
 	return CCM_MSG_NONE;
 }
 
+/* The earliest literal i in [from, end). */
+static const char *find_literal(const struct ccm_queue_lines *q, size_t i,
+				const char *from, const char *end)
+{
+	const char *lit = q->lits[i];
+	size_t n = q->lit_len[i], k = q->lit_rare[i];
+
+	if (k == n)
+		return memmem(from, (size_t)(end - from), lit, n);
+	if ((size_t)(end - from) < n)
+		return NULL;
+	/* each round moves p on: bounded by end */
+	for (const char *p = from + k;
+	     p < end && (p = memchr(p, lit[k], (size_t)(end - p))); p++) {
+		if ((size_t)(end - (p - k)) < n)
+			return NULL;
+		if (!memcmp(p - k, lit, n))
+			return p - k;
+	}
+	return NULL;
+}
+
 void ccm_queue_filter_start(struct ccm_queue_filter *f,
 			    const struct ccm_queue_lines *q, const char *buf,
 			    size_t len)
@@ -328,8 +364,7 @@ const char *ccm_queue_filter_from(struct ccm_queue_filter *f,
 	for (size_t i = 0; i < q->nlits; i++) {
 		if (!f->known[i] || (f->next[i] && f->next[i] < from)) {
 			f->next[i] = from < f->end ?
-				memmem(from, (size_t)(f->end - from),
-				       q->lits[i], q->lit_len[i]) : NULL;
+				find_literal(q, i, from, f->end) : NULL;
 			f->known[i] = true;
 		}
 		if (f->next[i] && (!best || f->next[i] < best))

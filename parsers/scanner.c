@@ -154,7 +154,7 @@ static int feed(struct ccm_scanner *sc, const char *buf, size_t len,
 	const char *p = buf, *end = buf + len, *last_nl, *hit, *qhit;
 	struct ccm_prefilter pf;
 	struct ccm_queue_filter qf;
-	size_t ci = 0, qi = 0;
+	size_t ci = 0;
 
 	if (sc->stopped)
 		return 0;
@@ -179,16 +179,14 @@ static int feed(struct ccm_scanner *sc, const char *buf, size_t len,
 	}
 	last_nl = p < end ? memrchr(p, '\n', (size_t)(end - p)) : NULL;
 	if (last_nl) {
+		ccm_queue_filter_start(&qf, ccm_recognizer_queue(sc->rec), p,
+				       (size_t)(last_nl - p));
+		qhit = ccm_queue_filter_from(&qf, p);
 		if (h) {
 			hit = next_hint(buf, h->comp, h->ncomp, &ci, p);
-			qhit = next_hint(buf, h->queue, h->nqueue, &qi, p);
 		} else {
 			ccm_prefilter_start(&pf, p, (size_t)(last_nl - p));
-			ccm_queue_filter_start(&qf,
-					       ccm_recognizer_queue(sc->rec), p,
-					       (size_t)(last_nl - p));
 			hit = ccm_prefilter_line(&pf, p);
-			qhit = ccm_queue_filter_from(&qf, p);
 		}
 		while (p <= last_nl) {
 			const char *nl = memchr(p, '\n',
@@ -206,10 +204,8 @@ static int feed(struct ccm_scanner *sc, const char *buf, size_t len,
 						    &ci, p) :
 					  ccm_prefilter_line(&pf, p);
 			if (qcand)
-				qhit = p >= last_nl ? NULL :
-				       h ? next_hint(buf, h->queue, h->nqueue,
-						     &qi, p) :
-					   ccm_queue_filter_from(&qf, p);
+				qhit = p < last_nl ?
+					ccm_queue_filter_from(&qf, p) : NULL;
 		}
 	}
 	return p < end ? keep_partial(sc, p, (size_t)(end - p)) : 0;
@@ -243,27 +239,16 @@ static int hint_add(uint32_t **off, size_t *n, size_t *cap, size_t v)
 
 /* As feed() asks: the first literal from each line start on, then on from
  * the line after it; the lines without one are never looked at again. */
-int ccm_scan_hints_find(struct ccm_scan_hints *h,
-			const struct ccm_recognizer *rec, const char *buf,
+int ccm_scan_hints_find(struct ccm_scan_hints *h, const char *buf,
 			size_t len)
 {
 	const char *end = buf + len, *p, *hit, *nl;
 	struct ccm_prefilter pf;
-	struct ccm_queue_filter qf;
 
-	h->ncomp = h->nqueue = 0;
+	h->ncomp = 0;
 	ccm_prefilter_start(&pf, buf, len);
 	for (p = buf; p < end && (hit = ccm_prefilter_line(&pf, p)); p = nl + 1) {
 		if (hint_add(&h->comp, &h->ncomp, &h->comp_cap,
-			     (size_t)(hit - buf)))
-			return -1;
-		if (!(nl = memchr(hit, '\n', (size_t)(end - hit))))
-			break;
-	}
-	ccm_queue_filter_start(&qf, ccm_recognizer_queue(rec), buf, len);
-	for (p = buf; p < end && (hit = ccm_queue_filter_from(&qf, p));
-	     p = nl + 1) {
-		if (hint_add(&h->queue, &h->nqueue, &h->queue_cap,
 			     (size_t)(hit - buf)))
 			return -1;
 		if (!(nl = memchr(hit, '\n', (size_t)(end - hit))))
@@ -275,7 +260,6 @@ int ccm_scan_hints_find(struct ccm_scan_hints *h,
 void ccm_scan_hints_release(struct ccm_scan_hints *h)
 {
 	free(h->comp);
-	free(h->queue);
 	memset(h, 0, sizeof(*h));
 }
 

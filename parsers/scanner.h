@@ -60,21 +60,20 @@ void ccm_scanner_release(struct ccm_scanner *sc);
  * Returns 0, or -1 when out of memory. */
 int ccm_scanner_feed(struct ccm_scanner *sc, const char *buf, size_t len);
 
-/* The prefilters' answers for one buffer, found apart from the scan (by
- * the thread that reads ahead, agent/io/input.c): the offset of the first
- * literal in each line that holds one, in order, for the component
- * messages and for the queue lines.  Fed with its buffer, it gives the
- * same lines as the scanner's own search. */
+/* The component prefilter's answers for one buffer, found apart from the
+ * scan (by the thread that reads ahead, agent/io/input.c): the offset of
+ * the first plausible literal in each line that holds one, in order.  Fed
+ * with its buffer, it gives the same lines as the scanner's own search.
+ * The queue lines' literals are still searched by the scan: that halves
+ * the work between the two threads. */
 struct ccm_scan_hints {
-	uint32_t *comp, *queue;
-	size_t ncomp, nqueue;
-	size_t comp_cap, queue_cap;
+	uint32_t *comp;
+	size_t ncomp, comp_cap;
 };
 
-/* Fills h for buf[0..len), len < 4 GiB; rec is only read.  Returns 0, or
- * -1 when out of memory. */
-int ccm_scan_hints_find(struct ccm_scan_hints *h,
-			const struct ccm_recognizer *rec, const char *buf,
+/* Fills h for buf[0..len), len < 4 GiB.  Returns 0, or -1 when out of
+ * memory. */
+int ccm_scan_hints_find(struct ccm_scan_hints *h, const char *buf,
 			size_t len);
 void ccm_scan_hints_release(struct ccm_scan_hints *h);
 

@@ -359,6 +359,13 @@ static void queue_prefilter(void **state)
 	assert_ptr_equal(queue_next("Waitx? for (?<component>\\S+)",
 				    "ab\nWait for q\n"),
 			 "ab\nWait for q\n" + 3);
+	/* a literal of common bytes only (memmem), and one whose rare byte
+	 * comes too near the end of the region (memchr) */
+	assert_ptr_equal(queue_next("wait for (?<component>\\S+)",
+				    "ab\nwait for q\n"),
+			 "ab\nwait for q\n" + 3);
+	assert_null(queue_next(NULL, "a line\nx Bouncing packet"));
+	assert_null(queue_next(NULL, "B"));
 	/* no literal every match starts with: every line */
 	assert_ptr_equal(queue_next("(?:x|y) for (?<component>\\S+)", none),
 			 none);

@@ -5,7 +5,7 @@
  * large reads of a plain file go straight into our buffer.
  *
  * Where a second core is there, a thread reads ahead: it reads (or
- * inflates) the blocks and runs the literal prefilters over them
+ * inflates) the blocks and runs the component prefilter over them
  * (ccm_scan_hints), while the caller's thread runs the scanner, which is
  * the same scanner in the same order, so the answers are the same. */
 #include <errno.h>
@@ -211,7 +211,6 @@ struct reader {
 	char err[512];
 	gzFile gz;
 	const char *path;
-	const struct ccm_recognizer *rec;
 };
 
 static void *read_ahead(void *arg)
@@ -239,7 +238,7 @@ static void *read_ahead(void *arg)
 		}
 		b->len = (size_t)n;
 		b->offset = (uint64_t)gzoffset(r->gz);
-		if (ccm_scan_hints_find(&b->hints, r->rec, b->buf, b->len)) {
+		if (ccm_scan_hints_find(&b->hints, b->buf, b->len)) {
 			snprintf(r->err, sizeof(r->err), "%s: out of memory",
 				 r->path);
 			rc = -1;
@@ -282,7 +281,6 @@ static int scan_threaded(struct ccm_input *in, gzFile gz,
 	memset(&r, 0, sizeof(r));
 	r.gz = gz;
 	r.path = in->path;
-	r.rec = sc->rec;
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.cv, NULL);
 	for (size_t i = 0; i < RING; i++) {
