@@ -321,12 +321,12 @@ const char *ccm_prefilter_line(struct ccm_prefilter *pf, const char *from)
 {
 	const char *hit = ccm_prefilter_from(pf, from);
 
-	/* each round moves hit on: bounded by the region */
+	/* The region stands for the line: plausible() looks around hit only
+	 * for literals and runs of name bytes or digits, none of which holds
+	 * a newline, so it stops at the line's ends by itself.  Each round
+	 * moves hit on: bounded by the region. */
 	while (hit) {
-		const char *ls = memrchr(from, '\n', (size_t)(hit - from));
-		const char *nl = memchr(hit, '\n', (size_t)(pf->end - hit));
-
-		if (plausible(ls ? ls + 1 : from, hit, nl ? nl : pf->end))
+		if (plausible(from, hit, pf->end))
 			return hit;
 		hit = ccm_prefilter_from(pf, hit + 1);
 	}

@@ -95,6 +95,35 @@ static void scan(void **state, const char *text, size_t len, size_t step,
 	ccm_scanner_release(&sc);
 }
 
+/* The same through ccm_scan_hints, as the reading thread gives them:
+ * blocks of step bytes, each with its hints. */
+static void scan_hinted(void **state, const char *text, size_t len,
+			size_t step, struct seen *seen,
+			struct ccm_scan_stats *stats)
+{
+	struct ccm_scanner sc;
+	struct ccm_clock clock;
+	struct ccm_scan_hints h = { 0 };
+
+	memset(seen, 0, sizeof(*seen));
+	ccm_clock_init(&clock, CCM_BASIS_DATE, day());
+	ccm_scanner_init(&sc, *state, &clock, 0, collect, seen);
+	sc.untimed = at(7, 0, 0, 0);
+	if (!step)
+		step = len ? len : 1;
+	for (size_t off = 0; off < len; off += step) {
+		size_t n = len - off < step ? len - off : step;
+
+		assert_int_equal(ccm_scan_hints_find(&h, text + off, n), 0);
+		assert_int_equal(ccm_scanner_feed_hinted(&sc, text + off, n,
+							 &h), 0);
+	}
+	ccm_scanner_finish(&sc);
+	*stats = sc.stats;
+	ccm_scan_hints_release(&h);
+	ccm_scanner_release(&sc);
+}
+
 static const char LOG[] =
 	"Component op-early is GONE\n"                                /* 1 */
 	"08:00:00.000 |info router started\n"                         /* 2 */
@@ -152,6 +181,8 @@ static void every_chunking_gives_the_same_answer(void **state)
 
 	for (size_t step = 1; step < sizeof(LOG); step++) {
 		scan(state, LOG, sizeof(LOG) - 1, step, 0, &s, &st);
+		check_log(&s, &st);
+		scan_hinted(state, LOG, sizeof(LOG) - 1, step, &s, &st);
 		check_log(&s, &st);
 	}
 }
@@ -417,6 +448,36 @@ static void trace_clock_within_a_second(void **state)
 	assert_int_equal(clock.latest, at(0, 0, 0, 20) + CCM_MS_PER_DAY);
 }
 
+/* The region prefilter looks around a literal without finding its line
+ * first: what stands before a newline must not count. */
+static void prefilter_stops_at_newlines(void **state)
+{
+	static const char text[] =
+		"08:00:00.000 x Failed to connect to c\nomponent op-q\n"
+		"08:00:00.001 Component\nop is ACTIVE\n"
+		"08:00:00.002 Component op\n is ACTIVE\n"
+		"08:00:00.003 Unable to connect\n to host 'h', port 1:(1) r\n"
+		"08:00:00.004 Connecting on fd 7\n to host 'h', port 1\n"
+		"08:00:00.005 Connecting on fd 7 to host 'h', port 1\n";
+	struct seen s;
+	struct ccm_scan_stats st;
+
+	for (size_t step = 0; step < sizeof(text); step += 7) {
+		for (int hinted = 0; hinted < 2; hinted++) {
+			if (hinted)
+				scan_hinted(state, text, sizeof(text) - 1,
+					    step, &s, &st);
+			else
+				scan(state, text, sizeof(text) - 1, step, 0,
+				     &s, &st);
+			assert_int_equal(st.lines, 11);
+			assert_int_equal(st.recognized, 1);
+			assert_int_equal(s.m[0].kind, CCM_MSG_CONNECTING);
+			assert_int_equal(s.m[0].line, 11);
+		}
+	}
+}
+
 static void empty_input(void **state)
 {
 	struct seen s;
@@ -442,6 +503,7 @@ int main(void)
 		cmocka_unit_test(silence_before_a_message),
 		cmocka_unit_test(prefilter_keeps_every_message),
 		cmocka_unit_test(queue_prefilter),
+		cmocka_unit_test(prefilter_stops_at_newlines),
 		cmocka_unit_test(trace_clock_within_a_second),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
