@@ -285,6 +285,37 @@ static bool ends_with(const char *line, const char *at, const char *lit,
 
 #define LIT(s) s, sizeof(s) - 1
 
+static bool is_word_byte(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* lit at p, then a word boundary (\b) */
+static bool word_at(const char *p, const char *end, const char *lit,
+		    size_t n)
+{
+	return (size_t)(end - p) >= n && !memcmp(p, lit, n) &&
+	       (p + n == end || !is_word_byte(p[n]));
+}
+
+/* After the opening quote of a host at p: "[^']*', port " and a run of 1
+ * to 5 digits (the pattern's \d{1,5}, which a sixth digit defeats, as
+ * what must follow is no digit).  The end of the digits, or NULL. */
+static const char *host_port(const char *p, const char *end)
+{
+	const char *d;
+
+	while (p < end && *p != '\'' && *p != '\n')
+		p++;
+	if ((size_t)(end - p) < 8 || memcmp(p, "', port ", 8))
+		return NULL;
+	d = p += 8;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p > d && p - d <= 5 ? p : NULL;
+}
+
 /* Whether the literal found at hit can belong to a match of PATTERN: what
  * must stand around it in each alternative, checked by hand because most
  * lines that mention a component are none of these messages and a
@@ -304,17 +335,30 @@ static bool plausible(const char *line, const char *hit, const char *end)
 			return false;
 		for (; p < end; p++)
 			if (!is_name_byte(*p))
-				return (size_t)(end - p) >= 4 &&
-				       !memcmp(p, " is ", 4);
-		return false;
+				break;
+		if ((size_t)(end - p) < 4 || memcmp(p, " is ", 4))
+			return false;
+		p += 4;
+		return word_at(p, end, LIT("CONNECTED")) ||
+		       word_at(p, end, LIT("ACTIVE")) ||
+		       word_at(p, end, LIT("GONE"));
 	}
 	/* " to host '" */
-	if (ends_with(line, hit, LIT("Unable to connect")))
-		return true;
+	if (ends_with(line, hit, LIT("Unable to connect"))) {
+		/* then " ?:\(" */
+		p = host_port(hit + sizeof(LIT_HOST) - 1, end);
+		if (p && p < end && *p == ' ')
+			p++;
+		return p && (size_t)(end - p) >= 2 && !memcmp(p, ":(", 2);
+	}
 	p = hit;
 	while (p > line && p[-1] >= '0' && p[-1] <= '9' && hit - p < 9)
 		p--;
-	return p < hit && ends_with(line, p, LIT("Connecting on fd "));
+	if (p == hit || !ends_with(line, p, LIT("Connecting on fd ")))
+		return false;
+	/* then \b */
+	p = host_port(hit + sizeof(LIT_HOST) - 1, end);
+	return p && (p == end || !is_word_byte(*p));
 }
 
 const char *ccm_prefilter_line(struct ccm_prefilter *pf, const char *from)

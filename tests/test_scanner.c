@@ -338,6 +338,26 @@ static void prefilter_keeps_every_message(void **state)
 		{ "a to host 'h'; Unable to connect to host 'g', port 7:(111) no",
 		  CCM_MSG_CONNECT_FAILED, "g" },
 		{ "Unable to connect to host 'h', port 7", CCM_MSG_NONE, NULL },
+		{ "Component op is CONNECTING", CCM_MSG_NONE, NULL },
+		{ "Component op is GONE_", CCM_MSG_NONE, NULL },
+		{ "Component op is GONE.", CCM_MSG_COMPONENT_STATE, "op" },
+		{ "Unable to connect to host 'h', port 7: timed out",
+		  CCM_MSG_NONE, NULL },
+		{ "Unable to connect to host 'h', port 7 :(111) refused",
+		  CCM_MSG_CONNECT_FAILED, "h" },
+		{ "Unable to connect to host 'h', port 123456:(111) refused",
+		  CCM_MSG_NONE, NULL },
+		{ "Unable to connect to host 'h', port :(111) refused",
+		  CCM_MSG_NONE, NULL },
+		{ "Connecting on fd 3 to host 'h', port 123456", CCM_MSG_NONE,
+		  NULL },
+		{ "Connecting on fd 3 to host 'h', port 80x", CCM_MSG_NONE,
+		  NULL },
+		{ "Connecting on fd 3 to host 'h', port 12345.",
+		  CCM_MSG_CONNECTING, "h" },
+		{ "Connecting on fd 3 to host 'h' port 1", CCM_MSG_NONE, NULL },
+		{ "Connecting on fd 3 to host '', port 1", CCM_MSG_CONNECTING,
+		  "" },
 	};
 	struct ccm_logmsg m;
 
@@ -458,7 +478,8 @@ static void prefilter_stops_at_newlines(void **state)
 		"08:00:00.002 Component op\n is ACTIVE\n"
 		"08:00:00.003 Unable to connect\n to host 'h', port 1:(1) r\n"
 		"08:00:00.004 Connecting on fd 7\n to host 'h', port 1\n"
-		"08:00:00.005 Connecting on fd 7 to host 'h', port 1\n";
+		"08:00:00.005 Connecting on fd 7 to host 'h\n', port 1\n"
+		"08:00:00.006 Connecting on fd 7 to host 'h', port 1\n";
 	struct seen s;
 	struct ccm_scan_stats st;
 
@@ -470,10 +491,10 @@ static void prefilter_stops_at_newlines(void **state)
 			else
 				scan(state, text, sizeof(text) - 1, step, 0,
 				     &s, &st);
-			assert_int_equal(st.lines, 11);
+			assert_int_equal(st.lines, 13);
 			assert_int_equal(st.recognized, 1);
 			assert_int_equal(s.m[0].kind, CCM_MSG_CONNECTING);
-			assert_int_equal(s.m[0].line, 11);
+			assert_int_equal(s.m[0].line, 13);
 		}
 	}
 }
