@@ -302,18 +302,24 @@ static bool word_at(const char *p, const char *end, const char *lit,
 /* After the opening quote of a host at p: "[^']*', port " and a run of 1
  * to 5 digits (the pattern's \d{1,5}, which a sixth digit defeats, as
  * what must follow is no digit).  The end of the digits, or NULL. */
-static const char *host_port(const char *p, const char *end)
+static const char *port_digits(const char *p, const char *end)
 {
 	const char *d;
 
-	while (p < end && *p != '\'' && *p != '\n')
-		p++;
 	if ((size_t)(end - p) < 8 || memcmp(p, "', port ", 8))
 		return NULL;
 	d = p += 8;
 	while (p < end && *p >= '0' && *p <= '9')
 		p++;
 	return p > d && p - d <= 5 ? p : NULL;
+}
+
+static const char *host_port(const char *p, const char *end)
+{
+	for (; p < end && *p != '\n'; p++)
+		if (*p == '\'')
+			return port_digits(p, end);
+	return NULL;
 }
 
 /* Whether the literal found at hit can belong to a match of PATTERN: what
