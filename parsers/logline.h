@@ -85,12 +85,20 @@ void ccm_prefilter_start(struct ccm_prefilter *pf, const char *buf,
 			 size_t len);
 /* The earliest literal occurrence at or after from, or NULL. */
 const char *ccm_prefilter_from(struct ccm_prefilter *pf, const char *from);
+/* The same, skipping occurrences that cannot be part of a message by what
+ * stands around them in their line (ccm_recognize would say NONE): for
+ * callers that scan lines, from a line start on. */
+const char *ccm_prefilter_line(struct ccm_prefilter *pf, const char *from);
 
 /* Also recognise the queue lines of q (owned by the recognizer from now
  * on, replacing any before; NULL: none). */
 struct ccm_queue_lines;
 void ccm_recognizer_set_queue(struct ccm_recognizer *rec,
 			      struct ccm_queue_lines *q);
+
+/* The queue lines set, or NULL. */
+const struct ccm_queue_lines *ccm_recognizer_queue(
+	const struct ccm_recognizer *rec);
 
 /* A line that is not a component message: one of the queue lines? */
 enum ccm_msg_kind ccm_recognize_queue(struct ccm_recognizer *rec,

@@ -46,6 +46,12 @@ struct ccm_queue_lines {
 	struct qrule *rules;
 	size_t n;
 	pcre2_match_context *mctx;
+	/* the prefilter: the patterns' leading literals, unless every_line */
+	bool every_line;
+	size_t nlits;
+	char *lits[CCM_QUEUE_FILTER_MAX];
+	size_t lit_len[CCM_QUEUE_FILTER_MAX];
+	size_t lit_rare[CCM_QUEUE_FILTER_MAX]; /* see rare_byte() */
 };
 
 static void pattern_free(struct pattern *p)
@@ -103,8 +109,94 @@ void ccm_queue_lines_free(struct ccm_queue_lines *q)
 		for (size_t k = 0; k < q->rules[i].npats; k++)
 			pattern_free(&q->rules[i].pats[k]);
 	free(q->rules);
+	for (size_t i = 0; i < q->nlits; i++)
+		free(q->lits[i]);
 	pcre2_match_context_free(q->mctx);
 	free(q);
+}
+
+/* Whether src has an alternation outside any group: then no literal
+ * starts every match. */
+static bool top_level_alternation(const char *src)
+{
+	int depth = 0;
+
+	for (const char *p = src; *p; p++) {
+		if (*p == '\\') {
+			if (p[1] == 'Q')
+				return true; /* quoted text: not worth parsing */
+			if (p[1])
+				p++;
+		} else if (*p == '[') {
+			/* a class: a ']' right after '[' or '[^' is a member */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '\\' && p[1])
+					p++;
+				p++;
+			}
+			if (!*p)
+				return true;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			depth--;
+		} else if (*p == '|' && depth <= 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The plain characters src starts with, which every match of it starts
+ * with (compiled without options, so no (?x) or (?i) can come before
+ * them): up to the first metacharacter, less the last one if a quantifier
+ * follows it.  0 when there are fewer than 3 such characters. */
+static size_t leading_literal(const char *src)
+{
+	size_t n = 0;
+
+	if (top_level_alternation(src))
+		return 0;
+	while (src[n] && !strchr("\\^$.[|()?*+{", src[n]))
+		n++;
+	if (n && src[n] && strchr("?*+{", src[n]))
+		n--;
+	return n >= 3 ? n : 0;
+}
+
+/* The first byte of lit unlike running text (not a small letter, digit,
+ * blank or common punctuation), which memchr finds far faster than memmem
+ * finds the literal: the bounce's 'B'.  n when there is none. */
+static size_t rare_byte(const char *lit, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789 .:-/_=,;'\"",
+			    lit[i]))
+			return i;
+	return n;
+}
+
+static void add_literal(struct ccm_queue_lines *q, const char *src)
+{
+	size_t n = leading_literal(src);
+
+	if (q->every_line)
+		return;
+	for (size_t i = 0; n && i < q->nlits; i++)
+		if (q->lit_len[i] == n && !memcmp(q->lits[i], src, n))
+			return;
+	if (!n || q->nlits == CCM_QUEUE_FILTER_MAX ||
+	    !(q->lits[q->nlits] = strndup(src, n))) {
+		q->every_line = true; /* out of memory too: no prefilter */
+		return;
+	}
+	q->lit_rare[q->nlits] = rare_byte(src, n);
+	q->lit_len[q->nlits++] = n;
 }
 
 static int add_pattern(struct qrule *r, const struct ccm_queue_rule *src,
@@ -171,6 +263,9 @@ struct ccm_queue_lines *ccm_queue_lines_new(const struct ccm_queue_rule *rules,
 			ccm_queue_lines_free(q);
 			return NULL;
 		}
+		add_literal(q, src->match ? src->match : src->start);
+		if (!src->match)
+			add_literal(q, src->end);
 	}
 	return q;
 }
@@ -221,4 +316,59 @@ enum ccm_msg_kind ccm_queue_recognize(struct ccm_queue_lines *q,
 		}
 	}
 	return CCM_MSG_NONE;
+}
+
+/* The earliest literal i in [from, end). */
+static const char *find_literal(const struct ccm_queue_lines *q, size_t i,
+				const char *from, const char *end)
+{
+	const char *lit = q->lits[i];
+	size_t n = q->lit_len[i], k = q->lit_rare[i];
+
+	if (k == n)
+		return memmem(from, (size_t)(end - from), lit, n);
+	if ((size_t)(end - from) < n)
+		return NULL;
+	/* each round moves p on: bounded by end */
+	for (const char *p = from + k;
+	     p < end && (p = memchr(p, lit[k], (size_t)(end - p))); p++) {
+		if ((size_t)(end - (p - k)) < n)
+			return NULL;
+		if (!memcmp(p - k, lit, n))
+			return p - k;
+	}
+	return NULL;
+}
+
+void ccm_queue_filter_start(struct ccm_queue_filter *f,
+			    const struct ccm_queue_lines *q, const char *buf,
+			    size_t len)
+{
+	f->q = q && q->n ? q : NULL;
+	f->end = buf + len;
+	memset(f->known, 0, sizeof(f->known));
+}
+
+const char *ccm_queue_filter_from(struct ccm_queue_filter *f,
+				  const char *from)
+{
+	const struct ccm_queue_lines *q = f->q;
+	const char *best = NULL;
+
+	if (!q)
+		return NULL;
+	if (q->every_line)
+		return from;
+	/* each literal's next occurrence is kept until passed: the region
+	 * is read once per literal, however dense the others' */
+	for (size_t i = 0; i < q->nlits; i++) {
+		if (!f->known[i] || (f->next[i] && f->next[i] < from)) {
+			f->next[i] = from < f->end ?
+				find_literal(q, i, from, f->end) : NULL;
+			f->known[i] = true;
+		}
+		if (f->next[i] && (!best || f->next[i] < best))
+			best = f->next[i];
+	}
+	return best;
 }

@@ -54,4 +54,28 @@ enum ccm_msg_kind ccm_queue_recognize(struct ccm_queue_lines *q,
 				      const char *line, size_t len,
 				      struct ccm_logmsg *msg);
 
+/* The literal prefilter of the queue lines.  Each pattern's leading
+ * literal (the bounce's "Bouncing packet intended for "), when its syntax
+ * makes it one every match starts with, is searched for over a whole
+ * region, so that ccm_queue_recognize need run only on lines holding one.
+ * A pattern without such a literal (it starts with a group, a class, an
+ * alternation...) makes every line a candidate, as do more literals than
+ * the cursor keeps. */
+#define CCM_QUEUE_FILTER_MAX 16
+struct ccm_queue_filter {
+	const struct ccm_queue_lines *q;
+	const char *end;
+	bool known[CCM_QUEUE_FILTER_MAX];
+	const char *next[CCM_QUEUE_FILTER_MAX]; /* NULL: none before end */
+};
+
+/* q may be NULL (no queue lines). */
+void ccm_queue_filter_start(struct ccm_queue_filter *f,
+			    const struct ccm_queue_lines *q, const char *buf,
+			    size_t len);
+/* The earliest literal occurrence at or after from; from itself when every
+ * line is a candidate; NULL when no line from there on can be one. */
+const char *ccm_queue_filter_from(struct ccm_queue_filter *f,
+				  const char *from);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parsers/queue_lines.h"
 #include "parsers/scanner.h"
 
 void ccm_scanner_init(struct ccm_scanner *sc, struct ccm_recognizer *rec,
@@ -28,10 +29,11 @@ void ccm_scanner_release(struct ccm_scanner *sc)
 	sc->partial_len = sc->partial_cap = 0;
 }
 
-/* One complete line, newline excluded.  candidate: the prefilter found a
- * literal inside it. */
+/* One complete line, newline excluded.  candidate, qcandidate: the
+ * prefilters of the component messages and the queue lines found a literal
+ * inside it. */
 static void line(struct ccm_scanner *sc, const char *p, size_t n,
-		 bool candidate)
+		 bool candidate, bool qcandidate)
 {
 	struct ccm_logmsg msg;
 	ccm_ms t = sc->untimed;
@@ -75,9 +77,12 @@ static void line(struct ccm_scanner *sc, const char *p, size_t n,
 	}
 	if (sc->each_line)
 		sc->each_line(sc->ctx, t);
+	if (!candidate && !qcandidate)
+		return;
 	if ((!candidate ||
 	     ccm_recognize(sc->rec, p, n, &msg) == CCM_MSG_NONE) &&
-	    ccm_recognize_queue(sc->rec, p, n, &msg) == CCM_MSG_NONE)
+	    (!qcandidate ||
+	     ccm_recognize_queue(sc->rec, p, n, &msg) == CCM_MSG_NONE))
 		return;
 	sc->stats.recognized++;
 	msg.have_silence = sc->have_gap;
@@ -121,17 +126,35 @@ static int keep_partial(struct ccm_scanner *sc, const char *p, size_t n)
 static void partial_line(struct ccm_scanner *sc)
 {
 	struct ccm_prefilter pf;
+	struct ccm_queue_filter qf;
 
 	ccm_prefilter_start(&pf, sc->partial, sc->partial_len);
+	ccm_queue_filter_start(&qf, ccm_recognizer_queue(sc->rec), sc->partial,
+			       sc->partial_len);
 	line(sc, sc->partial, sc->partial_len,
-	     ccm_prefilter_from(&pf, sc->partial) != NULL);
+	     ccm_prefilter_line(&pf, sc->partial) != NULL,
+	     ccm_queue_filter_from(&qf, sc->partial) != NULL);
 	sc->partial_len = 0;
 }
 
-int ccm_scanner_feed(struct ccm_scanner *sc, const char *buf, size_t len)
+/* The next hint at or after p, as a pointer; NULL when none is left. */
+static const char *next_hint(const char *buf, const uint32_t *off, size_t n,
+			     size_t *i, const char *p)
 {
-	const char *p = buf, *end = buf + len, *last_nl, *hit;
+	while (*i < n && buf + off[*i] < p)
+		(*i)++;
+	return *i < n ? buf + off[*i] : NULL;
+}
+
+/* The lines of buf up to its last newline, after what an earlier call
+ * left, from p on; with hints h, or searching. */
+static int feed(struct ccm_scanner *sc, const char *buf, size_t len,
+		const struct ccm_scan_hints *h)
+{
+	const char *p = buf, *end = buf + len, *last_nl, *hit, *qhit;
 	struct ccm_prefilter pf;
+	struct ccm_queue_filter qf;
+	size_t ci = 0;
 
 	if (sc->stopped)
 		return 0;
@@ -156,23 +179,88 @@ int ccm_scanner_feed(struct ccm_scanner *sc, const char *buf, size_t len)
 	}
 	last_nl = p < end ? memrchr(p, '\n', (size_t)(end - p)) : NULL;
 	if (last_nl) {
-		ccm_prefilter_start(&pf, p, (size_t)(last_nl - p));
-		hit = ccm_prefilter_from(&pf, p);
+		ccm_queue_filter_start(&qf, ccm_recognizer_queue(sc->rec), p,
+				       (size_t)(last_nl - p));
+		qhit = ccm_queue_filter_from(&qf, p);
+		if (h) {
+			hit = next_hint(buf, h->comp, h->ncomp, &ci, p);
+		} else {
+			ccm_prefilter_start(&pf, p, (size_t)(last_nl - p));
+			hit = ccm_prefilter_line(&pf, p);
+		}
 		while (p <= last_nl) {
 			const char *nl = memchr(p, '\n',
 						(size_t)(last_nl + 1 - p));
 			bool cand = hit && hit < nl;
+			bool qcand = qhit && qhit < nl;
 
-			line(sc, p, (size_t)(nl - p), cand);
+			line(sc, p, (size_t)(nl - p), cand, qcand);
 			if (sc->stopped)
 				return 0;
 			p = nl + 1;
 			if (cand)
-				hit = p < last_nl ? ccm_prefilter_from(&pf, p) :
-						    NULL;
+				hit = p >= last_nl ? NULL :
+				      h ? next_hint(buf, h->comp, h->ncomp,
+						    &ci, p) :
+					  ccm_prefilter_line(&pf, p);
+			if (qcand)
+				qhit = p < last_nl ?
+					ccm_queue_filter_from(&qf, p) : NULL;
 		}
 	}
 	return p < end ? keep_partial(sc, p, (size_t)(end - p)) : 0;
+}
+
+int ccm_scanner_feed(struct ccm_scanner *sc, const char *buf, size_t len)
+{
+	return feed(sc, buf, len, NULL);
+}
+
+int ccm_scanner_feed_hinted(struct ccm_scanner *sc, const char *buf,
+			    size_t len, const struct ccm_scan_hints *h)
+{
+	return feed(sc, buf, len, h);
+}
+
+static int hint_add(uint32_t **off, size_t *n, size_t *cap, size_t v)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 1024;
+		uint32_t *np = realloc(*off, ncap * sizeof(**off));
+
+		if (!np)
+			return -1;
+		*off = np;
+		*cap = ncap;
+	}
+	(*off)[(*n)++] = (uint32_t)v;
+	return 0;
+}
+
+/* As feed() asks: the first literal from each line start on, then on from
+ * the line after it; the lines without one are never looked at again. */
+int ccm_scan_hints_find(struct ccm_scan_hints *h, const char *buf,
+			size_t len)
+{
+	const char *end = buf + len, *p, *hit, *nl;
+	struct ccm_prefilter pf;
+
+	h->ncomp = 0;
+	ccm_prefilter_start(&pf, buf, len);
+	for (p = buf; p < end && (hit = ccm_prefilter_line(&pf, p)); p = nl + 1) {
+		if (hint_add(&h->comp, &h->ncomp, &h->comp_cap,
+			     (size_t)(hit - buf)))
+			return -1;
+		if (!(nl = memchr(hit, '\n', (size_t)(end - hit))))
+			break;
+	}
+	return 0;
+}
+
+void ccm_scan_hints_release(struct ccm_scan_hints *h)
+{
+	free(h->comp);
+	memset(h, 0, sizeof(*h));
 }
 
 void ccm_scanner_finish(struct ccm_scanner *sc)

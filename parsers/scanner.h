@@ -60,6 +60,27 @@ void ccm_scanner_release(struct ccm_scanner *sc);
  * Returns 0, or -1 when out of memory. */
 int ccm_scanner_feed(struct ccm_scanner *sc, const char *buf, size_t len);
 
+/* The component prefilter's answers for one buffer, found apart from the
+ * scan (by the thread that reads ahead, agent/io/input.c): the offset of
+ * the first plausible literal in each line that holds one, in order.  Fed
+ * with its buffer, it gives the same lines as the scanner's own search.
+ * The queue lines' literals are still searched by the scan: that halves
+ * the work between the two threads. */
+struct ccm_scan_hints {
+	uint32_t *comp;
+	size_t ncomp, comp_cap;
+};
+
+/* Fills h for buf[0..len), len < 4 GiB.  Returns 0, or -1 when out of
+ * memory. */
+int ccm_scan_hints_find(struct ccm_scan_hints *h, const char *buf,
+			size_t len);
+void ccm_scan_hints_release(struct ccm_scan_hints *h);
+
+/* ccm_scanner_feed with the hints of buf instead of a search. */
+int ccm_scanner_feed_hinted(struct ccm_scanner *sc, const char *buf,
+			    size_t len, const struct ccm_scan_hints *h);
+
 /* End of the stream: a last line without newline is handled as a line. */
 void ccm_scanner_finish(struct ccm_scanner *sc);
 

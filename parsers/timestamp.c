@@ -529,6 +529,41 @@ static enum ccm_ts_result read_syslog(struct ccm_clock *clock,
 	return CCM_TS_OK;
 }
 
+static enum ccm_ts_result clock_ok(struct ccm_clock *clock, ccm_ms t,
+				   ccm_ms *out)
+{
+	if (!clock->have_last || t < clock->earliest)
+		clock->earliest = t;
+	if (!clock->have_last || t > clock->latest)
+		clock->latest = t;
+	clock->last = t;
+	clock->have_last = true;
+	*out = t;
+	return CCM_TS_OK;
+}
+
+/* What scan_trace() and read_trace() would find for a line whose
+ * "HH:MM:SS" is the last OK line's (len >= TRACE_LEN): the same day, as
+ * the step back is under a second. */
+static bool same_second(const struct ccm_clock *clock, const char *p,
+			size_t len, ccm_ms *t)
+{
+	uint64_t key;
+	unsigned bad = 0, ms;
+
+	memcpy(&key, p, sizeof(key));
+	if (key != clock->sec_key || p[8] != '.')
+		return false;
+	if (len > TRACE_LEN && p[TRACE_LEN] != ' ' && p[TRACE_LEN] != '|' &&
+	    p[TRACE_LEN] != '\t' && p[TRACE_LEN] != '\r')
+		return false;
+	ms = dig(p + 9, &bad) * 100;
+	ms += dig(p + 10, &bad) * 10;
+	ms += dig(p + 11, &bad);
+	*t = clock->sec_base + ms;
+	return !bad;
+}
+
 enum ccm_ts_result ccm_clock_read(struct ccm_clock *clock, const char *line,
 				  size_t len, ccm_ms *out)
 {
@@ -538,6 +573,9 @@ enum ccm_ts_result ccm_clock_read(struct ccm_clock *clock, const char *line,
 	struct stamp st;
 	ccm_ms t = 0;
 
+	if (shape == CCM_TS_TRACE && clock->have_sec && len >= TRACE_LEN &&
+	    same_second(clock, line, len, &t))
+		return clock_ok(clock, t, out);
 	if (first)
 		shape = detect(line, len, &st);
 
@@ -574,16 +612,15 @@ enum ccm_ts_result ccm_clock_read(struct ccm_clock *clock, const char *line,
 		 * must not commit the clock to a shape, as INVALID leaves
 		 * the state unchanged. */
 		clock->shape = shape;
-		if (!clock->have_last || t < clock->earliest)
-			clock->earliest = t;
-		if (!clock->have_last || t > clock->latest)
-			clock->latest = t;
-		clock->last = t;
-		clock->have_last = true;
-		*out = t;
-	} else if (clock->have_last) {
-		*out = clock->last;
+		clock->have_sec = shape == CCM_TS_TRACE;
+		if (clock->have_sec) {
+			memcpy(&clock->sec_key, line, sizeof(clock->sec_key));
+			clock->sec_base = t - st.ms;
+		}
+		return clock_ok(clock, t, out);
 	}
+	if (clock->have_last)
+		*out = clock->last;
 	return res;
 }
 

@@ -56,6 +56,12 @@ struct ccm_clock {
 	 * multi-threaded router writes lines a little out of order, so the
 	 * last line need not be the latest. */
 	ccm_ms earliest, latest;
+	/* CCM_TS_TRACE: "HH:MM:SS" of the last line read OK and its time
+	 * less the milliseconds.  A line in the same second is dated from
+	 * them (no midnight can fall within a second): most lines are. */
+	bool have_sec;
+	uint64_t sec_key;
+	ccm_ms sec_base;
 };
 
 void ccm_clock_init(struct ccm_clock *clock, enum ccm_basis_kind basis,

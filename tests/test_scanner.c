@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "parsers/queue_lines.h"
 #include "parsers/scanner.h"
 
 #define MAX_SEEN 64
@@ -94,6 +95,35 @@ static void scan(void **state, const char *text, size_t len, size_t step,
 	ccm_scanner_release(&sc);
 }
 
+/* The same through ccm_scan_hints, as the reading thread gives them:
+ * blocks of step bytes, each with its hints. */
+static void scan_hinted(void **state, const char *text, size_t len,
+			size_t step, struct seen *seen,
+			struct ccm_scan_stats *stats)
+{
+	struct ccm_scanner sc;
+	struct ccm_clock clock;
+	struct ccm_scan_hints h = { 0 };
+
+	memset(seen, 0, sizeof(*seen));
+	ccm_clock_init(&clock, CCM_BASIS_DATE, day());
+	ccm_scanner_init(&sc, *state, &clock, 0, collect, seen);
+	sc.untimed = at(7, 0, 0, 0);
+	if (!step)
+		step = len ? len : 1;
+	for (size_t off = 0; off < len; off += step) {
+		size_t n = len - off < step ? len - off : step;
+
+		assert_int_equal(ccm_scan_hints_find(&h, text + off, n), 0);
+		assert_int_equal(ccm_scanner_feed_hinted(&sc, text + off, n,
+							 &h), 0);
+	}
+	ccm_scanner_finish(&sc);
+	*stats = sc.stats;
+	ccm_scan_hints_release(&h);
+	ccm_scanner_release(&sc);
+}
+
 static const char LOG[] =
 	"Component op-early is GONE\n"                                /* 1 */
 	"08:00:00.000 |info router started\n"                         /* 2 */
@@ -151,6 +181,8 @@ static void every_chunking_gives_the_same_answer(void **state)
 
 	for (size_t step = 1; step < sizeof(LOG); step++) {
 		scan(state, LOG, sizeof(LOG) - 1, step, 0, &s, &st);
+		check_log(&s, &st);
+		scan_hinted(state, LOG, sizeof(LOG) - 1, step, &s, &st);
 		check_log(&s, &st);
 	}
 }
@@ -277,6 +309,196 @@ static void silence_before_a_message(void **state)
 	assert_int_equal(s.m[1].silence_to, at(8, 1, 0, 0));
 }
 
+/* The hand check in front of the regular expression (parsers/logline.c
+ * plausible()) rejects only what the pattern would: a false hit before a
+ * real message, and the edges of each alternative. */
+static void prefilter_keeps_every_message(void **state)
+{
+	static const struct {
+		const char *line;
+		enum ccm_msg_kind kind;
+		const char *what; /* component, or host */
+	} cases[] = {
+		{ "the component count is 4; Component op-x is ACTIVE",
+		  CCM_MSG_COMPONENT_STATE, "op-x" },
+		{ "Component op-x is ACTIVEly", CCM_MSG_NONE, NULL },
+		{ "Component \"q\" is ACTIVE", CCM_MSG_NONE, NULL },
+		{ "Component  is ACTIVE", CCM_MSG_NONE, NULL },
+		{ "Component op-x\tis ACTIVE", CCM_MSG_NONE, NULL },
+		{ "omponent op-x is ACTIVE", CCM_MSG_NONE, NULL },
+		{ "failed to connect to component cache", CCM_MSG_NONE, NULL },
+		{ "x Failed to connect to component op-y.",
+		  CCM_MSG_COMPONENT_FAILED, "op-y" },
+		{ "Failed to connect to component ", CCM_MSG_NONE, NULL },
+		{ "Connecting on fd 123456789 to host 'h', port 7",
+		  CCM_MSG_CONNECTING, "h" },
+		{ "Connecting on fd 1234567890 to host 'h', port 7",
+		  CCM_MSG_NONE, NULL },
+		{ "Connecting on fd  to host 'h', port 7", CCM_MSG_NONE, NULL },
+		{ "a to host 'h'; Unable to connect to host 'g', port 7:(111) no",
+		  CCM_MSG_CONNECT_FAILED, "g" },
+		{ "Unable to connect to host 'h', port 7", CCM_MSG_NONE, NULL },
+		{ "Component op is CONNECTING", CCM_MSG_NONE, NULL },
+		{ "Component op is GONE_", CCM_MSG_NONE, NULL },
+		{ "Component op is GONE.", CCM_MSG_COMPONENT_STATE, "op" },
+		{ "Unable to connect to host 'h', port 7: timed out",
+		  CCM_MSG_NONE, NULL },
+		{ "Unable to connect to host 'h', port 7 :(111) refused",
+		  CCM_MSG_CONNECT_FAILED, "h" },
+		{ "Unable to connect to host 'h', port 123456:(111) refused",
+		  CCM_MSG_NONE, NULL },
+		{ "Unable to connect to host 'h', port :(111) refused",
+		  CCM_MSG_NONE, NULL },
+		{ "Connecting on fd 3 to host 'h', port 123456", CCM_MSG_NONE,
+		  NULL },
+		{ "Connecting on fd 3 to host 'h', port 80x", CCM_MSG_NONE,
+		  NULL },
+		{ "Connecting on fd 3 to host 'h', port 12345.",
+		  CCM_MSG_CONNECTING, "h" },
+		{ "Connecting on fd 3 to host 'h' port 1", CCM_MSG_NONE, NULL },
+		{ "Connecting on fd 3 to host '', port 1", CCM_MSG_CONNECTING,
+		  "" },
+	};
+	struct ccm_logmsg m;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *l = cases[i].line;
+		struct ccm_span got;
+
+		assert_int_equal(ccm_recognize(*state, l, strlen(l), &m),
+				 cases[i].kind);
+		if (!cases[i].what)
+			continue;
+		got = cases[i].kind == CCM_MSG_CONNECTING ||
+		      cases[i].kind == CCM_MSG_CONNECT_FAILED ? m.host :
+								m.component;
+		assert_int_equal(got.n, strlen(cases[i].what));
+		assert_memory_equal(got.p, cases[i].what, got.n);
+	}
+}
+
+/* The queue lines' prefilter: a pattern's leading literal where its syntax
+ * guarantees one, else every line a candidate. */
+static const char *queue_next(const char *pattern, const char *buf)
+{
+	struct ccm_queue_rule rules[2] = { *ccm_queue_rule_builtin() };
+	struct ccm_queue_lines *q;
+	struct ccm_queue_filter f;
+	const char *hit;
+	char err[256];
+
+	rules[1].name = (char *)"test";
+	rules[1].match = (char *)pattern;
+	q = ccm_queue_lines_new(rules, pattern ? 2 : 1, 1000, err,
+				sizeof(err));
+	assert_non_null(q);
+	ccm_queue_filter_start(&f, q, buf, strlen(buf));
+	hit = ccm_queue_filter_from(&f, buf);
+	ccm_queue_lines_free(q);
+	return hit;
+}
+
+static void queue_prefilter(void **state)
+{
+	const char *none = "a line\nanother\n";
+	const char *bounce = "a line\nx Bouncing packet intended for op-z\n";
+
+	(void)state;
+	assert_null(queue_next(NULL, none));
+	assert_ptr_equal(queue_next(NULL, bounce), bounce + 9);
+	/* "Waitx?": the x is optional, "Wait" is the literal */
+	assert_ptr_equal(queue_next("Waitx? for (?<component>\\S+)",
+				    "ab\nWait for q\n"),
+			 "ab\nWait for q\n" + 3);
+	/* a literal of common bytes only (memmem), and one whose rare byte
+	 * comes too near the end of the region (memchr) */
+	assert_ptr_equal(queue_next("wait for (?<component>\\S+)",
+				    "ab\nwait for q\n"),
+			 "ab\nwait for q\n" + 3);
+	assert_null(queue_next(NULL, "a line\nx Bouncing packet"));
+	assert_null(queue_next(NULL, "B"));
+	/* no literal every match starts with: every line */
+	assert_ptr_equal(queue_next("(?:x|y) for (?<component>\\S+)", none),
+			 none);
+	assert_ptr_equal(queue_next("Wait for (?<component>\\S+)|other", none),
+			 none);
+	assert_ptr_equal(queue_next("[W]ait (?<component>\\S+)", none), none);
+	/* fewer than three plain bytes: not worth a search */
+	assert_ptr_equal(queue_next("Wa(?<component>\\S+)", none), none);
+	/* an alternation inside a group or a class is no obstacle */
+	assert_null(queue_next("Wait (?:on|for) [|(](?<component>\\S+)",
+			       none));
+}
+
+/* The clock's same-second shortcut (parsers/timestamp.c same_second())
+ * answers as the full read: across midnight, at the layout's edges. */
+static void trace_clock_within_a_second(void **state)
+{
+	static const struct {
+		const char *line;
+		enum ccm_ts_result res;
+		int h, m, s, ms, next_day;
+	} cases[] = {
+		{ "23:59:59.900 |a", CCM_TS_OK, 23, 59, 59, 900, 0 },
+		{ "23:59:59.950|b", CCM_TS_OK, 23, 59, 59, 950, 0 },
+		{ "23:59:59.9x0 |c", CCM_TS_ABSENT, 23, 59, 59, 950, 0 },
+		{ "23:59:59.9500 |d", CCM_TS_ABSENT, 23, 59, 59, 950, 0 },
+		{ "23:59:59.940\tthreads interleave", CCM_TS_OK, 23, 59, 59,
+		  940, 0 },
+		{ "00:00:00.010 |e", CCM_TS_OK, 0, 0, 0, 10, 1 },
+		{ "00:00:00.020", CCM_TS_OK, 0, 0, 0, 20, 1 },
+		{ "00:00:00:020 |f", CCM_TS_ABSENT, 0, 0, 0, 20, 1 },
+		{ "00:00:00.005\r", CCM_TS_OK, 0, 0, 0, 5, 1 },
+	};
+	struct ccm_clock clock;
+
+	(void)state;
+	ccm_clock_init(&clock, CCM_BASIS_DATE, day());
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ccm_ms t = 0;
+
+		assert_int_equal(ccm_clock_read(&clock, cases[i].line,
+						strlen(cases[i].line), &t),
+				 cases[i].res);
+		assert_int_equal(t, at(cases[i].h, cases[i].m, cases[i].s,
+				       cases[i].ms) +
+					    cases[i].next_day * CCM_MS_PER_DAY);
+	}
+	assert_int_equal(clock.earliest, at(23, 59, 59, 900));
+	assert_int_equal(clock.latest, at(0, 0, 0, 20) + CCM_MS_PER_DAY);
+}
+
+/* The region prefilter looks around a literal without finding its line
+ * first: what stands before a newline must not count. */
+static void prefilter_stops_at_newlines(void **state)
+{
+	static const char text[] =
+		"08:00:00.000 x Failed to connect to c\nomponent op-q\n"
+		"08:00:00.001 Component\nop is ACTIVE\n"
+		"08:00:00.002 Component op\n is ACTIVE\n"
+		"08:00:00.003 Unable to connect\n to host 'h', port 1:(1) r\n"
+		"08:00:00.004 Connecting on fd 7\n to host 'h', port 1\n"
+		"08:00:00.005 Connecting on fd 7 to host 'h\n', port 1\n"
+		"08:00:00.006 Connecting on fd 7 to host 'h', port 1\n";
+	struct seen s;
+	struct ccm_scan_stats st;
+
+	for (size_t step = 0; step < sizeof(text); step += 7) {
+		for (int hinted = 0; hinted < 2; hinted++) {
+			if (hinted)
+				scan_hinted(state, text, sizeof(text) - 1,
+					    step, &s, &st);
+			else
+				scan(state, text, sizeof(text) - 1, step, 0,
+				     &s, &st);
+			assert_int_equal(st.lines, 13);
+			assert_int_equal(st.recognized, 1);
+			assert_int_equal(s.m[0].kind, CCM_MSG_CONNECTING);
+			assert_int_equal(s.m[0].line, 13);
+		}
+	}
+}
+
 static void empty_input(void **state)
 {
 	struct seen s;
@@ -300,6 +522,10 @@ int main(void)
 		cmocka_unit_test(until_stops_the_scan),
 		cmocka_unit_test(empty_input),
 		cmocka_unit_test(silence_before_a_message),
+		cmocka_unit_test(prefilter_keeps_every_message),
+		cmocka_unit_test(queue_prefilter),
+		cmocka_unit_test(prefilter_stops_at_newlines),
+		cmocka_unit_test(trace_clock_within_a_second),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
