@@ -53,10 +53,9 @@ static void lanes_of(const struct maps *m, const struct ccm_timeline *tl,
 	const struct {
 		const struct key *k;
 		size_t n;
-		const void *p;
 	} look[2] = {
-		{ m->by_name, m->nnames, NULL },
-		{ m->by_ep, m->neps, NULL },
+		{ m->by_name, m->nnames },
+		{ m->by_ep, m->neps },
 	};
 
 	switch (kind) {
