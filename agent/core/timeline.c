@@ -165,24 +165,26 @@ bool ccm_timeline_listed(const struct ccm_timeline *tl,
 	return !tl->have_since || t->inc.open || t->inc.end >= tl->since;
 }
 
-int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
-			 struct ccm_qlat_stats *out)
+/* The figures of the waits of entries[ix[0..n)], or of every entry of
+ * component's when ix is NULL. */
+static int latency(const struct ccm_timeline *tl, const char *component,
+		   const size_t *ix, size_t n, struct ccm_qlat_stats *out)
 {
 	ccm_ms *v = NULL;
-	size_t n = 0, cap = 0;
+	size_t nv = 0, cap = 0, end = ix ? n : tl->nentries;
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < tl->nentries; i++) {
-		const struct ccm_tl_entry *e = &tl->entries[i];
+	for (size_t i = 0; i < end; i++) {
+		const struct ccm_tl_entry *e = &tl->entries[ix ? ix[i] : i];
 
-		if (e->kind != CCM_CHANGE_LATENCY ||
-		    strcmp(e->component, component))
+		if (!ix && (e->kind != CCM_CHANGE_LATENCY ||
+			    strcmp(e->component, component)))
 			continue;
-		if (!push(&v, &n, &cap, sizeof(*v))) {
+		if (!push(&v, &nv, &cap, sizeof(*v))) {
 			free(v);
 			return -1;
 		}
-		v[n - 1] = e->wait;
+		v[nv - 1] = e->wait;
 		out->total++;
 		out->have_last = true;
 		out->last_time = e->time;
@@ -190,7 +192,19 @@ int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
 		if (e->wait > out->total_max)
 			out->total_max = e->wait;
 	}
-	ccm_qlat_summarise(v, n, out);
+	ccm_qlat_summarise(v, nv, out);
 	free(v);
 	return 0;
+}
+
+int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
+			 struct ccm_qlat_stats *out)
+{
+	return latency(tl, component, NULL, 0, out);
+}
+
+int ccm_timeline_latency_of(const struct ccm_timeline *tl, const size_t *ix,
+			    size_t n, struct ccm_qlat_stats *out)
+{
+	return latency(tl, NULL, ix, n, out);
 }

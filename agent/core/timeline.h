@@ -60,6 +60,11 @@ ccm_change_fn ccm_timeline_record;
 int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
 			 struct ccm_qlat_stats *out);
 
+/* The same of the n waits at tl->entries[ix[0..n)] (all of one
+ * component's, in order), without looking for them. */
+int ccm_timeline_latency_of(const struct ccm_timeline *tl, const size_t *ix,
+			    size_t n, struct ccm_qlat_stats *out);
+
 /* Records a connect attempt or failure (those before since are not). */
 void ccm_timeline_connect(struct ccm_timeline *tl,
 			  const struct ccm_tl_connect *c);

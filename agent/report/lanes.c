@@ -43,7 +43,8 @@ struct maps {
 	size_t nnames, neps;
 };
 
-/* For each lane of item i of kind (0 transition, 1 connect, 2 incident):
+/* For each lane of item i of kind (0 transition, 1 connect, 2 incident,
+ * 3 wait):
  * counts it in pos[lane], or, given item, writes i at item[pos[lane]++]. */
 static void lanes_of(const struct maps *m, const struct ccm_timeline *tl,
 		     int kind, size_t i, size_t *pos, size_t *item)
@@ -61,6 +62,11 @@ static void lanes_of(const struct maps *m, const struct ccm_timeline *tl,
 	switch (kind) {
 	case 0:
 		if (tl->entries[i].kind != CCM_CHANGE_TRANSITION)
+			return;
+		name = tl->entries[i].component;
+		break;
+	case 3:
+		if (tl->entries[i].kind != CCM_CHANGE_LATENCY)
 			return;
 		name = tl->entries[i].component;
 		break;
@@ -139,6 +145,7 @@ void ccm_lanes_release(struct ccm_lanes *l)
 	items_release(&l->transitions);
 	items_release(&l->connects);
 	items_release(&l->incidents);
+	items_release(&l->waits);
 	free(l->orphans);
 	memset(l, 0, sizeof(*l));
 }
@@ -205,7 +212,8 @@ int ccm_lanes_build(struct ccm_lanes *l, const struct ccm_analysis *a)
 	nlanes = ncomps + l->norphans;
 	if (bucket(&l->transitions, &m, tl, 0, tl->nentries, nlanes) ||
 	    bucket(&l->connects, &m, tl, 1, tl->nconnects, nlanes) ||
-	    bucket(&l->incidents, &m, tl, 2, tl->nincidents, nlanes))
+	    bucket(&l->incidents, &m, tl, 2, tl->nincidents, nlanes) ||
+	    bucket(&l->waits, &m, tl, 3, tl->nentries, nlanes))
 		goto out;
 	rc = 0;
 out:

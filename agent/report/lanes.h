@@ -27,6 +27,7 @@ struct ccm_lanes {
 	struct ccm_lane_items transitions; /* timeline entries */
 	struct ccm_lane_items connects;    /* timeline connects */
 	struct ccm_lane_items incidents;   /* timeline incidents */
+	struct ccm_lane_items waits;       /* timeline entries */
 };
 
 /* Returns 0, or -1 when out of memory (nothing to release then). */
