@@ -165,26 +165,18 @@ bool ccm_timeline_listed(const struct ccm_timeline *tl,
 	return !tl->have_since || t->inc.open || t->inc.end >= tl->since;
 }
 
-/* The figures of the waits of entries[ix[0..n)], or of every entry of
- * component's when ix is NULL. */
-static int latency(const struct ccm_timeline *tl, const char *component,
-		   const size_t *ix, size_t n, struct ccm_qlat_stats *out)
+int ccm_timeline_latency_of(const struct ccm_timeline *tl, const size_t *ix,
+			    size_t n, struct ccm_qlat_stats *out)
 {
-	ccm_ms *v = NULL;
-	size_t nv = 0, cap = 0, end = ix ? n : tl->nentries;
+	ccm_ms *v = malloc((n ? n : 1) * sizeof(*v));
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < end; i++) {
-		const struct ccm_tl_entry *e = &tl->entries[ix ? ix[i] : i];
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct ccm_tl_entry *e = &tl->entries[ix[i]];
 
-		if (!ix && (e->kind != CCM_CHANGE_LATENCY ||
-			    strcmp(e->component, component)))
-			continue;
-		if (!push(&v, &nv, &cap, sizeof(*v))) {
-			free(v);
-			return -1;
-		}
-		v[nv - 1] = e->wait;
+		v[i] = e->wait;
 		out->total++;
 		out->have_last = true;
 		out->last_time = e->time;
@@ -192,7 +184,7 @@ static int latency(const struct ccm_timeline *tl, const char *component,
 		if (e->wait > out->total_max)
 			out->total_max = e->wait;
 	}
-	ccm_qlat_summarise(v, nv, out);
+	ccm_qlat_summarise(v, n, out);
 	free(v);
 	return 0;
 }
@@ -200,11 +192,23 @@ static int latency(const struct ccm_timeline *tl, const char *component,
 int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
 			 struct ccm_qlat_stats *out)
 {
-	return latency(tl, component, NULL, 0, out);
-}
+	size_t *ix = NULL, n = 0, cap = 0;
+	int rc;
 
-int ccm_timeline_latency_of(const struct ccm_timeline *tl, const size_t *ix,
-			    size_t n, struct ccm_qlat_stats *out)
-{
-	return latency(tl, NULL, ix, n, out);
+	for (size_t i = 0; i < tl->nentries; i++) {
+		const struct ccm_tl_entry *e = &tl->entries[i];
+
+		if (e->kind != CCM_CHANGE_LATENCY ||
+		    strcmp(e->component, component))
+			continue;
+		if (!push(&ix, &n, &cap, sizeof(*ix))) {
+			free(ix);
+			memset(out, 0, sizeof(*out));
+			return -1;
+		}
+		ix[n - 1] = i;
+	}
+	rc = ccm_timeline_latency_of(tl, ix, n, out);
+	free(ix);
+	return rc;
 }

@@ -113,7 +113,9 @@ static int queue_latency(struct ccm_jw *w, const struct ccm_analysis *a,
 	ccm_jw_array(w);
 	/* a storm of bounces would make the document huge: the first ones
 	 * tell when it began, the figures cover all */
-	listed = n < CCM_REPORT_WAITS_MAX ? n : CCM_REPORT_WAITS_MAX;
+	listed = n;
+	if (listed > CCM_REPORT_WAITS_MAX)
+		listed = CCM_REPORT_WAITS_MAX;
 	for (size_t i = 0; i < listed; i++) {
 		const struct ccm_tl_entry *e = &tl->entries[ix[i]];
 
