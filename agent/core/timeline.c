@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,10 +95,11 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 		.incident = ch->incident ? ch->incident->id : 0,
 		.cause = ch->incident ? ch->incident->cause : CCM_CAUSE_LOST,
 		.endpoint = ch->endpoint,
-		.wait = ch->wait,
-		.since = ch->kind == CCM_CHANGE_RESTART && ch->incident ?
-				 ch->incident->start : 0,
 	};
+	if (ch->kind == CCM_CHANGE_RESTART)
+		e->since = ch->incident ? ch->incident->start : 0;
+	else
+		e->wait = ch->wait;
 }
 
 void ccm_timeline_connect(struct ccm_timeline *tl,
@@ -165,7 +167,7 @@ bool ccm_timeline_listed(const struct ccm_timeline *tl,
 	return !tl->have_since || t->inc.open || t->inc.end >= tl->since;
 }
 
-int ccm_timeline_latency_of(const struct ccm_timeline *tl, const size_t *ix,
+int ccm_timeline_latency_of(const struct ccm_timeline *tl, const uint32_t *ix,
 			    size_t n, struct ccm_qlat_stats *out)
 {
 	ccm_ms *v = malloc((n ? n : 1) * sizeof(*v));
@@ -192,7 +194,8 @@ int ccm_timeline_latency_of(const struct ccm_timeline *tl, const size_t *ix,
 int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
 			 struct ccm_qlat_stats *out)
 {
-	size_t *ix = NULL, n = 0, cap = 0;
+	uint32_t *ix = NULL;
+	size_t n = 0, cap = 0;
 	int rc;
 
 	for (size_t i = 0; i < tl->nentries; i++) {
@@ -201,12 +204,12 @@ int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
 		if (e->kind != CCM_CHANGE_LATENCY ||
 		    strcmp(e->component, component))
 			continue;
-		if (!push(&ix, &n, &cap, sizeof(*ix))) {
+		if (i > UINT32_MAX || !push(&ix, &n, &cap, sizeof(*ix))) {
 			free(ix);
 			memset(out, 0, sizeof(*out));
 			return -1;
 		}
-		ix[n - 1] = i;
+		ix[n - 1] = (uint32_t)i;
 	}
 	rc = ccm_timeline_latency_of(tl, ix, n, out);
 	free(ix);

@@ -4,19 +4,25 @@
 #ifndef CCM_TIMELINE_H
 #define CCM_TIMELINE_H
 
+#include <stdint.h>
+
 #include "agent/core/engine.h"
 
+/* One per change listed: a log full of incidents holds millions, so the
+ * small fields share a word and the kind-specific ones a union. */
 struct ccm_tl_entry {
-	enum ccm_change_kind kind;
 	ccm_ms time;
 	const char *component; /* the engine's copy of the name */
-	enum ccm_state from, to;
 	struct ccm_srcpos pos;
 	uint64_t incident;     /* incident id, 0 if none */
-	enum ccm_cause cause;
 	const struct ccm_endpoint *endpoint;
-	ccm_ms wait;           /* CCM_CHANGE_LATENCY */
-	ccm_ms since;          /* CCM_CHANGE_RESTART: the silence began */
+	union {
+		ccm_ms wait;   /* CCM_CHANGE_LATENCY */
+		ccm_ms since;  /* CCM_CHANGE_RESTART: the silence began */
+	};
+	enum ccm_change_kind kind : 8;
+	enum ccm_state from : 8, to : 8;
+	enum ccm_cause cause : 8;
 };
 
 struct ccm_tl_incident {
@@ -62,7 +68,7 @@ int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
 
 /* The same of the n waits at tl->entries[ix[0..n)] (all of one
  * component's, in order), without looking for them. */
-int ccm_timeline_latency_of(const struct ccm_timeline *tl, const size_t *ix,
+int ccm_timeline_latency_of(const struct ccm_timeline *tl, const uint32_t *ix,
 			    size_t n, struct ccm_qlat_stats *out);
 
 /* Records a connect attempt or failure (those before since are not). */

@@ -86,7 +86,7 @@ static int queue_latency(struct ccm_jw *w, const struct ccm_analysis *a,
 			 const struct ccm_lanes *ln, size_t lane)
 {
 	const struct ccm_timeline *tl = a->timeline;
-	const size_t *ix = ln->waits.item + ln->waits.start[lane];
+	const uint32_t *ix = ln->waits.item + ln->waits.start[lane];
 	size_t n = ln->waits.start[lane + 1] - ln->waits.start[lane];
 	struct ccm_qlat_stats st;
 	size_t listed;

@@ -47,7 +47,7 @@ struct maps {
  * 3 wait):
  * counts it in pos[lane], or, given item, writes i at item[pos[lane]++]. */
 static void lanes_of(const struct maps *m, const struct ccm_timeline *tl,
-		     int kind, size_t i, size_t *pos, size_t *item)
+		     int kind, size_t i, size_t *pos, uint32_t *item)
 {
 	const void *name = NULL, *ep = NULL;
 	size_t name_lane = SIZE_MAX;
@@ -94,7 +94,7 @@ static void lanes_of(const struct maps *m, const struct ccm_timeline *tl,
 			else if (lane == name_lane)
 				continue;
 			if (item)
-				item[*at] = i;
+				item[*at] = (uint32_t)i;
 			++*at;
 		}
 	}
@@ -110,7 +110,7 @@ static int bucket(struct ccm_lane_items *li, const struct maps *m,
 
 	li->start = calloc(nlanes + 1, sizeof(*li->start));
 	li->item = NULL;
-	if (!li->start || !pos)
+	if (!li->start || !pos || n > UINT32_MAX)
 		goto oom;
 	for (size_t i = 0; i < n; i++)
 		lanes_of(m, tl, kind, i, pos, NULL);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "agent/report/model.h"
 
@@ -15,7 +16,7 @@
  * item[start[l + 1] - 1], indices into the timeline's array. */
 struct ccm_lane_items {
 	size_t *start;
-	size_t *item;
+	uint32_t *item; /* 4 bytes an item: millions of them */
 };
 
 /* Lanes 0 .. ncomps-1 are the engine's components in its order, then one

@@ -298,7 +298,7 @@ static void states(FILE *out, const struct ccm_analysis *a,
 		   struct ccm_svg_stats *st)
 {
 	const struct ccm_tl_entry *v = a->timeline->entries;
-	const size_t *ix = ln->transitions.item + ln->transitions.start[lane];
+	const uint32_t *ix = ln->transitions.item + ln->transitions.start[lane];
 	size_t n = ln->transitions.start[lane + 1] -
 		   ln->transitions.start[lane];
 	enum ccm_state cur = c->state;
@@ -342,7 +342,7 @@ static void marks(FILE *out, const struct ccm_analysis *a,
 		  size_t lane, double y, struct ccm_svg_stats *st)
 {
 	const struct ccm_tl_connect *v = a->timeline->connects;
-	const size_t *ix = ln->connects.item + ln->connects.start[lane];
+	const uint32_t *ix = ln->connects.item + ln->connects.start[lane];
 	size_t nc = ln->connects.start[lane + 1] - ln->connects.start[lane];
 	char b1[CCM_TIME_STRLEN], b2[CCM_TIME_STRLEN];
 	double my = y + MARK_Y;
@@ -395,7 +395,7 @@ static void marks(FILE *out, const struct ccm_analysis *a,
 /* Where the component's next listed incident from index i on is drawn,
  * or the right edge. */
 static double next_band_x(const struct ccm_analysis *a, const struct scale *s,
-			  const size_t *ix, size_t n, size_t i)
+			  const uint32_t *ix, size_t n, size_t i)
 {
 	const struct ccm_timeline *tl = a->timeline;
 
@@ -412,7 +412,7 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 		  size_t lane, double y, struct ccm_svg_stats *st)
 {
 	const struct ccm_timeline *tl = a->timeline;
-	const size_t *ix = ln->incidents.item + ln->incidents.start[lane];
+	const uint32_t *ix = ln->incidents.item + ln->incidents.start[lane];
 	size_t ni = ln->incidents.start[lane + 1] - ln->incidents.start[lane];
 	double by = y + BAND_Y, free_x = PLOT_X0;
 	char b1[CCM_TIME_STRLEN], b2[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
