@@ -6,7 +6,7 @@
 #   - an incident-heavy trace log of BENCH_SIZE_MB (default 300): nothing
 #     but components going GONE, refused, CONNECTED and ACTIVE again, so
 #     every line is a transition, an incident or a connect attempt;
-#   - a many-names log: BENCH_REPORT_NAMES (default 200000) distinct
+#   - a many-names log: BENCH_REPORT_NAMES (default 50000) distinct
 #     component names, each through one such outage.
 # Run by `make bench` after tests/bench.sh with CCMON in the environment.
 # Every run under /usr/bin/time after a warm-up read of the file; the last
@@ -18,7 +18,7 @@ set -u
 
 : "${CCMON:?CCMON must name the ccmon binary}"
 BENCH_SIZE_MB=${BENCH_SIZE_MB:-300}
-BENCH_REPORT_NAMES=${BENCH_REPORT_NAMES:-200000}
+BENCH_REPORT_NAMES=${BENCH_REPORT_NAMES:-50000}
 TIME=/usr/bin/time
 
 if [ ! -x "$TIME" ]; then
