@@ -77,7 +77,8 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 	if (tl->have_since && ch->time < tl->since)
 		return;
 	/* an endpoint from the configuration is no event of the log */
-	if (ch->kind == CCM_CHANGE_ENDPOINT_BOUND && !ch->pos.file)
+	if ((ch->kind == CCM_CHANGE_ENDPOINT_BOUND && !ch->pos.file) ||
+	    (tl->skip_kinds & (1u << ch->kind)))
 		return;
 	e = push(&tl->entries, &tl->nentries, &tl->capentries, sizeof(*e));
 	if (!e) {
@@ -107,7 +108,7 @@ void ccm_timeline_connect(struct ccm_timeline *tl,
 {
 	struct ccm_tl_connect *e;
 
-	if (tl->have_since && c->time < tl->since)
+	if (tl->skip_connects || (tl->have_since && c->time < tl->since))
 		return;
 	e = push(&tl->connects, &tl->nconnects, &tl->capconnects,
 		 sizeof(*e));

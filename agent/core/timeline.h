@@ -47,6 +47,11 @@ struct ccm_tl_connect {
 struct ccm_timeline {
 	bool have_since;
 	ccm_ms since;          /* changes before it are applied, not listed */
+	/* What no report asked for is not kept (a log full of incidents
+	 * holds millions of changes): entries of these kinds (bit 1 << kind)
+	 * and connect lines.  ccm_timeline_init() keeps everything. */
+	unsigned skip_kinds;
+	bool skip_connects;
 	struct ccm_tl_entry *entries;
 	size_t nentries, capentries;
 	struct ccm_tl_incident *incidents; /* all, in order of id */
