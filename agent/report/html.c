@@ -227,7 +227,7 @@ static int summary_incidents(FILE *out, const struct ccm_analysis *a)
 		if (ccm_timeline_listed(tl, &tl->incidents[i]))
 			incident_sentence(out, a, &tl->incidents[i]);
 	if (listed > SUMMARY_MAX) {
-		if (ccm_lanes_build(&ln, a))
+		if (ccm_lanes_build(&ln, a, CCM_LANES_INCIDENTS))
 			return -1;
 		for (size_t i = 0; i < ncomps; i++)
 			component_sentence(out, a, comps[i], &ln, i);
@@ -461,12 +461,17 @@ static int latency_table(FILE *out, const struct ccm_analysis *a)
 	size_t n = ccm_engine_components(a->engine, &comps);
 	char d[CCM_DURATION_STRLEN], t[CCM_TIME_STRLEN];
 	size_t rows = 0;
+	struct ccm_lanes ln;
 
+	if (ccm_lanes_build(&ln, a, CCM_LANES_WAITS))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct ccm_qlat_stats st;
 
-		if (ccm_report_latency(a, comps[i], &st))
+		if (ccm_report_latency(a, &ln, i, &st)) {
+			ccm_lanes_release(&ln);
 			return -1;
+		}
 		if (!st.count)
 			continue;
 		if (!rows++)
@@ -491,6 +496,7 @@ static int latency_table(FILE *out, const struct ccm_analysis *a)
 		cell(out, ccm_html_when(st.last_time, t));
 		fputs("</tr>\n", out);
 	}
+	ccm_lanes_release(&ln);
 	if (rows)
 		fputs("</table>\n</section>\n", out);
 	return 0;

@@ -91,11 +91,11 @@ static int queue_latency(struct ccm_jw *w, const struct ccm_analysis *a,
 	struct ccm_qlat_stats st;
 	size_t listed;
 
-	/* no wait ever: as ccm_report_latency() */
+	if (ccm_report_latency(a, ln, lane, &st))
+		return -1;
+	/* no wait ever: none listed (agent/report/model.c) */
 	if (!c->latency.total)
 		n = 0;
-	if (ccm_timeline_latency_of(tl, ix, n, &st))
-		return -1;
 	ccm_jw_object(w);
 	ccm_jw_key(w, "count");
 	ccm_jw_u64(w, st.count);
@@ -146,7 +146,8 @@ static int components(struct ccm_jw *w, const struct ccm_analysis *a)
 	int rc = 0;
 
 	/* each component's transitions and waits, found in one pass */
-	if (ccm_lanes_build(&ln, a))
+	if (ccm_lanes_build(&ln, a, CCM_LANES_TRANSITIONS |
+				     CCM_LANES_WAITS))
 		return -1;
 	ccm_jw_array(w);
 	for (size_t i = 0; !rc && i < n; i++) {

@@ -150,7 +150,8 @@ void ccm_lanes_release(struct ccm_lanes *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int ccm_lanes_build(struct ccm_lanes *l, const struct ccm_analysis *a)
+int ccm_lanes_build(struct ccm_lanes *l, const struct ccm_analysis *a,
+		    unsigned what)
 {
 	const struct ccm_component *const *comps;
 	const struct ccm_endpoint *const *eps;
@@ -210,10 +211,14 @@ int ccm_lanes_build(struct ccm_lanes *l, const struct ccm_analysis *a)
 		}
 	qsort(m.by_ep, m.neps, sizeof(*m.by_ep), key_cmp);
 	nlanes = ncomps + l->norphans;
-	if (bucket(&l->transitions, &m, tl, 0, tl->nentries, nlanes) ||
-	    bucket(&l->connects, &m, tl, 1, tl->nconnects, nlanes) ||
-	    bucket(&l->incidents, &m, tl, 2, tl->nincidents, nlanes) ||
-	    bucket(&l->waits, &m, tl, 3, tl->nentries, nlanes))
+	if (bucket(&l->transitions, &m, tl, 0, what & CCM_LANES_TRANSITIONS ?
+		   tl->nentries : 0, nlanes) ||
+	    bucket(&l->connects, &m, tl, 1, what & CCM_LANES_CONNECTS ?
+		   tl->nconnects : 0, nlanes) ||
+	    bucket(&l->incidents, &m, tl, 2, what & CCM_LANES_INCIDENTS ?
+		   tl->nincidents : 0, nlanes) ||
+	    bucket(&l->waits, &m, tl, 3, what & CCM_LANES_WAITS ?
+		   tl->nentries : 0, nlanes))
 		goto out;
 	rc = 0;
 out:

@@ -31,8 +31,16 @@ struct ccm_lanes {
 	struct ccm_lane_items waits;       /* timeline entries */
 };
 
+/* Which items to index; the others' lanes are empty. */
+#define CCM_LANES_TRANSITIONS 1u
+#define CCM_LANES_CONNECTS 2u
+#define CCM_LANES_INCIDENTS 4u
+#define CCM_LANES_WAITS 8u
+#define CCM_LANES_ALL 15u
+
 /* Returns 0, or -1 when out of memory (nothing to release then). */
-int ccm_lanes_build(struct ccm_lanes *l, const struct ccm_analysis *a);
+int ccm_lanes_build(struct ccm_lanes *l, const struct ccm_analysis *a,
+		    unsigned what);
 void ccm_lanes_release(struct ccm_lanes *l);
 
 #endif

@@ -648,7 +648,7 @@ int ccm_svg_timeline(const struct ccm_analysis *a, FILE *out,
 	memset(st, 0, sizeof(*st));
 	if (!ccm_report_window(a, &s.t0, &s.t1))
 		return 0;
-	if (ccm_lanes_build(&ln, a))
+	if (ccm_lanes_build(&ln, a, CCM_LANES_ALL))
 		return -1;
 	if (s.t1 <= s.t0)
 		s.t1 = s.t0 + 1000; /* one instant: a second to draw it in */
