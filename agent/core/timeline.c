@@ -191,28 +191,3 @@ int ccm_timeline_latency_of(const struct ccm_timeline *tl, const uint32_t *ix,
 	free(v);
 	return 0;
 }
-
-int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
-			 struct ccm_qlat_stats *out)
-{
-	uint32_t *ix = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-
-	for (size_t i = 0; i < tl->nentries; i++) {
-		const struct ccm_tl_entry *e = &tl->entries[i];
-
-		if (e->kind != CCM_CHANGE_LATENCY ||
-		    strcmp(e->component, component))
-			continue;
-		if (i > UINT32_MAX || !push(&ix, &n, &cap, sizeof(*ix))) {
-			free(ix);
-			memset(out, 0, sizeof(*out));
-			return -1;
-		}
-		ix[n - 1] = (uint32_t)i;
-	}
-	rc = ccm_timeline_latency_of(tl, ix, n, out);
-	free(ix);
-	return rc;
-}

@@ -65,14 +65,9 @@ void ccm_timeline_init(struct ccm_timeline *tl, bool have_since, ccm_ms since);
 void ccm_timeline_release(struct ccm_timeline *tl);
 ccm_change_fn ccm_timeline_record;
 
-/* The figures of the waits listed for component (queue latency over the
- * whole listed window, not the live agent's sliding one).  Returns 0, or
- * -1 when out of memory. */
-int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
-			 struct ccm_qlat_stats *out);
-
-/* The same of the n waits at tl->entries[ix[0..n)] (all of one
- * component's, in order), without looking for them. */
+/* The figures of the n waits at tl->entries[ix[0..n)], all of one
+ * component's in order (queue latency over the whole listed window, not
+ * the live agent's sliding one).  Returns 0, or -1 when out of memory. */
 int ccm_timeline_latency_of(const struct ccm_timeline *tl, const uint32_t *ix,
 			    size_t n, struct ccm_qlat_stats *out);
 
