@@ -484,6 +484,12 @@ static int run(const struct options *o, struct ccm_input *inputs, size_t n,
 		return EXIT_INPUT;
 	}
 	ccm_timeline_init(&tl, o->have_since, o->since);
+	/* connect lines are drawn, not listed; the JSON document lists
+	 * transitions and waits, its incidents come from tl.incidents */
+	tl.skip_connects = !o->html;
+	if (o->json && !o->html)
+		tl.skip_kinds = ~((1u << CCM_CHANGE_TRANSITION) |
+				  (1u << CCM_CHANGE_LATENCY));
 	ccm_impact_track_init(&track);
 	ccm_alarm_history_init(&alarms);
 	f.tl = &tl;

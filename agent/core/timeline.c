@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,7 +77,8 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 	if (tl->have_since && ch->time < tl->since)
 		return;
 	/* an endpoint from the configuration is no event of the log */
-	if (ch->kind == CCM_CHANGE_ENDPOINT_BOUND && !ch->pos.file)
+	if ((ch->kind == CCM_CHANGE_ENDPOINT_BOUND && !ch->pos.file) ||
+	    (tl->skip_kinds & (1u << ch->kind)))
 		return;
 	e = push(&tl->entries, &tl->nentries, &tl->capentries, sizeof(*e));
 	if (!e) {
@@ -94,10 +96,11 @@ void ccm_timeline_record(void *ctx, const struct ccm_change *ch)
 		.incident = ch->incident ? ch->incident->id : 0,
 		.cause = ch->incident ? ch->incident->cause : CCM_CAUSE_LOST,
 		.endpoint = ch->endpoint,
-		.wait = ch->wait,
-		.since = ch->kind == CCM_CHANGE_RESTART && ch->incident ?
-				 ch->incident->start : 0,
 	};
+	if (ch->kind == CCM_CHANGE_RESTART)
+		e->since = ch->incident ? ch->incident->start : 0;
+	else
+		e->wait = ch->wait;
 }
 
 void ccm_timeline_connect(struct ccm_timeline *tl,
@@ -105,7 +108,7 @@ void ccm_timeline_connect(struct ccm_timeline *tl,
 {
 	struct ccm_tl_connect *e;
 
-	if (tl->have_since && c->time < tl->since)
+	if (tl->skip_connects || (tl->have_since && c->time < tl->since))
 		return;
 	e = push(&tl->connects, &tl->nconnects, &tl->capconnects,
 		 sizeof(*e));
@@ -165,24 +168,18 @@ bool ccm_timeline_listed(const struct ccm_timeline *tl,
 	return !tl->have_since || t->inc.open || t->inc.end >= tl->since;
 }
 
-int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
-			 struct ccm_qlat_stats *out)
+int ccm_timeline_latency_of(const struct ccm_timeline *tl, const uint32_t *ix,
+			    size_t n, struct ccm_qlat_stats *out)
 {
-	ccm_ms *v = NULL;
-	size_t n = 0, cap = 0;
+	ccm_ms *v = malloc((n ? n : 1) * sizeof(*v));
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < tl->nentries; i++) {
-		const struct ccm_tl_entry *e = &tl->entries[i];
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct ccm_tl_entry *e = &tl->entries[ix[i]];
 
-		if (e->kind != CCM_CHANGE_LATENCY ||
-		    strcmp(e->component, component))
-			continue;
-		if (!push(&v, &n, &cap, sizeof(*v))) {
-			free(v);
-			return -1;
-		}
-		v[n - 1] = e->wait;
+		v[i] = e->wait;
 		out->total++;
 		out->have_last = true;
 		out->last_time = e->time;

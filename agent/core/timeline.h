@@ -4,19 +4,25 @@
 #ifndef CCM_TIMELINE_H
 #define CCM_TIMELINE_H
 
+#include <stdint.h>
+
 #include "agent/core/engine.h"
 
+/* One per change listed: a log full of incidents holds millions, so the
+ * small fields share a word and the kind-specific ones a union. */
 struct ccm_tl_entry {
-	enum ccm_change_kind kind;
 	ccm_ms time;
 	const char *component; /* the engine's copy of the name */
-	enum ccm_state from, to;
 	struct ccm_srcpos pos;
 	uint64_t incident;     /* incident id, 0 if none */
-	enum ccm_cause cause;
 	const struct ccm_endpoint *endpoint;
-	ccm_ms wait;           /* CCM_CHANGE_LATENCY */
-	ccm_ms since;          /* CCM_CHANGE_RESTART: the silence began */
+	union {
+		ccm_ms wait;   /* CCM_CHANGE_LATENCY */
+		ccm_ms since;  /* CCM_CHANGE_RESTART: the silence began */
+	};
+	enum ccm_change_kind kind : 8;
+	enum ccm_state from : 8, to : 8;
+	enum ccm_cause cause : 8;
 };
 
 struct ccm_tl_incident {
@@ -41,6 +47,11 @@ struct ccm_tl_connect {
 struct ccm_timeline {
 	bool have_since;
 	ccm_ms since;          /* changes before it are applied, not listed */
+	/* What no report asked for is not kept (a log full of incidents
+	 * holds millions of changes): entries of these kinds (bit 1 << kind)
+	 * and connect lines.  ccm_timeline_init() keeps everything. */
+	unsigned skip_kinds;
+	bool skip_connects;
 	struct ccm_tl_entry *entries;
 	size_t nentries, capentries;
 	struct ccm_tl_incident *incidents; /* all, in order of id */
@@ -54,11 +65,11 @@ void ccm_timeline_init(struct ccm_timeline *tl, bool have_since, ccm_ms since);
 void ccm_timeline_release(struct ccm_timeline *tl);
 ccm_change_fn ccm_timeline_record;
 
-/* The figures of the waits listed for component (queue latency over the
- * whole listed window, not the live agent's sliding one).  Returns 0, or
- * -1 when out of memory. */
-int ccm_timeline_latency(const struct ccm_timeline *tl, const char *component,
-			 struct ccm_qlat_stats *out);
+/* The figures of the n waits at tl->entries[ix[0..n)], all of one
+ * component's in order (queue latency over the whole listed window, not
+ * the live agent's sliding one).  Returns 0, or -1 when out of memory. */
+int ccm_timeline_latency_of(const struct ccm_timeline *tl, const uint32_t *ix,
+			    size_t n, struct ccm_qlat_stats *out);
 
 /* Records a connect attempt or failure (those before since are not). */
 void ccm_timeline_connect(struct ccm_timeline *tl,

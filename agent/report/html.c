@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/report/lanes.h"
 #include "agent/report/markup.h"
 #include "agent/report/report.h"
 #include "agent/report/svg_timeline.h"
@@ -158,7 +159,8 @@ static void incident_sentence(FILE *out, const struct ccm_analysis *a,
 
 /* Many incidents: a line per component says more than the first few. */
 static void component_sentence(FILE *out, const struct ccm_analysis *a,
-			       const struct ccm_component *c)
+			       const struct ccm_component *c,
+			       const struct ccm_lanes *ln, size_t lane)
 {
 	const struct ccm_timeline *tl = a->timeline;
 	const struct ccm_tl_incident *longest = NULL;
@@ -166,11 +168,13 @@ static void component_sentence(FILE *out, const struct ccm_analysis *a,
 	ccm_ms total = 0, dmax = -1;
 	char b1[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
 
-	for (size_t i = 0; i < tl->nincidents; i++) {
-		const struct ccm_tl_incident *t = &tl->incidents[i];
+	for (size_t k = ln->incidents.start[lane];
+	     k < ln->incidents.start[lane + 1]; k++) {
+		const struct ccm_tl_incident *t =
+			&tl->incidents[ln->incidents.item[k]];
 		ccm_ms dur = ccm_report_incident_end(a, &t->inc) - t->inc.start;
 
-		if (t->component != c->name || !ccm_timeline_listed(tl, t))
+		if (!ccm_timeline_listed(tl, t))
 			continue;
 		n++;
 		total += dur;
@@ -200,19 +204,20 @@ static void component_sentence(FILE *out, const struct ccm_analysis *a,
 	fprintf(out, "; at the end %s.</li>\n", ccm_state_name(c->state));
 }
 
-static void summary_incidents(FILE *out, const struct ccm_analysis *a)
+static int summary_incidents(FILE *out, const struct ccm_analysis *a)
 {
 	const struct ccm_timeline *tl = a->timeline;
 	const struct ccm_component *const *comps;
 	size_t ncomps = ccm_engine_components(a->engine, &comps);
 	size_t listed = 0;
+	struct ccm_lanes ln;
 
 	for (size_t i = 0; i < tl->nincidents; i++)
 		listed += ccm_timeline_listed(tl, &tl->incidents[i]);
 	if (!listed) {
 		fputs("<p id=\"verdict\">No incident: every compliance "
 		      "component that was seen stayed active.</p>\n", out);
-		return;
+		return 0;
 	}
 	fprintf(out, "<p id=\"verdict\">%zu incident%s.%s</p>\n<ul "
 		"id=\"what-broke\">\n", listed, listed == 1 ? "" : "s",
@@ -221,14 +226,20 @@ static void summary_incidents(FILE *out, const struct ccm_analysis *a)
 	for (size_t i = 0; listed <= SUMMARY_MAX && i < tl->nincidents; i++)
 		if (ccm_timeline_listed(tl, &tl->incidents[i]))
 			incident_sentence(out, a, &tl->incidents[i]);
-	for (size_t i = 0; listed > SUMMARY_MAX && i < ncomps; i++)
-		component_sentence(out, a, comps[i]);
+	if (listed > SUMMARY_MAX) {
+		if (ccm_lanes_build(&ln, a, CCM_LANES_INCIDENTS))
+			return -1;
+		for (size_t i = 0; i < ncomps; i++)
+			component_sentence(out, a, comps[i], &ln, i);
+		ccm_lanes_release(&ln);
+	}
 	fputs("</ul>\n", out);
 	for (int k = CCM_CAUSE_COUNT - 1; listed > SUMMARY_MAX && k >= 0; k--)
 		fprintf(out, "%s<b>%s</b>: %s%s", k == CCM_CAUSE_COUNT - 1 ?
 			"<p id=\"causes\">Causes: " : " ",
 			ccm_cause_name((enum ccm_cause)k),
 			cause_meaning((enum ccm_cause)k), k ? "." : ".</p>\n");
+	return 0;
 }
 
 static void summary_impact(FILE *out, const struct ccm_analysis *a)
@@ -450,12 +461,17 @@ static int latency_table(FILE *out, const struct ccm_analysis *a)
 	size_t n = ccm_engine_components(a->engine, &comps);
 	char d[CCM_DURATION_STRLEN], t[CCM_TIME_STRLEN];
 	size_t rows = 0;
+	struct ccm_lanes ln;
 
+	if (ccm_lanes_build(&ln, a, CCM_LANES_WAITS))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct ccm_qlat_stats st;
 
-		if (ccm_report_latency(a, comps[i], &st))
+		if (ccm_report_latency(a, &ln, i, &st)) {
+			ccm_lanes_release(&ln);
 			return -1;
+		}
 		if (!st.count)
 			continue;
 		if (!rows++)
@@ -480,6 +496,7 @@ static int latency_table(FILE *out, const struct ccm_analysis *a)
 		cell(out, ccm_html_when(st.last_time, t));
 		fputs("</tr>\n", out);
 	}
+	ccm_lanes_release(&ln);
 	if (rows)
 		fputs("</table>\n</section>\n", out);
 	return 0;
@@ -610,7 +627,8 @@ int ccm_report_html(const struct ccm_analysis *a, FILE *out)
 		"links to the compliance servers.</p>\n</header>\n",
 		a->ninputs, a->ninputs == 1 ? "" : "s");
 	fputs("<section id=\"summary\"><h2>What happened</h2>\n", out);
-	summary_incidents(out, a);
+	if (summary_incidents(out, a))
+		return -1;
 	summary_impact(out, a);
 	fputs("</section>\n", out);
 	timeline_section(out, a);

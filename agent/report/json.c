@@ -1,381 +1,452 @@
 /* SPDX-License-Identifier: ISC */
-/* The ccmon.analysis/2 JSON document (doc/analysis-json.md). */
+/* The ccmon.analysis/2 JSON document (doc/analysis-json.md), written as
+ * it is produced (agent/report/json_out.h): what it holds in memory is
+ * the index of each component's transitions and waits, not the
+ * document. */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/report/json_out.h"
+#include "agent/report/lanes.h"
 #include "agent/report/report.h"
-#include "agent/util/json_add.h"
-#include "agent/util/text_clean.h"
 
 /* A time as a JSON string, or null. */
-static struct json_object *jtime(bool have, ccm_ms t)
+static void jtime(struct ccm_jw *w, bool have, ccm_ms t)
 {
 	char buf[CCM_TIME_STRLEN];
 
-	return have ? json_object_new_string(ccm_time_format(t, buf)) : NULL;
+	if (have)
+		ccm_jw_string(w, ccm_time_format(t, buf));
+	else
+		ccm_jw_null(w);
 }
 
 /* Written with exactly three decimals, not %.17g's 4.2000000000000002. */
-static struct json_object *jseconds(ccm_ms d)
+static void jseconds(struct ccm_jw *w, ccm_ms d)
 {
 	char buf[40];
 
 	snprintf(buf, sizeof(buf), "%s%lld.%03lld", d < 0 ? "-" : "",
 		 (long long)(d < 0 ? -d : d) / 1000,
 		 (long long)(d < 0 ? -d : d) % 1000);
-	return json_object_new_double_s(ccm_seconds(d), buf);
+	ccm_jw_raw(w, buf);
 }
 
-static struct json_object *jstr_or_null(const char *s)
+static void inputs(struct ccm_jw *w, const struct ccm_analysis *a)
 {
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *inputs(const struct ccm_analysis *a)
-{
-	struct json_object *arr = json_object_new_array();
-
+	ccm_jw_array(w);
 	for (size_t i = 0; i < a->ninputs; i++) {
 		const struct ccm_input *in = &a->inputs[i];
-		struct json_object *o = json_object_new_object();
 
-		ccm_json_add(o, "path", json_object_new_string(in->path));
-		ccm_json_add(o, "lines", json_object_new_uint64(in->stats.lines));
-		ccm_json_add(o, "recognized",
-		    json_object_new_uint64(in->stats.recognized));
-		ccm_json_add(o, "bad_time", json_object_new_uint64(in->stats.bad_time));
-		ccm_json_add(o, "overlong", json_object_new_uint64(in->stats.overlong));
-		ccm_json_add(o, "shape",
-		    json_object_new_string(ccm_ts_shape_name(in->shape)));
-		ccm_json_add(o, "first", jtime(in->have_first, in->first));
-		ccm_json_add(o, "last", jtime(in->have_last, in->last));
-		ccm_json_add(o, "complete", json_object_new_boolean(!in->failed));
-		ccm_json_add(o, "date_source", json_object_new_string(
-				 ccm_date_source_name(in->date_source)));
-		ccm_json_add(o, "date_suspect",
-		    json_object_new_boolean(ccm_input_mtime_suspect(in)));
-		json_object_array_add(arr, o);
+		ccm_jw_object(w);
+		ccm_jw_key(w, "path");
+		ccm_jw_string(w, in->path);
+		ccm_jw_key(w, "lines");
+		ccm_jw_u64(w, in->stats.lines);
+		ccm_jw_key(w, "recognized");
+		ccm_jw_u64(w, in->stats.recognized);
+		ccm_jw_key(w, "bad_time");
+		ccm_jw_u64(w, in->stats.bad_time);
+		ccm_jw_key(w, "overlong");
+		ccm_jw_u64(w, in->stats.overlong);
+		ccm_jw_key(w, "shape");
+		ccm_jw_string(w, ccm_ts_shape_name(in->shape));
+		ccm_jw_key(w, "first");
+		jtime(w, in->have_first, in->first);
+		ccm_jw_key(w, "last");
+		jtime(w, in->have_last, in->last);
+		ccm_jw_key(w, "complete");
+		ccm_jw_bool(w, !in->failed);
+		ccm_jw_key(w, "date_source");
+		ccm_jw_string(w, ccm_date_source_name(in->date_source));
+		ccm_jw_key(w, "date_suspect");
+		ccm_jw_bool(w, ccm_input_mtime_suspect(in));
+		ccm_jw_end_object(w);
 	}
-	return arr;
+	ccm_jw_end_array(w);
 }
 
-static struct json_object *endpoint_name(const struct ccm_endpoint *ep)
+static void endpoint_name(struct ccm_jw *w, const struct ccm_endpoint *ep)
 {
 	char buf[512];
 
-	if (!ep)
-		return NULL;
+	if (!ep) {
+		ccm_jw_null(w);
+		return;
+	}
 	snprintf(buf, sizeof(buf), "%s:%u", ep->host, ep->port);
-	return json_object_new_string(buf);
+	ccm_jw_string(w, buf);
 }
 
-/* How long events waited on the component, each wait listed. */
-static struct json_object *queue_latency(const struct ccm_analysis *a,
-					 const struct ccm_component *c)
+/* How long events waited on the component (lane), each wait listed. */
+static int queue_latency(struct ccm_jw *w, const struct ccm_analysis *a,
+			 const struct ccm_component *c,
+			 const struct ccm_lanes *ln, size_t lane)
 {
 	const struct ccm_timeline *tl = a->timeline;
-	struct json_object *o = json_object_new_object();
-	struct json_object *waits = json_object_new_array();
+	const uint32_t *ix = ln->waits.item + ln->waits.start[lane];
+	size_t n = ln->waits.start[lane + 1] - ln->waits.start[lane];
 	struct ccm_qlat_stats st;
-	size_t listed = 0, omitted = 0;
+	size_t listed;
 
-	if (!o || !waits || ccm_report_latency(a, c, &st)) {
-		json_object_put(o);
-		json_object_put(waits);
-		return NULL;
-	}
-	ccm_json_add(o, "count", json_object_new_uint64(st.count));
-	ccm_json_add(o, "mean_s", jseconds(st.mean));
-	ccm_json_add(o, "max_s", jseconds(st.max));
-	ccm_json_add(o, "p50_s", jseconds(st.p50));
-	ccm_json_add(o, "p95_s", jseconds(st.p95));
-	ccm_json_add(o, "p99_s", jseconds(st.p99));
-	for (size_t i = 0; c->latency.total && i < tl->nentries; i++) {
-		const struct ccm_tl_entry *e = &tl->entries[i];
-		struct json_object *w;
+	if (ccm_report_latency(a, ln, lane, &st))
+		return -1;
+	/* no wait ever: none listed (agent/report/model.c) */
+	if (!c->latency.total)
+		n = 0;
+	ccm_jw_object(w);
+	ccm_jw_key(w, "count");
+	ccm_jw_u64(w, st.count);
+	ccm_jw_key(w, "mean_s");
+	jseconds(w, st.mean);
+	ccm_jw_key(w, "max_s");
+	jseconds(w, st.max);
+	ccm_jw_key(w, "p50_s");
+	jseconds(w, st.p50);
+	ccm_jw_key(w, "p95_s");
+	jseconds(w, st.p95);
+	ccm_jw_key(w, "p99_s");
+	jseconds(w, st.p99);
+	ccm_jw_key(w, "waits");
+	ccm_jw_array(w);
+	/* a storm of bounces would make the document huge: the first ones
+	 * tell when it began, the figures cover all */
+	listed = n;
+	if (listed > CCM_REPORT_WAITS_MAX)
+		listed = CCM_REPORT_WAITS_MAX;
+	for (size_t i = 0; i < listed; i++) {
+		const struct ccm_tl_entry *e = &tl->entries[ix[i]];
 
-		if (e->kind != CCM_CHANGE_LATENCY ||
-		    strcmp(e->component, c->name))
-			continue;
-		/* a storm of bounces would make the document huge: the
-		 * first ones tell when it began, the figures cover all */
-		if (listed == CCM_REPORT_WAITS_MAX) {
-			omitted++;
-			continue;
-		}
-		listed++;
-		w = json_object_new_object();
-		ccm_json_add(w, "time", jtime(true, e->time));
-		ccm_json_add(w, "wait_s", jseconds(e->wait));
-		ccm_json_add(w, "file", jstr_or_null(e->pos.file));
-		ccm_json_add(w, "line", json_object_new_uint64(e->pos.line));
-		json_object_array_add(waits, w);
+		ccm_jw_object(w);
+		ccm_jw_key(w, "time");
+		jtime(w, true, e->time);
+		ccm_jw_key(w, "wait_s");
+		jseconds(w, e->wait);
+		ccm_jw_key(w, "file");
+		ccm_jw_string(w, e->pos.file);
+		ccm_jw_key(w, "line");
+		ccm_jw_u64(w, e->pos.line);
+		ccm_jw_end_object(w);
 	}
-	ccm_json_add(o, "waits", waits);
-	ccm_json_add(o, "waits_omitted", json_object_new_uint64(omitted));
-	return o;
+	ccm_jw_end_array(w);
+	ccm_jw_key(w, "waits_omitted");
+	ccm_jw_u64(w, n - listed);
+	ccm_jw_end_object(w);
+	return 0;
 }
 
-static struct json_object *components(const struct ccm_analysis *a)
+static int components(struct ccm_jw *w, const struct ccm_analysis *a)
 {
 	const struct ccm_component *const *comps;
 	size_t n = ccm_engine_components(a->engine, &comps);
-	struct json_object *arr = json_object_new_array();
-	/* name -> transitions array, filled in one pass over the timeline */
-	struct json_object *by_name = json_object_new_object();
 	const struct ccm_timeline *tl = a->timeline;
+	struct ccm_lanes ln;
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	/* each component's transitions and waits, found in one pass */
+	if (ccm_lanes_build(&ln, a, CCM_LANES_TRANSITIONS |
+				     CCM_LANES_WAITS))
+		return -1;
+	ccm_jw_array(w);
+	for (size_t i = 0; !rc && i < n; i++) {
 		const struct ccm_component *c = comps[i];
-		struct json_object *o = json_object_new_object();
-		struct json_object *tr = json_object_new_array();
 
-		ccm_json_add(o, "name", json_object_new_string(c->name));
-		ccm_json_add(o, "state",
-		    json_object_new_string(ccm_state_name(c->state)));
-		ccm_json_add(o, "transitions", tr);
-		ccm_json_add(o, "incidents", json_object_new_uint64(c->incidents));
-		ccm_json_add(o, "downtime_s", jseconds(c->downtime));
-		ccm_json_add(o, "endpoint", endpoint_name(c->endpoint));
-		ccm_json_add(o, "connect_failures",
-		    json_object_new_uint64(c->connect_failures));
-		ccm_json_add(o, "queue_latency", queue_latency(a, c));
-		json_object_object_add(by_name, c->name, json_object_get(tr));
-		json_object_array_add(arr, o);
-	}
-	for (size_t i = 0; i < tl->nentries; i++) {
-		const struct ccm_tl_entry *e = &tl->entries[i];
-		struct json_object *tr, *t;
+		ccm_jw_object(w);
+		ccm_jw_key(w, "name");
+		ccm_jw_string(w, c->name);
+		ccm_jw_key(w, "state");
+		ccm_jw_string(w, ccm_state_name(c->state));
+		ccm_jw_key(w, "transitions");
+		ccm_jw_array(w);
+		for (size_t k = ln.transitions.start[i];
+		     k < ln.transitions.start[i + 1]; k++) {
+			const struct ccm_tl_entry *e =
+				&tl->entries[ln.transitions.item[k]];
 
-		if (e->kind != CCM_CHANGE_TRANSITION ||
-		    !json_object_object_get_ex(by_name, e->component, &tr))
-			continue;
-		t = json_object_new_object();
-		ccm_json_add(t, "time", jtime(true, e->time));
-		ccm_json_add(t, "state", json_object_new_string(ccm_state_name(e->to)));
-		ccm_json_add(t, "from", json_object_new_string(ccm_state_name(e->from)));
-		ccm_json_add(t, "file", jstr_or_null(e->pos.file));
-		ccm_json_add(t, "line", json_object_new_uint64(e->pos.line));
-		json_object_array_add(tr, t);
+			ccm_jw_object(w);
+			ccm_jw_key(w, "time");
+			jtime(w, true, e->time);
+			ccm_jw_key(w, "state");
+			ccm_jw_string(w, ccm_state_name(e->to));
+			ccm_jw_key(w, "from");
+			ccm_jw_string(w, ccm_state_name(e->from));
+			ccm_jw_key(w, "file");
+			ccm_jw_string(w, e->pos.file);
+			ccm_jw_key(w, "line");
+			ccm_jw_u64(w, e->pos.line);
+			ccm_jw_end_object(w);
+		}
+		ccm_jw_end_array(w);
+		ccm_jw_key(w, "incidents");
+		ccm_jw_u64(w, c->incidents);
+		ccm_jw_key(w, "downtime_s");
+		jseconds(w, c->downtime);
+		ccm_jw_key(w, "endpoint");
+		endpoint_name(w, c->endpoint);
+		ccm_jw_key(w, "connect_failures");
+		ccm_jw_u64(w, c->connect_failures);
+		ccm_jw_key(w, "queue_latency");
+		rc = queue_latency(w, a, c, &ln, i);
+		ccm_jw_end_object(w);
 	}
-	json_object_put(by_name);
-	return arr;
+	ccm_jw_end_array(w);
+	ccm_lanes_release(&ln);
+	return rc;
 }
 
-static struct json_object *endpoints(const struct ccm_analysis *a)
+static void endpoints(struct ccm_jw *w, const struct ccm_analysis *a)
 {
 	const struct ccm_endpoint *const *eps;
 	size_t n = ccm_engine_endpoints(a->engine, &eps);
-	struct json_object *arr = json_object_new_array();
 
+	ccm_jw_array(w);
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = json_object_new_object();
-
-		ccm_json_add(o, "host", json_object_new_string(eps[i]->host));
-		ccm_json_add(o, "port", json_object_new_int((int)eps[i]->port));
-		ccm_json_add(o, "attempts", json_object_new_uint64(eps[i]->attempts));
-		ccm_json_add(o, "failures", json_object_new_uint64(eps[i]->failures));
-		ccm_json_add(o, "refused", json_object_new_uint64(eps[i]->refused));
-		ccm_json_add(o, "last_error", jstr_or_null(eps[i]->last_error));
-		json_object_array_add(arr, o);
+		ccm_jw_object(w);
+		ccm_jw_key(w, "host");
+		ccm_jw_string(w, eps[i]->host);
+		ccm_jw_key(w, "port");
+		ccm_jw_int(w, (int)eps[i]->port);
+		ccm_jw_key(w, "attempts");
+		ccm_jw_u64(w, eps[i]->attempts);
+		ccm_jw_key(w, "failures");
+		ccm_jw_u64(w, eps[i]->failures);
+		ccm_jw_key(w, "refused");
+		ccm_jw_u64(w, eps[i]->refused);
+		ccm_jw_key(w, "last_error");
+		ccm_jw_string(w, eps[i]->last_error);
+		ccm_jw_end_object(w);
 	}
-	return arr;
+	ccm_jw_end_array(w);
 }
 
-static struct json_object *incidents(const struct ccm_analysis *a)
+static void incidents(struct ccm_jw *w, const struct ccm_analysis *a)
 {
 	const struct ccm_timeline *tl = a->timeline;
-	struct json_object *arr = json_object_new_array();
 
+	ccm_jw_array(w);
 	for (size_t i = 0; i < tl->nincidents; i++) {
 		const struct ccm_tl_incident *t = &tl->incidents[i];
 		const struct ccm_incident *inc = &t->inc;
-		struct json_object *o;
 		ccm_ms end = ccm_report_incident_end(a, inc);
 
 		if (!ccm_timeline_listed(tl, t))
 			continue;
-		o = json_object_new_object();
-		ccm_json_add(o, "id", json_object_new_uint64(inc->id));
-		ccm_json_add(o, "component", json_object_new_string(t->component));
-		ccm_json_add(o, "start", jtime(true, inc->start));
-		ccm_json_add(o, "end", jtime(!inc->open, inc->end));
-		ccm_json_add(o, "duration_s", jseconds(end - inc->start));
-		ccm_json_add(o, "cause", json_object_new_string(ccm_cause_name(inc->cause)));
-		ccm_json_add(o, "open", json_object_new_boolean(inc->open));
-		ccm_json_add(o, "file", jstr_or_null(inc->start_pos.file));
-		ccm_json_add(o, "line", json_object_new_uint64(inc->start_pos.line));
-		json_object_array_add(arr, o);
+		ccm_jw_object(w);
+		ccm_jw_key(w, "id");
+		ccm_jw_u64(w, inc->id);
+		ccm_jw_key(w, "component");
+		ccm_jw_string(w, t->component);
+		ccm_jw_key(w, "start");
+		jtime(w, true, inc->start);
+		ccm_jw_key(w, "end");
+		jtime(w, !inc->open, inc->end);
+		ccm_jw_key(w, "duration_s");
+		jseconds(w, end - inc->start);
+		ccm_jw_key(w, "cause");
+		ccm_jw_string(w, ccm_cause_name(inc->cause));
+		ccm_jw_key(w, "open");
+		ccm_jw_bool(w, inc->open);
+		ccm_jw_key(w, "file");
+		ccm_jw_string(w, inc->start_pos.file);
+		ccm_jw_key(w, "line");
+		ccm_jw_u64(w, inc->start_pos.line);
+		ccm_jw_end_object(w);
 	}
-	return arr;
+	ccm_jw_end_array(w);
 }
 
 /* "a, b" -> ["a","b"] */
-static struct json_object *name_list(const char *names)
+static void name_list(struct ccm_jw *w, const char *names)
 {
-	struct json_object *arr = json_object_new_array();
 	const char *p = names;
 
-	while (arr && *p) {
+	ccm_jw_array(w);
+	while (*p) {
 		const char *end = strstr(p, ", ");
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
-		json_object_array_add(arr, json_object_new_string_len(
-						   p, (int)n));
+		ccm_jw_string_len(w, p, n);
 		p += n;
 		if (*p)
 			p += 2;
 	}
-	return arr;
+	ccm_jw_end_array(w);
 }
 
 /* ["im-blocked", ...] in the order of enum ccm_effect */
-static struct json_object *effects_list(unsigned effects)
+static void effects_list(struct ccm_jw *w, unsigned effects)
 {
-	struct json_object *arr = json_object_new_array();
-
-	for (unsigned k = 0; arr && k < CCM_NEFFECTS; k++)
+	ccm_jw_array(w);
+	for (unsigned k = 0; k < CCM_NEFFECTS; k++)
 		if (effects & (1u << k))
-			json_object_array_add(arr, json_object_new_string(
-				ccm_effect_name((enum ccm_effect)k)));
-	return arr;
+			ccm_jw_string(w, ccm_effect_name((enum ccm_effect)k));
+	ccm_jw_end_array(w);
 }
 
-static struct json_object *impact(const struct ccm_analysis *a)
+static void impact(struct ccm_jw *w, const struct ccm_analysis *a)
 {
-	struct json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; arr && i < a->impact->n; i++) {
+	ccm_jw_array(w);
+	for (size_t i = 0; i < a->impact->n; i++) {
 		const struct ccm_impact_interval *iv = &a->impact->v[i];
 		ccm_ms end = ccm_report_impact_end(a, iv);
-		struct json_object *o, *ph;
 
 		if (!ccm_report_impact_listed(a, iv))
 			continue;
-		o = json_object_new_object();
-		ph = json_object_new_array();
-		ccm_json_add(o, "kind", json_object_new_string(
-			ccm_alarm_type_info(iv->kind)->id));
-		ccm_json_add(o, "node", json_object_new_string(iv->scope));
-		ccm_json_add(o, "start", jtime(true, iv->start));
-		ccm_json_add(o, "end", jtime(!iv->open, iv->end));
-		ccm_json_add(o, "duration_s", jseconds(end - iv->start));
-		ccm_json_add(o, "open", json_object_new_boolean(iv->open));
-		ccm_json_add(o, "profiles", name_list(iv->profiles));
-		ccm_json_add(o, "servers", name_list(iv->servers));
-		ccm_json_add(o, "nodes", name_list(iv->nodes));
-		for (size_t k = 0; ph && k < iv->nphases; k++) {
-			struct json_object *c = json_object_new_object();
-
-			ccm_json_add(c, "time", jtime(true, iv->phases[k].time));
-			ccm_json_add(c, "phase", json_object_new_string(
-				ccm_phase_name(iv->phases[k].phase)));
-			json_object_array_add(ph, c);
+		ccm_jw_object(w);
+		ccm_jw_key(w, "kind");
+		ccm_jw_string(w, ccm_alarm_type_info(iv->kind)->id);
+		ccm_jw_key(w, "node");
+		ccm_jw_string(w, iv->scope);
+		ccm_jw_key(w, "start");
+		jtime(w, true, iv->start);
+		ccm_jw_key(w, "end");
+		jtime(w, !iv->open, iv->end);
+		ccm_jw_key(w, "duration_s");
+		jseconds(w, end - iv->start);
+		ccm_jw_key(w, "open");
+		ccm_jw_bool(w, iv->open);
+		ccm_jw_key(w, "profiles");
+		name_list(w, iv->profiles);
+		ccm_jw_key(w, "servers");
+		name_list(w, iv->servers);
+		ccm_jw_key(w, "nodes");
+		name_list(w, iv->nodes);
+		ccm_jw_key(w, "phase_changes");
+		ccm_jw_array(w);
+		for (size_t k = 0; k < iv->nphases; k++) {
+			ccm_jw_object(w);
+			ccm_jw_key(w, "time");
+			jtime(w, true, iv->phases[k].time);
+			ccm_jw_key(w, "phase");
+			ccm_jw_string(w, ccm_phase_name(iv->phases[k].phase));
+			ccm_jw_end_object(w);
 		}
-		ccm_json_add(o, "phase_changes", ph);
-		ccm_json_add(o, "effects", effects_list(iv->effects));
-		ccm_json_add(o, "delayed_s", jseconds(ccm_impact_delayed(iv, end)));
-		json_object_array_add(arr, o);
+		ccm_jw_end_array(w);
+		ccm_jw_key(w, "effects");
+		effects_list(w, iv->effects);
+		ccm_jw_key(w, "delayed_s");
+		jseconds(w, ccm_impact_delayed(iv, end));
+		ccm_jw_end_object(w);
 	}
-	return arr;
+	ccm_jw_end_array(w);
 }
 
-static struct json_object *alarm_changes(const struct ccm_alarm_record *r)
+static void alarm_changes(struct ccm_jw *w, const struct ccm_alarm_record *r)
 {
-	struct json_object *arr = json_object_new_array();
-
-	for (size_t k = 0; arr && k < r->nchanges; k++) {
+	ccm_jw_array(w);
+	for (size_t k = 0; k < r->nchanges; k++) {
 		const struct ccm_alarm_change *c = &r->changes[k];
-		struct json_object *o = json_object_new_object();
 
-		ccm_json_add(o, "time", jtime(true, c->time));
-		ccm_json_add(o, "severity", json_object_new_string(
-			ccm_alarm_severity_name(c->severity)));
-		ccm_json_add(o, "text", json_object_new_string(c->text));
-		json_object_array_add(arr, o);
+		ccm_jw_object(w);
+		ccm_jw_key(w, "time");
+		jtime(w, true, c->time);
+		ccm_jw_key(w, "severity");
+		ccm_jw_string(w, ccm_alarm_severity_name(c->severity));
+		ccm_jw_key(w, "text");
+		ccm_jw_string(w, c->text);
+		ccm_jw_end_object(w);
 	}
-	return arr;
+	ccm_jw_end_array(w);
 }
 
 /* What the NOC would have received (doc/analysis-json.md, alarms). */
-static struct json_object *alarms(const struct ccm_analysis *a)
+static void alarms(struct ccm_jw *w, const struct ccm_analysis *a)
 {
-	struct json_object *arr = json_object_new_array();
-
-	for (size_t i = 0; arr && i < a->alarms->n; i++) {
+	ccm_jw_array(w);
+	for (size_t i = 0; i < a->alarms->n; i++) {
 		const struct ccm_alarm_record *r = &a->alarms->v[i];
-		struct json_object *o;
 
 		if (!ccm_report_alarm_listed(a, r))
 			continue;
-		o = json_object_new_object();
-		ccm_json_add(o, "id", r->suppressed ? NULL :
-			     json_object_new_uint64(r->id));
-		ccm_json_add(o, "type", json_object_new_string(
-			ccm_alarm_type_info(r->type)->id));
-		ccm_json_add(o, "resource", json_object_new_string(r->resource));
-		ccm_json_add(o, "severity", json_object_new_string(
-			ccm_alarm_severity_name(r->severity)));
-		ccm_json_add(o, "start", jtime(true, r->start));
-		ccm_json_add(o, "end", jtime(r->ended, r->end));
-		ccm_json_add(o, "text", json_object_new_string(r->text));
-		ccm_json_add(o, "suppressed", json_object_new_boolean(r->suppressed));
-		ccm_json_add(o, "changes", alarm_changes(r));
-		json_object_array_add(arr, o);
+		ccm_jw_object(w);
+		ccm_jw_key(w, "id");
+		if (r->suppressed)
+			ccm_jw_null(w);
+		else
+			ccm_jw_u64(w, r->id);
+		ccm_jw_key(w, "type");
+		ccm_jw_string(w, ccm_alarm_type_info(r->type)->id);
+		ccm_jw_key(w, "resource");
+		ccm_jw_string(w, r->resource);
+		ccm_jw_key(w, "severity");
+		ccm_jw_string(w, ccm_alarm_severity_name(r->severity));
+		ccm_jw_key(w, "start");
+		jtime(w, true, r->start);
+		ccm_jw_key(w, "end");
+		jtime(w, r->ended, r->end);
+		ccm_jw_key(w, "text");
+		ccm_jw_string(w, r->text);
+		ccm_jw_key(w, "suppressed");
+		ccm_jw_bool(w, r->suppressed);
+		ccm_jw_key(w, "changes");
+		alarm_changes(w, r);
+		ccm_jw_end_object(w);
 	}
-	return arr;
-}
-
-struct json_object *ccm_report_json_object(const struct ccm_analysis *a)
-{
-	struct json_object *doc = json_object_new_object();
-	struct json_object *win = json_object_new_object();
-
-	if (!doc || !win) {
-		json_object_put(doc);
-		json_object_put(win);
-		return NULL;
-	}
-	ccm_json_add(doc, "schema", json_object_new_string(CCM_ANALYSIS_SCHEMA));
-	ccm_json_add(doc, "generator", json_object_new_string(PACKAGE_STRING));
-	ccm_json_add(win, "since", jtime(a->have_since, a->since));
-	ccm_json_add(win, "until", jtime(a->have_until, a->until));
-	ccm_json_add(win, "end", jtime(a->have_end, a->end));
-	ccm_json_add(doc, "window", win);
-	ccm_json_add(doc, "inputs", inputs(a));
-	ccm_json_add(doc, "components", components(a));
-	ccm_json_add(doc, "endpoints", endpoints(a));
-	ccm_json_add(doc, "incidents", incidents(a));
-	if (a->impact) {
-		ccm_json_add(doc, "config", json_object_new_string(a->config_path));
-		ccm_json_add(doc, "impact", impact(a));
-	}
-	if (a->alarms)
-		ccm_json_add(doc, "alarms", alarms(a));
-	return doc;
+	ccm_jw_end_array(w);
 }
 
 int ccm_report_json(const struct ccm_analysis *a, FILE *out)
 {
-	struct json_object *doc = ccm_report_json_object(a);
-	const char *s;
-	char *t;
-	size_t n;
+	struct ccm_jw w;
 	int rc;
 
-	if (!doc)
+	ccm_jw_init(&w, out);
+	ccm_jw_object(&w);
+	ccm_jw_key(&w, "schema");
+	ccm_jw_string(&w, CCM_ANALYSIS_SCHEMA);
+	ccm_jw_key(&w, "generator");
+	ccm_jw_string(&w, PACKAGE_STRING);
+	ccm_jw_key(&w, "window");
+	ccm_jw_object(&w);
+	ccm_jw_key(&w, "since");
+	jtime(&w, a->have_since, a->since);
+	ccm_jw_key(&w, "until");
+	jtime(&w, a->have_until, a->until);
+	ccm_jw_key(&w, "end");
+	jtime(&w, a->have_end, a->end);
+	ccm_jw_end_object(&w);
+	ccm_jw_key(&w, "inputs");
+	inputs(&w, a);
+	ccm_jw_key(&w, "components");
+	rc = components(&w, a);
+	if (rc)
 		return -1;
-	s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-						JSON_C_TO_STRING_SPACED |
-						JSON_C_TO_STRING_NOSLASHESCAPE);
-	/* json-c copies bytes >= 0x80 as they are; structure is ASCII, so
-	 * repairing the whole text repairs each string alone */
-	t = s ? ccm_text_clean(s, strlen(s), CCM_TEXT_UTF8, &n) : NULL;
-	rc = t && fwrite(t, 1, n, out) == n && fputc('\n', out) != EOF ? 0 :
-									 -1;
-	free(t);
-	json_object_put(doc);
-	return rc;
+	ccm_jw_key(&w, "endpoints");
+	endpoints(&w, a);
+	ccm_jw_key(&w, "incidents");
+	incidents(&w, a);
+	if (a->impact) {
+		ccm_jw_key(&w, "config");
+		ccm_jw_string(&w, a->config_path);
+		ccm_jw_key(&w, "impact");
+		impact(&w, a);
+	}
+	if (a->alarms) {
+		ccm_jw_key(&w, "alarms");
+		alarms(&w, a);
+	}
+	ccm_jw_end_object(&w);
+	fputc('\n', out);
+	return ccm_jw_status(&w);
+}
+
+/* The same document parsed back: one writer, whatever the caller wants
+ * of it. */
+struct json_object *ccm_report_json_object(const struct ccm_analysis *a)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	struct json_object *doc = NULL;
+	int rc;
+
+	if (!f)
+		return NULL;
+	rc = ccm_report_json(a, f);
+	if (fclose(f) == 0 && rc == 0)
+		doc = json_tokener_parse(buf);
+	free(buf);
+	return doc;
 }

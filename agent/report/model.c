@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <string.h>
 
+#include "agent/report/lanes.h"
 #include "agent/report/model.h"
 
 /* The one rule for both (agent/report/model.h). */
@@ -60,15 +61,24 @@ bool ccm_report_alarm_listed(const struct ccm_analysis *a,
 }
 
 int ccm_report_latency(const struct ccm_analysis *a,
-		       const struct ccm_component *c, struct ccm_qlat_stats *st)
+		       const struct ccm_lanes *ln, size_t lane,
+		       struct ccm_qlat_stats *st)
 {
-	/* no wait ever: nothing to find in the timeline (a walk of it per
-	 * component is quadratic on a flood of names) */
+	const struct ccm_component *const *comps;
+	const struct ccm_component *c;
+
+	ccm_engine_components(a->engine, &comps);
+	c = comps[lane];
+	/* no wait ever: no figures, as the live agent shows it */
 	if (!c->latency.total) {
 		memset(st, 0, sizeof(*st));
 		return 0;
 	}
-	return ccm_timeline_latency(a->timeline, c->name, st);
+	return ccm_timeline_latency_of(a->timeline,
+				       ln->waits.item + ln->waits.start[lane],
+				       ln->waits.start[lane + 1] -
+					       ln->waits.start[lane],
+				       st);
 }
 
 double ccm_seconds(ccm_ms d)

@@ -53,10 +53,13 @@ bool ccm_report_impact_listed(const struct ccm_analysis *a,
 bool ccm_report_alarm_listed(const struct ccm_analysis *a,
 			     const struct ccm_alarm_record *r);
 
-/* The figures of the waits on c in the listed window (count 0: none).
+struct ccm_lanes;
+/* The figures of the waits on the component of lane in the listed window
+ * (count 0: none), from the lanes' index of waits (agent/report/lanes.h).
  * Returns 0, or -1 when out of memory. */
 int ccm_report_latency(const struct ccm_analysis *a,
-		       const struct ccm_component *c, struct ccm_qlat_stats *st);
+		       const struct ccm_lanes *ln, size_t lane,
+		       struct ccm_qlat_stats *st);
 
 /* Seconds with millisecond precision, as both reports print them. */
 double ccm_seconds(ccm_ms d);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/report/lanes.h"
 #include "agent/report/markup.h"
 #include "agent/report/svg_timeline.h"
 #include "agent/util/text_clean.h"
@@ -293,42 +294,28 @@ static void merged_mark(FILE *out, struct ccm_svg_stats *st, long col,
  * become one merged mark. */
 static void states(FILE *out, const struct ccm_analysis *a,
 		   const struct scale *s, const struct ccm_component *c,
-		   double y, struct ccm_svg_stats *st)
+		   const struct ccm_lanes *ln, size_t lane, double y,
+		   struct ccm_svg_stats *st)
 {
-	const struct ccm_timeline *tl = a->timeline;
-	const struct ccm_tl_entry **tr = NULL;
-	size_t n = 0;
+	const struct ccm_tl_entry *v = a->timeline->entries;
+	const uint32_t *ix = ln->transitions.item + ln->transitions.start[lane];
+	size_t n = ln->transitions.start[lane + 1] -
+		   ln->transitions.start[lane];
 	enum ccm_state cur = c->state;
 	double xprev = PLOT_X0;
 	char b1[CCM_TIME_STRLEN], b2[CCM_TIME_STRLEN];
+#define tr(k) (&v[ix[k]])
 
-	for (size_t i = 0; i < tl->nentries; i++)
-		if (tl->entries[i].kind == CCM_CHANGE_TRANSITION &&
-		    tl->entries[i].component == c->name)
-			n++;
-	if (n) {
-		size_t k = 0;
-
-		tr = malloc(n * sizeof(*tr));
-		if (!tr) {
-			/* a lane in its final state beats no report */
-			segment(out, xprev, PLOT_X0 + PLOT_W, y, cur);
-			return;
-		}
-		for (size_t i = 0; i < tl->nentries; i++)
-			if (tl->entries[i].kind == CCM_CHANGE_TRANSITION &&
-			    tl->entries[i].component == c->name)
-				tr[k++] = &tl->entries[i];
-		cur = tr[0]->from;
-	}
+	if (n)
+		cur = tr(0)->from;
 	for (size_t i = 0; i < n;) {
-		long col = colof(s, tr[i]->time);
+		long col = colof(s, tr(i)->time);
 		size_t j = i;
 
-		while (j + 1 < n && colof(s, tr[j + 1]->time) == col)
+		while (j + 1 < n && colof(s, tr(j + 1)->time) == col)
 			j++;
 		if (j == i) {
-			double x = xof(s, tr[i]->time);
+			double x = xof(s, tr(i)->time);
 			segment(out, xprev, x, y, cur);
 			xprev = x;
 		} else {
@@ -336,54 +323,39 @@ static void states(FILE *out, const struct ccm_analysis *a,
 			merged_mark(out, st, col, y, BAR_H, j - i + 1, false);
 			fprintf(out, "<title>%zu changes of state between %s "
 				"and %s, ending %s</title></rect>\n",
-				j - i + 1, ccm_html_when(tr[i]->time, b1),
-				ccm_html_when(tr[j]->time, b2),
-				ccm_state_name(tr[j]->to));
+				j - i + 1, ccm_html_when(tr(i)->time, b1),
+				ccm_html_when(tr(j)->time, b2),
+				ccm_state_name(tr(j)->to));
 			xprev = colx(col) + COL_PX;
 		}
-		cur = tr[j]->to;
+		cur = tr(j)->to;
 		i = j + 1;
 	}
+#undef tr
 	segment(out, xprev, PLOT_X0 + PLOT_W, y, cur);
-	free(tr);
-}
-
-static bool connect_of(const struct ccm_tl_connect *ev,
-		       const struct ccm_component *c,
-		       const struct ccm_endpoint *ep)
-{
-	if (c)
-		return (ev->endpoint && ev->endpoint == c->endpoint) ||
-		       ev->component == c->name;
-	return ev->endpoint == ep;
 }
 
 /* Connect attempts (a tick) and failures (a cross), by the component's
  * endpoint or by its name, or those of an endpoint no component uses. */
 static void marks(FILE *out, const struct ccm_analysis *a,
-		  const struct scale *s, const struct ccm_component *c,
-		  const struct ccm_endpoint *ep, double y,
-		  struct ccm_svg_stats *st)
+		  const struct scale *s, const struct ccm_lanes *ln,
+		  size_t lane, double y, struct ccm_svg_stats *st)
 {
-	const struct ccm_timeline *tl = a->timeline;
+	const struct ccm_tl_connect *v = a->timeline->connects;
+	const uint32_t *ix = ln->connects.item + ln->connects.start[lane];
+	size_t nc = ln->connects.start[lane + 1] - ln->connects.start[lane];
 	char b1[CCM_TIME_STRLEN], b2[CCM_TIME_STRLEN];
 	double my = y + MARK_Y;
 
-	for (size_t i = 0; i < tl->nconnects;) {
-		const struct ccm_tl_connect *ev = &tl->connects[i], *last = ev;
+	for (size_t i = 0; i < nc;) {
+		const struct ccm_tl_connect *ev = &v[ix[i]], *last = ev;
 		size_t j, n = 1, failed = ev->failed, refused = ev->refused;
 		long col;
 		double x;
 
-		if (!connect_of(ev, c, ep)) {
-			i++;
-			continue;
-		}
 		col = colof(s, ev->time);
-		for (j = i + 1; j < tl->nconnects; j++) {
-			const struct ccm_tl_connect *o = &tl->connects[j];
-			if (!connect_of(o, c, ep))
-				continue;
+		for (j = i + 1; j < nc; j++) {
+			const struct ccm_tl_connect *o = &v[ix[j]];
 			if (colof(s, o->time) != col)
 				break;
 			n++;
@@ -423,29 +395,30 @@ static void marks(FILE *out, const struct ccm_analysis *a,
 /* Where the component's next listed incident from index i on is drawn,
  * or the right edge. */
 static double next_band_x(const struct ccm_analysis *a, const struct scale *s,
-			  const struct ccm_component *c, size_t i)
+			  const uint32_t *ix, size_t n, size_t i)
 {
 	const struct ccm_timeline *tl = a->timeline;
 
-	for (; i < tl->nincidents; i++)
-		if (tl->incidents[i].component == c->name &&
-		    ccm_timeline_listed(tl, &tl->incidents[i]))
-			return xof(s, tl->incidents[i].inc.start);
+	for (; i < n; i++)
+		if (ccm_timeline_listed(tl, &tl->incidents[ix[i]]))
+			return xof(s, tl->incidents[ix[i]].inc.start);
 	return SVG_W;
 }
 
 /* Incidents of the component as bands; those whose drawings would touch
  * share one band that says how many it holds. */
 static void bands(FILE *out, const struct ccm_analysis *a,
-		  const struct scale *s, const struct ccm_component *c,
-		  double y, struct ccm_svg_stats *st)
+		  const struct scale *s, const struct ccm_lanes *ln,
+		  size_t lane, double y, struct ccm_svg_stats *st)
 {
 	const struct ccm_timeline *tl = a->timeline;
+	const uint32_t *ix = ln->incidents.item + ln->incidents.start[lane];
+	size_t ni = ln->incidents.start[lane + 1] - ln->incidents.start[lane];
 	double by = y + BAND_Y, free_x = PLOT_X0;
 	char b1[CCM_TIME_STRLEN], b2[CCM_TIME_STRLEN], d[CCM_DURATION_STRLEN];
 
-	for (size_t i = 0; i < tl->nincidents;) {
-		const struct ccm_tl_incident *first = &tl->incidents[i];
+	for (size_t i = 0; i < ni;) {
+		const struct ccm_tl_incident *first = &tl->incidents[ix[i]];
 		const struct ccm_incident *inc = &first->inc;
 		ccm_ms end = ccm_report_incident_end(a, inc);
 		size_t n = 1, j;
@@ -453,15 +426,13 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 		double xa, xb, w, next_x;
 		char label[96];
 
-		if (first->component != c->name ||
-		    !ccm_timeline_listed(tl, first)) {
+		if (!ccm_timeline_listed(tl, first)) {
 			i++;
 			continue;
 		}
-		for (j = i + 1; j < tl->nincidents; j++) {
-			const struct ccm_tl_incident *o = &tl->incidents[j];
-			if (o->component != c->name ||
-			    !ccm_timeline_listed(tl, o))
+		for (j = i + 1; j < ni; j++) {
+			const struct ccm_tl_incident *o = &tl->incidents[ix[j]];
+			if (!ccm_timeline_listed(tl, o))
 				continue;
 			if (colof(s, o->inc.start) > colof(s, end) + 1)
 				break;
@@ -505,7 +476,7 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 		/* inside when it fits, else beside it where that writes
 		 * over no other band or label: the table has them all */
 		w = (double)strlen(label) * CHAR_W;
-		next_x = next_band_x(a, s, c, j);
+		next_x = next_band_x(a, s, ix, ni, j);
 		if (fits(xb - xa, strlen(label))) {
 			fprintf(out, "<text class=\"band-label\" x=\"%.2f\" "
 				"y=\"%.1f\">%s</text>\n", xa + 3, by + 12,
@@ -522,29 +493,6 @@ static void bands(FILE *out, const struct ccm_analysis *a,
 		}
 		free_x = xb;
 	}
-}
-
-static size_t count_connects(const struct ccm_analysis *a,
-			     const struct ccm_endpoint *ep)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < a->timeline->nconnects; i++)
-		n += a->timeline->connects[i].endpoint == ep;
-	return n;
-}
-
-/* Endpoints that carried connect lines but belong to no component: a
- * server the router tried and never reached still tells the story. */
-static bool orphan(const struct ccm_analysis *a, const struct ccm_endpoint *ep)
-{
-	const struct ccm_component *const *comps;
-	size_t n = ccm_engine_components(a->engine, &comps);
-
-	for (size_t i = 0; i < n; i++)
-		if (comps[i]->endpoint == ep)
-			return false;
-	return count_connects(a, ep) > 0;
 }
 
 /* ---- impact -------------------------------------------------------------- */
@@ -690,22 +638,22 @@ int ccm_svg_timeline(const struct ccm_analysis *a, FILE *out,
 		     struct ccm_svg_stats *st)
 {
 	const struct ccm_component *const *comps;
-	const struct ccm_endpoint *const *eps;
 	size_t ncomps = ccm_engine_components(a->engine, &comps);
-	size_t neps = ccm_engine_endpoints(a->engine, &eps);
-	size_t norphans = 0, nimpact = impact_lanes(a);
+	size_t nimpact = impact_lanes(a);
+	struct ccm_lanes ln;
 	struct scale s;
 	double y, height;
+	int rc;
 
 	memset(st, 0, sizeof(*st));
 	if (!ccm_report_window(a, &s.t0, &s.t1))
 		return 0;
+	if (ccm_lanes_build(&ln, a, CCM_LANES_ALL))
+		return -1;
 	if (s.t1 <= s.t0)
 		s.t1 = s.t0 + 1000; /* one instant: a second to draw it in */
 	st->column = (s.t1 - s.t0) * COL_PX / PLOT_W;
-	for (size_t i = 0; i < neps; i++)
-		norphans += orphan(a, eps[i]);
-	st->lanes = ncomps + norphans;
+	st->lanes = ncomps + ln.norphans;
 	st->impact_lanes = nimpact;
 	height = AXIS_H + (double)st->lanes * LANE_H +
 		 (nimpact ? IMPACT_HEAD + (double)nimpact * IMPACT_H + 20 : 0) +
@@ -729,25 +677,24 @@ int ccm_svg_timeline(const struct ccm_analysis *a, FILE *out,
 		fprintf(out, "\" data-state=\"%s\">\n",
 			ccm_state_name(c->state));
 		lane_name(out, c->name, y + 14, NULL);
-		states(out, a, &s, c, y, st);
-		marks(out, a, &s, c, NULL, y, st);
-		bands(out, a, &s, c, y, st);
+		states(out, a, &s, c, &ln, i, y, st);
+		marks(out, a, &s, &ln, i, y, st);
+		bands(out, a, &s, &ln, i, y, st);
 		fputs("</g>\n", out);
 		y += LANE_H;
 	}
-	for (size_t i = 0; i < neps; i++) {
+	for (size_t i = 0; i < ln.norphans; i++) {
+		const struct ccm_endpoint *ep = ln.orphans[i];
 		char hp[64];
 
-		if (!orphan(a, eps[i]))
-			continue;
 		fputs("<g class=\"lane\" data-kind=\"endpoint\" "
 		      "data-lane=\"", out);
-		ccm_html_escape(out, eps[i]->host);
-		fprintf(out, ":%u\">\n", eps[i]->port);
+		ccm_html_escape(out, ep->host);
+		fprintf(out, ":%u\">\n", ep->port);
 		snprintf(hp, sizeof(hp), "port %u, no component known",
-			 eps[i]->port);
-		lane_name(out, eps[i]->host, y + 14, hp);
-		marks(out, a, &s, NULL, eps[i], y, st);
+			 ep->port);
+		lane_name(out, ep->host, y + 14, hp);
+		marks(out, a, &s, &ln, ncomps + i, y, st);
 		fputs("</g>\n", out);
 		y += LANE_H;
 	}
@@ -764,5 +711,7 @@ int ccm_svg_timeline(const struct ccm_analysis *a, FILE *out,
 	}
 	legend(out, y + 6, nimpact > 0);
 	fputs("</svg>\n", out);
-	return ferror(out) ? -1 : 0;
+	rc = ferror(out) ? -1 : 0;
+	ccm_lanes_release(&ln);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/report/lanes.h"
 #include "agent/report/report.h"
 #include "agent/util/text_clean.h"
 #include "parsers/duration.h"
@@ -100,12 +101,18 @@ static int latency_table(FILE *out, const struct ccm_analysis *a, int w)
 	     p95[CCM_DURATION_STRLEN], p99[CCM_DURATION_STRLEN],
 	     mx[CCM_DURATION_STRLEN], t[CCM_TIME_STRLEN];
 	bool header = false;
+	struct ccm_lanes ln;
 
+	/* each component's waits, found in one pass */
+	if (ccm_lanes_build(&ln, a, CCM_LANES_WAITS))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct ccm_qlat_stats st;
 
-		if (ccm_report_latency(a, comps[i], &st))
+		if (ccm_report_latency(a, &ln, i, &st)) {
+			ccm_lanes_release(&ln);
 			return -1;
+		}
 		if (!st.count)
 			continue;
 		if (!header)
@@ -123,6 +130,7 @@ static int latency_table(FILE *out, const struct ccm_analysis *a, int w)
 			ccm_duration_format(st.max, mx),
 			ccm_time_format(st.last_time, t));
 	}
+	ccm_lanes_release(&ln);
 	return 0;
 }
 
