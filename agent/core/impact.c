@@ -144,6 +144,11 @@ static void append_name(char *list, const char *name)
 	size_t len = strlen(list), nl = strlen(name);
 	const char *p = list;
 
+	/* full: nothing more goes in, so no need to look for it (with
+	 * hundreds of servers down the search took a tenth of the agent's
+	 * CPU) */
+	if (len + nl + 3 >= CCM_IMPACT_NAMES_MAX)
+		return;
 	/* once each */
 	while ((p = strstr(p, name)) != NULL) {
 		if ((p == list || p[-1] == ' ') &&
@@ -151,11 +156,18 @@ static void append_name(char *list, const char *name)
 			return;
 		p += nl;
 	}
-	if (len + nl + 3 >= CCM_IMPACT_NAMES_MAX)
-		return;
 	snprintf(list + len, CCM_IMPACT_NAMES_MAX - len, "%s%s",
 		 len ? ", " : "", name);
 }
+
+/* What one evaluation counts once rather than per class and per down
+ * server: with 1,000 servers in one profile, the counts redone for every
+ * class, and a node's live peers looked for again for every down server,
+ * made judging each change quadratic. */
+struct profile_count {
+	size_t nservers, nlive, nunknown; /* in the scope */
+	bool counted;
+};
 
 struct eval {
 	const struct ccm_config *config;
@@ -165,6 +177,10 @@ struct eval {
 	ccm_ms now;
 	struct ccm_impact *out;
 	size_t only;  /* the one server whose causes count; SIZE_MAX: all */
+	struct profile_count *counts; /* by profile index, the last for
+				       * servers without one; NULL: none
+				       * (out of memory), counted anew */
+	signed char *peer; /* by server: live_peer_on_node, -1 not yet */
 };
 
 /* Is a live server of profile p on the node of down server s? */
@@ -185,6 +201,17 @@ static bool live_peer_on_node(const struct eval *ev,
 	return false;
 }
 
+static bool live_peer_known(const struct eval *ev, const struct ccm_profile *p,
+			    size_t i)
+{
+	if (!ev->peer)
+		return live_peer_on_node(ev, p, &ev->config->servers[i]);
+	if (ev->peer[i] < 0)
+		ev->peer[i] = live_peer_on_node(ev, p,
+						&ev->config->servers[i]);
+	return ev->peer[i];
+}
+
 /* When the share of a down server of a balanced set moves to the live
  * ones: on its node, at once after a graceful loss and after the queueing
  * window after an ungraceful one; to another node, after reroute_after. */
@@ -193,7 +220,7 @@ static ccm_ms reroute_time(const struct eval *ev, const struct ccm_profile *p,
 {
 	const struct ccm_server_status *st = &ev->status[i];
 
-	if (!live_peer_on_node(ev, p, &ev->config->servers[i]))
+	if (!live_peer_known(ev, p, i))
 		return st->down_since + ev->timing->reroute_after;
 	return st->graceful || st->pending ?
 		       st->down_since :
@@ -255,27 +282,53 @@ static void add_cause(struct eval *ev, enum ccm_event_class c,
 		append_name(ev->out->nodes, s->node);
 }
 
-/* Profile p's servers in scope whose state is unknown, once its loss
- * matters: the text says what ccmon cannot see. */
+/* Profile p's servers in scope whose state is unknown, once some of its
+ * servers are down: the text says what ccmon cannot see. */
 static void note_unknown(struct eval *ev, const struct ccm_profile *p)
 {
 	const struct ccm_config *cfg = ev->config;
-	bool down = false;
 
-	for (size_t i = 0; i < cfg->nservers && !down; i++)
-		down = cfg->servers[i].profile == p &&
-		       in_scope(cfg, &cfg->servers[i], ev->scope) &&
-		       is_down(&ev->status[i]);
-	for (size_t i = 0; down && i < cfg->nservers; i++)
+	for (size_t i = 0; i < cfg->nservers; i++)
 		if (cfg->servers[i].profile == p && ev->status[i].unknown &&
 		    in_scope(cfg, &cfg->servers[i], ev->scope))
 			append_name(ev->out->unknown, cfg->servers[i].name);
+}
+
+/* Profile p's servers in the scope: how many, live, unknown.  Live is
+ * neither down nor unknown (the two exclude each other). */
+static struct profile_count count_profile(const struct eval *ev,
+					  const struct ccm_profile *p)
+{
+	const struct ccm_config *cfg = ev->config;
+	struct profile_count n = { .counted = true };
+
+	for (size_t i = 0; i < cfg->nservers; i++) {
+		if (cfg->servers[i].profile != p ||
+		    !in_scope(cfg, &cfg->servers[i], ev->scope))
+			continue;
+		n.nservers++;
+		n.nunknown += ev->status[i].unknown;
+		n.nlive += !is_down(&ev->status[i]) && !ev->status[i].unknown;
+	}
+	return n;
+}
+
+static struct profile_count counted_profile(const struct eval *ev, size_t pi,
+					    const struct ccm_profile *p)
+{
+	if (!ev->counts)
+		return count_profile(ev, p);
+	if (!ev->counts[pi].counted)
+		ev->counts[pi] = count_profile(ev, p);
+	return ev->counts[pi];
 }
 
 static void eval_class(struct eval *ev, enum ccm_event_class c)
 {
 	const struct ccm_config *cfg = ev->config;
 	struct ccm_class_impact *ci = &ev->out->classes[c];
+	const struct ccm_profile *only_p =
+		ev->only != SIZE_MAX ? cfg->servers[ev->only].profile : NULL;
 
 	/* the profiles in priority order, then servers without one (the
 	 * built-in profile's, in a configuration built by hand) */
@@ -284,22 +337,22 @@ static void eval_class(struct eval *ev, enum ccm_event_class c)
 			pi < cfg->nprofiles ? &cfg->profiles[pi] : NULL;
 		bool waited = profile_has(p, c, false);
 		bool ff = profile_has(p, c, true);
-		size_t nservers = 0, nlive = 0;
+		struct profile_count n;
+		size_t nlive;
+		/* one server's causes: only its profile's, only it */
+		size_t from = ev->only != SIZE_MAX ? ev->only : 0;
+		size_t to = ev->only != SIZE_MAX ? ev->only + 1 :
+						   cfg->nservers;
 
-		if (!waited && !ff)
+		if ((!waited && !ff) || (ev->only != SIZE_MAX && p != only_p))
 			continue;
-		for (size_t i = 0; i < cfg->nservers; i++) {
-			if (cfg->servers[i].profile != p ||
-			    !in_scope(cfg, &cfg->servers[i], ev->scope))
-				continue;
-			nservers++;
-			nlive += !is_down(&ev->status[i]) &&
-				 !ev->status[i].unknown;
-		}
-		if (!nservers || nlive == nservers)
+		n = counted_profile(ev, pi, p);
+		nlive = n.nlive;
+		if (!n.nservers || nlive == n.nservers)
 			continue;
-		note_unknown(ev, p);
-		for (size_t i = 0; i < cfg->nservers; i++) {
+		if (n.nunknown && n.nservers - nlive > n.nunknown)
+			note_unknown(ev, p);
+		for (size_t i = from; i < to; i++) {
 			const struct ccm_server_status *st = &ev->status[i];
 			ccm_ms reroute;
 
@@ -352,17 +405,35 @@ static void eval_class(struct eval *ev, enum ccm_event_class c)
 	}
 }
 
+/* Every class; the counts shared by them made once (without memory for
+ * them, each is counted where it is needed, as before). */
+static void eval_classes(struct eval *ev)
+{
+	const struct ccm_config *cfg = ev->config;
+
+	ev->counts = calloc(cfg->nprofiles + 1, sizeof(*ev->counts));
+	ev->peer = malloc(cfg->nservers + 1);
+	if (ev->peer)
+		memset(ev->peer, -1, cfg->nservers + 1);
+	for (unsigned c = 0; c < CCM_NCLASSES; c++)
+		eval_class(ev, (enum ccm_event_class)c);
+	free(ev->counts);
+	free(ev->peer);
+	ev->counts = NULL;
+	ev->peer = NULL;
+}
+
 void ccm_impact_eval(const struct ccm_config *config,
 		     const struct ccm_impact_timing *timing,
 		     const struct ccm_server_status *status, const char *scope,
 		     ccm_ms now, struct ccm_impact *out)
 {
-	struct eval ev = { config, timing, status, scope, now, out, SIZE_MAX };
+	struct eval ev = { config, timing, status, scope, now, out, SIZE_MAX,
+			   NULL, NULL };
 
 	memset(out, 0, sizeof(*out));
 	out->scope = scope;
-	for (unsigned c = 0; c < CCM_NCLASSES; c++)
-		eval_class(&ev, (enum ccm_event_class)c);
+	eval_classes(&ev);
 }
 
 bool ccm_impact_next_change(const struct ccm_impact *impact, ccm_ms now,
@@ -630,12 +701,11 @@ void ccm_impact_server(const struct ccm_config *config,
 	const char *scope = config->agent.compliance == CCM_COMPLIANCE_NODE &&
 				    s->node ? s->node : "cluster";
 	struct eval ev = { config, timing, status, scope, now, &out->impact,
-			   server };
+			   server, NULL, NULL };
 
 	memset(out, 0, sizeof(*out));
 	out->impact.scope = scope;
-	for (unsigned c = 0; c < CCM_NCLASSES; c++)
-		eval_class(&ev, (enum ccm_event_class)c);
+	eval_classes(&ev);
 	out->loss = loss_of(&out->impact);
 	out->effects = ccm_impact_effects(&out->impact);
 	out->at_once = status[server].graceful || status[server].pending;

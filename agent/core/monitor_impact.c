@@ -120,8 +120,7 @@ static bool server_status(const struct ccm_monitor *m, size_t i,
 			  struct ccm_server_status *st, ccm_ms now,
 			  ccm_ms *due)
 {
-	const struct ccm_component *c =
-		ccm_engine_component(m->engine, m->servers[i].srv->component);
+	const struct ccm_component *c = mon_server_component(m, i);
 	ccm_ms q = 0, e;
 
 	memset(st, 0, sizeof(*st));
@@ -346,8 +345,7 @@ static void judge_losses(struct ccm_monitor *m,
 			 const struct ccm_server_status *st, ccm_ms now)
 {
 	for (size_t i = 0; i < m->nservers; i++) {
-		const struct ccm_component *c = ccm_engine_component(
-			m->engine, m->servers[i].srv->component);
+		const struct ccm_component *c = mon_server_component(m, i);
 		char ep[300];
 
 		if (!c || !c->have_incident || !c->incident.open)

@@ -20,6 +20,9 @@
 struct server_state {
 	const struct ccm_server *srv;
 	struct ccm_probe_stats stats;
+	/* its component, looked up by name once the engine knows it:
+	 * components live as long as the engine (mon_server_component) */
+	const struct ccm_component *comp;
 };
 
 struct endpoint_state {
@@ -66,6 +69,8 @@ struct ccm_monitor {
 	ccm_ms wall_offset; /* the wall clock minus now: for what is said */
 	struct server_state *servers;
 	size_t nservers;
+	size_t comps_looked; /* the engine's component count when the
+			      * servers' comp were last looked up */
 	struct endpoint_state *eps;
 	size_t neps, capeps;
 	struct pattern_state *patterns;
@@ -106,6 +111,12 @@ const struct ccm_server *mon_server_of(const struct ccm_monitor *m,
 void mon_on_change(void *ctx, const struct ccm_change *ch);
 
 /* monitor_eval.c: conditions */
+/* Server i's component, or NULL while the engine has none of its name;
+ * a lookup only when components were added since mon_look_up_servers. */
+const struct ccm_component *mon_server_component(const struct ccm_monitor *m,
+						 size_t i);
+/* Looks up the servers' components again when the engine has new ones. */
+void mon_look_up_servers(struct ccm_monitor *m);
 struct endpoint_state *mon_endpoint_state(struct ccm_monitor *m,
 					  const struct ccm_endpoint *ep);
 void mon_eval_endpoint(struct ccm_monitor *m, const struct ccm_endpoint *ep,

@@ -175,6 +175,7 @@ void ccm_monitor_message(struct ccm_monitor *m, ccm_ms now, ccm_ms log_time,
 	if (ccm_engine_feed(m->engine, t, msg, &pos))
 		mon_note(m, LOG_ERR, "out of memory: %s:%llu not applied", path,
 			 (unsigned long long)line);
+	mon_look_up_servers(m);
 	m->live_input = false;
 	if (mon_tracing(m))
 		trace_ignored(m, msg, ccm_engine_untracked(m->engine) !=
