@@ -252,6 +252,25 @@ def test_status_says_when_it_shows_saved_state(h):
     assert "component-down" in r.stdout, r.stdout
 
 
+def test_status_after_a_crash_shows_the_alarm_acted_on(h):
+    """Killed right after an alarm went out: the state saved before it
+    (state.json, or its journal state.json.log until the whole save that
+    follows within a second) is what ccmon status shows."""
+    log = h.log()
+    log.component(C1, "ACTIVE")
+    h.config([srv("cs1")])
+    d = h.start()
+    log.component(C1, "GONE")
+    h.wait_alarm("component-down", "raised", C1, timeout=WAIT)
+    os.kill(d.pid, signal.SIGKILL)
+    assert wait_for(lambda: not d.alive(), timeout=WAIT)
+    r = subprocess.run([h.ccmon, "status", "-c", h.config_path],
+                       capture_output=True, text=True, timeout=WAIT)
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    assert r.stdout.startswith("Not a live view"), r.stdout
+    assert "component-down" in r.stdout, r.stdout
+
+
 # ---- item 13: clients that never read ----------------------------------------
 
 def test_idle_clients_do_not_hold_up_status(h):

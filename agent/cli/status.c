@@ -20,7 +20,6 @@
 
 #include "agent/core/alarm_persist.h"
 #include "agent/util/clock.h"
-#include "agent/util/safe_open.h"
 #include "agent/io/state.h"
 #include "agent/io/status_server.h"
 #include "agent/util/text_clean.h"
@@ -544,20 +543,40 @@ static const char *mtime_text(const struct stat *st, char *buf, size_t size)
 	return buf;
 }
 
-/* The saved state, read as ccmond reads it: a regular file, not a link,
- * bounded (a FIFO or /dev/zero there must not hang or flood us). */
+/* The saved state, read as ccmond reads it (ccm_state_load: a regular
+ * file, not a link, bounded; the journal beside it when that is newer),
+ * as a document holding its alarm snapshot. */
 static struct json_object *read_saved(const char *path)
 {
+	struct ccm_saved saved = { 0 };
 	struct json_object *doc;
-	char *text;
-	size_t len;
+	char err[512];
 
-	if (ccm_read_file(path, O_RDONLY | O_NOFOLLOW, CCM_STATE_MAX_BYTES,
-			  &text, &len) < 0)
+	if (ccm_state_load(path, &saved, err, sizeof(err)) != 1)
 		return NULL;
-	doc = json_tokener_parse(text);
-	free(text);
+	doc = json_object_new_object();
+	if (doc)
+		json_object_object_add(doc, "alarms",
+				       json_object_get(saved.alarms));
+	ccm_state_release(&saved);
 	return doc;
+}
+
+/* The later of the state file's change and its journal's: when the agent
+ * last saved. */
+static void saved_when(const char *path, const struct stat *st, char *buf,
+		       size_t size)
+{
+	struct stat lst = *st;
+	char *log = NULL;
+
+	if (asprintf(&log, "%s%s", path, CCM_STATE_LOG_SUFFIX) >= 0 &&
+	    lstat(log, &lst) == 0 && S_ISREG(lst.st_mode) && lst.st_size > 0 &&
+	    lst.st_mtime > st->st_mtime)
+		mtime_text(&lst, buf, size);
+	else
+		mtime_text(st, buf, size);
+	free(log);
 }
 
 /* Shows the alarms the agent saved last.  Problems reading the file are
@@ -584,7 +603,7 @@ static int show_saved(const char *state_dir, bool json)
 	} else if (!(doc = read_saved(path))) {
 		fprintf(stderr, "ccmon status: %s: not a state file\n", path);
 	} else {
-		mtime_text(&st, when, sizeof(when));
+		saved_when(path, &st, when, sizeof(when));
 		saved = json_object_new_object();
 		json_object_object_add(saved, "file",
 				       json_object_new_string(path));
