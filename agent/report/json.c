@@ -23,6 +23,15 @@ static void jtime(struct ccm_jw *w, bool have, ccm_ms t)
 		ccm_jw_null(w);
 }
 
+/* The "file" and "line" members of where something was read. */
+static void jplace(struct ccm_jw *w, const struct ccm_srcpos *pos)
+{
+	ccm_jw_key(w, "file");
+	ccm_jw_string(w, pos->file);
+	ccm_jw_key(w, "line");
+	ccm_jw_u64(w, pos->line);
+}
+
 /* Written with exactly three decimals, not %.17g's 4.2000000000000002. */
 static void jseconds(struct ccm_jw *w, ccm_ms d)
 {
@@ -124,10 +133,7 @@ static int queue_latency(struct ccm_jw *w, const struct ccm_analysis *a,
 		jtime(w, true, e->time);
 		ccm_jw_key(w, "wait_s");
 		jseconds(w, e->wait);
-		ccm_jw_key(w, "file");
-		ccm_jw_string(w, e->pos.file);
-		ccm_jw_key(w, "line");
-		ccm_jw_u64(w, e->pos.line);
+		jplace(w, &e->pos);
 		ccm_jw_end_object(w);
 	}
 	ccm_jw_end_array(w);
@@ -172,10 +178,7 @@ static int components(struct ccm_jw *w, const struct ccm_analysis *a)
 			ccm_jw_string(w, ccm_state_name(e->to));
 			ccm_jw_key(w, "from");
 			ccm_jw_string(w, ccm_state_name(e->from));
-			ccm_jw_key(w, "file");
-			ccm_jw_string(w, e->pos.file);
-			ccm_jw_key(w, "line");
-			ccm_jw_u64(w, e->pos.line);
+			jplace(w, &e->pos);
 			ccm_jw_end_object(w);
 		}
 		ccm_jw_end_array(w);
@@ -248,10 +251,7 @@ static void incidents(struct ccm_jw *w, const struct ccm_analysis *a)
 		ccm_jw_string(w, ccm_cause_name(inc->cause));
 		ccm_jw_key(w, "open");
 		ccm_jw_bool(w, inc->open);
-		ccm_jw_key(w, "file");
-		ccm_jw_string(w, inc->start_pos.file);
-		ccm_jw_key(w, "line");
-		ccm_jw_u64(w, inc->start_pos.line);
+		jplace(w, &inc->start_pos);
 		ccm_jw_end_object(w);
 	}
 	ccm_jw_end_array(w);
