@@ -13,22 +13,10 @@ import subprocess
 import pytest
 
 import genlog
+# the [latency] pair test_analyze.py checks: queue rules through both scans
+from test_analyze import LATENCY_CONF as CONF
 
 TIMEOUT = 120  # seconds, per ccmon run
-
-CONF = """\
-[agent]
-log = /var/log/rtr-jsm-1_*.log
-node = imp1.example.com
-queue_wait = 20s
-[server cs1]
-host = 10.53.52.205
-port = 7999
-probe = none
-[latency rtt]
-start = Sending event (?<key>\\d+) to (?<component>\\S+)
-end = Answer to event (?<key>\\d+) from (?<component>\\S+)
-"""
 
 
 def analyze(ccmon, args, cwd, threads):
